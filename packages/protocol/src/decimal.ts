@@ -1,0 +1,75 @@
+import { DECIMAL_PATTERN } from './primitives.js';
+
+const decimalRe = new RegExp(DECIMAL_PATTERN);
+const looseDecimalRe = /^([+-])?(\d+)(?:\.(\d*))?$/;
+
+export function isDecimalString(value: unknown): value is string {
+  return typeof value === 'string' && value.length <= 64 && decimalRe.test(value);
+}
+
+/**
+ * Canonical decimal string: no exponent, no leading zeros, no trailing fractional zeros, no "-0".
+ * Canonical strings make order-book keys and checksums exact ("50000.10" and 50000.1 are one level).
+ * Throws a TypeError for non-finite numbers and non-decimal strings.
+ */
+export function toDecimalString(value: string | number): string {
+  let text: string;
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) throw new TypeError(`not a finite number: ${value}`);
+    text = numberToPlain(value);
+  } else {
+    text = value.trim();
+  }
+  const m = looseDecimalRe.exec(text);
+  if (!m || text.length > 80) throw new TypeError(`not a decimal: ${JSON.stringify(String(value)).slice(0, 80)}`);
+  const sign = m[1] === '-' ? '-' : '';
+  const int = m[2]!.replace(/^0+(?=\d)/, '');
+  const frac = (m[3] ?? '').replace(/0+$/, '');
+  const out = frac ? `${int}.${frac}` : int;
+  return out === '0' ? '0' : sign + out;
+}
+
+function numberToPlain(n: number): string {
+  const s = String(n);
+  if (!/e/i.test(s)) return s;
+  // Expand exponent notation exactly from the shortest round-trip representation.
+  const [mantissa = '0', expPart = '0'] = s.toLowerCase().split('e');
+  const exp = Number(expPart);
+  const negative = mantissa.startsWith('-');
+  const digits = mantissa.replace('-', '');
+  const [intPart = '0', fracPart = ''] = digits.split('.');
+  const all = intPart + fracPart;
+  const point = intPart.length + exp;
+  let plain: string;
+  if (point <= 0) plain = `0.${'0'.repeat(-point)}${all}`;
+  else if (point >= all.length) plain = all + '0'.repeat(point - all.length);
+  else plain = `${all.slice(0, point)}.${all.slice(point)}`;
+  return (negative ? '-' : '') + plain;
+}
+
+/** Compares two canonical or plain decimal strings numerically without losing precision. */
+export function compareDecimal(a: string, b: string): number {
+  const na = a.startsWith('-');
+  const nb = b.startsWith('-');
+  if (na !== nb) return na ? -1 : 1;
+  const abs = compareAbs(na ? a.slice(1) : a, nb ? b.slice(1) : b);
+  return na ? -abs : abs;
+}
+
+function compareAbs(a: string, b: string): number {
+  const [ai = '0', af = ''] = a.split('.');
+  const [bi = '0', bf = ''] = b.split('.');
+  const aInt = ai.replace(/^0+(?=\d)/, '');
+  const bInt = bi.replace(/^0+(?=\d)/, '');
+  if (aInt.length !== bInt.length) return aInt.length < bInt.length ? -1 : 1;
+  if (aInt !== bInt) return aInt < bInt ? -1 : 1;
+  const len = Math.max(af.length, bf.length);
+  const aF = af.padEnd(len, '0');
+  const bF = bf.padEnd(len, '0');
+  return aF === bF ? 0 : aF < bF ? -1 : 1;
+}
+
+/** True for a decimal string whose value is zero ("0", "0.000"). */
+export function isZeroDecimal(value: string): boolean {
+  return /^-?0*(\.0*)?$/.test(value);
+}

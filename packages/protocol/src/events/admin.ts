@@ -1,0 +1,139 @@
+import Type, { type Static } from 'typebox';
+import { AckOkSchema } from '../errors.js';
+import { Id, MarketSymbol, Role, Timestamp, UserId } from '../primitives.js';
+import { SystemMessageType } from './common.js';
+
+const closed = { additionalProperties: false } as const;
+const Count = Type.Integer({ minimum: 0 });
+const Rate = Type.Number({ minimum: 0 });
+
+export const NamespaceMetrics = Type.Object({
+  connections: Count,
+  messagesIn: Count,
+  messagesOut: Count,
+  subscriptions: Count,
+});
+export type NamespaceMetrics = Static<typeof NamespaceMetrics>;
+
+/** The shape of `getMetrics()`: every figure measured. Latency in milliseconds. */
+export const MetricsSnapshot = Type.Object({
+  connections: Type.Object({ current: Count, total: Count }),
+  messages: Type.Object({ total: Count, perSecond: Rate }),
+  latency: Type.Object({ avg: Rate, p50: Rate, p95: Rate, p99: Rate }),
+  namespaces: Type.Record(Type.String(), NamespaceMetrics),
+  errors: Type.Object({ total: Count, rate: Rate }),
+});
+export type MetricsSnapshot = Static<typeof MetricsSnapshot>;
+
+export const ConnectionInfo = Type.Object({
+  socketId: Type.String(),
+  namespace: Type.String(),
+  userId: Type.Union([Type.String(), Type.Null()]),
+  role: Type.Union([Role, Type.Null()]),
+  ip: Type.String(),
+  userAgent: Type.String(),
+  connectedAt: Timestamp,
+  rooms: Type.Array(Type.String()),
+  messagesIn: Count,
+  messagesOut: Count,
+  bytesIn: Count,
+  bytesOut: Count,
+  nodeId: Type.String(),
+});
+export type ConnectionInfo = Static<typeof ConnectionInfo>;
+
+export const AdminMetricsRequest = Type.Object({}, closed);
+export type AdminMetricsRequest = Static<typeof AdminMetricsRequest>;
+export const AdminMetricsResult = AckOkSchema({ metrics: MetricsSnapshot });
+export type AdminMetricsResult = { metrics: MetricsSnapshot };
+
+/** The command envelope; the args are validated per command, and an unknown command answers NOT_FOUND. */
+export const AdminCommandRequest = Type.Object(
+  {
+    command: Type.String({ minLength: 1, maxLength: 64 }),
+    args: Type.Optional(Type.Object({}, { maxProperties: 16 })),
+  },
+  closed,
+);
+export type AdminCommandRequest = Static<typeof AdminCommandRequest>;
+
+export const ConnectionsListArgs = Type.Object(
+  {
+    namespace: Type.Optional(Type.String({ maxLength: 32 })),
+    userId: Type.Optional(UserId),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000 })),
+  },
+  closed,
+);
+export const ConnectionsDisconnectArgs = Type.Object(
+  { socketId: Type.Optional(Id), userId: Type.Optional(UserId) },
+  { ...closed, minProperties: 1 },
+);
+export const MaintenanceEnableArgs = Type.Object({ message: Type.Optional(Type.String({ maxLength: 1000 })) }, closed);
+export const EmptyArgs = Type.Object({}, closed);
+
+export const MaintenanceState = Type.Object({ enabled: Type.Boolean(), message: Type.Optional(Type.String()) });
+export type MaintenanceState = Static<typeof MaintenanceState>;
+
+export const SubscriptionStats = Type.Object({
+  rooms: Count,
+  subscriptions: Count,
+  byNamespace: Type.Record(Type.String(), Count),
+  topRooms: Type.Array(Type.Object({ room: Type.String(), subscribers: Count })),
+  topSymbols: Type.Array(Type.Object({ symbol: MarketSymbol, subscribers: Count })),
+});
+export type SubscriptionStats = Static<typeof SubscriptionStats>;
+
+/** Each admin command: its args schema and its result. */
+export const AdminCommands = {
+  'connections.list': {
+    args: ConnectionsListArgs,
+    result: Type.Object({ connections: Type.Array(ConnectionInfo), total: Count }),
+  },
+  'connections.disconnect': { args: ConnectionsDisconnectArgs, result: Type.Object({ disconnected: Count }) },
+  'maintenance.enable': { args: MaintenanceEnableArgs, result: Type.Object({ maintenance: MaintenanceState }) },
+  'maintenance.disable': { args: EmptyArgs, result: Type.Object({ maintenance: MaintenanceState }) },
+  'subscriptions.stats': { args: EmptyArgs, result: Type.Object({ stats: SubscriptionStats }) },
+} as const;
+export type AdminCommandName = keyof typeof AdminCommands;
+export const ADMIN_COMMAND_NAMES = Object.keys(AdminCommands) as AdminCommandName[];
+export type AdminCommandArgs<C extends AdminCommandName> = Static<(typeof AdminCommands)[C]['args']>;
+export type AdminCommandResult<C extends AdminCommandName> = Static<(typeof AdminCommands)[C]['result']>;
+/** The union of every command's result, as the ack of `admin.command` carries it under `result`. */
+export type AnyAdminCommandResult = { [C in AdminCommandName]: AdminCommandResult<C> }[AdminCommandName];
+export const AdminCommandAck = AckOkSchema({
+  command: Type.String(),
+  result: Type.Union(Object.values(AdminCommands).map((c) => c.result)),
+});
+
+export const AdminBroadcastRequest = Type.Object(
+  { type: SystemMessageType, message: Type.String({ minLength: 1, maxLength: 1000 }) },
+  closed,
+);
+export type AdminBroadcastRequest = Static<typeof AdminBroadcastRequest>;
+export const AdminBroadcastResult = AckOkSchema({ delivered: Type.Boolean() });
+export type AdminBroadcastResult = { delivered: boolean };
+
+/** S→C `admin.stats`, every few seconds. */
+export const AdminStats = Type.Object({
+  timestamp: Timestamp,
+  nodeId: Type.String(),
+  metrics: MetricsSnapshot,
+  topSymbols: Type.Array(Type.Object({ symbol: MarketSymbol, subscribers: Count })),
+  rateLimitRejections: Count,
+  maintenance: MaintenanceState,
+  eventLoopLagMs: Rate,
+});
+export type AdminStats = Static<typeof AdminStats>;
+
+export const AlertLevel = Type.Union([Type.Literal('info'), Type.Literal('warning'), Type.Literal('critical')]);
+/** S→C `admin.alert` when a configured threshold is crossed. */
+export const AdminAlert = Type.Object({
+  level: AlertLevel,
+  message: Type.String(),
+  metric: Type.Optional(Type.String()),
+  value: Type.Optional(Type.Number()),
+  threshold: Type.Optional(Type.Number()),
+  timestamp: Timestamp,
+});
+export type AdminAlert = Static<typeof AdminAlert>;

@@ -1,0 +1,114 @@
+import Type, { type Static, type TSchema } from 'typebox';
+import { AckOkSchema } from '../errors.js';
+import { Decimal, DecimalInput, Id, MAX_DEPTH_LEVELS, MAX_LIST_ITEMS, MarketSymbol, Seq, Side, Timestamp } from '../primitives.js';
+import { MARKET_CHANNELS } from '../rooms.js';
+import { SymbolList } from './prices.js';
+
+const closed = { additionalProperties: false } as const;
+
+export const MarketChannelSchema = Type.Union(MARKET_CHANNELS.map((c) => Type.Literal(c)));
+
+export const MarketSubscribeRequest = Type.Object(
+  {
+    channels: Type.Array(MarketChannelSchema, { minItems: 1, maxItems: MAX_LIST_ITEMS }),
+    symbols: SymbolList,
+  },
+  closed,
+);
+export type MarketSubscribeRequest = Static<typeof MarketSubscribeRequest>;
+export const MarketUnsubscribeRequest = MarketSubscribeRequest;
+export type MarketUnsubscribeRequest = MarketSubscribeRequest;
+export const MarketSubscribeResult = AckOkSchema({ channels: Type.Array(Type.String()) });
+export type MarketSubscribeResult = { channels: string[] };
+
+export const MarketSnapshotRequest = Type.Object({ symbol: MarketSymbol }, closed);
+export type MarketSnapshotRequest = Static<typeof MarketSnapshotRequest>;
+
+const statsFields = <D extends TSchema>(d: D) => ({
+  symbol: MarketSymbol,
+  open: d,
+  high: d,
+  low: d,
+  last: d,
+  volume: d,
+  quoteVolume: d,
+  change: d,
+  changePercent: d,
+});
+/** S→C `market.stats`, room `market:stats:{symbol}`. */
+export const MarketStats = Type.Object({ ...statsFields(Decimal), timestamp: Timestamp, seq: Seq });
+export type MarketStats = Static<typeof MarketStats>;
+export const MarketStatsInput = Type.Object({ ...statsFields(DecimalInput), timestamp: Type.Optional(Timestamp) }, closed);
+export type MarketStatsInput = Static<typeof MarketStatsInput>;
+
+const tickerFields = <D extends TSchema>(d: D) => ({ symbol: MarketSymbol, bid: d, ask: d, last: d });
+/** S→C `market.ticker`, room `market:ticker:{symbol}`. */
+export const MarketTicker = Type.Object({ ...tickerFields(Decimal), timestamp: Timestamp, seq: Seq });
+export type MarketTicker = Static<typeof MarketTicker>;
+export const MarketTickerInput = Type.Object({ ...tickerFields(DecimalInput), timestamp: Type.Optional(Timestamp) }, closed);
+export type MarketTickerInput = Static<typeof MarketTickerInput>;
+
+const marketTradeFields = <D extends TSchema>(d: D) => ({ tradeId: Id, price: d, quantity: d, side: Side });
+export const MarketTrade = Type.Object({ ...marketTradeFields(Decimal), timestamp: Timestamp });
+export type MarketTrade = Static<typeof MarketTrade>;
+export const MarketTradeInput = Type.Object(
+  { ...marketTradeFields(DecimalInput), timestamp: Type.Optional(Timestamp) },
+  closed,
+);
+
+/** S→C `market.trades`, room `market:trades:{symbol}`. */
+export const MarketTrades = Type.Object({
+  symbol: MarketSymbol,
+  trades: Type.Array(MarketTrade, { maxItems: MAX_LIST_ITEMS }),
+  seq: Seq,
+  timestamp: Type.Optional(Timestamp),
+});
+export type MarketTrades = Static<typeof MarketTrades>;
+export const MarketTradesInput = Type.Object(
+  {
+    symbol: MarketSymbol,
+    trades: Type.Array(MarketTradeInput, { minItems: 1, maxItems: MAX_LIST_ITEMS }),
+    timestamp: Type.Optional(Timestamp),
+  },
+  closed,
+);
+export type MarketTradesInput = Static<typeof MarketTradesInput>;
+
+export const DepthType = Type.Union([Type.Literal('snapshot'), Type.Literal('delta')]);
+export type DepthType = Static<typeof DepthType>;
+
+const levels = <D extends TSchema>(d: D) => Type.Array(Type.Tuple([d, d]), { maxItems: MAX_DEPTH_LEVELS });
+
+/**
+ * S→C `market.depth`, room `market:depth:{symbol}`. A subscriber first gets a snapshot, then deltas
+ * whose `prevSeq` equals the previous message's `seq`; quantity "0" removes a level; `checksum` is the
+ * CRC-32 of the book after applying the message (see `bookChecksum`). On a snapshot the receiver resets
+ * its book and ignores `prevSeq`.
+ */
+export const MarketDepth = Type.Object({
+  symbol: MarketSymbol,
+  type: DepthType,
+  bids: levels(Decimal),
+  asks: levels(Decimal),
+  seq: Seq,
+  prevSeq: Seq,
+  checksum: Type.Integer({ minimum: 0, maximum: 0xffffffff }),
+  timestamp: Timestamp,
+});
+export type MarketDepth = Static<typeof MarketDepth>;
+
+/** What publishers pass: the server owns the book and computes seq, prevSeq and checksum. */
+export const MarketDepthInput = Type.Object(
+  {
+    symbol: MarketSymbol,
+    type: DepthType,
+    bids: levels(DecimalInput),
+    asks: levels(DecimalInput),
+    timestamp: Type.Optional(Timestamp),
+  },
+  closed,
+);
+export type MarketDepthInput = Static<typeof MarketDepthInput>;
+
+export const MarketSnapshotResult = AckOkSchema({ depth: MarketDepth });
+export type MarketSnapshotResult = { depth: MarketDepth };

@@ -1,0 +1,17 @@
+export * from './catalog.js';
+export * from './checksum.js';
+export * from './decimal.js';
+export * from './errors.js';
+export * from './event-maps.js';
+export * from './events/admin.js';
+export * from './events/common.js';
+export * from './events/market.js';
+export * from './events/prices.js';
+export * from './events/user.js';
+export * from './namespaces.js';
+export * from './normalize.js';
+export * from './primitives.js';
+export * from './rooms.js';
+export * from './validation.js';
+export * from './validators.js';
+export { PROTOCOL_VERSION } from './version.js';

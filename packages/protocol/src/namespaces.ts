@@ -1,0 +1,13 @@
+export const Namespaces = {
+  prices: '/prices',
+  market: '/market',
+  user: '/user',
+  admin: '/admin',
+} as const;
+
+export type NamespaceName = (typeof Namespaces)[keyof typeof Namespaces];
+export const NAMESPACE_NAMES: readonly NamespaceName[] = Object.values(Namespaces);
+
+export function isNamespaceName(value: unknown): value is NamespaceName {
+  return typeof value === 'string' && (NAMESPACE_NAMES as readonly string[]).includes(value);
+}

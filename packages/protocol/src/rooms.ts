@@ -1,0 +1,72 @@
+import { SYMBOL_PATTERN, USER_ID_PATTERN } from './primitives.js';
+
+export const MARKET_CHANNELS = ['stats', 'depth', 'trades', 'ticker'] as const;
+export type MarketChannel = (typeof MARKET_CHANNELS)[number];
+
+export const USER_STREAMS = ['user', 'orders', 'positions', 'wallet'] as const;
+export type UserStream = (typeof USER_STREAMS)[number];
+
+const symbolRe = new RegExp(SYMBOL_PATTERN);
+const userIdRe = new RegExp(USER_ID_PATTERN);
+
+export function isMarketSymbol(value: unknown): value is string {
+  return typeof value === 'string' && symbolRe.test(value);
+}
+
+export function isUserId(value: unknown): value is string {
+  return typeof value === 'string' && userIdRe.test(value);
+}
+
+function assertSymbol(symbol: string): string {
+  if (!isMarketSymbol(symbol)) throw new TypeError(`invalid symbol ${JSON.stringify(symbol).slice(0, 60)}`);
+  return symbol;
+}
+
+function assertUserId(userId: string): string {
+  if (!isUserId(userId)) throw new TypeError(`invalid user id ${JSON.stringify(userId).slice(0, 60)}`);
+  return userId;
+}
+
+/**
+ * Room names. Every helper validates its argument, so client-supplied data never becomes a room name
+ * without passing the same pattern the schemas enforce.
+ */
+export const rooms = {
+  prices: (symbol: string) => `prices:${assertSymbol(symbol)}` as const,
+  market: (channel: MarketChannel, symbol: string) => {
+    if (!(MARKET_CHANNELS as readonly string[]).includes(channel)) throw new TypeError(`invalid channel ${channel}`);
+    return `market:${channel}:${assertSymbol(symbol)}` as const;
+  },
+  user: (userId: string) => `user:${assertUserId(userId)}` as const,
+  orders: (userId: string) => `orders:${assertUserId(userId)}` as const,
+  positions: (userId: string) => `positions:${assertUserId(userId)}` as const,
+  wallet: (userId: string) => `wallet:${assertUserId(userId)}` as const,
+  /** All private rooms the server joins a `/user` socket to. */
+  allForUser: (userId: string) => USER_STREAMS.map((stream) => `${stream}:${assertUserId(userId)}`),
+};
+
+export type ParsedRoom =
+  | { kind: 'prices'; symbol: string }
+  | { kind: 'market'; channel: MarketChannel; symbol: string }
+  | { kind: UserStream; userId: string };
+
+/** Parses a room name back into its parts; `null` for anything that is not a valid room. */
+export function parseRoom(room: string): ParsedRoom | null {
+  if (typeof room !== 'string' || room.length > 200) return null;
+  const first = room.indexOf(':');
+  if (first < 0) return null;
+  const kind = room.slice(0, first);
+  const rest = room.slice(first + 1);
+  if (kind === 'prices') return isMarketSymbol(rest) ? { kind, symbol: rest } : null;
+  if (kind === 'market') {
+    const second = rest.indexOf(':');
+    const channel = rest.slice(0, second) as MarketChannel;
+    const symbol = rest.slice(second + 1);
+    if (second < 0 || !MARKET_CHANNELS.includes(channel) || !isMarketSymbol(symbol)) return null;
+    return { kind, channel, symbol };
+  }
+  if ((USER_STREAMS as readonly string[]).includes(kind) && isUserId(rest)) {
+    return { kind: kind as UserStream, userId: rest };
+  }
+  return null;
+}

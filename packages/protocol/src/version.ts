@@ -1,0 +1,2 @@
+/** Wire protocol version; bumped on any incompatible change. */
+export const PROTOCOL_VERSION = 1;

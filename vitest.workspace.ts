@@ -1,0 +1,52 @@
+import { fileURLToPath } from 'node:url';
+import type { TestProjectConfiguration } from 'vitest/config';
+
+const root = fileURLToPath(new URL('.', import.meta.url));
+
+/** Tests and typecheck read the packages' sources, never a build. */
+const alias = [
+  {
+    find: /^@ws\/(protocol|server|metrics|client)$/,
+    replacement: `${root}packages/$1/src/index.ts`,
+  },
+];
+
+type Kind = 'unit' | 'integration';
+
+function project(dir: string, kind: Kind, extra: { typecheck?: boolean } = {}): TestProjectConfiguration {
+  const name = dir.split('/').pop() ?? dir;
+  return {
+    resolve: { alias },
+    test: {
+      name: `${name}:${kind}`,
+      root: `${root}${dir}`,
+      include: [`test/${kind}/**/*.test.ts`],
+      environment: 'node',
+      testTimeout: kind === 'integration' ? 30_000 : 5_000,
+      hookTimeout: 30_000,
+      // Integration tests spawn servers and processes; keep them from starving each other on 2 cores.
+      ...(kind === 'integration' ? { fileParallelism: false } : {}),
+      ...(extra.typecheck
+        ? {
+            typecheck: {
+              enabled: true,
+              include: ['test/types/**/*.test-d.ts'],
+              tsconfig: `${root}${dir}/tsconfig.json`,
+            },
+          }
+        : {}),
+    },
+  };
+}
+
+export default [
+  project('packages/protocol', 'unit', { typecheck: true }),
+  project('packages/metrics', 'unit'),
+  project('packages/server', 'unit'),
+  project('packages/server', 'integration'),
+  project('packages/client', 'unit', { typecheck: true }),
+  project('packages/client', 'integration'),
+  project('apps/gateway', 'integration'),
+  project('apps/stress', 'integration'),
+  project('apps/admin-cli', 'integration'),
+] satisfies TestProjectConfiguration[];
