@@ -1,1 +1,1 @@
-export {};
+export { isWsError, WsError } from './ws-error.js';
