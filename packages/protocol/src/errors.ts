@@ -59,9 +59,7 @@ export const WsErrorPayload = Type.Object(
     code: ErrorCodeSchema,
     message: Type.String({ maxLength: 1000 }),
     retryAfterMs: Type.Optional(Type.Integer({ minimum: 0 })),
-    details: Type.Optional(
-      Type.Array(Type.Object({ path: Type.String(), message: Type.String() }), { maxItems: 100 }),
-    ),
+    details: Type.Optional(Type.Array(Type.Object({ path: Type.String(), message: Type.String() }), { maxItems: 100 })),
   },
   { additionalProperties: false },
 );
@@ -75,7 +73,10 @@ export interface WsErrorPayload {
 /** `connect_error.data` of a refused connection. */
 export type ConnectErrorData = WsErrorPayload & { code: ConnectErrorCode };
 
-export const AckError = Type.Object({ ok: Type.Literal(false), error: WsErrorPayload }, { additionalProperties: false });
+export const AckError = Type.Object(
+  { ok: Type.Literal(false), error: WsErrorPayload },
+  { additionalProperties: false },
+);
 export type AckError = { ok: false; error: WsErrorPayload };
 
 /** Every acknowledgement is `{ ok: true, ...result }` or `{ ok: false, error }`. */

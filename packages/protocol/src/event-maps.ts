@@ -30,7 +30,7 @@ import type {
   MarketTicker,
   MarketTrades,
 } from './events/market.js';
-import type { PriceTrade, PriceUpdate, PricesSubscribeRequest, PricesSubscribeResult } from './events/prices.js';
+import type { PricesSubscribeRequest, PricesSubscribeResult, PriceTrade, PriceUpdate } from './events/prices.js';
 import type { MarginCall, OrderEvent, PositionEvent, WalletUpdate } from './events/user.js';
 import type { NamespaceName } from './namespaces.js';
 import type { Role } from './primitives.js';

@@ -10,6 +10,7 @@ export * from './events/prices.js';
 export * from './events/user.js';
 export * from './namespaces.js';
 export * from './normalize.js';
+export * from './order-book-state.js';
 export * from './primitives.js';
 export * from './rooms.js';
 export * from './validation.js';

@@ -12,7 +12,11 @@ export const DECIMAL_PATTERN = '^-?(0|[1-9][0-9]*)(\\.[0-9]+)?$';
 export const USER_ID_PATTERN = '^[A-Za-z0-9_.:@|-]{1,128}$';
 
 /** `BASE/QUOTE`, upper case: `BTC/USDT`. */
-export const MarketSymbol = Type.String({ pattern: SYMBOL_PATTERN, maxLength: 41, description: 'BASE/QUOTE, upper case' });
+export const MarketSymbol = Type.String({
+  pattern: SYMBOL_PATTERN,
+  maxLength: 41,
+  description: 'BASE/QUOTE, upper case',
+});
 export type MarketSymbol = string;
 
 /** Decimal string on the wire ("50000.12"): exact, as exchanges send it. */

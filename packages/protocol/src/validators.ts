@@ -1,9 +1,9 @@
-import { PublishableEvents, type PublishableEventName } from './catalog.js';
+import { type PublishableEventName, PublishableEvents } from './catalog.js';
 import {
   AdminBroadcastRequest,
+  type AdminCommandName,
   AdminCommandRequest,
   AdminCommands,
-  type AdminCommandName,
   AdminMetricsRequest,
 } from './events/admin.js';
 import { AuthRefreshRequest, PingRequest } from './events/common.js';

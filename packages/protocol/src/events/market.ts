@@ -1,6 +1,16 @@
 import Type, { type Static, type TSchema } from 'typebox';
 import { AckOkSchema } from '../errors.js';
-import { Decimal, DecimalInput, Id, MAX_DEPTH_LEVELS, MAX_LIST_ITEMS, MarketSymbol, Seq, Side, Timestamp } from '../primitives.js';
+import {
+  Decimal,
+  DecimalInput,
+  Id,
+  MAX_DEPTH_LEVELS,
+  MAX_LIST_ITEMS,
+  MarketSymbol,
+  Seq,
+  Side,
+  Timestamp,
+} from '../primitives.js';
 import { MARKET_CHANNELS } from '../rooms.js';
 import { SymbolList } from './prices.js';
 
@@ -38,14 +48,20 @@ const statsFields = <D extends TSchema>(d: D) => ({
 /** S→C `market.stats`, room `market:stats:{symbol}`. */
 export const MarketStats = Type.Object({ ...statsFields(Decimal), timestamp: Timestamp, seq: Seq });
 export type MarketStats = Static<typeof MarketStats>;
-export const MarketStatsInput = Type.Object({ ...statsFields(DecimalInput), timestamp: Type.Optional(Timestamp) }, closed);
+export const MarketStatsInput = Type.Object(
+  { ...statsFields(DecimalInput), timestamp: Type.Optional(Timestamp) },
+  closed,
+);
 export type MarketStatsInput = Static<typeof MarketStatsInput>;
 
 const tickerFields = <D extends TSchema>(d: D) => ({ symbol: MarketSymbol, bid: d, ask: d, last: d });
 /** S→C `market.ticker`, room `market:ticker:{symbol}`. */
 export const MarketTicker = Type.Object({ ...tickerFields(Decimal), timestamp: Timestamp, seq: Seq });
 export type MarketTicker = Static<typeof MarketTicker>;
-export const MarketTickerInput = Type.Object({ ...tickerFields(DecimalInput), timestamp: Type.Optional(Timestamp) }, closed);
+export const MarketTickerInput = Type.Object(
+  { ...tickerFields(DecimalInput), timestamp: Type.Optional(Timestamp) },
+  closed,
+);
 export type MarketTickerInput = Static<typeof MarketTickerInput>;
 
 const marketTradeFields = <D extends TSchema>(d: D) => ({ tradeId: Id, price: d, quantity: d, side: Side });

@@ -41,5 +41,8 @@ const tradeFields = <D extends TSchema>(d: D) => ({
 /** S→C `price.trade`, room `prices:{symbol}`. */
 export const PriceTrade = Type.Object({ ...tradeFields(Decimal), timestamp: Timestamp, seq: Seq });
 export type PriceTrade = Static<typeof PriceTrade>;
-export const PriceTradeInput = Type.Object({ ...tradeFields(DecimalInput), timestamp: Type.Optional(Timestamp) }, closed);
+export const PriceTradeInput = Type.Object(
+  { ...tradeFields(DecimalInput), timestamp: Type.Optional(Timestamp) },
+  closed,
+);
 export type PriceTradeInput = Static<typeof PriceTradeInput>;

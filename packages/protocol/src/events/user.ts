@@ -34,7 +34,10 @@ const orderFields = <D extends TSchema>(d: D) => ({
 /** S→C `order.new` / `order.update` / `order.filled` / `order.cancelled`, room `orders:{userId}`. */
 export const OrderEvent = Type.Object({ ...orderFields(Decimal), timestamp: Timestamp, seq: Seq });
 export type OrderEvent = Static<typeof OrderEvent>;
-export const OrderEventInput = Type.Object({ ...orderFields(DecimalInput), timestamp: Type.Optional(Timestamp) }, closed);
+export const OrderEventInput = Type.Object(
+  { ...orderFields(DecimalInput), timestamp: Type.Optional(Timestamp) },
+  closed,
+);
 export type OrderEventInput = Static<typeof OrderEventInput>;
 
 export const PositionSide = Type.Union([Type.Literal('long'), Type.Literal('short')]);
@@ -68,7 +71,10 @@ const walletFields = <D extends TSchema>(d: D) => ({
 /** S→C `wallet.update`, room `wallet:{userId}`. */
 export const WalletUpdate = Type.Object({ ...walletFields(Decimal), timestamp: Timestamp, seq: Seq });
 export type WalletUpdate = Static<typeof WalletUpdate>;
-export const WalletUpdateInput = Type.Object({ ...walletFields(DecimalInput), timestamp: Type.Optional(Timestamp) }, closed);
+export const WalletUpdateInput = Type.Object(
+  { ...walletFields(DecimalInput), timestamp: Type.Optional(Timestamp) },
+  closed,
+);
 export type WalletUpdateInput = Static<typeof WalletUpdateInput>;
 
 const marginCallFields = <D extends TSchema>(d: D) => ({
@@ -81,5 +87,8 @@ const marginCallFields = <D extends TSchema>(d: D) => ({
 /** S→C `margin.call`, room `user:{userId}`. */
 export const MarginCall = Type.Object({ ...marginCallFields(Decimal), timestamp: Timestamp, seq: Seq });
 export type MarginCall = Static<typeof MarginCall>;
-export const MarginCallInput = Type.Object({ ...marginCallFields(DecimalInput), timestamp: Type.Optional(Timestamp) }, closed);
+export const MarginCallInput = Type.Object(
+  { ...marginCallFields(DecimalInput), timestamp: Type.Optional(Timestamp) },
+  closed,
+);
 export type MarginCallInput = Static<typeof MarginCallInput>;
