@@ -1,0 +1,323 @@
+import { createPublicKey, type KeyObject } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
+import { type NamespaceName, type Role, type SystemMessage, USER_ID_PATTERN } from '@ws/protocol';
+import { createRemoteJWKSet, type JWTPayload, type JWTVerifyGetKey, errors as joseErrors, jwtVerify } from 'jose';
+import { extractToken, MAX_TOKEN_LENGTH } from './token-extractor.js';
+import { WsError } from './ws-error.js';
+
+export interface AuthOptions {
+  /** HS256/384/512 shared secret; at least 32 bytes. */
+  secret?: string;
+  /** PEM (SPKI) public key for RS*, PS*, ES* or EdDSA tokens. */
+  publicKey?: string;
+  /** JWKS URL; keys are fetched and cached by jose's `createRemoteJWKSet`. */
+  jwksUrl?: string;
+  /** Explicit algorithm allow-list; default derived from the configured keys; `none` is never allowed. */
+  algorithms?: string[];
+  /** Required `iss` when set. */
+  issuer?: string;
+  /** Required `aud` (one of) when set. */
+  audience?: string | string[];
+  /** Leeway for `exp`/`nbf` in seconds (default 5). */
+  clockToleranceSec?: number;
+  /** How long before expiry a `system.message` warning is sent (default 30 s; 0 = none). */
+  expiryNoticeMs?: number;
+  /** JWKS cache max age in ms (default 10 min, jose's default). */
+  jwksCacheMaxAgeMs?: number;
+}
+
+/** Who a verified token says the client is. `expiresAt` is epoch ms. */
+export interface AuthContext {
+  userId: string | null;
+  role: Role | null;
+  expiresAt: number | null;
+}
+
+/** The part of a Socket.IO socket the auth middleware uses; any typed `Socket` satisfies it. */
+export interface AuthSocket {
+  readonly id: string;
+  readonly connected: boolean;
+  readonly nsp: { readonly name: string };
+  readonly handshake: { auth?: Record<string, unknown>; headers?: IncomingHttpHeaders };
+  data: { userId?: string | null; role?: Role | null; tokenExpiresAt?: number | null };
+  emit(event: 'system.message', payload: SystemMessage): boolean;
+  disconnect(close?: boolean): unknown;
+  once(event: 'disconnect', listener: (...args: never[]) => void): unknown;
+}
+
+const ROLES: readonly Role[] = ['user', 'admin', 'service'];
+const USER_ID = new RegExp(USER_ID_PATTERN);
+const HMAC_ALGS = ['HS256', 'HS384', 'HS512'];
+const RSA_ALGS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512'];
+const EC_ALGS: Record<string, string> = { prime256v1: 'ES256', secp384r1: 'ES384', secp521r1: 'ES512' };
+const MIN_SECRET_BYTES = 32;
+/** setTimeout fires at once for delays above 2^31-1 ms; longer waits are chained. */
+const MAX_TIMEOUT_MS = 2 ** 31 - 1;
+
+interface Watch {
+  timers: Set<NodeJS.Timeout>;
+  listening: boolean;
+}
+
+/**
+ * JWT authentication for the four namespaces (jose). Public namespaces accept anonymous clients but refuse
+ * an invalid token; `/user` needs a user id; `/admin` needs role `admin` (and a user id, for the audit trail).
+ * Claims: `userId`, else `sub`, matching the protocol's user-id pattern; `role` one of user/admin/service,
+ * `user` when absent, anything else refused; `exp` required.
+ */
+export class AuthMiddleware {
+  readonly #options: AuthOptions;
+  readonly #algorithms: string[];
+  readonly #secret: Uint8Array | undefined;
+  readonly #publicKey: KeyObject | undefined;
+  readonly #jwks: ReturnType<typeof createRemoteJWKSet> | undefined;
+  readonly #watches = new Map<AuthSocket, Watch>();
+
+  constructor(options: AuthOptions) {
+    this.#options = options;
+    const { secret, publicKey, jwksUrl } = options;
+    if (secret === undefined && publicKey === undefined && jwksUrl === undefined) {
+      throw new Error('AuthMiddleware: configure a secret, a publicKey or a jwksUrl');
+    }
+    if (publicKey !== undefined && jwksUrl !== undefined) {
+      throw new Error('AuthMiddleware: configure either publicKey or jwksUrl, not both');
+    }
+    if (secret !== undefined) {
+      this.#secret = new TextEncoder().encode(secret);
+      if (this.#secret.byteLength < MIN_SECRET_BYTES) {
+        throw new Error(`AuthMiddleware: the HMAC secret must be at least ${MIN_SECRET_BYTES} bytes`);
+      }
+    }
+    const asymmetric: string[] = [];
+    if (publicKey !== undefined) {
+      this.#publicKey = createPublicKey(publicKey);
+      asymmetric.push(...algorithmsForKey(this.#publicKey));
+    }
+    if (jwksUrl !== undefined) {
+      this.#jwks = createRemoteJWKSet(new URL(jwksUrl), {
+        ...(options.jwksCacheMaxAgeMs === undefined ? {} : { cacheMaxAge: options.jwksCacheMaxAgeMs }),
+      });
+      asymmetric.push('RS256', 'ES256');
+    }
+    const defaults = [...(secret === undefined ? [] : ['HS256']), ...asymmetric];
+    this.#algorithms = options.algorithms ?? defaults;
+    this.#checkAlgorithms(asymmetric);
+  }
+
+  /** Socket.IO namespace middleware; refuses with `connect_error` message = code, data = `{ code, message }`. */
+  middleware(namespace: NamespaceName): (socket: AuthSocket, next: (err?: Error) => void) => void {
+    return (socket, next) => {
+      this.#authenticate(namespace, socket).then(
+        () => next(),
+        (err: unknown) => next(toWsError(err).toConnectError()),
+      );
+    };
+  }
+
+  /** Starts the expiry timers of an authenticated socket; they are cleared on disconnect. */
+  watch(socket: AuthSocket): void {
+    this.#clearTimers(socket);
+    const expiresAt = socket.data.tokenExpiresAt;
+    if (expiresAt === null || expiresAt === undefined || !socket.connected) return;
+    let watch = this.#watches.get(socket);
+    if (watch === undefined) {
+      watch = { timers: new Set(), listening: false };
+      this.#watches.set(socket, watch);
+    }
+    if (!watch.listening) {
+      watch.listening = true;
+      socket.once('disconnect', () => this.#forget(socket));
+    }
+    const noticeMs = this.#options.expiryNoticeMs ?? 30_000;
+    if (noticeMs > 0 && expiresAt - noticeMs > Date.now()) {
+      this.#schedule(watch, expiresAt - noticeMs, () => {
+        const seconds = Math.max(0, Math.round((expiresAt - Date.now()) / 1000));
+        socket.emit('system.message', {
+          type: 'warning',
+          message: `token expires in ${seconds} s; send auth.refresh`,
+          timestamp: Date.now(),
+        });
+      });
+    }
+    this.#schedule(watch, expiresAt, () => {
+      socket.emit('system.message', { type: 'critical', message: 'token expired', timestamp: Date.now() });
+      // Only this namespace: the client's other namespaces share the connection and stay up.
+      socket.disconnect();
+    });
+  }
+
+  /** `auth.refresh`: a valid token for the same user replaces the current one and re-arms the expiry timer. */
+  async refresh(socket: AuthSocket, token: string): Promise<{ expiresAt: number }> {
+    if (!socket.connected) throw new WsError('UNAUTHORIZED', 'socket is not connected');
+    if (socket.data.tokenExpiresAt === null || socket.data.tokenExpiresAt === undefined) {
+      throw new WsError('FORBIDDEN', 'connection has no token to refresh');
+    }
+    const context = await this.verify(token);
+    if (context.userId !== (socket.data.userId ?? null)) {
+      throw new WsError('FORBIDDEN', 'token is for another user');
+    }
+    if (socket.nsp.name === '/admin' && context.role !== 'admin') {
+      throw new WsError('FORBIDDEN', 'admin role required');
+    }
+    // The old timer may have fired while the token was being verified.
+    if (!socket.connected) throw new WsError('UNAUTHORIZED', 'socket is not connected');
+    const expiresAt = context.expiresAt as number;
+    socket.data.role = context.role;
+    socket.data.tokenExpiresAt = expiresAt;
+    this.watch(socket);
+    return { expiresAt };
+  }
+
+  /** Verifies signature, algorithm, `exp`/`nbf`, `iss`/`aud` and the claims; throws `WsError` UNAUTHORIZED. */
+  async verify(token: string): Promise<AuthContext> {
+    if (typeof token !== 'string' || token.length === 0 || token.length > MAX_TOKEN_LENGTH) {
+      throw new WsError('UNAUTHORIZED', 'invalid token');
+    }
+    let payload: JWTPayload;
+    try {
+      ({ payload } = await jwtVerify(token, this.#getKey, {
+        algorithms: this.#algorithms,
+        clockTolerance: this.#options.clockToleranceSec ?? 5,
+        requiredClaims: ['exp'],
+        ...(this.#options.issuer === undefined ? {} : { issuer: this.#options.issuer }),
+        ...(this.#options.audience === undefined ? {} : { audience: this.#options.audience }),
+      }));
+    } catch (err) {
+      throw new WsError('UNAUTHORIZED', verifyFailureMessage(err), { cause: err });
+    }
+    return { userId: userIdOf(payload), role: roleOf(payload), expiresAt: (payload.exp as number) * 1000 };
+  }
+
+  /** Clears every expiry timer. */
+  close(): void {
+    for (const watch of this.#watches.values()) {
+      for (const timer of watch.timers) clearTimeout(timer);
+    }
+    this.#watches.clear();
+  }
+
+  async #authenticate(namespace: NamespaceName, socket: AuthSocket): Promise<void> {
+    const extracted = extractToken(socket.handshake);
+    const isPublic = namespace === '/prices' || namespace === '/market';
+    if (extracted.kind === 'invalid') throw new WsError('UNAUTHORIZED', 'invalid token');
+    if (extracted.kind === 'none') {
+      if (!isPublic) throw new WsError('UNAUTHORIZED', 'token required');
+      Object.assign(socket.data, { userId: null, role: null, tokenExpiresAt: null });
+      return;
+    }
+    const context = await this.verify(extracted.token);
+    if (!isPublic && context.userId === null) throw new WsError('UNAUTHORIZED', 'token has no user id');
+    if (namespace === '/admin' && context.role !== 'admin') throw new WsError('FORBIDDEN', 'admin role required');
+    Object.assign(socket.data, { userId: context.userId, role: context.role, tokenExpiresAt: context.expiresAt });
+  }
+
+  readonly #getKey: JWTVerifyGetKey = async (header, token) => {
+    const alg = header.alg ?? '';
+    if (HMAC_ALGS.includes(alg)) {
+      if (this.#secret === undefined) throw new joseErrors.JOSEAlgNotAllowed('HMAC is not configured');
+      return this.#secret;
+    }
+    if (this.#publicKey !== undefined) return this.#publicKey;
+    if (this.#jwks !== undefined) return this.#jwks(header, token);
+    throw new joseErrors.JOSEAlgNotAllowed('no key for this algorithm');
+  };
+
+  #checkAlgorithms(asymmetric: string[]): void {
+    if (this.#algorithms.length === 0) throw new Error('AuthMiddleware: algorithms must not be empty');
+    for (const alg of this.#algorithms) {
+      if (alg.toLowerCase() === 'none') throw new Error("AuthMiddleware: algorithm 'none' is never allowed");
+      const isHmac = HMAC_ALGS.includes(alg);
+      if (isHmac && this.#secret === undefined) {
+        // HS* with only a public key configured is the RS/HS key-confusion attack.
+        throw new Error(`AuthMiddleware: ${alg} needs a secret`);
+      }
+      if (!isHmac && this.#publicKey !== undefined && !asymmetric.includes(alg)) {
+        throw new Error(`AuthMiddleware: ${alg} does not fit the configured public key`);
+      }
+      if (!isHmac && this.#publicKey === undefined && this.#jwks === undefined) {
+        throw new Error(`AuthMiddleware: ${alg} needs a publicKey or a jwksUrl`);
+      }
+    }
+  }
+
+  #schedule(watch: Watch, at: number, fire: () => void): void {
+    const delay = Math.max(0, at - Date.now());
+    const timer = setTimeout(
+      () => {
+        watch.timers.delete(timer);
+        if (delay > MAX_TIMEOUT_MS) this.#schedule(watch, at, fire);
+        else fire();
+      },
+      Math.min(delay, MAX_TIMEOUT_MS),
+    );
+    timer.unref();
+    watch.timers.add(timer);
+  }
+
+  #clearTimers(socket: AuthSocket): void {
+    const watch = this.#watches.get(socket);
+    if (watch === undefined) return;
+    for (const timer of watch.timers) clearTimeout(timer);
+    watch.timers.clear();
+  }
+
+  #forget(socket: AuthSocket): void {
+    this.#clearTimers(socket);
+    this.#watches.delete(socket);
+  }
+}
+
+function algorithmsForKey(key: KeyObject): string[] {
+  switch (key.asymmetricKeyType) {
+    case 'rsa':
+    case 'rsa-pss':
+      return key.asymmetricKeyType === 'rsa' ? RSA_ALGS : RSA_ALGS.filter((alg) => alg.startsWith('PS'));
+    case 'ec': {
+      const alg = EC_ALGS[key.asymmetricKeyDetails?.namedCurve ?? ''];
+      if (alg === undefined) throw new Error('AuthMiddleware: unsupported EC curve');
+      return [alg];
+    }
+    case 'ed25519':
+      return ['EdDSA', 'Ed25519'];
+    default:
+      throw new Error(`AuthMiddleware: unsupported public key type ${String(key.asymmetricKeyType)}`);
+  }
+}
+
+function userIdOf(payload: JWTPayload): string | null {
+  const claim = payload['userId'] ?? payload.sub;
+  if (claim === undefined) return null;
+  if (typeof claim !== 'string' || !USER_ID.test(claim)) throw new WsError('UNAUTHORIZED', 'invalid user id claim');
+  return claim;
+}
+
+function roleOf(payload: JWTPayload): Role {
+  const claim = payload['role'];
+  if (claim === undefined) return 'user';
+  if (typeof claim !== 'string' || !(ROLES as readonly string[]).includes(claim)) {
+    throw new WsError('UNAUTHORIZED', 'unknown role');
+  }
+  return claim as Role;
+}
+
+/** Says which check failed without echoing anything from the token. */
+function verifyFailureMessage(err: unknown): string {
+  if (err instanceof joseErrors.JWTExpired) return 'token expired';
+  if (err instanceof joseErrors.JWTClaimValidationFailed) {
+    if (err.claim === 'nbf') return 'token not yet valid';
+    if (err.claim === 'iss' || err.claim === 'aud') return `token ${err.claim} mismatch`;
+    if (err.claim === 'exp') return 'token has no valid exp';
+    return 'token claim check failed';
+  }
+  if (err instanceof joseErrors.JOSEAlgNotAllowed) return 'token algorithm not allowed';
+  if (err instanceof joseErrors.JWSSignatureVerificationFailed) return 'invalid token signature';
+  if (err instanceof joseErrors.JWKSNoMatchingKey) return 'no key for this token';
+  if (err instanceof joseErrors.JWKSTimeout || !(err instanceof joseErrors.JOSEError)) {
+    return 'token could not be verified';
+  }
+  return 'invalid token';
+}
+
+function toWsError(err: unknown): WsError {
+  return err instanceof WsError ? err : new WsError('UNAUTHORIZED', 'token could not be verified', { cause: err });
+}
