@@ -1,0 +1,468 @@
+import type { MetricsSnapshot, NamespaceMetrics } from '@ws/protocol';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { EventLoopMonitor } from './event-loop-monitor.js';
+import { METRIC_ERROR_CODES, METRIC_EVENT_NAMES, METRIC_NAMESPACES, OTHER } from './labels.js';
+import { SlidingWindowCounter } from './sliding-window-counter.js';
+import { WindowedHistogram } from './windowed-histogram.js';
+
+export interface WebSocketMetricsOptions {
+  /** Registry to register on; by default each instance gets its own, so instances never collide. */
+  registry?: Registry;
+  /** Prefix of every metric name of this package. */
+  prefix?: string;
+  /** Also collect prom-client's default process metrics on the registry. */
+  collectDefaultMetrics?: boolean;
+  /** Exported as `<prefix>node_info{node_id}` so series from several gateway nodes can be told apart. */
+  nodeId?: string;
+  /** Window in seconds of the per-second rates, the latency percentiles of `getMetrics()` and the event-loop lag. */
+  rateWindowSec?: number;
+  /** Sampling resolution of the event-loop delay monitor in ms. */
+  eventLoopResolutionMs?: number;
+  /** Clock in epoch ms; injectable for tests. */
+  now?: () => number;
+}
+
+/** Label value of errors that belong to no namespace. */
+export const NO_NAMESPACE = 'none';
+
+const LATENCY_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
+const FANOUT_BUCKETS = [1, 5, 10, 50, 100, 500, 1000, 5000, 10000, 50000, 100000];
+
+interface Cell<L> {
+  readonly labels: L;
+  value: number;
+}
+
+interface MessageCell {
+  readonly labels: { namespace: string; event: string };
+  count: number;
+  bytes: number;
+}
+
+type NsLabels = { namespace: string };
+type NsEventLabels = { namespace: string; event: string };
+type NsCodeLabels = { namespace: string; code: string };
+
+interface NamespaceState {
+  readonly labels: NsLabels;
+  touched: boolean;
+  connections: number;
+  opened: number;
+  attempts: number;
+  messagesIn: number;
+  messagesOut: number;
+  subscriptions: number;
+  rateLimited: number;
+  readonly in: Map<string, MessageCell>;
+  readonly out: Map<string, MessageCell>;
+  readonly broadcasts: Map<string, Cell<NsEventLabels>>;
+  readonly refusals: Map<string, Cell<NsCodeLabels>>;
+  readonly errors: Map<string, Cell<NsCodeLabels>>;
+  readonly latencyLabels: NsLabels;
+}
+
+function finiteNonNegative(value: number): number {
+  return value >= 0 && value !== Number.POSITIVE_INFINITY ? value : 0;
+}
+
+function createNamespaceState(namespace: string): NamespaceState {
+  const messageCells = () =>
+    new Map(
+      METRIC_EVENT_NAMES.concat(OTHER).map((event) => [event, { labels: { namespace, event }, count: 0, bytes: 0 }]),
+    );
+  const codeCells = () =>
+    new Map(METRIC_ERROR_CODES.map((code) => [code as string, { labels: { namespace, code }, value: 0 }]));
+  return {
+    labels: { namespace },
+    touched: false,
+    connections: 0,
+    opened: 0,
+    attempts: 0,
+    messagesIn: 0,
+    messagesOut: 0,
+    subscriptions: 0,
+    rateLimited: 0,
+    in: messageCells(),
+    out: messageCells(),
+    broadcasts: new Map(
+      METRIC_EVENT_NAMES.concat(OTHER).map((event) => [event, { labels: { namespace, event }, value: 0 }]),
+    ),
+    refusals: codeCells(),
+    errors: codeCells(),
+    latencyLabels: { namespace },
+  };
+}
+
+/**
+ * Gateway metrics on prom-client. Per-message calls only bump plain numbers in pre-built cells
+ * (no label hashing, no allocation); prom-client reads them in `collect()` at scrape time.
+ */
+export class WebSocketMetrics {
+  /** The registry the metrics are registered on. */
+  readonly registry: Registry;
+  /** `Content-Type` of `exportPrometheusMetrics()`. */
+  readonly contentType: string;
+
+  readonly #states = new Map<string, NamespaceState>();
+  readonly #other: NamespaceState;
+  readonly #none: NamespaceState;
+  readonly #messageRate: SlidingWindowCounter;
+  readonly #errorRate: SlidingWindowCounter;
+  readonly #latency: WindowedHistogram;
+  readonly #eventLoop: EventLoopMonitor;
+  readonly #broadcastFanout: Histogram<'namespace'>;
+  readonly #broadcastLatency: Histogram<'namespace'>;
+  readonly #pingRtt: Histogram;
+  readonly #redisUp: Gauge;
+  readonly #ownMetrics: { reset(): void }[] = [];
+  #totalOpened = 0;
+  #messagesTotal = 0;
+  #errorsTotal = 0;
+
+  constructor(options: WebSocketMetricsOptions = {}) {
+    const prefix = options.prefix ?? 'ws_';
+    const windowSec = Math.max(1, Math.floor(options.rateWindowSec ?? 10));
+    const now = options.now ?? Date.now;
+    this.registry = options.registry ?? new Registry();
+    this.contentType = this.registry.contentType;
+
+    for (const ns of METRIC_NAMESPACES) this.#states.set(ns, createNamespaceState(ns));
+    this.#other = this.#stateOf(OTHER);
+    this.#none = createNamespaceState(NO_NAMESPACE);
+    this.#messageRate = new SlidingWindowCounter(windowSec, now);
+    this.#errorRate = new SlidingWindowCounter(windowSec, now);
+    this.#latency = new WindowedHistogram(windowSec, now);
+    this.#eventLoop = new EventLoopMonitor(windowSec, Math.max(1, options.eventLoopResolutionMs ?? 20));
+
+    const registers = [this.registry];
+    const states = () => this.#states.values();
+    const reported = () => [...this.#states.values()].filter((s) => s !== this.#other || this.#otherHasActivity());
+
+    const gauge = <L extends string>(name: string, help: string, labelNames: L[], collect: (g: Gauge<L>) => void) => {
+      const metric: Gauge<L> = new Gauge<L>({
+        name: prefix + name,
+        help,
+        labelNames,
+        registers,
+        collect() {
+          collect(metric);
+        },
+      });
+      this.#ownMetrics.push(metric);
+      return metric;
+    };
+    // Counters are rebuilt from the cells on every scrape: the cells are the single source of truth.
+    const counter = <L extends string>(
+      name: string,
+      help: string,
+      labelNames: L[],
+      collect: (c: Counter<L>) => void,
+    ) => {
+      const metric: Counter<L> = new Counter<L>({
+        name: prefix + name,
+        help,
+        labelNames,
+        registers,
+        collect() {
+          metric.reset();
+          collect(metric);
+        },
+      });
+      this.#ownMetrics.push(metric);
+      return metric;
+    };
+    const histogram = <L extends string>(name: string, help: string, labelNames: L[], buckets: number[]) => {
+      const metric = new Histogram<L>({ name: prefix + name, help, labelNames, buckets, registers });
+      this.#ownMetrics.push(metric);
+      return metric;
+    };
+
+    gauge('connections', 'Open connections per namespace.', ['namespace'], (g) => {
+      for (const s of reported()) g.set(s.labels, s.connections);
+    });
+    counter('connections_opened_total', 'Connections accepted per namespace.', ['namespace'], (c) => {
+      for (const s of reported()) c.inc(s.labels, s.opened);
+    });
+    counter('connection_attempts_total', 'Connection attempts (handshakes) per namespace.', ['namespace'], (c) => {
+      for (const s of reported()) c.inc(s.labels, s.attempts);
+    });
+    counter(
+      'connection_refusals_total',
+      'Refused connections per namespace and error code.',
+      ['namespace', 'code'],
+      (c) => {
+        for (const s of states())
+          for (const cell of s.refusals.values()) if (cell.value > 0) c.inc(cell.labels, cell.value);
+      },
+    );
+    counter(
+      'messages_received_total',
+      'Messages received from clients per namespace and event.',
+      ['namespace', 'event'],
+      (c) => {
+        for (const s of states()) for (const cell of s.in.values()) if (cell.count > 0) c.inc(cell.labels, cell.count);
+      },
+    );
+    counter('messages_received_bytes_total', 'Payload bytes received from clients.', ['namespace', 'event'], (c) => {
+      for (const s of states()) for (const cell of s.in.values()) if (cell.bytes > 0) c.inc(cell.labels, cell.bytes);
+    });
+    counter(
+      'messages_sent_total',
+      'Messages delivered to clients (one per recipient).',
+      ['namespace', 'event'],
+      (c) => {
+        for (const s of states()) for (const cell of s.out.values()) if (cell.count > 0) c.inc(cell.labels, cell.count);
+      },
+    );
+    counter(
+      'messages_sent_bytes_total',
+      'Payload bytes delivered to clients (frame size times recipients).',
+      ['namespace', 'event'],
+      (c) => {
+        for (const s of states()) for (const cell of s.out.values()) if (cell.bytes > 0) c.inc(cell.labels, cell.bytes);
+      },
+    );
+    counter(
+      'broadcasts_total',
+      'Broadcasts (one emit to a room or namespace) per namespace and event.',
+      ['namespace', 'event'],
+      (c) => {
+        for (const s of states())
+          for (const cell of s.broadcasts.values()) if (cell.value > 0) c.inc(cell.labels, cell.value);
+      },
+    );
+    counter(
+      'errors_total',
+      'Errors per namespace ("none" when outside one) and error code.',
+      ['namespace', 'code'],
+      (c) => {
+        for (const s of [...states(), this.#none])
+          for (const cell of s.errors.values()) if (cell.value > 0) c.inc(cell.labels, cell.value);
+      },
+    );
+    counter(
+      'rate_limited_total',
+      'Requests or connections rejected by a rate limit, per namespace.',
+      ['namespace'],
+      (c) => {
+        for (const s of reported()) c.inc(s.labels, s.rateLimited);
+      },
+    );
+    gauge('subscriptions', 'Active room subscriptions per namespace.', ['namespace'], (g) => {
+      for (const s of reported()) g.set(s.labels, s.subscriptions);
+    });
+    this.#redisUp = gauge(
+      'redis_adapter_up',
+      '1 when the Redis adapter is connected, 0 when down or not reported.',
+      [],
+      () => {},
+    );
+    gauge('event_loop_lag_seconds', `p99 event-loop delay over the last ${windowSec} s.`, [], (g) => {
+      g.set(this.#eventLoop.lagMs() / 1000);
+    });
+    if (options.nodeId !== undefined) {
+      const info = { node_id: options.nodeId };
+      gauge('node_info', 'Identity of this gateway node (always 1).', ['node_id'], (g) => g.set(info, 1));
+    }
+    this.#broadcastFanout = histogram('broadcast_fanout', 'Recipients per broadcast.', ['namespace'], FANOUT_BUCKETS);
+    this.#broadcastLatency = histogram(
+      'broadcast_latency_seconds',
+      'Time from a broadcast entering the server to its frame being written.',
+      ['namespace'],
+      LATENCY_BUCKETS,
+    );
+    this.#pingRtt = histogram(
+      'ping_rtt_seconds',
+      'Client ping round trips as observed by the server.',
+      [],
+      LATENCY_BUCKETS,
+    );
+
+    if (options.collectDefaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** A connection was accepted on `ns`. */
+  connectionOpened(ns: string): void {
+    const s = this.#stateOf(ns);
+    s.touched = true;
+    s.connections++;
+    s.opened++;
+    this.#totalOpened++;
+  }
+
+  /** A connection on `ns` closed; never goes below zero. */
+  connectionClosed(ns: string): void {
+    const s = this.#stateOf(ns);
+    if (s.connections > 0) s.connections--;
+  }
+
+  /** A client started a handshake on `ns` (accepted or not). */
+  connectionAttempt(ns: string): void {
+    const s = this.#stateOf(ns);
+    s.touched = true;
+    s.attempts++;
+  }
+
+  /** A handshake on `ns` was refused with `code` (an `ErrorCode`; anything else counts as "other"). */
+  connectionRefused(ns: string, code: string): void {
+    const s = this.#stateOf(ns);
+    s.touched = true;
+    const cell = s.refusals.get(code) ?? (s.refusals.get(OTHER) as Cell<NsCodeLabels>);
+    cell.value++;
+  }
+
+  /** One message from a client. */
+  messageIn(ns: string, event: string, bytes: number): void {
+    const s = this.#stateOf(ns);
+    const cell = s.in.get(event) ?? (s.in.get(OTHER) as MessageCell);
+    cell.count++;
+    cell.bytes += finiteNonNegative(bytes);
+    s.messagesIn++;
+    this.#messagesTotal++;
+    this.#messageRate.add(1);
+  }
+
+  /** One frame of `bytes` written to `recipients` clients (default 1); counted once per recipient. */
+  messageOut(ns: string, event: string, bytes: number, recipients = 1): void {
+    const n = Math.floor(finiteNonNegative(recipients));
+    if (n === 0) return;
+    const s = this.#stateOf(ns);
+    const cell = s.out.get(event) ?? (s.out.get(OTHER) as MessageCell);
+    cell.count += n;
+    cell.bytes += finiteNonNegative(bytes) * n;
+    s.messagesOut += n;
+    this.#messagesTotal += n;
+    this.#messageRate.add(n);
+  }
+
+  /**
+   * One broadcast: its fan-out and the time from entering the server to its frame being written.
+   * Counts no messages; report the delivered frames with `messageOut`.
+   */
+  broadcast(ns: string, event: string, fanout: number, latencySeconds: number): void {
+    const s = this.#stateOf(ns);
+    const cell = s.broadcasts.get(event) ?? (s.broadcasts.get(OTHER) as Cell<NsEventLabels>);
+    cell.value++;
+    this.#broadcastFanout.observe(s.latencyLabels, finiteNonNegative(fanout));
+    if (latencySeconds >= 0 && latencySeconds !== Number.POSITIVE_INFINITY) {
+      this.#broadcastLatency.observe(s.latencyLabels, latencySeconds);
+      this.#latency.observe(latencySeconds);
+    }
+  }
+
+  /** A client ping round trip (or, where the server cannot see one, the ping handler's latency). */
+  observePingRtt(seconds: number): void {
+    if (!(seconds >= 0) || seconds === Number.POSITIVE_INFINITY) return;
+    this.#pingRtt.observe(seconds);
+    this.#latency.observe(seconds);
+  }
+
+  /** An error with an `ErrorCode` (anything else counts as "other"), optionally on a namespace. */
+  error(code: string, ns?: string): void {
+    const s = ns === undefined ? this.#none : this.#stateOf(ns);
+    const cell = s.errors.get(code) ?? (s.errors.get(OTHER) as Cell<NsCodeLabels>);
+    cell.value++;
+    this.#errorsTotal++;
+    this.#errorRate.add(1);
+  }
+
+  /** A request or connection on `ns` was rejected by a rate limit. */
+  rateLimited(ns: string): void {
+    const s = this.#stateOf(ns);
+    s.touched = true;
+    s.rateLimited++;
+  }
+
+  /** Current number of room subscriptions on `ns`. */
+  setSubscriptions(ns: string, count: number): void {
+    const s = this.#stateOf(ns);
+    s.touched = true;
+    s.subscriptions = Math.floor(finiteNonNegative(count));
+  }
+
+  /** Whether the Redis adapter is connected. */
+  setRedisStatus(up: boolean): void {
+    this.#redisUp.set(up ? 1 : 0);
+  }
+
+  /** p99 event-loop delay in ms over the current window (the previous one while the current is empty). */
+  eventLoopLagMs(): number {
+    return this.#eventLoop.lagMs();
+  }
+
+  /** The `MetricsSnapshot` of the protocol; latency in ms over the last `rateWindowSec` seconds. */
+  getMetrics(): MetricsSnapshot {
+    const namespaces: Record<string, NamespaceMetrics> = {};
+    let current = 0;
+    for (const [name, s] of this.#states) {
+      current += s.connections;
+      if (s === this.#other && !this.#otherHasActivity()) continue;
+      namespaces[name] = {
+        connections: s.connections,
+        messagesIn: s.messagesIn,
+        messagesOut: s.messagesOut,
+        subscriptions: s.subscriptions,
+      };
+    }
+    const latency = this.#latency.summary();
+    return {
+      connections: { current, total: this.#totalOpened },
+      messages: { total: this.#messagesTotal, perSecond: this.#messageRate.rate() },
+      latency: { avg: latency.avg * 1000, p50: latency.p50 * 1000, p95: latency.p95 * 1000, p99: latency.p99 * 1000 },
+      namespaces,
+      errors: { total: this.#errorsTotal, rate: this.#errorRate.rate() },
+    };
+  }
+
+  /** Every metric of the registry in the Prometheus text exposition format. */
+  exportPrometheusMetrics(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  /** Zeroes every figure of this instance (not other metrics of a shared registry). */
+  reset(): void {
+    for (const s of [...this.#states.values(), this.#none]) {
+      s.touched = false;
+      s.connections = 0;
+      s.opened = 0;
+      s.attempts = 0;
+      s.messagesIn = 0;
+      s.messagesOut = 0;
+      s.subscriptions = 0;
+      s.rateLimited = 0;
+      for (const cell of s.in.values()) {
+        cell.count = 0;
+        cell.bytes = 0;
+      }
+      for (const cell of s.out.values()) {
+        cell.count = 0;
+        cell.bytes = 0;
+      }
+      for (const cell of s.broadcasts.values()) cell.value = 0;
+      for (const cell of s.refusals.values()) cell.value = 0;
+      for (const cell of s.errors.values()) cell.value = 0;
+    }
+    this.#totalOpened = 0;
+    this.#messagesTotal = 0;
+    this.#errorsTotal = 0;
+    this.#messageRate.reset();
+    this.#errorRate.reset();
+    this.#latency.reset();
+    this.#eventLoop.reset();
+    for (const metric of this.#ownMetrics) metric.reset();
+  }
+
+  /** Stops the event-loop monitor and its timer; the instance keeps answering with what it has. */
+  close(): void {
+    this.#eventLoop.close();
+  }
+
+  #stateOf(ns: string): NamespaceState {
+    return this.#states.get(ns) ?? this.#other;
+  }
+
+  #otherHasActivity(): boolean {
+    const s = this.#other;
+    return s.touched || s.messagesIn > 0 || s.messagesOut > 0;
+  }
+}
