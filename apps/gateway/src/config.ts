@@ -1,0 +1,337 @@
+import { isMarketSymbol } from '@ws/protocol';
+
+/** Log levels pino accepts. */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export const DEFAULT_SYMBOLS = [
+  'BTC/USDT',
+  'ETH/USDT',
+  'SOL/USDT',
+  'BNB/USDT',
+  'XRP/USDT',
+  'ADA/USDT',
+  'DOGE/USDT',
+  'AVAX/USDT',
+  'LINK/USDT',
+  'DOT/USDT',
+] as const;
+
+export interface JwtConfig {
+  /** HS256 shared secret (at least 32 characters). */
+  secret?: string;
+  /** PEM public key (RS256/ES256). */
+  publicKey?: string;
+  /** JWKS URL, fetched and cached. */
+  jwksUrl?: string;
+  /** Explicit algorithm allow-list; derived from the key kind when absent. */
+  algorithms?: string[];
+  issuer?: string;
+  audience?: string[];
+}
+
+export interface RateLimitConfig {
+  /** Points per window for every namespace; `undefined` keeps the per-namespace defaults. */
+  points: number | undefined;
+  durationSec: number;
+  blockDurationSec: number;
+  handshakePoints: number;
+  handshakeDurationSec: number;
+}
+
+export interface GatewayConfig {
+  production: boolean;
+  port: number;
+  host: string;
+  nodeId: string;
+  /** Allowed browser origins; `'*'` only when configured so. */
+  corsOrigin: string[] | '*';
+  pingIntervalMs: number;
+  pingTimeoutMs: number;
+  maxHttpBufferSize: number;
+  /** `null` runs a single node with in-memory adapter and stores. */
+  redisUrl: string | null;
+  redisPrefix: string;
+  rateLimit: RateLimitConfig;
+  limits: { maxSymbolsPerConnection: number; maxChannelsPerUser: number; maxRoomsPerConnection: number };
+  jwt: JwtConfig;
+  /** True when no JWT configuration was given: the gateway uses a generated development secret. */
+  needsDevSecret: boolean;
+  devSecretFile: string;
+  symbols: string[];
+  demo: { enabled: boolean; intervalMs: number };
+  logLevel: LogLevel;
+  shutdownDeadlineMs: number;
+  adminStatsIntervalMs: number;
+  publish: { maxBodyBytes: number; maxItems: number };
+}
+
+export interface ConfigIssue {
+  variable: string;
+  message: string;
+}
+
+/** Configuration that cannot run; every issue names its environment variable. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(readonly issues: ConfigIssue[]) {
+    super(issues.map((i) => `${i.variable}: ${i.message}`).join('\n'));
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+/** Reads one variable at a time and collects every problem, so an operator sees them all at once. */
+class EnvReader {
+  readonly issues: ConfigIssue[] = [];
+  constructor(private readonly env: Env) {}
+
+  raw(name: string): string | undefined {
+    const value = this.env[name]?.trim();
+    return value === undefined || value === '' ? undefined : value;
+  }
+
+  fail(variable: string, message: string): void {
+    this.issues.push({ variable, message });
+  }
+
+  int(name: string, fallback: number, min: number, max: number): number {
+    const value = this.raw(name);
+    if (value === undefined) return fallback;
+    const n = Number(value);
+    if (!/^-?\d+$/.test(value) || !Number.isSafeInteger(n) || n < min || n > max) {
+      this.fail(name, `must be an integer from ${min} to ${max}, got ${quote(value)}`);
+      return fallback;
+    }
+    return n;
+  }
+
+  optionalInt(name: string, min: number, max: number): number | undefined {
+    return this.raw(name) === undefined ? undefined : this.int(name, min, min, max);
+  }
+
+  bool(name: string, fallback: boolean): boolean {
+    const value = this.raw(name)?.toLowerCase();
+    if (value === undefined) return fallback;
+    if (['1', 'true', 'yes', 'on'].includes(value)) return true;
+    if (['0', 'false', 'no', 'off'].includes(value)) return false;
+    this.fail(name, `must be 1/0, true/false, yes/no or on/off, got ${quote(value)}`);
+    return fallback;
+  }
+
+  list(name: string): string[] | undefined {
+    const value = this.raw(name);
+    if (value === undefined) return undefined;
+    return value
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s !== '');
+  }
+}
+
+function quote(value: string): string {
+  return JSON.stringify(value.length > 80 ? `${value.slice(0, 77)}...` : value);
+}
+
+function parseOrigins(env: EnvReader): string[] | '*' {
+  const name = 'WS_CORS_ORIGIN';
+  const list = env.list(name) ?? ['http://localhost:3000'];
+  if (list.length === 1 && list[0] === '*') return '*';
+  const origins: string[] = [];
+  for (const entry of list) {
+    let url: URL | undefined;
+    try {
+      url = new URL(entry);
+    } catch {
+      url = undefined;
+    }
+    if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.origin !== entry.replace(/\/$/, '')) {
+      env.fail(
+        name,
+        `must be "*" or a comma-separated list of origins like https://app.example.com, got ${quote(entry)}`,
+      );
+      continue;
+    }
+    origins.push(url.origin);
+  }
+  return origins;
+}
+
+function parseRedisUrl(env: EnvReader): string | null {
+  const value = env.raw('REDIS_URL');
+  if (value === undefined) return null;
+  try {
+    const url = new URL(value);
+    if (url.protocol === 'redis:' || url.protocol === 'rediss:') return value;
+  } catch {
+    // reported below
+  }
+  env.fail('REDIS_URL', 'must be a redis:// or rediss:// URL (or empty for a single node without Redis)');
+  return null;
+}
+
+function parseJwt(env: EnvReader, production: boolean): JwtConfig {
+  const jwt: JwtConfig = {};
+  const secret = env.raw('WS_JWT_SECRET');
+  if (secret !== undefined) {
+    if (secret.length < 32) env.fail('WS_JWT_SECRET', 'must be at least 32 characters (e.g. `openssl rand -hex 32`)');
+    else jwt.secret = secret;
+  }
+  const publicKey = env.raw('WS_JWT_PUBLIC_KEY');
+  if (publicKey !== undefined) {
+    // Environments often carry PEM with literal "\n".
+    const pem = publicKey.replace(/\\n/g, '\n');
+    if (!/-----BEGIN (RSA )?PUBLIC KEY-----[\s\S]+-----END (RSA )?PUBLIC KEY-----/.test(pem)) {
+      env.fail('WS_JWT_PUBLIC_KEY', 'must be a PEM public key (-----BEGIN PUBLIC KEY----- ...)');
+    } else jwt.publicKey = pem;
+  }
+  const jwksUrl = env.raw('WS_JWT_JWKS_URL');
+  if (jwksUrl !== undefined) {
+    let url: URL | undefined;
+    try {
+      url = new URL(jwksUrl);
+    } catch {
+      url = undefined;
+    }
+    const local = url !== undefined && ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
+    if (!url || !(url.protocol === 'https:' || (url.protocol === 'http:' && (local || !production)))) {
+      env.fail('WS_JWT_JWKS_URL', 'must be an https:// URL (http:// only for localhost or outside production)');
+    } else jwt.jwksUrl = url.href;
+  }
+  const configured = [jwt.secret, jwt.publicKey, jwt.jwksUrl].filter((v) => v !== undefined).length;
+  if (configured > 1) {
+    env.fail('WS_JWT_SECRET', 'set only one of WS_JWT_SECRET, WS_JWT_PUBLIC_KEY and WS_JWT_JWKS_URL');
+  }
+  const algorithms = env.list('WS_JWT_ALGORITHMS');
+  if (algorithms !== undefined) {
+    const allowed = [
+      'HS256',
+      'HS384',
+      'HS512',
+      'RS256',
+      'RS384',
+      'RS512',
+      'PS256',
+      'PS384',
+      'PS512',
+      'ES256',
+      'ES384',
+      'ES512',
+      'EdDSA',
+    ];
+    const bad = algorithms.filter((a) => !allowed.includes(a));
+    if (bad.length > 0 || algorithms.length === 0) {
+      env.fail(
+        'WS_JWT_ALGORITHMS',
+        `must be a comma-separated list of ${allowed.join(', ')}; got ${quote(bad.join(','))}`,
+      );
+    } else jwt.algorithms = algorithms;
+  }
+  const issuer = env.raw('WS_JWT_ISSUER');
+  if (issuer !== undefined) jwt.issuer = issuer;
+  const audience = env.list('WS_JWT_AUDIENCE');
+  if (audience !== undefined && audience.length > 0) jwt.audience = audience;
+  return jwt;
+}
+
+function parseSymbols(env: EnvReader): string[] {
+  const list = env.list('WS_SYMBOLS');
+  if (list === undefined) return [...DEFAULT_SYMBOLS];
+  const bad = list.filter((s) => !isMarketSymbol(s));
+  if (bad.length > 0 || list.length === 0) {
+    env.fail(
+      'WS_SYMBOLS',
+      `must be a comma-separated list of BASE/QUOTE symbols like BTC/USDT; bad: ${quote(bad.join(','))}`,
+    );
+    return [...DEFAULT_SYMBOLS];
+  }
+  return [...new Set(list)];
+}
+
+/**
+ * Reads and validates the gateway's configuration from the environment.
+ * Throws a ConfigError naming every bad variable; never starts half-configured.
+ */
+export function loadConfig(envVars: Env = process.env): GatewayConfig {
+  const env = new EnvReader(envVars);
+  const production = env.raw('NODE_ENV') === 'production';
+
+  const port = env.int('WS_PORT', 3000, 0, 65_535);
+  const host = env.raw('WS_HOST') ?? '0.0.0.0';
+  const nodeId = env.raw('WS_NODE_ID') ?? `gw-${process.pid}`;
+  if (!/^[A-Za-z0-9_.:-]{1,64}$/.test(nodeId)) env.fail('WS_NODE_ID', 'must be 1-64 characters of A-Z a-z 0-9 _ . : -');
+  const corsOrigin = parseOrigins(env);
+  const pingIntervalMs = env.int('WS_PING_INTERVAL', 25_000, 1_000, 300_000);
+  const pingTimeoutMs = env.int('WS_PING_TIMEOUT', 5_000, 500, 300_000);
+  const maxHttpBufferSize = env.int('WS_MAX_HTTP_BUFFER_SIZE', 64 * 1024, 1024, 16 * 1024 * 1024);
+  const redisUrl = parseRedisUrl(env);
+  const redisPrefix = env.raw('REDIS_PREFIX') ?? 'ws:';
+  if (!/^[A-Za-z0-9_.:-]{1,64}$/.test(redisPrefix))
+    env.fail('REDIS_PREFIX', 'must be 1-64 characters of A-Z a-z 0-9 _ . : -');
+
+  const rateLimit: RateLimitConfig = {
+    points: env.optionalInt('WS_RATE_LIMIT_POINTS', 1, 1_000_000),
+    durationSec: env.int('WS_RATE_LIMIT_DURATION', 1, 1, 3600),
+    blockDurationSec: env.int('WS_RATE_LIMIT_BLOCK', 60, 0, 86_400),
+    handshakePoints: env.int('WS_HANDSHAKE_RATE_LIMIT_POINTS', 300, 1, 1_000_000),
+    handshakeDurationSec: env.int('WS_HANDSHAKE_RATE_LIMIT_DURATION', 10, 1, 3600),
+  };
+  const limits = {
+    maxSymbolsPerConnection: env.int('WS_MAX_SYMBOLS_PER_CONNECTION', 100, 1, 1000),
+    maxChannelsPerUser: env.int('WS_MAX_CHANNELS_PER_USER', 50, 1, 100_000),
+    maxRoomsPerConnection: env.int('WS_MAX_ROOMS_PER_CONNECTION', 20, 1, 1000),
+  };
+
+  const jwt = parseJwt(env, production);
+  const needsDevSecret = jwt.secret === undefined && jwt.publicKey === undefined && jwt.jwksUrl === undefined;
+  if (needsDevSecret && production && !env.issues.some((i) => i.variable.startsWith('WS_JWT_'))) {
+    env.fail(
+      'WS_JWT_SECRET',
+      'NODE_ENV=production needs real JWT configuration: set WS_JWT_SECRET, WS_JWT_PUBLIC_KEY or WS_JWT_JWKS_URL',
+    );
+  }
+  const devSecretFile = env.raw('WS_DEV_SECRET_FILE') ?? '.dev-secret';
+
+  const symbols = parseSymbols(env);
+  const demo = {
+    enabled: env.bool('WS_DEMO_FEED', !production),
+    intervalMs: env.int('WS_DEMO_FEED_INTERVAL_MS', 250, 10, 60_000),
+  };
+
+  const level = env.raw('LOG_LEVEL')?.toLowerCase() ?? 'info';
+  let logLevel: LogLevel = 'info';
+  if ((LOG_LEVELS as readonly string[]).includes(level)) logLevel = level as LogLevel;
+  else env.fail('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}, got ${quote(level)}`);
+
+  const shutdownDeadlineMs = env.int('WS_SHUTDOWN_DEADLINE_MS', 10_000, 0, 600_000);
+  const adminStatsIntervalMs = env.int('WS_ADMIN_STATS_INTERVAL_MS', 5_000, 100, 3_600_000);
+  const publish = {
+    maxBodyBytes: env.int('WS_PUBLISH_MAX_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024),
+    maxItems: env.int('WS_PUBLISH_MAX_ITEMS', 1000, 1, 1000),
+  };
+
+  if (env.issues.length > 0) throw new ConfigError(env.issues);
+  return {
+    production,
+    port,
+    host,
+    nodeId,
+    corsOrigin,
+    pingIntervalMs,
+    pingTimeoutMs,
+    maxHttpBufferSize,
+    redisUrl,
+    redisPrefix,
+    rateLimit,
+    limits,
+    jwt,
+    needsDevSecret,
+    devSecretFile,
+    symbols,
+    demo,
+    logLevel,
+    shutdownDeadlineMs,
+    adminStatsIntervalMs,
+    publish,
+  };
+}

@@ -1,0 +1,25 @@
+import { pino } from 'pino';
+import type { LogLevel } from './config.js';
+
+/** The `(obj, msg)` logger shape `@ws/server` takes; pino satisfies it. */
+export interface GatewayLogger {
+  debug(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+  child(bindings: Record<string, unknown>): GatewayLogger;
+}
+
+/** Structured JSON logs on stdout, one line per event, tagged with the node id. */
+export function createLogger(options: { level: LogLevel; nodeId: string }): GatewayLogger {
+  return pino({
+    level: options.level,
+    base: { nodeId: options.nodeId, pid: process.pid },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    // Never log credentials that may reach a log line by accident.
+    redact: {
+      paths: ['token', '*.token', 'authorization', '*.authorization', 'secret', '*.secret'],
+      censor: '[redacted]',
+    },
+  });
+}
