@@ -21,11 +21,14 @@ export function crc32(input: string): number {
       crc = table[(crc ^ code) & 0xff]! ^ (crc >>> 8);
       continue;
     }
-    if (code >= 0xd800 && code <= 0xdbff && i + 1 < input.length) {
+    if (code >= 0xd800 && code <= 0xdfff) {
       const next = input.charCodeAt(i + 1);
-      if (next >= 0xdc00 && next <= 0xdfff) {
+      if (code <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) {
         code = 0x10000 + ((code - 0xd800) << 10) + (next - 0xdc00);
         i++;
+      } else {
+        // A lone surrogate encodes as U+FFFD, as TextEncoder and zlib.crc32 do.
+        code = 0xfffd;
       }
     }
     const bytes =

@@ -26,7 +26,10 @@ export function toDecimalString(value: string | number): string {
   const int = m[2]!.replace(/^0+(?=\d)/, '');
   const frac = (m[3] ?? '').replace(/0+$/, '');
   const out = frac ? `${int}.${frac}` : int;
-  return out === '0' ? '0' : sign + out;
+  const result = out === '0' ? '0' : sign + out;
+  // The wire's Decimal allows 64 characters; fail here rather than emit what receivers reject.
+  if (result.length > 64) throw new TypeError(`decimal too long: ${result.slice(0, 20)}...`);
+  return result;
 }
 
 function numberToPlain(n: number): string {
@@ -51,7 +54,10 @@ function numberToPlain(n: number): string {
 export function compareDecimal(a: string, b: string): number {
   const na = a.startsWith('-');
   const nb = b.startsWith('-');
-  if (na !== nb) return na ? -1 : 1;
+  if (na !== nb) {
+    if (isZeroDecimal(a) && isZeroDecimal(b)) return 0;
+    return na ? -1 : 1;
+  }
   const abs = compareAbs(na ? a.slice(1) : a, nb ? b.slice(1) : b);
   return na ? -abs : abs;
 }
@@ -71,5 +77,5 @@ function compareAbs(a: string, b: string): number {
 
 /** True for a decimal string whose value is zero ("0", "0.000"). */
 export function isZeroDecimal(value: string): boolean {
-  return /^-?0*(\.0*)?$/.test(value);
+  return /^-?(0+(\.0*)?|\.0+)$/.test(value);
 }
