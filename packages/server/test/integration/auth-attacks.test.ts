@@ -1,0 +1,301 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import {
+  type Ack,
+  type AuthRefreshResult,
+  type ClientToServerEvents,
+  type InterServerEvents,
+  inboundValidators,
+  type NamespaceName,
+  type ServerToClientEvents,
+  type SocketData,
+  type SystemMessage,
+} from '@ws/protocol';
+import { exportSPKI, generateKeyPair, type JWTPayload, SignJWT } from 'jose';
+import { Server } from 'socket.io';
+import { type Socket as ClientSocket, io as connectClient } from 'socket.io-client';
+import { afterEach, describe, expect, it } from 'vitest';
+import { AuthMiddleware, type AuthOptions } from '../../src/auth-middleware.js';
+import { isWsError, WsError } from '../../src/ws-error.js';
+
+const SECRET = 'integration-secret-with-at-least-32-bytes!';
+const NAMESPACES: NamespaceName[] = ['/prices', '/market', '/user', '/admin'];
+const now = () => Math.floor(Date.now() / 1000);
+const b64url = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+
+type Served = { url: string; auth: AuthMiddleware; close: () => Promise<void> };
+const cleanups: (() => Promise<void> | void)[] = [];
+
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+/** A real Socket.IO server on port 0 with the auth middleware on all four namespaces and an `auth.refresh` handler. */
+async function serve(options: AuthOptions): Promise<Served> {
+  const httpServer = createServer();
+  const io = new Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>(httpServer);
+  const auth = new AuthMiddleware(options);
+  for (const name of NAMESPACES) {
+    const nsp = io.of(name);
+    nsp.use(auth.middleware(name));
+    nsp.on('connection', (socket) => {
+      auth.watch(socket);
+      socket.emit('connection.authenticated', {
+        namespace: name,
+        sessionId: socket.id,
+        userId: socket.data.userId,
+        role: socket.data.role,
+        serverTime: Date.now(),
+      });
+      socket.on('auth.refresh', (payload: unknown, ack: (response: Ack<AuthRefreshResult>) => void) => {
+        if (typeof ack !== 'function') return;
+        if (!inboundValidators.common['auth.refresh'].check(payload)) {
+          ack(new WsError('INVALID_PAYLOAD', 'invalid auth.refresh payload').toAck());
+          return;
+        }
+        auth.refresh(socket, payload.token).then(
+          (result) => ack({ ok: true, ...result }),
+          (err: unknown) => ack((isWsError(err) ? err : new WsError('INTERNAL', 'refresh failed')).toAck()),
+        );
+      });
+    });
+  }
+  await new Promise<void>((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(httpServer.address() as AddressInfo).port}`;
+  const served = {
+    url,
+    auth,
+    close: async () => {
+      auth.close();
+      await io.close();
+    },
+  };
+  cleanups.push(served.close);
+  return served;
+}
+
+function client(url: string, namespace: NamespaceName, options: Record<string, unknown> = {}): ClientSocket {
+  const socket = connectClient(`${url}${namespace}`, {
+    transports: ['websocket'],
+    forceNew: true,
+    reconnection: false,
+    ...options,
+  });
+  cleanups.push(() => {
+    socket.disconnect();
+  });
+  return socket;
+}
+
+type Outcome =
+  | { connected: true; authenticated: { userId: string | null; role: string | null } }
+  | { connected: false; message: string; data: unknown };
+
+/** Connects and resolves with `connection.authenticated` or with the `connect_error`. */
+function attempt(url: string, namespace: NamespaceName, options: Record<string, unknown> = {}): Promise<Outcome> {
+  const socket = client(url, namespace, options);
+  return new Promise((resolve) => {
+    socket.once('connection.authenticated', (payload: { userId: string | null; role: string | null }) =>
+      resolve({ connected: true, authenticated: { userId: payload.userId, role: payload.role } }),
+    );
+    socket.once('connect_error', (err: Error & { data?: unknown }) =>
+      resolve({ connected: false, message: err.message, data: err.data }),
+    );
+  });
+}
+
+async function hs256(claims: JWTPayload, secret: string = SECRET): Promise<string> {
+  const jwt = new SignJWT(claims).setProtectedHeader({ alg: 'HS256' });
+  if (claims.exp === undefined) jwt.setExpirationTime('1h');
+  return jwt.sign(new TextEncoder().encode(secret));
+}
+
+function refused(code: string) {
+  return { connected: false, message: code, data: expect.objectContaining({ code, message: expect.any(String) }) };
+}
+
+describe('auth attack suite over real sockets (HS256)', () => {
+  it('public namespaces accept no token but refuse an invalid one', async () => {
+    const { url } = await serve({ secret: SECRET });
+    for (const ns of ['/prices', '/market'] as const) {
+      expect(await attempt(url, ns)).toEqual({ connected: true, authenticated: { userId: null, role: null } });
+      expect(await attempt(url, ns, { auth: { token: 'garbage' } })).toEqual(refused('UNAUTHORIZED'));
+      expect(await attempt(url, ns, { auth: { token: await hs256({ userId: 'u-1' }) } })).toEqual({
+        connected: true,
+        authenticated: { userId: 'u-1', role: 'user' },
+      });
+    }
+  });
+
+  it('/user and /admin refuse a missing token', async () => {
+    const { url } = await serve({ secret: SECRET });
+    expect(await attempt(url, '/user')).toEqual(refused('UNAUTHORIZED'));
+    expect(await attempt(url, '/admin')).toEqual(refused('UNAUTHORIZED'));
+    expect(await attempt(url, '/user', { auth: { token: '' } })).toEqual(refused('UNAUTHORIZED'));
+  });
+
+  it.each([
+    ['garbage', async () => 'garbage.token.here'],
+    ['a non-string token', async () => 42],
+    ['an oversized token', async () => 'a'.repeat(9000)],
+    ['alg none', async () => `${b64url({ alg: 'none', typ: 'JWT' })}.${b64url({ userId: 'u-1', exp: now() + 600 })}.`],
+    ['a wrong secret', async () => hs256({ userId: 'u-1' }, 'a-different-secret-also-at-least-32-bytes')],
+    ['an expired token', async () => hs256({ userId: 'u-1', exp: now() - 60 })],
+    ['a not-yet-valid token', async () => hs256({ userId: 'u-1', nbf: now() + 600 })],
+    ['a token without userId or sub', async () => hs256({ role: 'user' })],
+    ['an unknown role', async () => hs256({ userId: 'u-1', role: 'superuser' })],
+    ['a user id outside the protocol pattern', async () => hs256({ userId: 'u 1; drop' })],
+  ])('/user refuses %s with UNAUTHORIZED', async (_name, token) => {
+    const { url } = await serve({ secret: SECRET });
+    expect(await attempt(url, '/user', { auth: { token: await token() } })).toEqual(refused('UNAUTHORIZED'));
+  });
+
+  it('/user accepts a valid token from auth.token and from an Authorization header', async () => {
+    const { url } = await serve({ secret: SECRET });
+    const token = await hs256({ sub: 'u-9' });
+    expect(await attempt(url, '/user', { auth: { token } })).toEqual({
+      connected: true,
+      authenticated: { userId: 'u-9', role: 'user' },
+    });
+    expect(await attempt(url, '/user', { extraHeaders: { authorization: `Bearer ${token}` } })).toEqual({
+      connected: true,
+      authenticated: { userId: 'u-9', role: 'user' },
+    });
+    expect(await attempt(url, '/user', { extraHeaders: { authorization: `Basic ${token}` } })).toEqual(
+      refused('UNAUTHORIZED'),
+    );
+  });
+
+  it('/admin answers FORBIDDEN for a valid user token and accepts an admin token', async () => {
+    const { url } = await serve({ secret: SECRET });
+    expect(await attempt(url, '/admin', { auth: { token: await hs256({ userId: 'u-1' }) } })).toEqual(
+      refused('FORBIDDEN'),
+    );
+    expect(await attempt(url, '/admin', { auth: { token: await hs256({ userId: 'u-1', role: 'service' }) } })).toEqual(
+      refused('FORBIDDEN'),
+    );
+    expect(await attempt(url, '/admin', { auth: { token: await hs256({ userId: 'ops', role: 'admin' }) } })).toEqual({
+      connected: true,
+      authenticated: { userId: 'ops', role: 'admin' },
+    });
+  });
+
+  it('checks issuer and audience when configured', async () => {
+    const { url } = await serve({ secret: SECRET, issuer: 'exchange', audience: 'ws' });
+    const ok = await hs256({ userId: 'u-1', iss: 'exchange', aud: 'ws' });
+    expect((await attempt(url, '/user', { auth: { token: ok } })).connected).toBe(true);
+    for (const claims of [{ iss: 'evil', aud: 'ws' }, { iss: 'exchange', aud: 'other' }, { aud: 'ws' }]) {
+      const token = await hs256({ userId: 'u-1', ...claims });
+      expect(await attempt(url, '/user', { auth: { token } })).toEqual(refused('UNAUTHORIZED'));
+    }
+  });
+});
+
+describe('auth attack suite over real sockets (RS256)', () => {
+  it('refuses the RS/HS key confusion and accepts a real RS256 token', async () => {
+    const { publicKey, privateKey } = await generateKeyPair('RS256', { extractable: true });
+    const pem = await exportSPKI(publicKey);
+    const { url } = await serve({ publicKey: pem });
+    const confused = await hs256({ userId: 'u-1', role: 'admin' }, pem);
+    expect(await attempt(url, '/admin', { auth: { token: confused } })).toEqual(refused('UNAUTHORIZED'));
+    const real = await new SignJWT({ userId: 'ops', role: 'admin' })
+      .setProtectedHeader({ alg: 'RS256' })
+      .setExpirationTime('1h')
+      .sign(privateKey);
+    expect((await attempt(url, '/admin', { auth: { token: real } })).connected).toBe(true);
+  });
+});
+
+describe('token expiry while connected', () => {
+  function collect(socket: ClientSocket): SystemMessage[] {
+    const messages: SystemMessage[] = [];
+    socket.on('system.message', (message: SystemMessage) => messages.push(message));
+    return messages;
+  }
+
+  function connected(socket: ClientSocket): Promise<void> {
+    return new Promise((resolve, reject) => {
+      socket.once('connect', () => resolve());
+      socket.once('connect_error', reject);
+    });
+  }
+
+  function disconnected(socket: ClientSocket): Promise<string> {
+    return new Promise((resolve) => socket.once('disconnect', (reason) => resolve(reason)));
+  }
+
+  it('warns, then sends system.message and disconnects at expiry', async () => {
+    const { url } = await serve({ secret: SECRET, expiryNoticeMs: 1500 });
+    const socket = client(url, '/user', { auth: { token: await hs256({ userId: 'u-1', exp: now() + 3 }) } });
+    const messages = collect(socket);
+    await connected(socket);
+    const reason = await disconnected(socket);
+    expect(reason).toBe('io server disconnect');
+    expect(messages.map((m) => m.type)).toEqual(['warning', 'critical']);
+    expect(messages[1]?.message).toBe('token expired');
+  });
+
+  it('expiry on /user leaves the same connection’s /prices socket up', async () => {
+    const { url } = await serve({ secret: SECRET, expiryNoticeMs: 0 });
+    const token = await hs256({ userId: 'u-1', exp: now() + 2 });
+    const user = client(url, '/user', { auth: { token }, forceNew: false });
+    const prices = client(url, '/prices', { forceNew: false });
+    await Promise.all([connected(user), connected(prices)]);
+    expect(await disconnected(user)).toBe('io server disconnect');
+    expect(prices.connected).toBe(true);
+    const pong = await prices.timeout(5000).emitWithAck('auth.refresh', { token });
+    // /prices was anonymous: there is nothing to refresh, but the socket answers, so it is alive.
+    expect(pong).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+  });
+
+  it('auth.refresh with a later token for the same user keeps the socket past the first expiry', async () => {
+    const { url } = await serve({ secret: SECRET, expiryNoticeMs: 0 });
+    const exp = now() + 2;
+    const refreshed = client(url, '/user', { auth: { token: await hs256({ userId: 'u-1', exp }) } });
+    const control = client(url, '/user', { auth: { token: await hs256({ userId: 'u-1', exp }) } });
+    const messages = collect(refreshed);
+    await Promise.all([connected(refreshed), connected(control)]);
+
+    const later = now() + 600;
+    const ack = await refreshed
+      .timeout(5000)
+      .emitWithAck('auth.refresh', { token: await hs256({ userId: 'u-1', exp: later }) });
+    expect(ack).toEqual({ ok: true, expiresAt: later * 1000 });
+
+    // The control socket with the same first token is dropped at its expiry; the refreshed one stays.
+    expect(await disconnected(control)).toBe('io server disconnect');
+    const stillAlive = await refreshed
+      .timeout(5000)
+      .emitWithAck('auth.refresh', { token: await hs256({ userId: 'u-1', exp: later }) });
+    expect(stillAlive).toMatchObject({ ok: true });
+    expect(refreshed.connected).toBe(true);
+    expect(messages).toEqual([]);
+  });
+
+  it('refuses a refresh for another user, a forged token and an invalid payload, and keeps the socket', async () => {
+    const { url } = await serve({ secret: SECRET });
+    const socket = client(url, '/user', { auth: { token: await hs256({ userId: 'u-1' }) } });
+    await connected(socket);
+    const otherUser = await socket.timeout(5000).emitWithAck('auth.refresh', { token: await hs256({ userId: 'u-2' }) });
+    expect(otherUser).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+    const forged = await socket.timeout(5000).emitWithAck('auth.refresh', {
+      token: await hs256({ userId: 'u-1' }, 'a-different-secret-also-at-least-32-bytes'),
+    });
+    expect(forged).toMatchObject({ ok: false, error: { code: 'UNAUTHORIZED' } });
+    const expired = await socket
+      .timeout(5000)
+      .emitWithAck('auth.refresh', { token: await hs256({ userId: 'u-1', exp: now() - 60 }) });
+    expect(expired).toMatchObject({ ok: false, error: { code: 'UNAUTHORIZED', message: 'token expired' } });
+    const invalid = await socket.timeout(5000).emitWithAck('auth.refresh', { token: 42 });
+    expect(invalid).toMatchObject({ ok: false, error: { code: 'INVALID_PAYLOAD' } });
+    expect(socket.connected).toBe(true);
+  });
+
+  it('an admin socket cannot refresh to a non-admin token', async () => {
+    const { url } = await serve({ secret: SECRET });
+    const socket = client(url, '/admin', { auth: { token: await hs256({ userId: 'ops', role: 'admin' }) } });
+    await connected(socket);
+    const ack = await socket.timeout(5000).emitWithAck('auth.refresh', { token: await hs256({ userId: 'ops' }) });
+    expect(ack).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+  });
+});
