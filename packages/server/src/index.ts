@@ -1,2 +1,36 @@
-export { isWsError, WsError } from './ws-error.js';
+export { AdminAlerts, type AlertInputs } from './admin-alerts.js';
 export { type AuthContext, AuthMiddleware, type AuthOptions, type AuthSocket } from './auth-middleware.js';
+export type {
+  AuthComponent,
+  MetricsComponent,
+  NamespaceMiddleware,
+  RateLimitComponent,
+} from './component-contracts.js';
+export { type ConnectionFilter, type ConnectionIdentity, ConnectionManager } from './connection-manager.js';
+export { type InboundContext, InboundHandler, type InboundRoute, route } from './inbound-handler.js';
+export { type Logger, silentLogger } from './logger.js';
+export { type DepthUpdate, OrderBooks } from './order-books.js';
+export { MemorySequenceStore, type SequenceStore } from './sequence-store.js';
+export { MemorySnapshotStore, type RoomSnapshot, type SnapshotStore } from './snapshot-store.js';
+export { type RoomRequest, SubscriptionManager } from './subscription-manager.js';
+export {
+  type BroadcastEmitter,
+  type OrderEventName,
+  type PublishInput,
+  type PublishItem,
+  WebsocketBroadcast,
+  type WebsocketBroadcastDeps,
+  type WirePayload,
+} from './websocket-broadcast.js';
+export { websocketBroadcast } from './websocket-broadcast-facade.js';
+export { type TypedNamespace, WebSocketServer } from './websocket-server.js';
+export {
+  type AlertThresholds,
+  defaultAlertThresholds,
+  defaultSubscriptionLimits,
+  resolveServerOptions,
+  type SubscriptionLimits,
+  type WebSocketServerInit,
+  type WebSocketServerOptions,
+} from './websocket-server-options.js';
+export { isWsError, WsError } from './ws-error.js';

@@ -1,0 +1,40 @@
+import type { MetricsSnapshot, NamespaceName } from '@ws/protocol';
+import type { Socket } from 'socket.io';
+
+/** Socket.IO namespace middleware. */
+export type NamespaceMiddleware = (socket: Socket, next: (err?: Error) => void) => void;
+
+/** What the server needs from the auth component (implemented by `AuthMiddleware`). */
+export interface AuthComponent {
+  middleware(namespace: NamespaceName): NamespaceMiddleware;
+  watch(socket: Socket): void;
+  refresh(socket: Socket, token: string): Promise<{ expiresAt: number }>;
+  close(): void;
+}
+
+/** What the server needs from the rate limiter (implemented by `RateLimitMiddleware`). */
+export interface RateLimitComponent {
+  consume(socket: Socket): Promise<{ ok: true } | { ok: false; retryAfterMs: number; disconnect: boolean }>;
+  handshakeMiddleware(): NamespaceMiddleware;
+  release(socket: Socket): void;
+}
+
+/** What the server needs from the metrics component (implemented by `@ws/metrics`' `WebSocketMetrics`). */
+export interface MetricsComponent {
+  connectionOpened(ns: string): void;
+  connectionClosed(ns: string): void;
+  connectionRefused(ns: string, code: string): void;
+  connectionAttempt(ns: string): void;
+  messageIn(ns: string, event: string, bytes: number): void;
+  messageOut(ns: string, event: string, bytes: number, recipients?: number): void;
+  broadcast(ns: string, event: string, fanout: number, latencySeconds: number): void;
+  error(code: string, ns?: string): void;
+  rateLimited(ns: string): void;
+  setSubscriptions(ns: string, count: number): void;
+  setRedisStatus(up: boolean): void;
+  eventLoopLagMs(): number;
+  getMetrics(): MetricsSnapshot;
+  exportPrometheusMetrics(): Promise<string>;
+  readonly contentType: string;
+  close(): void;
+}

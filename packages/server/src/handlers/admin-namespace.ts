@@ -1,0 +1,77 @@
+import {
+  type AdminCommandName,
+  AdminCommands,
+  type AnyAdminCommandResult,
+  adminCommandValidators,
+  type ConnectionInfo,
+  describeIssues,
+  inboundValidators,
+  type MaintenanceState,
+  type MetricsSnapshot,
+  type SubscriptionStats,
+  type SystemMessageType,
+} from '@ws/protocol';
+import type { ConnectionFilter } from '../connection-manager.js';
+import { type InboundRoute, route } from '../inbound-handler.js';
+import { WsError } from '../ws-error.js';
+
+export interface AdminNamespaceDeps {
+  getMetrics(): MetricsSnapshot;
+  listConnections(filter: ConnectionFilter): { connections: ConnectionInfo[]; total: number };
+  /** Disconnects cluster-wide; resolves to the number of sockets disconnected. */
+  disconnect(target: { socketId?: string; userId?: string }): Promise<number>;
+  setMaintenance(enabled: boolean, message?: string): MaintenanceState;
+  subscriptionStats(): SubscriptionStats;
+  broadcastSystemMessage(message: { type: SystemMessageType; message: string }): Promise<unknown>;
+}
+
+/** `/admin`: `admin.metrics`, `admin.command` (connections, maintenance, subscription stats) and `admin.broadcast`. */
+export class AdminNamespaceHandler {
+  constructor(private readonly deps: AdminNamespaceDeps) {}
+
+  routes(): Record<string, InboundRoute> {
+    return {
+      'admin.metrics': route(
+        inboundValidators['/admin']['admin.metrics'],
+        () => ({ metrics: this.deps.getMetrics() }),
+        {
+          payloadOptional: true,
+        },
+      ),
+      'admin.command': route(inboundValidators['/admin']['admin.command'], async (payload) => {
+        const command = payload.command;
+        if (!Object.hasOwn(AdminCommands, command)) {
+          throw new WsError('NOT_FOUND', `unknown command ${JSON.stringify(command)}`);
+        }
+        const name = command as AdminCommandName;
+        const args = payload.args ?? {};
+        const checked = adminCommandValidators[name].validate(args);
+        if (!checked.ok) {
+          throw new WsError('INVALID_PAYLOAD', `invalid ${name} args: ${describeIssues(checked.errors)}`, {
+            details: checked.errors,
+          });
+        }
+        return { command: name, result: await this.run(name, checked.value) };
+      }),
+      'admin.broadcast': route(inboundValidators['/admin']['admin.broadcast'], async (payload) => {
+        await this.deps.broadcastSystemMessage({ type: payload.type, message: payload.message });
+        return { delivered: true };
+      }),
+    };
+  }
+
+  private async run(name: AdminCommandName, args: unknown): Promise<AnyAdminCommandResult> {
+    switch (name) {
+      case 'connections.list':
+        return this.deps.listConnections(args as ConnectionFilter);
+      case 'connections.disconnect':
+        return { disconnected: await this.deps.disconnect(args as { socketId?: string; userId?: string }) };
+      case 'maintenance.enable':
+        return { maintenance: this.deps.setMaintenance(true, (args as { message?: string }).message) };
+      case 'maintenance.disable':
+        return { maintenance: this.deps.setMaintenance(false) };
+      case 'subscriptions.stats':
+        return { stats: this.deps.subscriptionStats() };
+    }
+  }
+}

@@ -1,0 +1,93 @@
+import { bookChecksum, inboundValidators, type MarketChannel, type MarketDepth, rooms } from '@ws/protocol';
+import type { Socket } from 'socket.io';
+import { type InboundRoute, route } from '../inbound-handler.js';
+import type { OrderBooks } from '../order-books.js';
+import type { SnapshotStore } from '../snapshot-store.js';
+import type { RoomRequest, SubscriptionManager } from '../subscription-manager.js';
+
+export interface MarketNamespaceDeps {
+  subscriptions: SubscriptionManager;
+  snapshots: SnapshotStore;
+  books: OrderBooks;
+  send(socket: Socket, event: string, payload: object): void;
+}
+
+/**
+ * `/market`: subscribe/unsubscribe to channel × symbol rooms and `market.snapshot`. A new subscriber gets
+ * the depth snapshot from the book, and the latest stats and ticker.
+ */
+export class MarketNamespaceHandler {
+  constructor(private readonly deps: MarketNamespaceDeps) {}
+
+  routes(): Record<string, InboundRoute> {
+    const { subscriptions, send } = this.deps;
+    return {
+      subscribe: route(inboundValidators['/market'].subscribe, (payload, ctx) => {
+        const symbols = [...new Set(payload.symbols)];
+        subscriptions.assertKnownSymbols(symbols);
+        const requested = expand([...new Set(payload.channels)], symbols);
+        const addedRooms = new Set(subscriptions.subscribe(ctx.socket.id, requested));
+        const added = requested.filter((r) => addedRooms.has(r.room));
+        // Join and read the snapshots in this same tick: no update can fall between the snapshot and the stream.
+        void ctx.socket.join(added.map((r) => r.room));
+        const initial = added.map((r) => this.initialMessage(r)).filter((m) => m !== undefined);
+        ctx.afterAck(() => {
+          send(ctx.socket, 'subscription.confirmed', { namespace: '/market', channels: requested.map((r) => r.room) });
+          for (const m of initial) send(ctx.socket, m.event, m.payload);
+        });
+        return { channels: requested.map((r) => r.room) };
+      }),
+      unsubscribe: route(inboundValidators['/market'].unsubscribe, (payload, ctx) => {
+        const requested = expand([...new Set(payload.channels)], [...new Set(payload.symbols)]);
+        const removed = subscriptions.unsubscribe(
+          ctx.socket.id,
+          requested.map((r) => r.room),
+        );
+        for (const room of removed) void ctx.socket.leave(room);
+        return { channels: requested.map((r) => r.room) };
+      }),
+      'market.snapshot': route(inboundValidators['/market']['market.snapshot'], (payload) => {
+        subscriptions.assertKnownSymbols([payload.symbol]);
+        return { depth: this.depthSnapshot(payload.symbol) };
+      }),
+    };
+  }
+
+  /** The book's snapshot; an empty book (seq 0) for a symbol nothing was published for yet. */
+  private depthSnapshot(symbol: string): MarketDepth {
+    return (
+      this.deps.books.snapshot(symbol) ?? {
+        symbol,
+        type: 'snapshot',
+        bids: [],
+        asks: [],
+        seq: 0,
+        prevSeq: 0,
+        checksum: bookChecksum([], []),
+        timestamp: Date.now(),
+      }
+    );
+  }
+
+  private initialMessage(r: MarketRoomRequest): { event: string; payload: object } | undefined {
+    if (r.channel === 'depth') {
+      const depth = this.deps.books.snapshot(r.symbol);
+      return depth ? { event: 'market.depth', payload: depth } : undefined;
+    }
+    if (r.channel === 'trades') return undefined;
+    const latest = this.deps.snapshots.get(r.room);
+    return latest ? { event: latest.event, payload: latest.payload } : undefined;
+  }
+}
+
+interface MarketRoomRequest extends RoomRequest {
+  channel: MarketChannel;
+}
+
+function expand(channels: readonly MarketChannel[], symbols: readonly string[]): MarketRoomRequest[] {
+  const out: MarketRoomRequest[] = [];
+  for (const symbol of symbols) {
+    for (const channel of channels) out.push({ room: rooms.market(channel, symbol), symbol, channel });
+  }
+  return out;
+}

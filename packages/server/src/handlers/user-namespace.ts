@@ -1,0 +1,18 @@
+import { rooms } from '@ws/protocol';
+import type { Socket } from 'socket.io';
+import type { InboundRoute } from '../inbound-handler.js';
+
+/**
+ * `/user`: no subscription requests. On connect the server joins the socket to the private rooms of the
+ * authenticated user id and nothing else, so no client input can ever select another user's room.
+ */
+export class UserNamespaceHandler {
+  /** Joins the private rooms of the socket's verified user id. */
+  onConnection(socket: Socket, userId: string): void {
+    void socket.join(rooms.allForUser(userId));
+  }
+
+  routes(): Record<string, InboundRoute> {
+    return {};
+  }
+}

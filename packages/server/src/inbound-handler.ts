@@ -1,0 +1,142 @@
+import { describeIssues, type NamespaceName, type ValidationResult } from '@ws/protocol';
+import type { Socket } from 'socket.io';
+import type { MetricsComponent, RateLimitComponent } from './component-contracts.js';
+import type { ConnectionManager } from './connection-manager.js';
+import type { Logger } from './logger.js';
+import { estimateBytes, hasBinary } from './payload-size.js';
+import { isWsError, WsError } from './ws-error.js';
+
+/** Passed to every handler: the socket plus a queue of work to run right after the ack is sent. */
+export interface InboundContext {
+  socket: Socket;
+  namespace: NamespaceName;
+  /** Runs `fn` synchronously after the ack (e.g. `subscription.confirmed`, snapshots), in the same tick. */
+  afterAck(fn: () => void): void;
+}
+
+export type InboundHandlerFn<P> = (payload: P, ctx: InboundContext) => object | Promise<object>;
+
+/** A validator plus its handler; build with `route()` so the payload type follows the schema. */
+export interface InboundRoute {
+  validator: { validate(value: unknown): ValidationResult<unknown> };
+  handler: InboundHandlerFn<never>;
+  /** The request may come with no payload (`emit(event, ack)`); it is validated as `{}`. */
+  payloadOptional?: boolean;
+}
+
+/** The payload type a compiled validator accepts. */
+export type ValidatedPayload<V> = V extends { validate(value: unknown): ValidationResult<infer P> } ? P : never;
+
+export function route<V extends { validate(value: unknown): ValidationResult<unknown> }>(
+  validator: V,
+  handler: InboundHandlerFn<ValidatedPayload<V>>,
+  options: { payloadOptional?: boolean } = {},
+): InboundRoute {
+  return { validator, handler, ...options };
+}
+
+export interface InboundHandlerDeps {
+  connections: ConnectionManager;
+  metrics: MetricsComponent | undefined;
+  rateLimit: RateLimitComponent | undefined;
+  logger: Logger;
+  /** Called when a request is refused by the rate limiter. */
+  onRateLimited?: () => void;
+}
+
+type Ack = (response: unknown) => void;
+
+const MAX_EVENT_NAME_ECHO = 64;
+
+/**
+ * The one path every client→server event takes: argument shape, binary refusal, rate limit, schema
+ * validation, the handler, and a `{ ok: true, ...result }` or typed-error answer. Nothing a client sends
+ * can throw out of here.
+ */
+export class InboundHandler {
+  constructor(private readonly deps: InboundHandlerDeps) {}
+
+  /** Registers the routes on the socket, plus a catch-all that answers NOT_FOUND for any other event. */
+  attach(socket: Socket, namespace: NamespaceName, routes: Record<string, InboundRoute>): void {
+    const known = new Set(Object.keys(routes));
+    for (const [event, route] of Object.entries(routes)) {
+      socket.on(event, (...args: unknown[]) => {
+        void this.handle(socket, namespace, event, route, args);
+      });
+    }
+    socket.onAny((event: unknown, ...args: unknown[]) => {
+      if (typeof event === 'string' && known.has(event)) return;
+      void this.handle(socket, namespace, String(event).slice(0, MAX_EVENT_NAME_ECHO), undefined, args);
+    });
+  }
+
+  private async handle(
+    socket: Socket,
+    namespace: NamespaceName,
+    event: string,
+    route: InboundRoute | undefined,
+    args: unknown[],
+  ): Promise<void> {
+    const last = args.at(-1);
+    const ack: Ack | undefined = typeof last === 'function' ? (last as Ack) : undefined;
+    const params = ack ? args.slice(0, -1) : args;
+    const after: (() => void)[] = [];
+    const bytes = estimateBytes(params);
+    this.deps.connections.recordIn(socket.id, bytes);
+    this.deps.metrics?.messageIn(namespace, route ? event : 'unknown', bytes);
+    try {
+      if (this.deps.rateLimit) {
+        const verdict = await this.deps.rateLimit.consume(socket);
+        if (!verdict.ok) {
+          this.deps.metrics?.rateLimited(namespace);
+          this.deps.onRateLimited?.();
+          if (verdict.disconnect) {
+            socket.disconnect(true);
+            return;
+          }
+          throw new WsError('RATE_LIMITED', 'too many requests', { retryAfterMs: verdict.retryAfterMs });
+        }
+      }
+      if (!socket.connected) return;
+      if (!route) throw new WsError('NOT_FOUND', `unknown event ${JSON.stringify(event)}`);
+      if (hasBinary(params)) throw new WsError('INVALID_PAYLOAD', 'binary attachments are not accepted');
+      if (params.length > 1) {
+        throw new WsError('INVALID_PAYLOAD', 'expected (payload, ack): the acknowledgement must be a function');
+      }
+      const payload = params.length === 0 && route.payloadOptional ? {} : params[0];
+      const result = route.validator.validate(payload);
+      if (!result.ok) {
+        throw new WsError('INVALID_PAYLOAD', `invalid ${event} payload: ${describeIssues(result.errors)}`, {
+          details: result.errors,
+        });
+      }
+      const ctx: InboundContext = { socket, namespace, afterAck: (fn) => after.push(fn) };
+      const out = route.handler(result.value as never, ctx);
+      const value = out instanceof Promise ? await out : out;
+      if (ack) this.reply(socket, ack, { ok: true, ...value });
+      for (const fn of after) fn();
+    } catch (err) {
+      const wsError = this.toWsError(err, socket, namespace, event);
+      this.deps.metrics?.error(wsError.code, namespace);
+      if (!socket.connected) return;
+      if (ack) this.reply(socket, ack, wsError.toAck());
+      else {
+        const payload = { ...wsError.toPayload(), event };
+        delete payload.details;
+        this.deps.connections.recordOut(socket.id, estimateBytes(payload));
+        socket.emit('error', payload);
+      }
+    }
+  }
+
+  private reply(socket: Socket, ack: Ack, response: object): void {
+    this.deps.connections.recordOut(socket.id, estimateBytes(response));
+    ack(response);
+  }
+
+  private toWsError(err: unknown, socket: Socket, namespace: NamespaceName, event: string): WsError {
+    if (isWsError(err)) return err;
+    this.deps.logger.error({ err, socketId: socket.id, namespace, event }, 'inbound handler failed');
+    return new WsError('INTERNAL', 'internal error', { cause: err });
+  }
+}

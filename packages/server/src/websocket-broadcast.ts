@@ -1,0 +1,263 @@
+import {
+  describeIssues,
+  isPublishableEventName,
+  isUserId,
+  type MarginCall,
+  type MarginCallInput,
+  type MarketDepth,
+  type MarketDepthInput,
+  type MarketStats,
+  type MarketStatsInput,
+  type MarketTicker,
+  type MarketTickerInput,
+  type MarketTrades,
+  type MarketTradesInput,
+  type NamespaceName,
+  normalizeDecimals,
+  type OrderEvent,
+  type OrderEventInput,
+  type OrderStatus,
+  type PositionEvent,
+  type PositionEventInput,
+  type PriceTrade,
+  type PriceTradeInput,
+  type PriceUpdate,
+  type PriceUpdateInput,
+  type PublishableEventName,
+  PublishableEvents,
+  publishValidators,
+  type SystemMessage,
+  type SystemMessageInput,
+  type ValidationIssue,
+  type WalletUpdate,
+  type WalletUpdateInput,
+} from '@ws/protocol';
+import type { ValidatedPayload } from './inbound-handler.js';
+import type { DepthUpdate, OrderBooks } from './order-books.js';
+import type { SequenceStore } from './sequence-store.js';
+import type { SnapshotStore } from './snapshot-store.js';
+import { WsError } from './ws-error.js';
+
+type Catalog = typeof PublishableEvents;
+/** What a publisher passes for an event. */
+export type PublishInput<E extends PublishableEventName> = ValidatedPayload<(typeof publishValidators)[E]['input']>;
+/** What goes on the wire for an event. */
+export type WirePayload<E extends PublishableEventName> = ValidatedPayload<(typeof publishValidators)[E]['wire']>;
+
+export type OrderEventName = 'order.new' | 'order.update' | 'order.filled' | 'order.cancelled';
+
+/** One item of `publishBatch`. */
+export interface PublishItem {
+  event: string;
+  data: unknown;
+  /** The recipient of a private event. */
+  userId?: string;
+}
+
+/** Where the broadcaster sends a finished wire message; `room` null means every client of the namespace. */
+export type BroadcastEmitter = (namespace: NamespaceName, room: string | null, event: string, payload: object) => void;
+
+export interface WebsocketBroadcastDeps {
+  emit: BroadcastEmitter;
+  sequences: SequenceStore;
+  snapshots: SnapshotStore;
+  books: OrderBooks;
+  isKnownSymbol(symbol: string): boolean;
+  allowUnknownSymbols: boolean;
+  /** Namespaces a `system.message` goes to. */
+  namespaces: readonly NamespaceName[];
+}
+
+interface Prepared {
+  event: PublishableEventName;
+  namespace: NamespaceName | 'all';
+  room: string | null;
+  data: Record<string, unknown>;
+}
+
+/** Events whose latest message a new subscriber receives as its snapshot. */
+const SNAPSHOT_EVENTS: ReadonlySet<PublishableEventName> = new Set(['price.update', 'market.stats', 'market.ticker']);
+
+const ORDER_EVENT_BY_STATUS: Record<OrderStatus, OrderEventName> = {
+  new: 'order.new',
+  partially_filled: 'order.update',
+  filled: 'order.filled',
+  cancelled: 'order.cancelled',
+  rejected: 'order.cancelled',
+  expired: 'order.cancelled',
+};
+
+/**
+ * Publishes every server→client event of the contract. Each call validates synchronously (a bad payload
+ * throws `WsError` INVALID_PAYLOAD / UNKNOWN_SYMBOL and nothing is sent), normalises decimals to strings,
+ * stamps `timestamp`, assigns the room's next `seq` and emits; the promise resolves to the wire payload.
+ * Messages of one room are emitted in call order even with an async sequence store.
+ */
+export class WebsocketBroadcast {
+  /** Tail of the pending chain per room, only while an async seq is outstanding. */
+  private readonly tails = new Map<string, Promise<unknown>>();
+
+  constructor(private readonly deps: WebsocketBroadcastDeps) {}
+
+  /** `price.update` to `prices:{symbol}`. */
+  broadcastPriceUpdate(
+    symbol: string,
+    data: Omit<PriceUpdateInput, 'symbol'> & { symbol?: string },
+  ): Promise<PriceUpdate> {
+    return this.publish('price.update', { ...data, symbol });
+  }
+
+  /** `price.trade` to `prices:{symbol}`. */
+  broadcastTrade(data: PriceTradeInput): Promise<PriceTrade> {
+    return this.publish('price.trade', data);
+  }
+
+  /** `market.stats` to `market:stats:{symbol}`. */
+  broadcastMarketStats(data: MarketStatsInput): Promise<MarketStats> {
+    return this.publish('market.stats', data);
+  }
+
+  /** `market.depth` (snapshot or delta) to `market:depth:{symbol}`; the server's book computes prevSeq and checksum. */
+  broadcastDepth(data: MarketDepthInput): Promise<MarketDepth> {
+    return this.publish('market.depth', data);
+  }
+
+  /** `market.trades` to `market:trades:{symbol}`. */
+  broadcastMarketTrades(data: MarketTradesInput): Promise<MarketTrades> {
+    return this.publish('market.trades', data);
+  }
+
+  /** `market.ticker` to `market:ticker:{symbol}`. */
+  broadcastTicker(data: MarketTickerInput): Promise<MarketTicker> {
+    return this.publish('market.ticker', data);
+  }
+
+  /** An order event to `orders:{userId}`; the event follows `order.status` unless given. */
+  broadcastOrderUpdate(userId: string, order: OrderEventInput, event?: OrderEventName): Promise<OrderEvent> {
+    const picked = event ?? ORDER_EVENT_BY_STATUS[order.status] ?? 'order.update';
+    return this.publish(picked, order, userId);
+  }
+
+  /** `position.update` to `positions:{userId}`. */
+  broadcastPositionUpdate(userId: string, position: PositionEventInput): Promise<PositionEvent> {
+    return this.publish('position.update', position, userId);
+  }
+
+  /** `position.liquidated` to `positions:{userId}`. */
+  broadcastPositionLiquidated(userId: string, position: PositionEventInput): Promise<PositionEvent> {
+    return this.publish('position.liquidated', position, userId);
+  }
+
+  /** `wallet.update` to `wallet:{userId}`. */
+  broadcastWalletUpdate(userId: string, wallet: WalletUpdateInput): Promise<WalletUpdate> {
+    return this.publish('wallet.update', wallet, userId);
+  }
+
+  /** `margin.call` to `user:{userId}`. */
+  broadcastMarginCall(userId: string, call: MarginCallInput): Promise<MarginCall> {
+    return this.publish('margin.call', call, userId);
+  }
+
+  /** `system.message` to every client of every namespace (no seq). */
+  broadcastSystemMessage(message: SystemMessageInput): Promise<SystemMessage> {
+    return this.publish('system.message', message);
+  }
+
+  /** Publishes any publishable event by name; private events need `userId`. Throws WsError on bad input. */
+  publish<E extends PublishableEventName>(event: E, data: PublishInput<E>, userId?: string): Promise<WirePayload<E>>;
+  publish(event: string, data: unknown, userId?: string): Promise<object>;
+  publish(event: string, data: unknown, userId?: string): Promise<object> {
+    return this.dispatch(this.prepare(event, data, userId, ''));
+  }
+
+  /** Validates every item first; publishes all of them only if all are valid, otherwise throws and sends nothing. */
+  publishBatch(items: readonly PublishItem[]): Promise<object[]> {
+    const prepared = items.map((item, i) => this.prepare(item.event, item.data, item.userId, `/${i}`));
+    return Promise.all(prepared.map((p) => this.dispatch(p)));
+  }
+
+  private prepare(event: string, data: unknown, userId: string | undefined, path: string): Prepared {
+    if (!isPublishableEventName(event)) {
+      throw invalid(`unknown event ${JSON.stringify(String(event).slice(0, 64))}`, [
+        { path: `${path}/event`, message: 'not a publishable event' },
+      ]);
+    }
+    const def: Catalog[PublishableEventName] = PublishableEvents[event];
+    if (def.private && !isUserId(userId)) {
+      throw invalid(`${event} needs a valid userId`, [{ path: `${path}/userId`, message: 'invalid user id' }]);
+    }
+    const result = publishValidators[event].input.validate(data);
+    if (!result.ok) {
+      const details = result.errors.map((e) => ({ path: `${path}${e.path}`, message: e.message }));
+      throw invalid(`invalid ${event} payload: ${describeIssues(result.errors)}`, details);
+    }
+    const input = result.value as { symbol?: string };
+    if (
+      typeof input.symbol === 'string' &&
+      !this.deps.allowUnknownSymbols &&
+      !def.private &&
+      !this.deps.isKnownSymbol(input.symbol)
+    ) {
+      throw new WsError('UNKNOWN_SYMBOL', `unknown symbol: ${input.symbol}`);
+    }
+    const normalized = normalizeDecimals(def.input, result.value) as Record<string, unknown>;
+    const now = Date.now();
+    normalized.timestamp ??= now;
+    if (event === 'market.trades') {
+      const trades = normalized.trades as { timestamp?: number }[];
+      normalized.trades = trades.map((t) => ({ ...t, timestamp: t.timestamp ?? (normalized.timestamp as number) }));
+    }
+    return { event, namespace: def.namespace, room: def.room(input, userId), data: normalized };
+  }
+
+  private dispatch(p: Prepared): Promise<object> {
+    if (p.namespace === 'all' || p.room === null) {
+      for (const ns of this.deps.namespaces) this.deps.emit(ns, null, p.event, p.data);
+      return Promise.resolve(p.data);
+    }
+    const room = p.room;
+    const ns = p.namespace;
+    return this.sequenced(room, (seq) => {
+      let wire: Record<string, unknown>;
+      if (p.event === 'market.depth') {
+        wire = this.deps.books.apply(p.data as unknown as DepthUpdate, seq) as unknown as Record<string, unknown>;
+      } else {
+        wire = { ...p.data, seq };
+        if (SNAPSHOT_EVENTS.has(p.event)) this.deps.snapshots.set(room, { event: p.event, payload: wire });
+      }
+      this.deps.emit(ns, room, p.event, wire);
+      return wire;
+    });
+  }
+
+  /** Runs `fn` with the room's next seq, after every earlier message of the room. Synchronous when it can be. */
+  private sequenced<T>(room: string, fn: (seq: number) => T): Promise<T> {
+    const tail = this.tails.get(room);
+    let result: Promise<T>;
+    if (tail === undefined) {
+      let seq: number | Promise<number>;
+      try {
+        seq = this.deps.sequences.next(room);
+        if (typeof seq === 'number') return Promise.resolve(fn(seq));
+      } catch (err) {
+        return Promise.reject(err);
+      }
+      result = seq.then(fn);
+    } else {
+      result = tail.then(() => this.deps.sequences.next(room)).then(fn);
+    }
+    const settled = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.tails.set(room, settled);
+    void settled.then(() => {
+      if (this.tails.get(room) === settled) this.tails.delete(room);
+    });
+    return result;
+  }
+}
+
+function invalid(message: string, details: ValidationIssue[]): WsError {
+  return new WsError('INVALID_PAYLOAD', message, { details: details.slice(0, 100) });
+}

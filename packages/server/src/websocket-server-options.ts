@@ -1,0 +1,133 @@
+import { hostname } from 'node:os';
+import { isMarketSymbol } from '@ws/protocol';
+import type { Redis } from 'ioredis';
+import type { AuthOptions } from './auth-middleware.js';
+import type { AuthComponent, MetricsComponent, RateLimitComponent } from './component-contracts.js';
+import type { Logger } from './logger.js';
+import { silentLogger } from './logger.js';
+import type { SequenceStore } from './sequence-store.js';
+import type { SnapshotStore } from './snapshot-store.js';
+
+/** Subscription limits; see the package README for how they compose. */
+export interface SubscriptionLimits {
+  /** Distinct symbols one connection may subscribe to (per namespace connection). */
+  maxSymbolsPerConnection: number;
+  /** Rooms (channel × symbol) one `/market` connection may hold. */
+  maxRoomsPerConnection: number;
+  /** Rooms one user may hold across all their connections and namespaces (anonymous: per connection). */
+  maxChannelsPerUser: number;
+}
+
+/** Thresholds of `admin.alert`; an alert fires when a value crosses its threshold upwards (and once when it recovers). */
+export interface AlertThresholds {
+  /** Handler errors per second. */
+  errorRatePerSec: number;
+  /** Event-loop lag in milliseconds. */
+  eventLoopLagMs: number;
+  /** Open connections on this node. */
+  connections: number;
+}
+
+export interface WebSocketServerOptions {
+  /** Identifies this node in metrics, admin stats and connection listings. */
+  nodeId: string;
+  /** Symbols clients may subscribe to and services may publish for. */
+  symbols: string[];
+  /** Accept publishes for symbols outside `symbols` (subscribing still needs a known symbol). */
+  allowUnknownSymbols: boolean;
+  /** Subscription limits. */
+  limits: SubscriptionLimits;
+  /** Allowed CORS origins; `'*'` only when configured explicitly. */
+  corsOrigins: string[] | '*';
+  /** Largest inbound frame in bytes; bigger frames close the connection. */
+  maxHttpBufferSize: number;
+  /** Engine.IO heartbeat interval. */
+  pingIntervalMs: number;
+  /** Engine.IO heartbeat timeout. */
+  pingTimeoutMs: number;
+  /** Admin namespace: stats period and alert thresholds. */
+  admin: { statsIntervalMs: number; alerts: AlertThresholds };
+  /** Graceful shutdown: the deadline for `close()` and the spread of the clients' reconnect hint. */
+  shutdown: { deadlineMs: number; reconnectJitterMs: number };
+  /** Start in maintenance mode. */
+  maintenance: { enabled: boolean; message?: string };
+  /** Redis clients; installs the Redis adapter and shares rate limits across nodes. */
+  redis?: { pub: Redis; sub: Redis; prefix?: string };
+  /** JWT verification options; builds an `AuthMiddleware`. Without auth, `/user` and `/admin` refuse every connection. */
+  auth?: AuthOptions;
+  /** A ready auth component instead of `auth` (e.g. shared or customised). */
+  authMiddleware?: AuthComponent;
+  /** A ready inbound rate limiter; without one, inbound events are not rate limited. */
+  rateLimiter?: RateLimitComponent;
+  /** Metrics sink. */
+  metrics?: MetricsComponent;
+  /** Structured logger (pino-compatible). */
+  logger: Logger;
+  /** Per-room sequence numbers. */
+  sequenceStore?: SequenceStore;
+  /** Latest message per room. */
+  snapshotStore?: SnapshotStore;
+}
+
+export type WebSocketServerInit = Partial<Omit<WebSocketServerOptions, 'limits' | 'admin' | 'shutdown'>> & {
+  limits?: Partial<SubscriptionLimits>;
+  admin?: { statsIntervalMs?: number; alerts?: Partial<AlertThresholds> };
+  shutdown?: Partial<WebSocketServerOptions['shutdown']>;
+};
+
+export const defaultSubscriptionLimits: SubscriptionLimits = {
+  maxSymbolsPerConnection: 100,
+  maxRoomsPerConnection: 20,
+  maxChannelsPerUser: 50,
+};
+
+export const defaultAlertThresholds: AlertThresholds = {
+  errorRatePerSec: 10,
+  eventLoopLagMs: 200,
+  connections: 50_000,
+};
+
+/** Merges with the defaults and validates; throws a TypeError naming the bad option. */
+export function resolveServerOptions(init: WebSocketServerInit = {}): WebSocketServerOptions {
+  const options: WebSocketServerOptions = {
+    ...init,
+    nodeId: init.nodeId ?? `${hostname()}-${process.pid}`,
+    symbols: init.symbols ?? [],
+    allowUnknownSymbols: init.allowUnknownSymbols ?? false,
+    limits: { ...defaultSubscriptionLimits, ...init.limits },
+    corsOrigins: init.corsOrigins ?? [],
+    maxHttpBufferSize: init.maxHttpBufferSize ?? 64 * 1024,
+    pingIntervalMs: init.pingIntervalMs ?? 25_000,
+    pingTimeoutMs: init.pingTimeoutMs ?? 20_000,
+    admin: {
+      statsIntervalMs: init.admin?.statsIntervalMs ?? 5_000,
+      alerts: { ...defaultAlertThresholds, ...init.admin?.alerts },
+    },
+    shutdown: { deadlineMs: 10_000, reconnectJitterMs: 5_000, ...init.shutdown },
+    maintenance: init.maintenance ?? { enabled: false },
+    logger: init.logger ?? silentLogger,
+  };
+  for (const symbol of options.symbols) {
+    if (!isMarketSymbol(symbol)) throw new TypeError(`options.symbols: invalid symbol ${JSON.stringify(symbol)}`);
+  }
+  const positive: [string, number][] = [
+    ['limits.maxSymbolsPerConnection', options.limits.maxSymbolsPerConnection],
+    ['limits.maxRoomsPerConnection', options.limits.maxRoomsPerConnection],
+    ['limits.maxChannelsPerUser', options.limits.maxChannelsPerUser],
+    ['maxHttpBufferSize', options.maxHttpBufferSize],
+    ['pingIntervalMs', options.pingIntervalMs],
+    ['pingTimeoutMs', options.pingTimeoutMs],
+    ['admin.statsIntervalMs', options.admin.statsIntervalMs],
+    ['shutdown.deadlineMs', options.shutdown.deadlineMs],
+  ];
+  for (const [name, value] of positive) {
+    if (!Number.isInteger(value) || value <= 0) throw new TypeError(`options.${name} must be a positive integer`);
+  }
+  if (!Number.isInteger(options.shutdown.reconnectJitterMs) || options.shutdown.reconnectJitterMs < 0) {
+    throw new TypeError('options.shutdown.reconnectJitterMs must be a non-negative integer');
+  }
+  if (options.corsOrigins !== '*' && !Array.isArray(options.corsOrigins)) {
+    throw new TypeError("options.corsOrigins must be an array of origins or '*'");
+  }
+  return options;
+}

@@ -1,0 +1,533 @@
+import { randomUUID } from 'node:crypto';
+import type { Server as HttpServer } from 'node:http';
+import type { Server as HttpsServer } from 'node:https';
+import { createAdapter } from '@socket.io/redis-adapter';
+import { WebSocketMetrics } from '@ws/metrics';
+import {
+  type AdminStats,
+  type ClientToServerEvents,
+  type InterServerEvents,
+  type MaintenanceState,
+  type MetricsSnapshot,
+  NAMESPACE_NAMES,
+  type NamespaceName,
+  rooms,
+  type ServerToClientEvents,
+  type SocketData,
+} from '@ws/protocol';
+import { type Namespace, Server, type Socket } from 'socket.io';
+import { AdminAlerts } from './admin-alerts.js';
+import { AuthMiddleware } from './auth-middleware.js';
+import type {
+  AuthComponent,
+  MetricsComponent,
+  NamespaceMiddleware,
+  RateLimitComponent,
+} from './component-contracts.js';
+import { ConnectionManager } from './connection-manager.js';
+import { AdminNamespaceHandler } from './handlers/admin-namespace.js';
+import { commonRoutes } from './handlers/common-routes.js';
+import { MarketNamespaceHandler } from './handlers/market-namespace.js';
+import { PricesNamespaceHandler } from './handlers/prices-namespace.js';
+import { UserNamespaceHandler } from './handlers/user-namespace.js';
+import { InboundHandler, type InboundRoute } from './inbound-handler.js';
+import { OrderBooks } from './order-books.js';
+import { estimateBytes } from './payload-size.js';
+import { MemorySequenceStore } from './sequence-store.js';
+import { MemorySnapshotStore } from './snapshot-store.js';
+import { SubscriptionManager } from './subscription-manager.js';
+import { WebsocketBroadcast } from './websocket-broadcast.js';
+import {
+  resolveServerOptions,
+  type WebSocketServerInit,
+  type WebSocketServerOptions,
+} from './websocket-server-options.js';
+import { WsError } from './ws-error.js';
+
+/** A Socket.IO namespace typed by the protocol's event maps for that namespace. */
+export type TypedNamespace<N extends NamespaceName> = Namespace<
+  ClientToServerEvents<N>,
+  ServerToClientEvents<N>,
+  InterServerEvents,
+  SocketData
+>;
+
+type TypedServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
+
+interface Runtime {
+  io: TypedServer;
+  options: WebSocketServerOptions;
+  auth: AuthComponent | undefined;
+  rateLimit: RateLimitComponent | undefined;
+  metrics: MetricsComponent;
+  ownsMetrics: boolean;
+  connections: ConnectionManager;
+  subscriptions: SubscriptionManager;
+  books: OrderBooks;
+  broadcast: WebsocketBroadcast;
+  inbound: InboundHandler;
+  alerts: AdminAlerts;
+  statsTimer: NodeJS.Timeout;
+}
+
+const PUBLIC_NAMESPACES: ReadonlySet<NamespaceName> = new Set(['/prices', '/market']);
+
+/**
+ * The gateway's Socket.IO server: the four namespaces of the protocol with auth, rate limits,
+ * subscriptions, broadcasting, admin, maintenance mode and graceful close.
+ */
+export class WebSocketServer {
+  static #instance: WebSocketServer | undefined;
+
+  /** The process-wide instance services share (`websocketBroadcast` delegates to it). */
+  static getInstance(): WebSocketServer {
+    WebSocketServer.#instance ??= new WebSocketServer();
+    return WebSocketServer.#instance;
+  }
+
+  readonly #init: WebSocketServerInit;
+  #runtime: Runtime | undefined;
+  #maintenance: MaintenanceState = { enabled: false };
+  #closing = false;
+  #closed: Promise<void> | undefined;
+  #rateLimitRejections = 0;
+
+  constructor(options: WebSocketServerInit = {}) {
+    this.#init = options;
+  }
+
+  /** Attaches Socket.IO to the HTTP server; `options` override those given to the constructor. */
+  async initialize(httpServer: HttpServer | HttpsServer, options: WebSocketServerInit = {}): Promise<this> {
+    if (this.#runtime || this.#closing) throw new Error('WebSocketServer: already initialized');
+    const resolved = resolveServerOptions({ ...this.#init, ...options });
+    const io: TypedServer = new Server(httpServer, {
+      serveClient: false,
+      maxHttpBufferSize: resolved.maxHttpBufferSize,
+      pingInterval: resolved.pingIntervalMs,
+      pingTimeout: resolved.pingTimeoutMs,
+      cors:
+        resolved.corsOrigins === '*'
+          ? { origin: '*' }
+          : { origin: resolved.corsOrigins, credentials: true, methods: ['GET', 'POST'] },
+      allowRequest: (_req, callback) => callback(this.#closing ? 'server is shutting down' : null, !this.#closing),
+    });
+    if (resolved.redis) {
+      io.adapter(createAdapter(resolved.redis.pub, resolved.redis.sub, { key: resolved.redis.prefix ?? 'socket.io' }));
+    }
+    const ownsMetrics = resolved.metrics === undefined;
+    const metrics: MetricsComponent = resolved.metrics ?? new WebSocketMetrics({ nodeId: resolved.nodeId });
+    const connections = new ConnectionManager(resolved.nodeId);
+    const subscriptions = new SubscriptionManager(resolved.limits, resolved.symbols);
+    const books = new OrderBooks();
+    const snapshots = resolved.snapshotStore ?? new MemorySnapshotStore();
+    const auth = resolved.authMiddleware ?? (resolved.auth ? new AuthMiddleware(resolved.auth) : undefined);
+    const rateLimit = resolved.rateLimiter;
+    const broadcast = new WebsocketBroadcast({
+      emit: (ns, room, event, payload) => this.#emit(ns, room, event, payload),
+      sequences: resolved.sequenceStore ?? new MemorySequenceStore(),
+      snapshots,
+      books,
+      isKnownSymbol: (symbol) => subscriptions.isKnownSymbol(symbol),
+      allowUnknownSymbols: resolved.allowUnknownSymbols,
+      namespaces: NAMESPACE_NAMES,
+    });
+    const inbound = new InboundHandler({
+      connections,
+      metrics,
+      rateLimit,
+      logger: resolved.logger,
+      onRateLimited: () => {
+        this.#rateLimitRejections++;
+      },
+    });
+    const statsTimer = setInterval(() => this.#tickAdmin(), resolved.admin.statsIntervalMs);
+    statsTimer.unref();
+    this.#maintenance = { ...resolved.maintenance };
+    this.#runtime = {
+      io,
+      options: resolved,
+      auth,
+      rateLimit,
+      metrics,
+      ownsMetrics,
+      connections,
+      subscriptions,
+      books,
+      broadcast,
+      inbound,
+      alerts: new AdminAlerts(resolved.admin.alerts),
+      statsTimer,
+    };
+
+    const send = (socket: Socket, event: string, payload: object) => this.#send(socket, event, payload);
+    const handlers: Record<NamespaceName, Record<string, InboundRoute>> = {
+      '/prices': new PricesNamespaceHandler({ subscriptions, snapshots, send }).routes(),
+      '/market': new MarketNamespaceHandler({ subscriptions, snapshots, books, send }).routes(),
+      '/user': new UserNamespaceHandler().routes(),
+      '/admin': new AdminNamespaceHandler({
+        getMetrics: () => this.getMetrics(),
+        listConnections: (filter) => connections.list(filter),
+        disconnect: (target) => this.disconnect(target),
+        setMaintenance: (enabled, message) => this.setMaintenance(enabled, message),
+        subscriptionStats: () => subscriptions.stats(),
+        broadcastSystemMessage: (message) => broadcast.broadcastSystemMessage(message),
+      }).routes(),
+    };
+    const common = commonRoutes(auth);
+    for (const name of NAMESPACE_NAMES) {
+      const nsp = io.of(name);
+      nsp.use(this.#admission(name) as Parameters<typeof nsp.use>[0]);
+      nsp.on('connection', (socket) =>
+        this.#onConnection(name, socket as unknown as Socket, { ...common, ...handlers[name] }),
+      );
+      nsp.adapter.on('join-room', (room: string, id: string) => connections.joined(name, room, id));
+      nsp.adapter.on('leave-room', (room: string, id: string) => connections.left(room, id));
+      nsp.adapter.on('delete-room', (room: string) => connections.roomDeleted(name, room));
+    }
+    io.on('maintenance.set', (state) => this.#applyMaintenance(state));
+    resolved.logger.info({ nodeId: resolved.nodeId, redis: Boolean(resolved.redis) }, 'websocket server initialized');
+    return this;
+  }
+
+  /** The underlying Socket.IO server. */
+  get io(): TypedServer {
+    return this.#rt().io;
+  }
+
+  /** A namespace typed by its event maps. */
+  namespace<N extends NamespaceName>(name: N): TypedNamespace<N> {
+    return this.#rt().io.of(name) as unknown as TypedNamespace<N>;
+  }
+
+  /** The broadcast service (every `broadcast*` method, `publish`, `publishBatch`). */
+  get broadcast(): WebsocketBroadcast {
+    return this.#rt().broadcast;
+  }
+
+  get connections(): ConnectionManager {
+    return this.#rt().connections;
+  }
+
+  get subscriptions(): SubscriptionManager {
+    return this.#rt().subscriptions;
+  }
+
+  /** The order books the depth stream is built from. */
+  get orderBooks(): OrderBooks {
+    return this.#rt().books;
+  }
+
+  get options(): WebSocketServerOptions {
+    return this.#rt().options;
+  }
+
+  get initialized(): boolean {
+    return this.#runtime !== undefined;
+  }
+
+  get maintenance(): MaintenanceState {
+    return { ...this.#maintenance };
+  }
+
+  /** See `WebsocketBroadcast.broadcastPriceUpdate`. */
+  broadcastPriceUpdate(...args: Parameters<WebsocketBroadcast['broadcastPriceUpdate']>) {
+    return this.broadcast.broadcastPriceUpdate(...args);
+  }
+
+  /** See `WebsocketBroadcast.broadcastSystemMessage`. */
+  broadcastSystemMessage(...args: Parameters<WebsocketBroadcast['broadcastSystemMessage']>) {
+    return this.broadcast.broadcastSystemMessage(...args);
+  }
+
+  getMetrics(): MetricsSnapshot {
+    return this.#rt().metrics.getMetrics();
+  }
+
+  exportPrometheusMetrics(): Promise<string> {
+    return this.#rt().metrics.exportPrometheusMetrics();
+  }
+
+  /** `Content-Type` of `exportPrometheusMetrics()`. */
+  get metricsContentType(): string {
+    return this.#rt().metrics.contentType;
+  }
+
+  /**
+   * Maintenance mode: new non-admin connections are refused with MAINTENANCE, connected clients get
+   * `system.message` type `maintenance`; admins keep working. Propagated to the other nodes over Redis.
+   */
+  setMaintenance(enabled: boolean, message?: string): MaintenanceState {
+    const rt = this.#rt();
+    const state: MaintenanceState = message === undefined ? { enabled } : { enabled, message };
+    this.#applyMaintenance(state);
+    if (rt.options.redis) rt.io.serverSideEmit('maintenance.set', state);
+    return this.maintenance;
+  }
+
+  /** Disconnects by socket id or by user, on every namespace and (with the Redis adapter) every node. */
+  async disconnect(target: { socketId?: string; userId?: string }): Promise<number> {
+    const rt = this.#rt();
+    let count = 0;
+    for (const name of NAMESPACE_NAMES) {
+      const nsp = rt.io.of(name);
+      const selectors: string[] = [];
+      if (target.socketId !== undefined) selectors.push(target.socketId);
+      if (target.userId !== undefined) selectors.push(rooms.user(target.userId));
+      for (const selector of selectors) {
+        const sockets = await nsp.in(selector).fetchSockets();
+        for (const s of sockets) {
+          if (target.userId !== undefined && target.socketId !== undefined && s.data.userId !== target.userId) continue;
+          s.disconnect(true);
+          count++;
+        }
+        if (target.socketId !== undefined && target.userId !== undefined) break;
+      }
+    }
+    return count;
+  }
+
+  /**
+   * Graceful shutdown: refuses new connections, tells every client `system.message` type `reconnect` with a
+   * jittered `reconnectAfterMs`, lets queued frames flush, disconnects everyone and closes Socket.IO, all
+   * within `shutdown.deadlineMs`. Idempotent.
+   */
+  close(): Promise<void> {
+    this.#closed ??= this.#close();
+    return this.#closed;
+  }
+
+  async #close(): Promise<void> {
+    this.#closing = true;
+    const rt = this.#runtime;
+    if (WebSocketServer.#instance === this) WebSocketServer.#instance = undefined;
+    if (!rt) return;
+    clearInterval(rt.statsTimer);
+    const deadline = Date.now() + rt.options.shutdown.deadlineMs;
+    const jitter = rt.options.shutdown.reconnectJitterMs;
+    const sockets: Socket[] = [];
+    for (const name of NAMESPACE_NAMES) {
+      for (const socket of rt.io.of(name).sockets.values()) sockets.push(socket as unknown as Socket);
+    }
+    for (const socket of sockets) {
+      this.#send(socket, 'system.message', {
+        type: 'reconnect',
+        message: 'server is shutting down; reconnect',
+        timestamp: Date.now(),
+        reconnectAfterMs: Math.floor(Math.random() * (jitter + 1)),
+      });
+    }
+    await Promise.all(sockets.map((s) => flushed(s, deadline)));
+    for (const name of NAMESPACE_NAMES) rt.io.of(name).local.disconnectSockets(true);
+    rt.auth?.close();
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, Math.max(0, deadline - Date.now()));
+      timer.unref();
+      void rt.io.close(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+    if (rt.ownsMetrics) rt.metrics.close();
+    rt.options.logger.info({ nodeId: rt.options.nodeId }, 'websocket server closed');
+  }
+
+  #rt(): Runtime {
+    if (!this.#runtime) throw new WsError('INTERNAL', 'WebSocketServer is not initialized');
+    return this.#runtime;
+  }
+
+  /** Handshake rate limit, shutdown and maintenance gates, then auth; counts attempts and refusals. */
+  #admission(name: NamespaceName): NamespaceMiddleware {
+    const rt = this.#rt();
+    const steps: NamespaceMiddleware[] = [];
+    if (rt.rateLimit) steps.push(rt.rateLimit.handshakeMiddleware());
+    steps.push((_socket, next) => {
+      if (this.#closing) return next(new WsError('MAINTENANCE', 'server is shutting down').toConnectError());
+      if (this.#maintenance.enabled && name !== '/admin') {
+        return next(
+          new WsError('MAINTENANCE', this.#maintenance.message ?? 'maintenance in progress').toConnectError(),
+        );
+      }
+      next();
+    });
+    if (rt.auth) steps.push(rt.auth.middleware(name));
+    else {
+      steps.push((socket, next) => {
+        if (!PUBLIC_NAMESPACES.has(name)) {
+          return next(new WsError('UNAUTHORIZED', 'authentication is not configured').toConnectError());
+        }
+        Object.assign(socket.data, { userId: null, role: null, tokenExpiresAt: null });
+        next();
+      });
+    }
+    return (socket, next) => {
+      const run = (i: number): void => {
+        const step = steps[i];
+        if (!step) {
+          rt.metrics.connectionAttempt(name);
+          next();
+          return;
+        }
+        try {
+          step(socket, (err) => {
+            if (err) {
+              const code = (err as { data?: { code?: string } }).data?.code ?? 'INTERNAL';
+              rt.metrics.connectionRefused(name, code);
+              next(err);
+              return;
+            }
+            run(i + 1);
+          });
+        } catch (err) {
+          rt.options.logger.error({ err, namespace: name }, 'connection middleware failed');
+          rt.metrics.connectionRefused(name, 'INTERNAL');
+          next(new WsError('INTERNAL', 'internal error').toConnectError());
+        }
+      };
+      run(0);
+    };
+  }
+
+  #onConnection(name: NamespaceName, socket: Socket, routes: Record<string, InboundRoute>): void {
+    const rt = this.#rt();
+    try {
+      const data = socket.data as Partial<SocketData>;
+      const forwarded = socket.handshake.headers['user-agent'];
+      data.sessionId = randomUUID();
+      data.userId ??= null;
+      data.role ??= null;
+      data.tokenExpiresAt ??= null;
+      data.connectedAt = Date.now();
+      data.ip = socket.handshake.address;
+      data.userAgent = typeof forwarded === 'string' ? forwarded.slice(0, 256) : '';
+      const userId = data.userId;
+      rt.connections.add({
+        socketId: socket.id,
+        namespace: name,
+        userId,
+        role: data.role,
+        ip: data.ip,
+        userAgent: data.userAgent,
+        connectedAt: data.connectedAt,
+      });
+      rt.subscriptions.register(socket.id, name, userId);
+      rt.metrics.connectionOpened(name);
+      socket.on('disconnect', () => {
+        rt.subscriptions.release(socket.id);
+        rt.connections.remove(socket.id);
+        rt.rateLimit?.release(socket);
+        rt.metrics.connectionClosed(name);
+      });
+      if (userId !== null) {
+        // Lets disconnect-by-user find the user's sockets on every namespace, cluster-wide.
+        if (name === '/user') new UserNamespaceHandler().onConnection(socket, userId);
+        else void socket.join(rooms.user(userId));
+      }
+      rt.inbound.attach(socket, name, routes);
+      if (rt.auth && data.tokenExpiresAt !== null) rt.auth.watch(socket);
+      this.#send(socket, 'connection.authenticated', {
+        namespace: name,
+        sessionId: data.sessionId,
+        userId,
+        role: data.role,
+        serverTime: Date.now(),
+      });
+    } catch (err) {
+      rt.options.logger.error({ err, namespace: name }, 'connection setup failed');
+      rt.metrics.error('INTERNAL', name);
+      socket.disconnect(true);
+    }
+  }
+
+  #send(socket: Socket, event: string, payload: object): void {
+    const rt = this.#runtime;
+    if (!rt || !socket.connected) return;
+    const bytes = estimateBytes(payload);
+    rt.connections.recordOut(socket.id, bytes);
+    rt.metrics.messageOut(socket.nsp.name, event, bytes, 1);
+    socket.emit(event, payload);
+  }
+
+  #emit(name: NamespaceName, room: string | null, event: string, payload: object): void {
+    const rt = this.#rt();
+    const started = performance.now();
+    const nsp = rt.io.of(name) as unknown as Namespace;
+    const bytes = estimateBytes(payload);
+    let recipients: number;
+    if (room === null) {
+      nsp.emit(event, payload);
+      recipients = nsp.sockets.size;
+      for (const id of nsp.sockets.keys()) rt.connections.recordOut(id, bytes);
+    } else {
+      nsp.to(room).emit(event, payload);
+      recipients = nsp.adapter.rooms.get(room)?.size ?? 0;
+      rt.connections.recordRoomOut(name, room, bytes);
+    }
+    rt.metrics.messageOut(name, event, bytes, recipients);
+    rt.metrics.broadcast(name, event, recipients, (performance.now() - started) / 1000);
+  }
+
+  #applyMaintenance(state: MaintenanceState): void {
+    const rt = this.#runtime;
+    const wasEnabled = this.#maintenance.enabled;
+    this.#maintenance = state.message === undefined ? { enabled: state.enabled } : { ...state };
+    if (!rt || this.#closing) return;
+    if (state.enabled) {
+      void rt.broadcast
+        .broadcastSystemMessage({ type: 'maintenance', message: state.message ?? 'maintenance in progress' })
+        .catch(() => undefined);
+    } else if (wasEnabled) {
+      void rt.broadcast.broadcastSystemMessage({ type: 'info', message: 'maintenance is over' }).catch(() => undefined);
+    }
+    rt.options.logger.warn({ maintenance: state }, 'maintenance mode changed');
+  }
+
+  #tickAdmin(): void {
+    const rt = this.#runtime;
+    if (!rt || this.#closing) return;
+    try {
+      const byNamespace = rt.subscriptions.countByNamespace();
+      for (const name of NAMESPACE_NAMES) rt.metrics.setSubscriptions(name, byNamespace[name] ?? 0);
+      const metrics = rt.metrics.getMetrics();
+      const lag = rt.metrics.eventLoopLagMs();
+      const admin = rt.io.of('/admin');
+      const alerts = rt.alerts.check({
+        errorRatePerSec: metrics.errors.rate,
+        eventLoopLagMs: lag,
+        connections: rt.connections.size,
+      });
+      if (admin.sockets.size === 0) return;
+      const stats: AdminStats = {
+        timestamp: Date.now(),
+        nodeId: rt.options.nodeId,
+        metrics,
+        topSymbols: rt.subscriptions.topSymbols(10),
+        rateLimitRejections: this.#rateLimitRejections,
+        maintenance: this.maintenance,
+        eventLoopLagMs: lag,
+      };
+      this.#emit('/admin', null, 'admin.stats', stats);
+      for (const alert of alerts) this.#emit('/admin', null, 'admin.alert', alert);
+    } catch (err) {
+      rt.options.logger.error({ err }, 'admin stats failed');
+    }
+  }
+}
+
+/** Resolves once the socket's transport has written what is queued, or at the deadline. */
+function flushed(socket: Socket, deadline: number): Promise<void> {
+  const conn = socket.conn;
+  if (!socket.connected || conn.readyState !== 'open' || conn.transport.writable) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, Math.max(0, deadline - Date.now()));
+    timer.unref();
+    function done(): void {
+      clearTimeout(timer);
+      conn.off('drain', done);
+      conn.off('close', done);
+      resolve();
+    }
+    conn.on('drain', done);
+    conn.on('close', done);
+  });
+}
