@@ -16,7 +16,14 @@ import { SymbolList } from './prices.js';
 
 const closed = { additionalProperties: false } as const;
 
-export const MarketChannelSchema = Type.Union(MARKET_CHANNELS.map((c) => Type.Literal(c)));
+// Spelled out (not `.map`) so the static type is the channel union rather than `never`.
+const [stats, depth, trades, ticker] = MARKET_CHANNELS;
+export const MarketChannelSchema = Type.Union([
+  Type.Literal(stats),
+  Type.Literal(depth),
+  Type.Literal(trades),
+  Type.Literal(ticker),
+]);
 
 export const MarketSubscribeRequest = Type.Object(
   {
