@@ -1,0 +1,218 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import type { NamespaceName } from '@ws/protocol';
+import type { Redis } from 'ioredis';
+import { type RateLimiterAbstract, RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import { WsError } from './ws-error.js';
+
+/** A token bucket: `points` requests per `durationSec`. */
+export interface RateLimit {
+  /** Requests allowed per window. */
+  points: number;
+  /** Window length in seconds. */
+  durationSec: number;
+}
+
+export interface RateLimitOptions {
+  /** Inbound-event limit per connection, per namespace. */
+  namespaces: Record<NamespaceName, RateLimit>;
+  /** How long a connection that went over its limit stays blocked (seconds). */
+  blockDurationSec: number;
+  /** Refused requests while blocked after which the socket should be disconnected. */
+  floodDisconnectAfter: number;
+  /** Handshakes per client IP; generous, since many traders share an office NAT. */
+  handshake: RateLimit;
+  /** ioredis client: limits are kept in Redis so they hold across nodes; memory store when absent. */
+  redis?: Redis;
+  /** Redis key prefix (default `ws:rl`). */
+  keyPrefix?: string;
+  /** Take the client IP from the last `X-Forwarded-For` entry (set by your own proxy); off by default. */
+  trustProxy?: boolean;
+}
+
+/** Seed defaults: prices 100/s, user 50/s, admin 200/s, market 100/s; block 60 s; 300 handshakes per IP per 10 s. */
+export const defaultRateLimitOptions: RateLimitOptions = Object.freeze({
+  namespaces: Object.freeze({
+    '/prices': Object.freeze({ points: 100, durationSec: 1 }),
+    '/market': Object.freeze({ points: 100, durationSec: 1 }),
+    '/user': Object.freeze({ points: 50, durationSec: 1 }),
+    '/admin': Object.freeze({ points: 200, durationSec: 1 }),
+  }),
+  blockDurationSec: 60,
+  floodDisconnectAfter: 20,
+  handshake: Object.freeze({ points: 300, durationSec: 10 }),
+  keyPrefix: 'ws:rl',
+});
+
+/** The part of a Socket.IO socket the rate limiter uses; any typed `Socket` satisfies it. */
+export interface RateLimitSocket {
+  readonly id: string;
+  readonly nsp: { readonly name: string };
+  readonly handshake: { address: string; headers?: IncomingHttpHeaders };
+  /** The underlying transport connection, shared by the namespaces a client multiplexes over it. */
+  readonly conn?: object;
+}
+
+export type RateLimitResult = { ok: true } | { ok: false; retryAfterMs: number; disconnect: boolean };
+
+/**
+ * Per-connection, per-namespace limits on inbound events plus a per-IP handshake limit (rate-limiter-flexible).
+ * With Redis the limits live in Redis; while Redis is not ready a memory insurance limiter answers, so a
+ * Redis outage neither crashes nor stalls the gateway. A store error without an answer fails open.
+ */
+export class RateLimitMiddleware {
+  readonly #options: RateLimitOptions;
+  readonly #limiters = new Map<string, RateLimiterAbstract>();
+  readonly #handshake: RateLimiterAbstract;
+  /** Refusals per connection key since its last accepted request. */
+  readonly #refused = new Map<string, number>();
+  /** Transport connections already charged, so one client multiplexing four namespaces pays once. */
+  readonly #chargedConns = new WeakSet<object>();
+  #rejections = 0;
+  #handshakeRejections = 0;
+
+  constructor(options: Partial<RateLimitOptions> = {}) {
+    this.#options = {
+      ...defaultRateLimitOptions,
+      ...options,
+      namespaces: { ...defaultRateLimitOptions.namespaces, ...options.namespaces },
+    };
+    const { blockDurationSec, floodDisconnectAfter, handshake } = this.#options;
+    checkNumber('blockDurationSec', blockDurationSec, 0);
+    checkNumber('floodDisconnectAfter', floodDisconnectAfter, 1);
+    for (const [namespace, limit] of Object.entries(this.#options.namespaces)) {
+      checkLimit(namespace, limit);
+      this.#limiters.set(namespace, this.#createLimiter(`ev:${namespace}`, limit, blockDurationSec));
+    }
+    checkLimit('handshake', handshake);
+    this.#handshake = this.#createLimiter('hs', handshake, 0);
+  }
+
+  /** Rejections so far (inbound events and handshakes), for metrics. */
+  get rejections(): number {
+    return this.#rejections;
+  }
+
+  /** Handshakes refused so far. */
+  get handshakeRejections(): number {
+    return this.#handshakeRejections;
+  }
+
+  /**
+   * Charges one point for one inbound event of this connection. Over the limit the answer carries the block's
+   * remaining time; `disconnect` turns true on the `floodDisconnectAfter`-th refusal while already blocked.
+   * Never throws.
+   */
+  async consume(socket: RateLimitSocket): Promise<RateLimitResult> {
+    const limiter = this.#limiters.get(socket.nsp.name);
+    if (limiter === undefined) return { ok: true };
+    const key = connectionKey(socket);
+    try {
+      await limiter.consume(key);
+      this.#refused.delete(key);
+      return { ok: true };
+    } catch (res) {
+      if (!(res instanceof RateLimiterRes)) return { ok: true };
+      this.#rejections += 1;
+      const refused = (this.#refused.get(key) ?? 0) + 1;
+      this.#refused.set(key, refused);
+      // The first refusal starts the block; only refusals after it count as flooding.
+      const disconnect = refused - 1 >= this.#options.floodDisconnectAfter;
+      return { ok: false, retryAfterMs: Math.max(1, Math.ceil(res.msBeforeNext)), disconnect };
+    }
+  }
+
+  /**
+   * Per-IP handshake limit as Socket.IO namespace middleware; refuses with RATE_LIMITED and `retryAfterMs`.
+   * The IP is `handshake.address`; with `trustProxy` the last `X-Forwarded-For` entry (the one your proxy added).
+   */
+  handshakeMiddleware(): (socket: RateLimitSocket, next: (err?: Error) => void) => void {
+    return (socket, next) => {
+      if (socket.conn !== undefined) {
+        if (this.#chargedConns.has(socket.conn)) {
+          next();
+          return;
+        }
+        this.#chargedConns.add(socket.conn);
+      }
+      this.#handshake.consume(this.clientIp(socket)).then(
+        () => next(),
+        (res: unknown) => {
+          if (!(res instanceof RateLimiterRes)) {
+            next();
+            return;
+          }
+          this.#rejections += 1;
+          this.#handshakeRejections += 1;
+          const retryAfterMs = Math.max(1, Math.ceil(res.msBeforeNext));
+          next(
+            new WsError('RATE_LIMITED', 'too many connections from this address', { retryAfterMs }).toConnectError(),
+          );
+        },
+      );
+    };
+  }
+
+  /** The client IP the handshake limit is keyed by. */
+  clientIp(socket: RateLimitSocket): string {
+    let ip = socket.handshake.address;
+    if (this.#options.trustProxy === true) {
+      const header = socket.handshake.headers?.['x-forwarded-for'];
+      const value = Array.isArray(header) ? header.join(',') : header;
+      const last = value
+        ?.split(',')
+        .map((part) => part.trim())
+        .filter((part) => part !== '')
+        .pop();
+      if (last !== undefined) ip = last;
+    }
+    return ip.startsWith('::ffff:') ? ip.slice(7) : ip;
+  }
+
+  /** Forgets a closed connection's counters. */
+  release(socket: RateLimitSocket): void {
+    const key = connectionKey(socket);
+    this.#refused.delete(key);
+    this.#limiters
+      .get(socket.nsp.name)
+      ?.delete(key)
+      .catch(() => undefined);
+  }
+
+  #createLimiter(name: string, limit: RateLimit, blockDurationSec: number): RateLimiterAbstract {
+    const keyPrefix = `${this.#options.keyPrefix ?? 'ws:rl'}:${name}`;
+    const base = { keyPrefix, points: limit.points, duration: limit.durationSec, blockDuration: blockDurationSec };
+    const memory = new RateLimiterMemory(base);
+    const redis = this.#options.redis;
+    if (redis === undefined) return memory;
+    return new RateLimiterRedis({
+      ...base,
+      storeClient: redis,
+      rejectIfRedisNotReady: true,
+      insuranceLimiter: memory,
+      // A blocked flooder is answered from memory, without a Redis round trip per request.
+      ...(blockDurationSec > 0
+        ? { inMemoryBlockOnConsumed: limit.points + 1, inMemoryBlockDuration: blockDurationSec }
+        : {}),
+    });
+  }
+}
+
+function connectionKey(socket: RateLimitSocket): string {
+  return `${socket.nsp.name}:${socket.id}`;
+}
+
+function checkNumber(name: string, value: number, min: number): void {
+  if (!Number.isFinite(value) || value < min)
+    throw new Error(`RateLimitMiddleware: ${name} must be a number >= ${min}`);
+}
+
+function checkLimit(name: string, limit: RateLimit): void {
+  if (
+    !Number.isInteger(limit.points) ||
+    limit.points < 1 ||
+    !Number.isFinite(limit.durationSec) ||
+    limit.durationSec <= 0
+  ) {
+    throw new Error(`RateLimitMiddleware: ${name} needs integer points >= 1 and durationSec > 0`);
+  }
+}
