@@ -57,7 +57,10 @@ describe('/prices', () => {
     await expect.poll(() => updates.length).toBe(5);
     expect(updates.map((u) => u.seq)).toEqual([1, 2, 3, 4, 5]);
     expect(updates.map((u) => u.price)).toEqual(['3000', '3001', '3002', '3003', '3004']);
-    expect(await request(client, 'unsubscribe', { symbols: ['ETH/USDT'] })).toEqual({ ok: true, symbols: ['ETH/USDT'] });
+    expect(await request(client, 'unsubscribe', { symbols: ['ETH/USDT'] })).toEqual({
+      ok: true,
+      symbols: ['ETH/USDT'],
+    });
     await ts.server.broadcastPriceUpdate('ETH/USDT', tick);
     // A ping round trip orders after any update the server would have sent.
     await request(client, 'ping', {});
