@@ -10,6 +10,14 @@ export { type ConnectionFilter, type ConnectionIdentity, ConnectionManager } fro
 export { type InboundContext, InboundHandler, type InboundRoute, route } from './inbound-handler.js';
 export { type Logger, silentLogger } from './logger.js';
 export { type DepthUpdate, OrderBooks } from './order-books.js';
+export {
+  defaultRateLimitOptions,
+  type RateLimit,
+  RateLimitMiddleware,
+  type RateLimitOptions,
+  type RateLimitResult,
+  type RateLimitSocket,
+} from './rate-limit-middleware.js';
 export { MemorySequenceStore, type SequenceStore } from './sequence-store.js';
 export { MemorySnapshotStore, type RoomSnapshot, type SnapshotStore } from './snapshot-store.js';
 export { type RoomRequest, SubscriptionManager } from './subscription-manager.js';
