@@ -514,20 +514,25 @@ export class WebSocketServer {
   }
 }
 
-/** Resolves once the socket's transport has written what is queued, or at the deadline. */
-function flushed(socket: Socket, deadline: number): Promise<void> {
+/**
+ * Resolves once the socket's transport has written everything queued, or at the deadline. The engine
+ * refills the transport on each transport `drain`, so wait until it is drained and writable.
+ */
+async function flushed(socket: Socket, deadline: number): Promise<void> {
   const conn = socket.conn;
-  if (!socket.connected || conn.readyState !== 'open' || conn.transport.writable) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, Math.max(0, deadline - Date.now()));
-    timer.unref();
-    function done(): void {
-      clearTimeout(timer);
-      conn.off('drain', done);
-      conn.off('close', done);
-      resolve();
-    }
-    conn.on('drain', done);
-    conn.on('close', done);
-  });
+  while (conn.readyState === 'open' && !conn.transport.writable && Date.now() < deadline) {
+    const transport = conn.transport;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(done, Math.max(0, deadline - Date.now()));
+      timer.unref();
+      function done(): void {
+        clearTimeout(timer);
+        transport.off('drain', done);
+        conn.off('close', done);
+        resolve();
+      }
+      transport.once('drain', done);
+      conn.once('close', done);
+    });
+  }
 }
