@@ -54,7 +54,10 @@ const commonServerToClient = {
   error: { payload: ErrorEvent },
 } as const satisfies Record<string, EventSpec>;
 
-const wire = <E extends keyof typeof PublishableEvents>(event: E) => ({ payload: PublishableEvents[event].schema });
+type Publishable = typeof PublishableEvents;
+const wire = <E extends keyof Publishable>(event: E): { payload: Publishable[E]['schema'] } => ({
+  payload: PublishableEvents[event].schema,
+});
 
 /**
  * Every event of every namespace in both directions, with its schemas. The event maps are types only;
