@@ -44,6 +44,8 @@ export interface GatewayConfig {
   port: number;
   host: string;
   nodeId: string;
+  /** Take client IPs from `X-Forwarded-For` (only behind your own proxy). */
+  trustProxy: boolean;
   /** Allowed browser origins; `'*'` only when configured so. */
   corsOrigin: string[] | '*';
   pingIntervalMs: number;
@@ -62,6 +64,8 @@ export interface GatewayConfig {
   demo: { enabled: boolean; intervalMs: number };
   logLevel: LogLevel;
   shutdownDeadlineMs: number;
+  /** After SIGTERM, how long readiness reports 503 while still serving, so load balancers stop routing here first. */
+  drainDelayMs: number;
   adminStatsIntervalMs: number;
   publish: { maxBodyBytes: number; maxItems: number };
 }
@@ -260,6 +264,7 @@ export function loadConfig(envVars: Env = process.env): GatewayConfig {
   const host = env.raw('WS_HOST') ?? '0.0.0.0';
   const nodeId = env.raw('WS_NODE_ID') ?? `gw-${process.pid}`;
   if (!/^[A-Za-z0-9_.:-]{1,64}$/.test(nodeId)) env.fail('WS_NODE_ID', 'must be 1-64 characters of A-Z a-z 0-9 _ . : -');
+  const trustProxy = env.bool('WS_TRUST_PROXY', false);
   const corsOrigin = parseOrigins(env);
   const pingIntervalMs = env.int('WS_PING_INTERVAL', 25_000, 1_000, 300_000);
   const pingTimeoutMs = env.int('WS_PING_TIMEOUT', 5_000, 500, 300_000);
@@ -304,6 +309,7 @@ export function loadConfig(envVars: Env = process.env): GatewayConfig {
   else env.fail('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}, got ${quote(level)}`);
 
   const shutdownDeadlineMs = env.int('WS_SHUTDOWN_DEADLINE_MS', 10_000, 0, 600_000);
+  const drainDelayMs = env.int('WS_SHUTDOWN_DRAIN_DELAY_MS', 0, 0, 300_000);
   const adminStatsIntervalMs = env.int('WS_ADMIN_STATS_INTERVAL_MS', 5_000, 100, 3_600_000);
   const publish = {
     maxBodyBytes: env.int('WS_PUBLISH_MAX_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024),
@@ -316,6 +322,7 @@ export function loadConfig(envVars: Env = process.env): GatewayConfig {
     port,
     host,
     nodeId,
+    trustProxy,
     corsOrigin,
     pingIntervalMs,
     pingTimeoutMs,
@@ -331,6 +338,7 @@ export function loadConfig(envVars: Env = process.env): GatewayConfig {
     demo,
     logLevel,
     shutdownDeadlineMs,
+    drainDelayMs,
     adminStatsIntervalMs,
     publish,
   };

@@ -1,0 +1,198 @@
+import { createServer, type Server as HttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { WebSocketMetrics } from '@ws/metrics';
+import type { NamespaceName } from '@ws/protocol';
+import { AuthMiddleware, RateLimitMiddleware, WebSocketServer } from '@ws/server';
+import type { GatewayConfig, JwtConfig } from './config.js';
+import { MarketSimulator } from './demo/market-simulator.js';
+import { UserActivitySimulator } from './demo/user-activity-simulator.js';
+import { createHttpApi } from './http-api.js';
+import { createLogger, type GatewayLogger } from './logger.js';
+import { Readiness } from './readiness.js';
+import { createRedisClients, type RedisClients } from './redis-clients.js';
+
+export interface GatewayOptions {
+  /** Defaults to a pino logger at the configured level. */
+  logger?: GatewayLogger;
+  /** The development HS256 secret, required when the configuration has no JWT settings. */
+  devSecret?: string;
+}
+
+export interface Gateway {
+  /** Listens on the configured port (0 picks a free one) and starts the demo feed. */
+  start(): Promise<{ port: number }>;
+  /** Readiness 503, graceful close of every socket within the shutdown deadline, then everything else. */
+  stop(): Promise<void>;
+  readonly server: WebSocketServer;
+  readonly readiness: Readiness;
+  readonly http: HttpServer;
+  /** `http://host:port` once started. */
+  readonly url: string;
+}
+
+/** Per-namespace inbound limits of the seed; `WS_RATE_LIMIT_POINTS` sets one value for all. */
+const DEFAULT_POINTS: Record<NamespaceName, number> = { '/prices': 100, '/market': 100, '/user': 50, '/admin': 200 };
+
+function jwtOptions(config: GatewayConfig, devSecret: string | undefined): JwtConfig {
+  if (!config.needsDevSecret) return config.jwt;
+  if (devSecret === undefined) throw new Error('no JWT configuration and no development secret');
+  return { ...config.jwt, secret: devSecret };
+}
+
+/** Composes `@ws/server`, `@ws/metrics`, the HTTP API and the demo market into one deployable service. */
+export function createGateway(config: GatewayConfig, options: GatewayOptions = {}): Gateway {
+  const logger = options.logger ?? createLogger({ level: config.logLevel, nodeId: config.nodeId });
+  const readiness = new Readiness();
+  const redis: RedisClients | null = config.redisUrl ? createRedisClients(config.redisUrl, logger) : null;
+  if (redis) readiness.addCheck('redis', () => redis.problem());
+
+  const metrics = new WebSocketMetrics({ nodeId: config.nodeId, collectDefaultMetrics: true });
+  const auth = new AuthMiddleware(jwtOptions(config, options.devSecret));
+  const { rateLimit: rl } = config;
+  const namespaces = Object.fromEntries(
+    Object.entries(DEFAULT_POINTS).map(([ns, points]) => [
+      ns,
+      { points: rl.points ?? points, durationSec: rl.durationSec },
+    ]),
+  ) as Record<NamespaceName, { points: number; durationSec: number }>;
+  const rateLimit = new RateLimitMiddleware({
+    namespaces,
+    blockDurationSec: rl.blockDurationSec,
+    handshake: { points: rl.handshakePoints, durationSec: rl.handshakeDurationSec },
+    trustProxy: config.trustProxy,
+    ...(redis ? { redis: redis.pub, keyPrefix: `${config.redisPrefix}rl` } : {}),
+  });
+  const server = new WebSocketServer({
+    nodeId: config.nodeId,
+    symbols: config.symbols,
+    limits: config.limits,
+    corsOrigins: config.corsOrigin,
+    maxHttpBufferSize: config.maxHttpBufferSize,
+    pingIntervalMs: config.pingIntervalMs,
+    pingTimeoutMs: config.pingTimeoutMs,
+    admin: { statsIntervalMs: config.adminStatsIntervalMs },
+    shutdown: { deadlineMs: config.shutdownDeadlineMs },
+    authMiddleware: auth,
+    rateLimiter: rateLimit,
+    metrics,
+    logger: logger.child({ component: 'ws' }),
+    ...(redis ? { redis: { pub: redis.pub, sub: redis.sub, prefix: config.redisPrefix } } : {}),
+  });
+
+  const http = createServer(
+    createHttpApi({
+      readiness,
+      metrics: async () => ({ contentType: metrics.contentType, body: await metrics.exportPrometheusMetrics() }),
+      publish: async (items) => {
+        await server.broadcast.publishBatch(items);
+      },
+      verifyToken: (token) => auth.verify(token),
+      logger: logger.child({ component: 'http' }),
+      maxBodyBytes: config.publish.maxBodyBytes,
+      maxItems: config.publish.maxItems,
+    }),
+  );
+  // Slow or idle HTTP clients must not hold sockets forever; Socket.IO upgrades are unaffected.
+  http.requestTimeout = 30_000;
+  http.headersTimeout = 10_000;
+
+  let market: MarketSimulator | null = null;
+  let users: UserActivitySimulator | null = null;
+
+  /** The demo publishes through the initialized server's broadcast service, like any real service. */
+  function startDemo(): void {
+    if (!config.demo.enabled) return;
+    const idPrefix = `demo-${config.nodeId}`;
+    const simulator = new MarketSimulator({
+      symbols: config.symbols,
+      intervalMs: config.demo.intervalMs,
+      broadcast: server.broadcast,
+      logger: logger.child({ component: 'demo-market' }),
+      idPrefix,
+    });
+    users = new UserActivitySimulator({
+      symbols: config.symbols,
+      intervalMs: config.demo.intervalMs * 4,
+      broadcast: server.broadcast,
+      activeUsers: () => connectedUsers(server),
+      quote: (symbol) => simulator.quote(symbol),
+      logger: logger.child({ component: 'demo-users' }),
+      idPrefix,
+    });
+    market = simulator;
+    market.start();
+    users.start();
+  }
+
+  let url = '';
+  let started: Promise<{ port: number }> | undefined;
+  let stopped: Promise<void> | undefined;
+
+  async function start(): Promise<{ port: number }> {
+    await redis?.connect();
+    await server.initialize(http);
+    await new Promise<void>((resolve, reject) => {
+      http.once('error', reject);
+      http.listen(config.port, config.host, () => {
+        http.off('error', reject);
+        resolve();
+      });
+    });
+    const { port } = http.address() as AddressInfo;
+    url = `http://${config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host}:${port}`;
+    startDemo();
+    readiness.set('ready');
+    return { port };
+  }
+
+  async function stop(): Promise<void> {
+    readiness.set('draining');
+    if (config.drainDelayMs > 0 && started) {
+      logger.info({ drainDelayMs: config.drainDelayMs }, 'readiness 503; waiting before closing connections');
+      await new Promise((resolve) => setTimeout(resolve, config.drainDelayMs));
+    }
+    market?.stop();
+    users?.stop();
+    if (started) await started.catch(() => undefined);
+    try {
+      await server.close();
+    } catch (err) {
+      logger.error({ err }, 'websocket server close failed');
+    }
+    await new Promise<void>((resolve) => {
+      if (!http.listening) return resolve();
+      http.close(() => resolve());
+      http.closeIdleConnections();
+      // In-flight HTTP requests get a short grace; then the sockets are cut.
+      setTimeout(() => http.closeAllConnections(), 1_000).unref();
+    });
+    auth.close();
+    metrics.close();
+    await redis?.quit();
+  }
+
+  return {
+    start: () => {
+      started ??= start();
+      return started;
+    },
+    stop: () => {
+      stopped ??= stop();
+      return stopped;
+    },
+    server,
+    readiness,
+    http,
+    get url() {
+      return url;
+    },
+  };
+}
+
+/** Distinct user ids with a `/user` connection on this node. */
+function connectedUsers(server: WebSocketServer): string[] {
+  const { connections } = server.connections.list({ namespace: '/user' });
+  const ids = new Set<string>();
+  for (const c of connections) if (c.userId) ids.add(c.userId);
+  return [...ids];
+}

@@ -1,0 +1,112 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, DEFAULT_SYMBOLS, loadConfig } from '../../src/config.js';
+import { runGatewayToExit } from './helpers/gateway-process.js';
+
+function issuesOf(env: Record<string, string>): { variable: string; message: string }[] {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) return err.issues;
+    throw err;
+  }
+  return [];
+}
+
+describe('loadConfig', () => {
+  it('has the seed defaults and runs without Redis or JWT settings in development', () => {
+    const config = loadConfig({});
+    expect(config.port).toBe(3000);
+    expect(config.pingIntervalMs).toBe(25_000);
+    expect(config.pingTimeoutMs).toBe(5_000);
+    expect(config.redisUrl).toBeNull();
+    expect(config.redisPrefix).toBe('ws:');
+    expect(config.limits).toEqual({ maxSymbolsPerConnection: 100, maxChannelsPerUser: 50, maxRoomsPerConnection: 20 });
+    expect(config.symbols).toEqual([...DEFAULT_SYMBOLS]);
+    expect(config.symbols.length).toBeGreaterThanOrEqual(8);
+    expect(config.demo.enabled).toBe(true);
+    expect(config.needsDevSecret).toBe(true);
+  });
+
+  it('treats an empty REDIS_URL as no Redis and parses every documented variable', () => {
+    const config = loadConfig({
+      REDIS_URL: '',
+      WS_PORT: '4000',
+      WS_CORS_ORIGIN: 'https://app.example.com, http://localhost:5173',
+      WS_RATE_LIMIT_POINTS: '10',
+      WS_RATE_LIMIT_DURATION: '2',
+      WS_RATE_LIMIT_BLOCK: '5',
+      WS_MAX_SYMBOLS_PER_CONNECTION: '7',
+      WS_MAX_CHANNELS_PER_USER: '9',
+      WS_JWT_SECRET: 'x'.repeat(32),
+      WS_JWT_ISSUER: 'auth.example.com',
+      WS_JWT_AUDIENCE: 'ws,api',
+      WS_SYMBOLS: 'BTC/USDT,ETH/USDT,BTC/USDT',
+      WS_DEMO_FEED: '0',
+      LOG_LEVEL: 'warn',
+    });
+    expect(config.redisUrl).toBeNull();
+    expect(config.port).toBe(4000);
+    expect(config.corsOrigin).toEqual(['https://app.example.com', 'http://localhost:5173']);
+    expect(config.rateLimit).toMatchObject({ points: 10, durationSec: 2, blockDurationSec: 5 });
+    expect(config.limits.maxSymbolsPerConnection).toBe(7);
+    expect(config.limits.maxChannelsPerUser).toBe(9);
+    expect(config.jwt).toEqual({ secret: 'x'.repeat(32), issuer: 'auth.example.com', audience: ['ws', 'api'] });
+    expect(config.needsDevSecret).toBe(false);
+    expect(config.symbols).toEqual(['BTC/USDT', 'ETH/USDT']);
+    expect(config.demo.enabled).toBe(false);
+    expect(config.logLevel).toBe('warn');
+  });
+
+  it('names every bad variable at once', () => {
+    const issues = issuesOf({
+      WS_PORT: '70000',
+      WS_PING_INTERVAL: 'soon',
+      WS_CORS_ORIGIN: 'not a url',
+      REDIS_URL: 'http://redis:6379',
+      WS_SYMBOLS: 'btc-usdt',
+      WS_DEMO_FEED: 'maybe',
+      LOG_LEVEL: 'loud',
+      WS_JWT_SECRET: 'short',
+    });
+    expect(issues.map((i) => i.variable).sort()).toEqual(
+      [
+        'LOG_LEVEL',
+        'REDIS_URL',
+        'WS_CORS_ORIGIN',
+        'WS_DEMO_FEED',
+        'WS_JWT_SECRET',
+        'WS_PING_INTERVAL',
+        'WS_PORT',
+        'WS_SYMBOLS',
+      ].sort(),
+    );
+  });
+
+  it('refuses production without real JWT configuration and turns the demo off there', () => {
+    expect(issuesOf({ NODE_ENV: 'production' }).map((i) => i.variable)).toEqual(['WS_JWT_SECRET']);
+    const config = loadConfig({ NODE_ENV: 'production', WS_JWT_SECRET: 'y'.repeat(40) });
+    expect(config.demo.enabled).toBe(false);
+    expect(config.needsDevSecret).toBe(false);
+  });
+
+  it('accepts one key source only', () => {
+    const pem = '-----BEGIN PUBLIC KEY-----\nMFkw\n-----END PUBLIC KEY-----';
+    expect(issuesOf({ WS_JWT_SECRET: 'z'.repeat(32), WS_JWT_PUBLIC_KEY: pem }).map((i) => i.variable)).toEqual([
+      'WS_JWT_SECRET',
+    ]);
+    expect(loadConfig({ WS_JWT_PUBLIC_KEY: pem.replace(/\n/g, '\\n') }).jwt.publicKey).toBe(pem);
+  });
+});
+
+describe('the gateway process refuses a bad configuration', () => {
+  it.each([
+    ['WS_PORT', { WS_PORT: 'eighty' }],
+    ['WS_CORS_ORIGIN', { WS_CORS_ORIGIN: 'ftp://example.com' }],
+    ['WS_JWT_SECRET', { NODE_ENV: 'production' }],
+  ])('exits 1 naming %s', async (variable, env) => {
+    const { code, stderr, logs } = await runGatewayToExit(env);
+    expect(code).toBe(1);
+    expect(stderr).toContain(`${variable}:`);
+    expect(logs.some((l) => l.msg === 'listening')).toBe(false);
+  });
+});

@@ -1,0 +1,87 @@
+import type { Socket } from 'socket.io-client';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { closeAll, collect, connect, request } from './helpers/clients.js';
+import { type GatewayProcess, startGateway } from './helpers/gateway-process.js';
+import { type RedisServer, startRedis } from './helpers/redis-server.js';
+import { signToken, TEST_SECRET } from './helpers/tokens.js';
+
+describe('gateway processes over Redis', () => {
+  let redis: RedisServer;
+  let a: GatewayProcess;
+  let b: GatewayProcess;
+  const sockets: Socket[] = [];
+
+  beforeAll(async () => {
+    redis = await startRedis();
+    const env = { WS_JWT_SECRET: TEST_SECRET, WS_DEMO_FEED: '0', REDIS_URL: redis.url, REDIS_PREFIX: 'gwtest:' };
+    [a, b] = await Promise.all([
+      startGateway({ ...env, WS_NODE_ID: 'node-a' }),
+      startGateway({ ...env, WS_NODE_ID: 'node-b' }),
+    ]);
+  });
+
+  afterAll(async () => {
+    closeAll(sockets);
+    await Promise.all([a?.kill(), b?.kill()]);
+    await redis?.stop();
+  });
+
+  it('a publish on one gateway reaches subscribers on the other', async () => {
+    await vi.waitFor(
+      async () => {
+        expect((await fetch(`${a.url}/readyz`)).status).toBe(200);
+        expect((await fetch(`${b.url}/readyz`)).status).toBe(200);
+      },
+      { timeout: 10_000, interval: 100 },
+    );
+    const prices = await connect(b.url, '/prices');
+    const token = await signToken({ sub: 'carol', role: 'user' });
+    const user = await connect(b.url, '/user', token);
+    sockets.push(prices, user);
+    const updates = collect<{ symbol: string; price: string }>(prices, 'price.update');
+    const wallet = collect<{ asset: string; total: string }>(user, 'wallet.update');
+    expect((await request(prices, 'subscribe', { symbols: ['SOL/USDT'] })).ok).toBe(true);
+
+    const service = await signToken({ sub: 'svc', role: 'service' });
+    const res = await fetch(`${a.url}/api/v1/publish`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${service}` },
+      body: JSON.stringify([
+        {
+          event: 'price.update',
+          data: { symbol: 'SOL/USDT', price: '151.25', bid: '151.2', ask: '151.3', volume: '10' },
+        },
+        { event: 'wallet.update', userId: 'carol', data: { asset: 'USDT', available: 5, locked: 1, total: 6 } },
+      ]),
+    });
+    expect(res.status).toBe(202);
+    await vi.waitFor(
+      () => {
+        expect(updates).toContainEqual(expect.objectContaining({ symbol: 'SOL/USDT', price: '151.25' }));
+        expect(wallet).toContainEqual(expect.objectContaining({ asset: 'USDT', total: '6' }));
+      },
+      { timeout: 10_000, interval: 50 },
+    );
+  });
+
+  it('reports not ready while Redis is down, keeps running, and recovers', async () => {
+    const port = redis.port;
+    await redis.stop();
+    await vi.waitFor(
+      async () => {
+        const res = await fetch(`${a.url}/readyz`);
+        expect(res.status).toBe(503);
+        expect(((await res.json()) as { reason: string }).reason).toMatch(/redis/);
+      },
+      { timeout: 15_000, interval: 100 },
+    );
+    expect((await fetch(`${a.url}/healthz`)).status).toBe(200);
+    redis = await startRedis(port);
+    await vi.waitFor(async () => expect((await fetch(`${a.url}/readyz`)).status).toBe(200), {
+      timeout: 20_000,
+      interval: 200,
+    });
+    expect(a.proc.exitCode).toBeNull();
+    expect(b.proc.exitCode).toBeNull();
+  });
+});
