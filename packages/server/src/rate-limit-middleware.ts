@@ -43,6 +43,9 @@ export const defaultRateLimitOptions: RateLimitOptions = Object.freeze({
   keyPrefix: 'ws:rl',
 });
 
+/** Namespace connects one paid transport connection covers: one per namespace. */
+const FREE_CONNECTS_PER_CONNECTION = 4;
+
 /** The part of a Socket.IO socket the rate limiter uses; any typed `Socket` satisfies it. */
 export interface RateLimitSocket {
   readonly id: string;
@@ -65,8 +68,8 @@ export class RateLimitMiddleware {
   readonly #handshake: RateLimiterAbstract;
   /** Refusals per connection key since its last accepted request. */
   readonly #refused = new Map<string, number>();
-  /** Transport connections already charged, so one client multiplexing four namespaces pays once. */
-  readonly #chargedConns = new WeakSet<object>();
+  /** The charge of each transport connection, so one client multiplexing four namespaces pays once. */
+  readonly #paid = new WeakMap<object, { charge: Promise<boolean>; connects: number }>();
   #rejections = 0;
   #handshakeRejections = 0;
 
@@ -127,29 +130,40 @@ export class RateLimitMiddleware {
    */
   handshakeMiddleware(): (socket: RateLimitSocket, next: (err?: Error) => void) => void {
     return (socket, next) => {
-      if (socket.conn !== undefined) {
-        if (this.#chargedConns.has(socket.conn)) {
-          next();
-          return;
-        }
-        this.#chargedConns.add(socket.conn);
+      const paid = socket.conn === undefined ? undefined : this.#paid.get(socket.conn);
+      // Free: the other namespaces of a paid connection (they arrive together, so wait for its charge).
+      // Re-connecting beyond that on the same connection is charged again, so it cannot dodge the limit.
+      if (paid !== undefined && paid.connects < FREE_CONNECTS_PER_CONNECTION) {
+        paid.connects += 1;
+        void paid.charge.then((ok) => (ok ? next() : this.#chargeHandshake(socket, next)));
+        return;
       }
-      this.#handshake.consume(this.clientIp(socket)).then(
-        () => next(),
-        (res: unknown) => {
-          if (!(res instanceof RateLimiterRes)) {
-            next();
-            return;
-          }
-          this.#rejections += 1;
-          this.#handshakeRejections += 1;
-          const retryAfterMs = Math.max(1, Math.ceil(res.msBeforeNext));
-          next(
-            new WsError('RATE_LIMITED', 'too many connections from this address', { retryAfterMs }).toConnectError(),
-          );
-        },
-      );
+      this.#chargeHandshake(socket, next);
     };
+  }
+
+  #chargeHandshake(socket: RateLimitSocket, next: (err?: Error) => void): void {
+    const charge = this.#handshake.consume(this.clientIp(socket)).then(
+      () => {
+        next();
+        return true;
+      },
+      (res: unknown) => {
+        // A store failure without an answer fails open, like an event.
+        if (!(res instanceof RateLimiterRes)) {
+          next();
+          return true;
+        }
+        this.#rejections += 1;
+        this.#handshakeRejections += 1;
+        if (socket.conn !== undefined && this.#paid.get(socket.conn) === entry) this.#paid.delete(socket.conn);
+        const retryAfterMs = Math.max(1, Math.ceil(res.msBeforeNext));
+        next(new WsError('RATE_LIMITED', 'too many connections from this address', { retryAfterMs }).toConnectError());
+        return false;
+      },
+    );
+    const entry = { charge, connects: 1 };
+    if (socket.conn !== undefined && !this.#paid.has(socket.conn)) this.#paid.set(socket.conn, entry);
   }
 
   /** The client IP the handshake limit is keyed by. */

@@ -20,7 +20,9 @@ afterEach(async () => {
  * A real Socket.IO server on port 0: the handshake limiter on every namespace and a `ping` handler that charges
  * the event limiter the way the server's inbound wrapper does (RATE_LIMITED ack, disconnect on flood).
  */
-async function serve(options: Partial<RateLimitOptions>): Promise<{ url: string; limiter: RateLimitMiddleware }> {
+async function serve(
+  options: Partial<RateLimitOptions>,
+): Promise<{ url: string; limiter: RateLimitMiddleware; io: Server }> {
   const httpServer = createServer();
   const io = new Server(httpServer);
   const limiter = new RateLimitMiddleware(options);
@@ -42,7 +44,7 @@ async function serve(options: Partial<RateLimitOptions>): Promise<{ url: string;
   }
   await new Promise<void>((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
   cleanups.push(() => io.close());
-  return { url: `http://127.0.0.1:${(httpServer.address() as AddressInfo).port}`, limiter };
+  return { url: `http://127.0.0.1:${(httpServer.address() as AddressInfo).port}`, limiter, io };
 }
 
 function client(url: string, namespace: NamespaceName, options: Record<string, unknown> = {}): ClientSocket {
@@ -165,11 +167,33 @@ describe('RateLimitMiddleware handshakes', () => {
     cleanups.push(() => {
       manager.engine?.close();
     });
-    const sockets = NAMESPACES.map((ns) => manager.socket(ns, { auth: {} }));
+    const sockets = NAMESPACES.map((ns) => manager.socket(ns));
     for (const socket of sockets) socket.connect();
     await Promise.all(sockets.map(connected));
     await connected(client(url, '/prices'));
     expect((await connectError(client(url, '/prices'))).message).toBe('RATE_LIMITED');
+  });
+
+  it('charges namespace re-connects beyond one per namespace on the same connection', async () => {
+    const { url, io } = await serve({ handshake: { points: 2, durationSec: 60 } });
+    const manager = new Manager(url, { transports: ['websocket'], reconnection: false });
+    cleanups.push(() => {
+      manager.engine?.close();
+    });
+    const sockets = NAMESPACES.map((ns) => manager.socket(ns));
+    for (const socket of sockets) socket.connect();
+    await Promise.all(sockets.map(connected));
+    const again = sockets[0]!;
+    // Reconnect only once the server has seen the disconnect; the client drops a CONNECT sent right after it.
+    const reconnect = async () => {
+      again.disconnect();
+      await vi.waitFor(() => expect(io.of('/prices').sockets.size).toBe(0), { timeout: 5000, interval: 20 });
+      again.connect();
+    };
+    await reconnect();
+    await connected(again); // the second point
+    await reconnect();
+    expect((await connectError(again)).message).toBe('RATE_LIMITED');
   });
 
   it('keys by X-Forwarded-For only when trustProxy is on', async () => {
