@@ -5,6 +5,7 @@ import type { AuthOptions } from './auth-middleware.js';
 import type { AuthComponent, MetricsComponent, RateLimitComponent } from './component-contracts.js';
 import type { Logger } from './logger.js';
 import { silentLogger } from './logger.js';
+import type { RateLimitOptions } from './rate-limit-middleware.js';
 import type { SequenceStore } from './sequence-store.js';
 import type { SnapshotStore } from './snapshot-store.js';
 
@@ -57,7 +58,9 @@ export interface WebSocketServerOptions {
   auth?: AuthOptions;
   /** A ready auth component instead of `auth` (e.g. shared or customised). */
   authMiddleware?: AuthComponent;
-  /** A ready inbound rate limiter; without one, inbound events are not rate limited. */
+  /** Inbound-event and handshake rate limits (defaults: the seed's); `false` turns rate limiting off. */
+  rateLimit?: Partial<RateLimitOptions> | false;
+  /** A ready rate limiter instead of `rateLimit`. */
   rateLimiter?: RateLimitComponent;
   /** Metrics sink. */
   metrics?: MetricsComponent;

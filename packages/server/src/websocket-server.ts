@@ -33,6 +33,7 @@ import { UserNamespaceHandler } from './handlers/user-namespace.js';
 import { InboundHandler, type InboundRoute } from './inbound-handler.js';
 import { OrderBooks } from './order-books.js';
 import { estimateBytes } from './payload-size.js';
+import { RateLimitMiddleware } from './rate-limit-middleware.js';
 import { MemorySequenceStore } from './sequence-store.js';
 import { MemorySnapshotStore } from './snapshot-store.js';
 import { SubscriptionManager } from './subscription-manager.js';
@@ -121,7 +122,14 @@ export class WebSocketServer {
     const books = new OrderBooks();
     const snapshots = resolved.snapshotStore ?? new MemorySnapshotStore();
     const auth = resolved.authMiddleware ?? (resolved.auth ? new AuthMiddleware(resolved.auth) : undefined);
-    const rateLimit = resolved.rateLimiter;
+    const rateLimit =
+      resolved.rateLimiter ??
+      (resolved.rateLimit === false
+        ? undefined
+        : new RateLimitMiddleware({
+            ...(resolved.redis ? { redis: resolved.redis.pub } : {}),
+            ...resolved.rateLimit,
+          }));
     const broadcast = new WebsocketBroadcast({
       emit: (ns, room, event, payload) => this.#emit(ns, room, event, payload),
       sequences: resolved.sequenceStore ?? new MemorySequenceStore(),
@@ -331,6 +339,11 @@ export class WebSocketServer {
     rt.options.logger.info({ nodeId: rt.options.nodeId }, 'websocket server closed');
   }
 
+  #handshakeRejections(rt: Runtime): number {
+    const limiter = rt.rateLimit as { handshakeRejections?: unknown } | undefined;
+    return typeof limiter?.handshakeRejections === 'number' ? limiter.handshakeRejections : 0;
+  }
+
   #rt(): Runtime {
     if (!this.#runtime) throw new WsError('INTERNAL', 'WebSocketServer is not initialized');
     return this.#runtime;
@@ -502,7 +515,7 @@ export class WebSocketServer {
         nodeId: rt.options.nodeId,
         metrics,
         topSymbols: rt.subscriptions.topSymbols(10),
-        rateLimitRejections: this.#rateLimitRejections,
+        rateLimitRejections: this.#rateLimitRejections + this.#handshakeRejections(rt),
         maintenance: this.maintenance,
         eventLoopLagMs: lag,
       };
