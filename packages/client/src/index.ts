@@ -1,1 +1,37 @@
-export {};
+export { backoffDelay } from './backoff.js';
+export { type ConnectionState, ConnectionStateMachine, type StateChange } from './connection-state.js';
+export { jwtExpiresAt } from './jwt-expiry.js';
+export {
+  LiveOrderBook,
+  type OrderBookEvents,
+  type OrderBookResync,
+  type OrderBookSource,
+  type OrderBookUpdate,
+  type ResyncReason,
+} from './order-book.js';
+export { type GapEvent, SequenceTracker } from './sequence-tracker.js';
+export {
+  type AdminApi,
+  type Latency,
+  type PingSample,
+  type SubscriptionSet,
+  TradingClient,
+} from './trading-client.js';
+export {
+  type ClientErrorCode,
+  ClientErrorCodes,
+  isTradingClientError,
+  TradingClientError,
+  type TradingClientErrorCode,
+  type TradingClientErrorOptions,
+} from './trading-client-error.js';
+export type {
+  LifecycleEvents,
+  RecoveryEvent,
+  ResyncEvent,
+  StreamEvents,
+  SymbolPriceEvents,
+  TradingClientEvents,
+} from './trading-client-events.js';
+export type { TradingClientOptions } from './trading-client-options.js';
+export { type Listener, TypedEmitter } from './typed-emitter.js';

@@ -1,0 +1,50 @@
+import type { ManagerOptions } from 'socket.io-client';
+
+export interface TradingClientOptions {
+  /** Gateway base URL, e.g. `http://localhost:3000` (namespaces are appended). */
+  url: string;
+  /** JWT sent as `auth.token` on every namespace; needed for `/user` and `/admin`. */
+  token?: string | undefined;
+  /** Ack timeout of every request, and how long a request waits for its namespace to connect (ms). Default 10 000. */
+  timeout?: number;
+  /** Smallest backoff cap before a reconnect attempt (ms). Default 500. */
+  reconnectDelayMin?: number;
+  /** Largest delay between reconnect attempts (ms). Default 30 000. */
+  reconnectDelayMax?: number;
+  /** Interval of the clock/latency `ping` while connected (ms); 0 turns it off. Default 15 000. */
+  pingInterval?: number;
+  /** Called this long (ms) before the token's `exp`, to fetch a new token. Default 60 000. */
+  tokenRefreshLeadMs?: number;
+  /** Returns a fresh token shortly before the current one expires; the client then calls `setToken` with it. */
+  onTokenExpiring?: (remainingMs: number) => Promise<string> | string;
+  /** Extra socket.io-client Manager options (`path`, `transports`, `extraHeaders`…); reconnection is always the client's own. */
+  socketOptions?: Partial<ManagerOptions>;
+}
+
+export interface ResolvedTradingClientOptions {
+  url: string;
+  timeout: number;
+  reconnectDelayMin: number;
+  reconnectDelayMax: number;
+  pingInterval: number;
+  tokenRefreshLeadMs: number;
+}
+
+export function resolveOptions(options: TradingClientOptions): ResolvedTradingClientOptions {
+  if (typeof options?.url !== 'string' || options.url.length === 0)
+    throw new TypeError('TradingClient: url is required');
+  const positive = (value: number | undefined, fallback: number, name: string) => {
+    const v = value ?? fallback;
+    if (!Number.isFinite(v) || v < 0) throw new TypeError(`TradingClient: ${name} must be a non-negative number`);
+    return v;
+  };
+  const reconnectDelayMin = positive(options.reconnectDelayMin, 500, 'reconnectDelayMin');
+  return {
+    url: options.url,
+    timeout: positive(options.timeout, 10_000, 'timeout'),
+    reconnectDelayMin,
+    reconnectDelayMax: Math.max(reconnectDelayMin, positive(options.reconnectDelayMax, 30_000, 'reconnectDelayMax')),
+    pingInterval: positive(options.pingInterval, 15_000, 'pingInterval'),
+    tokenRefreshLeadMs: positive(options.tokenRefreshLeadMs, 60_000, 'tokenRefreshLeadMs'),
+  };
+}
