@@ -235,6 +235,20 @@ describe('token expiry while connected', () => {
     expect(messages[1]?.message).toBe('token expired');
   });
 
+  it('a token that expires beyond setTimeout’s 2^31-1 ms cap does not fire early', async () => {
+    const { url } = await serve({ secret: SECRET });
+    const exp = now() + 40 * 24 * 3600;
+    const socket = client(url, '/user', { auth: { token: await hs256({ userId: 'u-1', exp }) } });
+    const messages = collect(socket);
+    await connected(socket);
+    // An overflowing timeout would fire after 1 ms; give it ample time to do so.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const ack = await socket.timeout(5000).emitWithAck('auth.refresh', { token: await hs256({ userId: 'u-1', exp }) });
+    expect(ack).toEqual({ ok: true, expiresAt: exp * 1000 });
+    expect(socket.connected).toBe(true);
+    expect(messages).toEqual([]);
+  });
+
   it('expiry on /user leaves the same connection’s /prices socket up', async () => {
     const { url } = await serve({ secret: SECRET, expiryNoticeMs: 0 });
     const token = await hs256({ userId: 'u-1', exp: now() + 2 });

@@ -1,0 +1,96 @@
+import { describe, expect, it } from 'vitest';
+import { defaultRateLimitOptions, RateLimitMiddleware } from '../../src/rate-limit-middleware.js';
+
+/** A connection as the limiter sees it (id, namespace, handshake address); real sockets are in the integration tests. */
+const connection = (id: string, namespace = '/prices', address = '203.0.113.9', headers = {}) => ({
+  id,
+  nsp: { name: namespace },
+  handshake: { address, headers },
+});
+
+describe('RateLimitMiddleware options', () => {
+  it('has the seed defaults and cannot be mutated', () => {
+    expect(defaultRateLimitOptions.namespaces).toEqual({
+      '/prices': { points: 100, durationSec: 1 },
+      '/market': { points: 100, durationSec: 1 },
+      '/user': { points: 50, durationSec: 1 },
+      '/admin': { points: 200, durationSec: 1 },
+    });
+    expect(defaultRateLimitOptions.blockDurationSec).toBe(60);
+    expect(defaultRateLimitOptions.handshake).toEqual({ points: 300, durationSec: 10 });
+    expect(Object.isFrozen(defaultRateLimitOptions.namespaces['/user'])).toBe(true);
+  });
+
+  it('refuses nonsense limits at construction', () => {
+    expect(() => new RateLimitMiddleware({ blockDurationSec: -1 })).toThrow(/blockDurationSec/);
+    expect(() => new RateLimitMiddleware({ floodDisconnectAfter: 0 })).toThrow(/floodDisconnectAfter/);
+    expect(() => new RateLimitMiddleware({ handshake: { points: 0, durationSec: 1 } })).toThrow(/handshake/);
+    expect(
+      () =>
+        new RateLimitMiddleware({
+          namespaces: { ...defaultRateLimitOptions.namespaces, '/user': { points: 1.5, durationSec: 1 } },
+        }),
+    ).toThrow(/\/user/);
+  });
+
+  it('merges a partial namespace table over the defaults', async () => {
+    const limiter = new RateLimitMiddleware({
+      namespaces: { '/user': { points: 1, durationSec: 10 } } as typeof defaultRateLimitOptions.namespaces,
+    });
+    expect(await limiter.consume(connection('a', '/user'))).toEqual({ ok: true });
+    expect(await limiter.consume(connection('a', '/user'))).toMatchObject({ ok: false });
+    for (let i = 0; i < 100; i++) expect((await limiter.consume(connection('b', '/prices'))).ok).toBe(true);
+    expect((await limiter.consume(connection('b', '/prices'))).ok).toBe(false);
+  });
+});
+
+describe('RateLimitMiddleware.consume', () => {
+  const options = {
+    namespaces: { ...defaultRateLimitOptions.namespaces, '/prices': { points: 2, durationSec: 10 } },
+    blockDurationSec: 30,
+    floodDisconnectAfter: 2,
+  };
+
+  it('returns the block time, counts rejections and flags a flood', async () => {
+    const limiter = new RateLimitMiddleware(options);
+    const socket = connection('s1');
+    expect(await limiter.consume(socket)).toEqual({ ok: true });
+    expect(await limiter.consume(socket)).toEqual({ ok: true });
+    const first = await limiter.consume(socket);
+    expect(first).toMatchObject({ ok: false, disconnect: false });
+    if (first.ok) throw new Error('unreachable');
+    expect(first.retryAfterMs).toBeGreaterThan(25_000);
+    expect(first.retryAfterMs).toBeLessThanOrEqual(30_000);
+    expect(await limiter.consume(socket)).toMatchObject({ ok: false, disconnect: false });
+    expect(await limiter.consume(socket)).toMatchObject({ ok: false, disconnect: true });
+    expect(limiter.rejections).toBe(3);
+  });
+
+  it('keys per connection and per namespace, and release forgets a connection', async () => {
+    const limiter = new RateLimitMiddleware(options);
+    await limiter.consume(connection('s1'));
+    await limiter.consume(connection('s1'));
+    expect((await limiter.consume(connection('s1'))).ok).toBe(false);
+    expect((await limiter.consume(connection('s2'))).ok).toBe(true);
+    expect((await limiter.consume(connection('s1', '/market'))).ok).toBe(true);
+    limiter.release(connection('s1'));
+    await expect.poll(async () => (await limiter.consume(connection('s1'))).ok).toBe(true);
+  });
+});
+
+describe('RateLimitMiddleware.clientIp', () => {
+  const xff = { 'x-forwarded-for': '10.0.0.1, 198.51.100.4' };
+
+  it('uses the socket address and ignores X-Forwarded-For unless trustProxy', () => {
+    const limiter = new RateLimitMiddleware();
+    expect(limiter.clientIp(connection('s', '/prices', '::ffff:192.0.2.1', xff))).toBe('192.0.2.1');
+    expect(limiter.clientIp(connection('s', '/prices', '2001:db8::1', xff))).toBe('2001:db8::1');
+  });
+
+  it('with trustProxy takes the entry the proxy appended, not the spoofable first one', () => {
+    const limiter = new RateLimitMiddleware({ trustProxy: true });
+    expect(limiter.clientIp(connection('s', '/prices', '127.0.0.1', xff))).toBe('198.51.100.4');
+    expect(limiter.clientIp(connection('s', '/prices', '127.0.0.1', {}))).toBe('127.0.0.1');
+    expect(limiter.clientIp(connection('s', '/prices', '127.0.0.1', { 'x-forwarded-for': ' , ' }))).toBe('127.0.0.1');
+  });
+});
