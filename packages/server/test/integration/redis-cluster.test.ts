@@ -1,0 +1,57 @@
+import type { PriceUpdate, SystemMessage } from '@ws/protocol';
+import { afterEach, describe, expect, it } from 'vitest';
+import { connected, nextEvent, refused, request, startServer, type TestServer } from './harness.js';
+import { type RedisProcess, startRedis } from './redis-process.js';
+
+let redis: RedisProcess | undefined;
+let nodes: TestServer[] = [];
+afterEach(async () => {
+  for (const n of nodes) await n.close();
+  nodes = [];
+  await redis?.stop();
+  redis = undefined;
+});
+
+async function twoNodes(): Promise<[TestServer, TestServer]> {
+  redis = await startRedis();
+  const r = redis;
+  const node = (nodeId: string) => {
+    return startServer({ nodeId, redis: { pub: r.client(), sub: r.client(), prefix: 'test' } });
+  };
+  nodes = [await node('node-a'), await node('node-b')];
+  return nodes as [TestServer, TestServer];
+}
+
+describe('two nodes over the Redis adapter', () => {
+  it('a broadcast on one node reaches subscribers on the other', async () => {
+    const [a, b] = await twoNodes();
+    const client = b.connect('/prices');
+    await connected(client);
+    await request(client, 'subscribe', { symbols: ['BTC/USDT'] });
+    const got = nextEvent<PriceUpdate>(client, 'price.update');
+    await a.server.broadcastPriceUpdate('BTC/USDT', { price: 42, bid: 41, ask: 43, volume: 1 });
+    expect(await got).toMatchObject({ symbol: 'BTC/USDT', price: '42', seq: 1 });
+  });
+
+  it('disconnect by user and maintenance mode act cluster-wide', async () => {
+    const [a, b] = await twoNodes();
+    const token = await a.token({ userId: 'carol' });
+    const onA = a.connect('/user', { token });
+    const onB = b.connect('/prices', { token });
+    await Promise.all([connected(onA), connected(onB)]);
+    const gone = Promise.all([
+      new Promise((r) => onA.once('disconnect', r)),
+      new Promise((r) => onB.once('disconnect', r)),
+    ]);
+    expect(await a.server.disconnect({ userId: 'carol' })).toBe(2);
+    await gone;
+
+    const watcher = b.connect('/market');
+    await connected(watcher);
+    const told = nextEvent<SystemMessage>(watcher, 'system.message');
+    a.server.setMaintenance(true, 'cluster upgrade');
+    expect(await told).toMatchObject({ type: 'maintenance', message: 'cluster upgrade' });
+    await expect.poll(() => b.server.maintenance.enabled).toBe(true);
+    expect((await refused(b.connect('/prices'))).data).toMatchObject({ code: 'MAINTENANCE' });
+  });
+});
