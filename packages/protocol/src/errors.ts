@@ -51,7 +51,19 @@ export function isErrorCode(value: unknown): value is ErrorCode {
   return typeof value === 'string' && (allCodes as readonly string[]).includes(value);
 }
 
-export const ErrorCodeSchema = Type.Union(allCodes.map((code) => Type.Literal(code)));
+// Spelled out (not `.map`) so the static type is the code union rather than `never`; a type test pins it to ErrorCode.
+export const ErrorCodeSchema = Type.Union([
+  Type.Literal(ErrorCodes.UNAUTHORIZED),
+  Type.Literal(ErrorCodes.FORBIDDEN),
+  Type.Literal(ErrorCodes.RATE_LIMITED),
+  Type.Literal(ErrorCodes.MAINTENANCE),
+  Type.Literal(ErrorCodes.INVALID_PAYLOAD),
+  Type.Literal(ErrorCodes.UNKNOWN_SYMBOL),
+  Type.Literal(ErrorCodes.LIMIT_EXCEEDED),
+  Type.Literal(ErrorCodes.NOT_FOUND),
+  Type.Literal(ErrorCodes.INTERNAL),
+  Type.Literal(ErrorCodes.SLOW_CONSUMER),
+]);
 
 /** The error object of a failed ack, of the `error` event and of `connect_error.data`. */
 export const WsErrorPayload = Type.Object(

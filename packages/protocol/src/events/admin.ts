@@ -103,7 +103,14 @@ export type AdminCommandResult<C extends AdminCommandName> = Static<(typeof Admi
 export type AnyAdminCommandResult = { [C in AdminCommandName]: AdminCommandResult<C> }[AdminCommandName];
 export const AdminCommandAck = AckOkSchema({
   command: Type.String(),
-  result: Type.Union(Object.values(AdminCommands).map((c) => c.result)),
+  // Spelled out (not `.map`) so the static type is the result union rather than `never`.
+  result: Type.Union([
+    AdminCommands['connections.list'].result,
+    AdminCommands['connections.disconnect'].result,
+    AdminCommands['maintenance.enable'].result,
+    AdminCommands['maintenance.disable'].result,
+    AdminCommands['subscriptions.stats'].result,
+  ]),
 });
 
 export const AdminBroadcastRequest = Type.Object(
