@@ -27,6 +27,8 @@ export interface RateLimitOptions {
   keyPrefix?: string;
   /** Take the client IP from the last `X-Forwarded-For` entry (set by your own proxy); off by default. */
   trustProxy?: boolean;
+  /** A Redis answer slower than this (ms) is replaced by the memory insurance limiter's (default 500). */
+  storeTimeoutMs?: number;
 }
 
 /** Seed defaults: prices 100/s, user 50/s, admin 200/s, market 100/s; block 60 s; 300 handshakes per IP per 10 s. */
@@ -64,8 +66,8 @@ export type RateLimitResult = { ok: true } | { ok: false; retryAfterMs: number; 
  */
 export class RateLimitMiddleware {
   readonly #options: RateLimitOptions;
-  readonly #limiters = new Map<string, RateLimiterAbstract>();
-  readonly #handshake: RateLimiterAbstract;
+  readonly #limiters = new Map<string, Limiter>();
+  readonly #handshake: Limiter;
   /** Refusals per connection key since its last accepted request. */
   readonly #refused = new Map<string, number>();
   /** The charge of each transport connection, so one client multiplexing four namespaces pays once. */
@@ -110,7 +112,7 @@ export class RateLimitMiddleware {
     if (limiter === undefined) return { ok: true };
     const key = connectionKey(socket);
     try {
-      await limiter.consume(key);
+      await this.#consume(limiter, key);
       this.#refused.delete(key);
       return { ok: true };
     } catch (res) {
@@ -143,7 +145,7 @@ export class RateLimitMiddleware {
   }
 
   #chargeHandshake(socket: RateLimitSocket, next: (err?: Error) => void): void {
-    const charge = this.#handshake.consume(this.clientIp(socket)).then(
+    const charge = this.#consume(this.#handshake, this.clientIp(socket)).then(
       () => {
         next();
         return true;
@@ -186,19 +188,33 @@ export class RateLimitMiddleware {
   release(socket: RateLimitSocket): void {
     const key = connectionKey(socket);
     this.#refused.delete(key);
-    this.#limiters
-      .get(socket.nsp.name)
-      ?.delete(key)
-      .catch(() => undefined);
+    const limiter = this.#limiters.get(socket.nsp.name);
+    limiter?.store.delete(key).catch(() => undefined);
+    limiter?.insurance?.delete(key).catch(() => undefined);
   }
 
-  #createLimiter(name: string, limit: RateLimit, blockDurationSec: number): RateLimiterAbstract {
+  /** The store's answer, or the insurance limiter's when the store stalls (a Redis command in flight at an outage). */
+  #consume(limiter: Limiter, key: string): Promise<RateLimiterRes> {
+    const pending = limiter.store.consume(key);
+    const insurance = limiter.insurance;
+    if (insurance === undefined) return pending;
+    let timer: NodeJS.Timeout | undefined;
+    const stalled = Symbol('stalled');
+    const timeout = new Promise<typeof stalled>((resolve) => {
+      timer = setTimeout(() => resolve(stalled), this.#options.storeTimeoutMs ?? 500);
+    });
+    return Promise.race([pending, timeout])
+      .then((res) => (res === stalled ? insurance.consume(key) : res))
+      .finally(() => clearTimeout(timer));
+  }
+
+  #createLimiter(name: string, limit: RateLimit, blockDurationSec: number): Limiter {
     const keyPrefix = `${this.#options.keyPrefix ?? 'ws:rl'}:${name}`;
     const base = { keyPrefix, points: limit.points, duration: limit.durationSec, blockDuration: blockDurationSec };
     const memory = new RateLimiterMemory(base);
     const redis = this.#options.redis;
-    if (redis === undefined) return memory;
-    return new RateLimiterRedis({
+    if (redis === undefined) return { store: memory, insurance: undefined };
+    const store = new RateLimiterRedis({
       ...base,
       storeClient: redis,
       rejectIfRedisNotReady: true,
@@ -208,7 +224,14 @@ export class RateLimitMiddleware {
         ? { inMemoryBlockOnConsumed: limit.points + 1, inMemoryBlockDuration: blockDurationSec }
         : {}),
     });
+    return { store, insurance: memory };
   }
+}
+
+/** A limiter and, with Redis, the memory limiter that answers while Redis cannot. */
+interface Limiter {
+  store: RateLimiterAbstract;
+  insurance: RateLimiterMemory | undefined;
 }
 
 function connectionKey(socket: RateLimitSocket): string {

@@ -282,6 +282,23 @@ describe('RateLimitMiddleware with Redis', () => {
     expect(await b.consume(descriptor)).toMatchObject({ ok: false });
   });
 
+  it('answers from the insurance limiter when Redis stalls with commands in flight', async () => {
+    const { port } = await startRedis();
+    const limiter = new RateLimitMiddleware({
+      namespaces: limits(2),
+      storeTimeoutMs: 100,
+      redis: await redisClient(port),
+      keyPrefix: `test:${port}`,
+    });
+    const admin = await redisClient(port);
+    // Redis stays "ready" but answers nothing for longer than this test may take.
+    await admin.call('CLIENT', 'PAUSE', '120000', 'ALL');
+    const descriptor = { id: 'conn-1', nsp: { name: '/user' }, handshake: { address: '127.0.0.1' } };
+    expect(await limiter.consume(descriptor)).toEqual({ ok: true });
+    expect(await limiter.consume(descriptor)).toEqual({ ok: true });
+    expect(await limiter.consume(descriptor)).toMatchObject({ ok: false, disconnect: false });
+  });
+
   it('keeps limiting from memory and never throws when Redis dies mid-test', async () => {
     const redis = await startRedis();
     const client0 = await redisClient(redis.port);
