@@ -1,7 +1,7 @@
 import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketMetrics } from '@ws/metrics';
-import type { NamespaceName } from '@ws/protocol';
+import { NAMESPACE_NAMES, type NamespaceName } from '@ws/protocol';
 import { AuthMiddleware, RateLimitMiddleware, WebSocketServer } from '@ws/server';
 import type { GatewayConfig, JwtConfig } from './config.js';
 import { MarketSimulator } from './demo/market-simulator.js';
@@ -47,6 +47,7 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
   if (redis) readiness.addCheck('redis', () => redis.problem());
 
   const metrics = new WebSocketMetrics({ nodeId: config.nodeId, collectDefaultMetrics: true });
+  redis?.onStatusChange((up) => metrics.setRedisStatus(up));
   const auth = new AuthMiddleware(jwtOptions(config, options.devSecret));
   const { rateLimit: rl } = config;
   const namespaces = Object.fromEntries(
@@ -131,6 +132,7 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
   async function start(): Promise<{ port: number }> {
     await redis?.connect();
     await server.initialize(http);
+    logConnections(server, logger.child({ component: 'connections' }));
     await new Promise<void>((resolve, reject) => {
       http.once('error', reject);
       http.listen(config.port, config.host, () => {
@@ -195,4 +197,18 @@ function connectedUsers(server: WebSocketServer): string[] {
   const ids = new Set<string>();
   for (const c of connections) if (c.userId) ids.add(c.userId);
   return [...ids];
+}
+
+/** One structured line per connection and disconnection, keyed by socket id, for tracing a client's session. */
+function logConnections(server: WebSocketServer, logger: GatewayLogger): void {
+  for (const namespace of NAMESPACE_NAMES) {
+    server.io.of(namespace).on('connection', (socket) => {
+      const connectedAt = Date.now();
+      const who = { socketId: socket.id, namespace, userId: socket.data.userId ?? null, ip: socket.handshake.address };
+      logger.info(who, 'connected');
+      socket.on('disconnect', (reason) =>
+        logger.info({ ...who, reason, durationMs: Date.now() - connectedAt }, 'disconnected'),
+      );
+    });
+  }
 }

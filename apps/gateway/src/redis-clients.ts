@@ -8,6 +8,8 @@ export interface RedisClients {
   sub: Redis;
   /** `null` when both connections are ready, otherwise why not. */
   problem(): string | null;
+  /** Called with `true` when both connections are ready and `false` when either is lost. */
+  onStatusChange(listener: (up: boolean) => void): void;
   connect(): Promise<void>;
   quit(): Promise<void>;
 }
@@ -42,13 +44,24 @@ export function createRedisClients(url: string, logger: GatewayLogger): RedisCli
   };
   const pub = make('pub');
   const sub = make('sub');
+  const problem = () => {
+    if (pub.status !== 'ready') return `redis (pub) is ${pub.status}`;
+    if (sub.status !== 'ready') return `redis (sub) is ${sub.status}`;
+    return null;
+  };
   return {
     pub,
     sub,
-    problem() {
-      if (pub.status !== 'ready') return `redis (pub) is ${pub.status}`;
-      if (sub.status !== 'ready') return `redis (sub) is ${sub.status}`;
-      return null;
+    problem,
+    onStatusChange(listener) {
+      let last: boolean | undefined;
+      const update = () => {
+        const up = problem() === null;
+        if (up !== last) listener(up);
+        last = up;
+      };
+      for (const client of [pub, sub]) for (const event of ['ready', 'close', 'end']) client.on(event, update);
+      update();
     },
     async connect() {
       // Starting while Redis is down is allowed: the node stays unready and keeps reconnecting.

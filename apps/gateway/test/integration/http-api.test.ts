@@ -128,6 +128,13 @@ describe('gateway process: HTTP API', () => {
     expect(unknown.status).toBe(400);
     expect(unknown.body.error.details).toContainEqual(expect.objectContaining({ path: '/event' }));
 
+    const unknownSymbol = await publish({
+      event: 'price.update',
+      data: { symbol: 'NOPE/USDT', price: 1, bid: 1, ask: 1, volume: 1 },
+    });
+    expect(unknownSymbol.status).toBe(400);
+    expect(unknownSymbol.body.error.code).toBe('UNKNOWN_SYMBOL');
+
     const notJson = await publish('{"event":');
     expect(notJson.status).toBe(400);
     expect(notJson.body.error.code).toBe('INVALID_PAYLOAD');

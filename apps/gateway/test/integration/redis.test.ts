@@ -2,8 +2,14 @@ import type { Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { closeAll, collect, connect, request } from './helpers/clients.js';
 import { type GatewayProcess, startGateway } from './helpers/gateway-process.js';
+import { parseExposition, sum } from './helpers/prometheus.js';
 import { type RedisServer, startRedis } from './helpers/redis-server.js';
 import { signToken, TEST_SECRET } from './helpers/tokens.js';
+
+async function redisUp(url: string): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  return sum(parseExposition(text), 'ws_redis_adapter_up');
+}
 
 describe('gateway processes over Redis', () => {
   let redis: RedisServer;
@@ -76,11 +82,13 @@ describe('gateway processes over Redis', () => {
       { timeout: 15_000, interval: 100 },
     );
     expect((await fetch(`${a.url}/healthz`)).status).toBe(200);
+    expect(await redisUp(a.url)).toBe(0);
     redis = await startRedis(port);
     await vi.waitFor(async () => expect((await fetch(`${a.url}/readyz`)).status).toBe(200), {
       timeout: 20_000,
       interval: 200,
     });
+    await vi.waitFor(async () => expect(await redisUp(a.url)).toBe(1), { timeout: 10_000, interval: 200 });
     expect(a.proc.exitCode).toBeNull();
     expect(b.proc.exitCode).toBeNull();
   });
