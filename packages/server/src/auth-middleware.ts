@@ -72,6 +72,7 @@ export class AuthMiddleware {
   readonly #publicKey: KeyObject | undefined;
   readonly #jwks: ReturnType<typeof createRemoteJWKSet> | undefined;
   readonly #watches = new Map<AuthSocket, Watch>();
+  #closed = false;
 
   constructor(options: AuthOptions) {
     this.#options = options;
@@ -118,7 +119,7 @@ export class AuthMiddleware {
   watch(socket: AuthSocket): void {
     this.#clearTimers(socket);
     const expiresAt = socket.data.tokenExpiresAt;
-    if (expiresAt === null || expiresAt === undefined || !socket.connected) return;
+    if (this.#closed || expiresAt === null || expiresAt === undefined || !socket.connected) return;
     let watch = this.#watches.get(socket);
     if (watch === undefined) {
       watch = { timers: new Set(), listening: false };
@@ -188,8 +189,9 @@ export class AuthMiddleware {
     return { userId: userIdOf(payload), role: roleOf(payload), expiresAt: (payload.exp as number) * 1000 };
   }
 
-  /** Clears every expiry timer. */
+  /** Clears every expiry timer; later `watch` calls do nothing. */
   close(): void {
+    this.#closed = true;
     for (const watch of this.#watches.values()) {
       for (const timer of watch.timers) clearTimeout(timer);
     }

@@ -235,6 +235,22 @@ describe('token expiry while connected', () => {
     expect(messages[1]?.message).toBe('token expired');
   });
 
+  it('close() clears the expiry timers', async () => {
+    const closed = await serve({ secret: SECRET, expiryNoticeMs: 0 });
+    const running = await serve({ secret: SECRET, expiryNoticeMs: 0 });
+    const token = await hs256({ userId: 'u-1', exp: now() + 2 });
+    const kept = client(closed.url, '/user', { auth: { token } });
+    const control = client(running.url, '/user', { auth: { token } });
+    await Promise.all([connected(kept), connected(control)]);
+    closed.auth.close();
+    expect(await disconnected(control)).toBe('io server disconnect');
+    // A round trip after the expiry: a disconnect from a leftover timer would have arrived first.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const ack = await kept.timeout(5000).emitWithAck('auth.refresh', { token: await hs256({ userId: 'u-1' }) });
+    expect(ack).toMatchObject({ ok: true });
+    expect(kept.connected).toBe(true);
+  });
+
   it('a token that expires beyond setTimeout’s 2^31-1 ms cap does not fire early', async () => {
     const { url } = await serve({ secret: SECRET });
     const exp = now() + 40 * 24 * 3600;
