@@ -14,25 +14,38 @@ export interface InboundContext {
   afterAck(fn: () => void): void;
 }
 
-export type InboundHandlerFn<P> = (payload: P, ctx: InboundContext) => object | Promise<object>;
+export type InboundHandlerFn<P, B = undefined> = (
+  payload: P,
+  ctx: InboundContext,
+  prepared: B,
+) => object | Promise<object>;
 
 /** A validator plus its handler; build with `route()` so the payload type follows the schema. */
 export interface InboundRoute {
   validator: { validate(value: unknown): ValidationResult<unknown> };
-  handler: InboundHandlerFn<never>;
+  handler: InboundHandlerFn<never, never>;
   /** The request may come with no payload (`emit(event, ack)`); it is validated as `{}`. */
   payloadOptional?: boolean;
+  /** Async work before the handler (e.g. a cluster-wide reservation), so the handler itself can stay synchronous. */
+  before?: (payload: never, ctx: InboundContext) => Promise<unknown>;
 }
 
 /** The payload type a compiled validator accepts. */
 export type ValidatedPayload<V> = V extends { validate(value: unknown): ValidationResult<infer P> } ? P : never;
 
-export function route<V extends { validate(value: unknown): ValidationResult<unknown> }>(
+/**
+ * A route. A synchronous handler runs, acks and runs its `afterAck` work in one tick; put async work in
+ * `before`, whose result the handler receives as `prepared`.
+ */
+export function route<V extends { validate(value: unknown): ValidationResult<unknown> }, B = undefined>(
   validator: V,
-  handler: InboundHandlerFn<ValidatedPayload<V>>,
-  options: { payloadOptional?: boolean } = {},
+  handler: InboundHandlerFn<ValidatedPayload<V>, B>,
+  options: {
+    payloadOptional?: boolean;
+    before?: (payload: ValidatedPayload<V>, ctx: InboundContext) => Promise<B>;
+  } = {},
 ): InboundRoute {
-  return { validator, handler, ...options };
+  return { validator, handler: handler as InboundHandlerFn<never, never>, ...options } as InboundRoute;
 }
 
 export interface InboundHandlerDeps {
@@ -111,7 +124,8 @@ export class InboundHandler {
         });
       }
       const ctx: InboundContext = { socket, namespace, afterAck: (fn) => after.push(fn) };
-      const out = route.handler(result.value as never, ctx);
+      const prepared = route.before ? await route.before(result.value as never, ctx) : undefined;
+      const out = route.handler(result.value as never, ctx, prepared as never);
       const value = out instanceof Promise ? await out : out;
       if (ack) this.reply(socket, ack, { ok: true, ...value });
       for (const fn of after) fn();

@@ -37,6 +37,8 @@ import { RateLimitMiddleware } from './rate-limit-middleware.js';
 import { MemorySequenceStore } from './sequence-store.js';
 import { MemorySnapshotStore } from './snapshot-store.js';
 import { SubscriptionManager } from './subscription-manager.js';
+import { RedisUserChannelCounter } from './user-channel-counter.js';
+import { UserChannelGuard } from './user-channel-guard.js';
 import { WebsocketBroadcast } from './websocket-broadcast.js';
 import {
   resolveServerOptions,
@@ -68,6 +70,7 @@ interface Runtime {
   broadcast: WebsocketBroadcast;
   inbound: InboundHandler;
   alerts: AdminAlerts;
+  guard?: UserChannelGuard | undefined;
   statsTimer: NodeJS.Timeout;
 }
 
@@ -168,9 +171,23 @@ export class WebSocketServer {
     };
 
     const send = (socket: Socket, event: string, payload: object) => this.#send(socket, event, payload);
+    const guard = resolved.redis
+      ? new UserChannelGuard(
+          new RedisUserChannelCounter(resolved.redis.pub, resolved.nodeId, { prefix: resolved.redis.prefix ?? 'ws' }),
+          resolved.limits.maxChannelsPerUser,
+          resolved.logger,
+        )
+      : undefined;
+    this.#runtime.guard = guard;
     const handlers: Record<NamespaceName, Record<string, InboundRoute>> = {
-      '/prices': new PricesNamespaceHandler({ subscriptions, snapshots, send }).routes(),
-      '/market': new MarketNamespaceHandler({ subscriptions, snapshots, books, send }).routes(),
+      '/prices': new PricesNamespaceHandler({ subscriptions, snapshots, send, ...(guard ? { guard } : {}) }).routes(),
+      '/market': new MarketNamespaceHandler({
+        subscriptions,
+        snapshots,
+        books,
+        send,
+        ...(guard ? { guard } : {}),
+      }).routes(),
       '/user': new UserNamespaceHandler().routes(),
       '/admin': new AdminNamespaceHandler({
         getMetrics: () => this.getMetrics(),
@@ -427,6 +444,7 @@ export class WebSocketServer {
       rt.metrics.connectionOpened(name);
       socket.on('disconnect', () => {
         rt.subscriptions.release(socket.id);
+        rt.guard?.release(socket.id);
         rt.connections.remove(socket.id);
         rt.rateLimit?.release(socket);
         rt.metrics.connectionClosed(name);

@@ -4,11 +4,15 @@ import { type InboundRoute, route } from '../inbound-handler.js';
 import type { OrderBooks } from '../order-books.js';
 import type { SnapshotStore } from '../snapshot-store.js';
 import type { RoomRequest, SubscriptionManager } from '../subscription-manager.js';
+import type { ChannelReservation, UserChannelGuard } from '../user-channel-guard.js';
+import { applySubscribe, reserveRooms } from './subscribe-flow.js';
 
 export interface MarketNamespaceDeps {
   subscriptions: SubscriptionManager;
   snapshots: SnapshotStore;
   books: OrderBooks;
+  /** Cluster-wide per-user channel limit (with Redis). */
+  guard?: UserChannelGuard;
   send(socket: Socket, event: string, payload: object): void;
 }
 
@@ -20,29 +24,40 @@ export class MarketNamespaceHandler {
   constructor(private readonly deps: MarketNamespaceDeps) {}
 
   routes(): Record<string, InboundRoute> {
-    const { subscriptions, send } = this.deps;
+    const { subscriptions, send, guard } = this.deps;
     return {
-      subscribe: route(inboundValidators['/market'].subscribe, (payload, ctx) => {
-        const symbols = [...new Set(payload.symbols)];
-        subscriptions.assertKnownSymbols(symbols);
-        const requested = expand([...new Set(payload.channels)], symbols);
-        const addedRooms = new Set(subscriptions.subscribe(ctx.socket.id, requested));
-        const added = requested.filter((r) => addedRooms.has(r.room));
-        // Join and read the snapshots in this same tick: no update can fall between the snapshot and the stream.
-        void ctx.socket.join(added.map((r) => r.room));
-        const initial = added.map((r) => this.initialMessage(r)).filter((m) => m !== undefined);
-        ctx.afterAck(() => {
-          send(ctx.socket, 'subscription.confirmed', { namespace: '/market', channels: requested.map((r) => r.room) });
-          for (const m of initial) send(ctx.socket, m.event, m.payload);
-        });
-        return { channels: requested.map((r) => r.room) };
-      }),
+      subscribe: route(
+        inboundValidators['/market'].subscribe,
+        (payload, ctx, reservation: ChannelReservation | undefined) => {
+          const requested = expand([...new Set(payload.channels)], [...new Set(payload.symbols)]);
+          // Join and read the snapshots in this same tick: no update can fall between the snapshot and the stream.
+          const addedRooms = new Set(applySubscribe(subscriptions, ctx, requested, reservation));
+          const added = requested.filter((r) => addedRooms.has(r.room));
+          const initial = added.map((r) => this.initialMessage(r)).filter((m) => m !== undefined);
+          ctx.afterAck(() => {
+            send(ctx.socket, 'subscription.confirmed', {
+              namespace: '/market',
+              channels: requested.map((r) => r.room),
+            });
+            for (const m of initial) send(ctx.socket, m.event, m.payload);
+          });
+          return { channels: requested.map((r) => r.room) };
+        },
+        {
+          before: (payload, ctx) => {
+            const symbols = [...new Set(payload.symbols)];
+            subscriptions.assertKnownSymbols(symbols);
+            return reserveRooms(subscriptions, guard, ctx, expand([...new Set(payload.channels)], symbols));
+          },
+        },
+      ),
       unsubscribe: route(inboundValidators['/market'].unsubscribe, (payload, ctx) => {
         const requested = expand([...new Set(payload.channels)], [...new Set(payload.symbols)]);
         const removed = subscriptions.unsubscribe(
           ctx.socket.id,
           requested.map((r) => r.room),
         );
+        guard?.release(ctx.socket.id, removed.length);
         for (const room of removed) void ctx.socket.leave(room);
         return { channels: requested.map((r) => r.room) };
       }),

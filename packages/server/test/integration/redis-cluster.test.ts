@@ -12,11 +12,11 @@ afterEach(async () => {
   redis = undefined;
 });
 
-async function twoNodes(): Promise<[TestServer, TestServer]> {
+async function twoNodes(limits: { maxChannelsPerUser?: number } = {}): Promise<[TestServer, TestServer]> {
   redis = await startRedis();
   const r = redis;
   const node = (nodeId: string) => {
-    return startServer({ nodeId, redis: { pub: r.client(), sub: r.client(), prefix: 'test' } });
+    return startServer({ nodeId, limits, redis: { pub: r.client(), sub: r.client(), prefix: 'test' } });
   };
   nodes = [await node('node-a'), await node('node-b')];
   return nodes as [TestServer, TestServer];
@@ -53,5 +53,39 @@ describe('two nodes over the Redis adapter', () => {
     expect(await told).toMatchObject({ type: 'maintenance', message: 'cluster upgrade' });
     await expect.poll(() => b.server.maintenance.enabled).toBe(true);
     expect((await refused(b.connect('/prices'))).data).toMatchObject({ code: 'MAINTENANCE' });
+  });
+
+  it('maxChannelsPerUser holds across nodes and is given back on unsubscribe and disconnect', async () => {
+    const [a, b] = await twoNodes({ maxChannelsPerUser: 3 });
+    const token = await a.token({ userId: 'dave' });
+    const onA = a.connect('/prices', { token });
+    const onB = b.connect('/market', { token });
+    await Promise.all([connected(onA), connected(onB)]);
+    expect(await request(onA, 'subscribe', { symbols: ['BTC/USDT', 'ETH/USDT'] })).toMatchObject({ ok: true });
+    expect(await request(onB, 'subscribe', { channels: ['depth', 'ticker'], symbols: ['BTC/USDT'] })).toMatchObject({
+      ok: false,
+      error: { code: 'LIMIT_EXCEEDED' },
+    });
+    expect(b.server.subscriptions.rooms(onB.id!)).toEqual([]);
+    // Idempotent re-subscribe reserves nothing.
+    expect(await request(onA, 'subscribe', { symbols: ['BTC/USDT'] })).toMatchObject({ ok: true });
+    expect(await request(onB, 'subscribe', { channels: ['depth'], symbols: ['BTC/USDT'] })).toMatchObject({ ok: true });
+    expect(await request(onA, 'unsubscribe', { symbols: ['ETH/USDT'] })).toMatchObject({ ok: true });
+    expect(await request(onB, 'subscribe', { channels: ['ticker'], symbols: ['BTC/USDT'] })).toMatchObject({
+      ok: true,
+    });
+    onA.disconnect();
+    await expect
+      .poll(
+        async () =>
+          (await request<{ ok: boolean }>(onB, 'subscribe', { channels: ['stats'], symbols: ['BTC/USDT'] })).ok,
+      )
+      .toBe(true);
+    // Another user is unaffected.
+    const eve = b.connect('/prices', { token: await b.token({ userId: 'eve' }) });
+    await connected(eve);
+    expect(await request(eve, 'subscribe', { symbols: ['BTC/USDT', 'ETH/USDT', 'SOL/USDT'] })).toMatchObject({
+      ok: true,
+    });
   });
 });

@@ -1,0 +1,36 @@
+import type { InboundContext } from '../inbound-handler.js';
+import type { RoomRequest, SubscriptionManager } from '../subscription-manager.js';
+import type { ChannelReservation, UserChannelGuard } from '../user-channel-guard.js';
+
+/** Cluster-wide reservation of the rooms the connection does not hold yet (nothing without a guard or user). */
+export function reserveRooms(
+  subscriptions: SubscriptionManager,
+  guard: UserChannelGuard | undefined,
+  ctx: InboundContext,
+  requested: readonly RoomRequest[],
+): Promise<ChannelReservation | undefined> {
+  const userId = (ctx.socket.data as { userId?: string | null }).userId ?? null;
+  if (!guard || userId === null) return Promise.resolve(undefined);
+  const held = new Set(subscriptions.rooms(ctx.socket.id));
+  const candidates = new Set(requested.filter((r) => !held.has(r.room)).map((r) => r.room)).size;
+  return guard.reserve(ctx.socket.id, userId, candidates);
+}
+
+/** Applies the subscription (all or nothing), settles the reservation and joins the new rooms, synchronously. */
+export function applySubscribe(
+  subscriptions: SubscriptionManager,
+  ctx: InboundContext,
+  requested: readonly RoomRequest[],
+  reservation: ChannelReservation | undefined,
+): string[] {
+  let added: string[];
+  try {
+    added = subscriptions.subscribe(ctx.socket.id, requested);
+  } catch (err) {
+    reservation?.settle(0);
+    throw err;
+  }
+  reservation?.settle(added.length);
+  void ctx.socket.join(added);
+  return added;
+}
