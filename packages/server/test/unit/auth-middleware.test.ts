@@ -192,6 +192,17 @@ describe('AuthMiddleware.verify with public keys', () => {
     expect((await rejection(auth.verify(await sign(other.privateKey)))).code).toBe('UNAUTHORIZED');
   });
 
+  it('ignores a key embedded in the token header (jwk/jku injection)', async () => {
+    const { publicKey } = await generateKeyPair('RS256', { extractable: true });
+    const attacker = await generateKeyPair('RS256', { extractable: true });
+    const auth = new AuthMiddleware({ publicKey: await exportSPKI(publicKey) });
+    const token = await new SignJWT({ userId: 'u-1', role: 'admin' })
+      .setProtectedHeader({ alg: 'RS256', jwk: await exportJWK(attacker.publicKey), jku: 'http://127.0.0.1:1/jwks' })
+      .setExpirationTime('1h')
+      .sign(attacker.privateKey);
+    expect(await rejection(auth.verify(token))).toEqual({ code: 'UNAUTHORIZED', message: 'invalid token signature' });
+  });
+
   it('refuses RS256 signed with a different key even with a matching kid header', async () => {
     const { publicKey } = await generateKeyPair('RS256', { extractable: true });
     const attacker = await generateKeyPair('RS256');
