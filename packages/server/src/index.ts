@@ -21,6 +21,8 @@ export {
 export { MemorySequenceStore, type SequenceStore } from './sequence-store.js';
 export { MemorySnapshotStore, type RoomSnapshot, type SnapshotStore } from './snapshot-store.js';
 export { type RoomRequest, SubscriptionManager } from './subscription-manager.js';
+export { RedisUserChannelCounter, type UserChannelCounter } from './user-channel-counter.js';
+export { type ChannelReservation, UserChannelGuard } from './user-channel-guard.js';
 export {
   type BroadcastEmitter,
   type OrderEventName,

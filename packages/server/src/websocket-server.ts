@@ -95,6 +95,8 @@ export class WebSocketServer {
   #closing = false;
   #closed: Promise<void> | undefined;
   #rateLimitRejections = 0;
+  /** Listeners on objects the server does not own (the Redis clients), removed on close. */
+  readonly #detach: (() => void)[] = [];
 
   constructor(options: WebSocketServerInit = {}) {
     this.#init = options;
@@ -115,11 +117,26 @@ export class WebSocketServer {
           : { origin: resolved.corsOrigins, credentials: true, methods: ['GET', 'POST'] },
       allowRequest: (_req, callback) => callback(this.#closing ? 'server is shutting down' : null, !this.#closing),
     });
-    if (resolved.redis) {
-      io.adapter(createAdapter(resolved.redis.pub, resolved.redis.sub, { key: resolved.redis.prefix ?? 'socket.io' }));
-    }
     const ownsMetrics = resolved.metrics === undefined;
     const metrics: MetricsComponent = resolved.metrics ?? new WebSocketMetrics({ nodeId: resolved.nodeId });
+    if (resolved.redis) {
+      const { pub, sub } = resolved.redis;
+      io.adapter(createAdapter(pub, sub, { key: resolved.redis.prefix ?? 'socket.io' }));
+      const report = () => metrics.setRedisStatus(pub.status === 'ready' && sub.status === 'ready');
+      for (const client of [pub, sub]) {
+        client.on('ready', report);
+        client.on('end', report);
+        client.on('close', report);
+      }
+      report();
+      this.#detach.push(() => {
+        for (const client of [pub, sub]) {
+          client.off('ready', report);
+          client.off('end', report);
+          client.off('close', report);
+        }
+      });
+    }
     const connections = new ConnectionManager(resolved.nodeId);
     const subscriptions = new SubscriptionManager(resolved.limits, resolved.symbols);
     const books = new OrderBooks();
@@ -344,6 +361,7 @@ export class WebSocketServer {
     await Promise.all(sockets.map((s) => flushed(s, deadline)));
     for (const name of NAMESPACE_NAMES) rt.io.of(name).local.disconnectSockets(true);
     rt.auth?.close();
+    for (const detach of this.#detach.splice(0)) detach();
     await new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, Math.max(0, deadline - Date.now()));
       timer.unref();
