@@ -3,6 +3,7 @@ import { ConfigError, type GatewayConfig, loadConfig } from './config.js';
 import { loadOrCreateDevSecret } from './dev-secret.js';
 import type { Gateway } from './gateway.js';
 import { createLogger, type GatewayLogger } from './logger.js';
+import { ThrottledLog } from './throttled-log.js';
 
 /** Extra time beyond the graceful-close deadline before the process exits anyway. */
 const EXIT_GRACE_MS = 3_000;
@@ -74,7 +75,8 @@ function installSignals(gateway: Gateway, config: GatewayConfig, logger: Gateway
     shutdown('uncaughtException', 1);
   });
   // A stray rejection is a bug to fix, not a reason to drop every trader's connection.
-  process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled rejection'));
+  const rejections = new ThrottledLog(logger);
+  process.on('unhandledRejection', (reason) => rejections.error(reason, 'unhandled rejection'));
 }
 
 async function main(): Promise<void> {

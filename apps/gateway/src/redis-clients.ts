@@ -24,7 +24,9 @@ export function createRedisClients(url: string, logger: GatewayLogger): RedisCli
     const client = new Redis(url, {
       lazyConnect: true,
       connectionName: `ws-gateway-${role}`,
-      maxRetriesPerRequest: 2,
+      // Publishes and rate-limit calls fail fast during an outage; the subscriber's (p)subscribe
+      // commands must wait for the connection, or the adapter would never receive other nodes' messages.
+      maxRetriesPerRequest: role === 'sub' ? null : 2,
       enableOfflineQueue: true,
       connectTimeout: 5_000,
       retryStrategy: (attempt) => Math.min(100 * 2 ** Math.min(attempt, 6), 5_000),

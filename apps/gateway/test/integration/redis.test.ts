@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { closeAll, collect, connect, request } from './helpers/clients.js';
 import { type GatewayProcess, startGateway } from './helpers/gateway-process.js';
 import { parseExposition, sum } from './helpers/prometheus.js';
-import { type RedisServer, startRedis } from './helpers/redis-server.js';
+import { freePort, type RedisServer, startRedis } from './helpers/redis-server.js';
 import { signToken, TEST_SECRET } from './helpers/tokens.js';
 
 async function redisUp(url: string): Promise<number> {
@@ -91,5 +91,48 @@ describe('gateway processes over Redis', () => {
     await vi.waitFor(async () => expect(await redisUp(a.url)).toBe(1), { timeout: 10_000, interval: 200 });
     expect(a.proc.exitCode).toBeNull();
     expect(b.proc.exitCode).toBeNull();
+  });
+
+  it('a gateway started while Redis is down serves unready, then joins the cluster when Redis comes up', async () => {
+    const port = await freePort();
+    const env = { WS_JWT_SECRET: TEST_SECRET, WS_DEMO_FEED: '0', REDIS_URL: `redis://127.0.0.1:${port}` };
+    let late: RedisServer | undefined;
+    let c: GatewayProcess | undefined;
+    let d: GatewayProcess | undefined;
+    try {
+      c = await startGateway({ ...env, WS_NODE_ID: 'node-c' });
+      const res = await fetch(`${c.url}/readyz`);
+      expect(res.status).toBe(503);
+      expect(((await res.json()) as { reason: string }).reason).toMatch(/redis/);
+      const prices = await connect(c.url, '/prices');
+      sockets.push(prices);
+      const updates = collect<{ price: string }>(prices, 'price.update');
+      expect((await request(prices, 'subscribe', { symbols: ['ADA/USDT'] })).ok).toBe(true);
+
+      late = await startRedis(port);
+      const cUrl = c.url;
+      await vi.waitFor(async () => expect((await fetch(`${cUrl}/readyz`)).status).toBe(200), {
+        timeout: 20_000,
+        interval: 200,
+      });
+      d = await startGateway({ ...env, WS_NODE_ID: 'node-d' });
+      const service = await signToken({ sub: 'svc', role: 'service' });
+      const published = await fetch(`${d.url}/api/v1/publish`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${service}` },
+        body: JSON.stringify({
+          event: 'price.update',
+          data: { symbol: 'ADA/USDT', price: '0.4321', bid: '0.432', ask: '0.4322', volume: '1' },
+        }),
+      });
+      expect(published.status).toBe(202);
+      await vi.waitFor(() => expect(updates).toContainEqual(expect.objectContaining({ price: '0.4321' })), {
+        timeout: 10_000,
+        interval: 50,
+      });
+    } finally {
+      await Promise.all([c?.kill(), d?.kill()]);
+      await late?.stop();
+    }
   });
 });
