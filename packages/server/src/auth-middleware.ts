@@ -89,18 +89,20 @@ export class AuthMiddleware {
         throw new Error(`AuthMiddleware: the HMAC secret must be at least ${MIN_SECRET_BYTES} bytes`);
       }
     }
+    // `asymmetric`: what the key can verify; `defaults`: the narrow allow-list used when none is given.
     const asymmetric: string[] = [];
+    const defaults = secret === undefined ? [] : ['HS256'];
     if (publicKey !== undefined) {
       this.#publicKey = createPublicKey(publicKey);
       asymmetric.push(...algorithmsForKey(this.#publicKey));
+      defaults.push(...(this.#publicKey.asymmetricKeyType === 'ed25519' ? asymmetric : asymmetric.slice(0, 1)));
     }
     if (jwksUrl !== undefined) {
       this.#jwks = createRemoteJWKSet(new URL(jwksUrl), {
         ...(options.jwksCacheMaxAgeMs === undefined ? {} : { cacheMaxAge: options.jwksCacheMaxAgeMs }),
       });
-      asymmetric.push('RS256', 'ES256');
+      defaults.push('RS256', 'ES256');
     }
-    const defaults = [...(secret === undefined ? [] : ['HS256']), ...asymmetric];
     this.#algorithms = options.algorithms ?? defaults;
     this.#checkAlgorithms(asymmetric);
   }

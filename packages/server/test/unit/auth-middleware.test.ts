@@ -192,6 +192,18 @@ describe('AuthMiddleware.verify with public keys', () => {
     expect((await rejection(auth.verify(await sign(other.privateKey)))).code).toBe('UNAUTHORIZED');
   });
 
+  it('allows only RS256 for an RSA key by default, other RSA algorithms when listed', async () => {
+    const { publicKey, privateKey } = await generateKeyPair('RS512', { extractable: true });
+    const pem = await exportSPKI(publicKey);
+    const sign = (alg: string) =>
+      new SignJWT({ userId: 'u-1' }).setProtectedHeader({ alg }).setExpirationTime('1h').sign(privateKey);
+    expect((await rejection(new AuthMiddleware({ publicKey: pem }).verify(await sign('RS512')))).message).toBe(
+      'token algorithm not allowed',
+    );
+    const listed = new AuthMiddleware({ publicKey: pem, algorithms: ['RS256', 'RS512'] });
+    expect((await listed.verify(await sign('RS512'))).userId).toBe('u-1');
+  });
+
   it('ignores a key embedded in the token header (jwk/jku injection)', async () => {
     const { publicKey } = await generateKeyPair('RS256', { extractable: true });
     const attacker = await generateKeyPair('RS256', { extractable: true });
