@@ -41,6 +41,8 @@ function jwtOptions(config: GatewayConfig, devSecret: string | undefined): JwtCo
 
 /** Composes `@ws/server`, `@ws/metrics`, the HTTP API and the demo market into one deployable service. */
 export function createGateway(config: GatewayConfig, options: GatewayOptions = {}): Gateway {
+  // Validated first, so a bad composition throws before any resource exists.
+  const jwt = jwtOptions(config, options.devSecret);
   const logger = options.logger ?? createLogger({ level: config.logLevel, nodeId: config.nodeId });
   const readiness = new Readiness();
   const redis: RedisClients | null = config.redisUrl ? createRedisClients(config.redisUrl, logger) : null;
@@ -48,7 +50,7 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
 
   const metrics = new WebSocketMetrics({ nodeId: config.nodeId, collectDefaultMetrics: true });
   redis?.onStatusChange((up) => metrics.setRedisStatus(up));
-  const auth = new AuthMiddleware(jwtOptions(config, options.devSecret));
+  const auth = new AuthMiddleware(jwt);
   const { rateLimit: rl } = config;
   const namespaces = Object.fromEntries(
     Object.entries(DEFAULT_POINTS).map(([ns, points]) => [
@@ -191,12 +193,14 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
   };
 }
 
-/** Distinct user ids with a `/user` connection on this node. */
-function connectedUsers(server: WebSocketServer): string[] {
-  const { connections } = server.connections.list({ namespace: '/user' });
+/** Distinct user ids with a `/user` connection on this node (read from the sockets: no per-tick copies). */
+function connectedUsers(server: WebSocketServer): Set<string> {
   const ids = new Set<string>();
-  for (const c of connections) if (c.userId) ids.add(c.userId);
-  return [...ids];
+  for (const socket of server.io.of('/user').sockets.values()) {
+    const userId = socket.data.userId;
+    if (userId) ids.add(userId);
+  }
+  return ids;
 }
 
 /** One structured line per connection and disconnection, keyed by socket id, for tracing a client's session. */

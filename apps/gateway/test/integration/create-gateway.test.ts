@@ -1,0 +1,51 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.js';
+import { createGateway, type Gateway } from '../../src/gateway.js';
+import { collect, connect, request } from './helpers/clients.js';
+import { TEST_SECRET } from './helpers/tokens.js';
+
+describe('createGateway in-process', () => {
+  let gateway: Gateway | undefined;
+
+  afterEach(async () => {
+    await gateway?.stop();
+    gateway = undefined;
+  });
+
+  it('is not ready before start, serves after it, and drains on stop', async () => {
+    const config = loadConfig({
+      WS_PORT: '0',
+      WS_HOST: '127.0.0.1',
+      WS_JWT_SECRET: TEST_SECRET,
+      WS_DEMO_FEED_INTERVAL_MS: '50',
+      LOG_LEVEL: 'silent',
+    });
+    gateway = createGateway(config);
+    expect(gateway.readiness.status()).toEqual({ ready: false, state: 'starting', reason: 'starting' });
+
+    const { port } = await gateway.start();
+    expect(port).toBeGreaterThan(0);
+    expect(gateway.url).toBe(`http://127.0.0.1:${port}`);
+    expect((await fetch(`${gateway.url}/readyz`)).status).toBe(200);
+
+    const prices = await connect(gateway.url, '/prices');
+    const updates = collect(prices, 'price.update');
+    const messages = collect<{ type: string }>(prices, 'system.message');
+    expect((await request(prices, 'subscribe', { symbols: ['BTC/USDT'] })).ok).toBe(true);
+    // The snapshot on subscribe or the next demo tick.
+    await expect.poll(() => updates.length, { timeout: 10_000 }).toBeGreaterThan(0);
+
+    const closed = new Promise((resolve) => prices.once('disconnect', resolve));
+    await gateway.stop();
+    await closed;
+    expect(messages.some((m) => m.type === 'reconnect')).toBe(true);
+    expect(gateway.readiness.status()).toMatchObject({ ready: false, state: 'draining' });
+    expect(gateway.http.listening).toBe(false);
+    prices.close();
+  });
+
+  it('requires a JWT configuration or a development secret', () => {
+    const config = loadConfig({ WS_PORT: '0', LOG_LEVEL: 'silent' });
+    expect(() => createGateway(config)).toThrow(/development secret/);
+  });
+});
