@@ -363,7 +363,12 @@ describe('reconnect', () => {
     const client = makeClient();
     // seq 1..3 of prices:BTC/USDT; the subscriber gets the latest (seq 3) on subscribe.
     for (const p of [100, 101, 102]) await gw.server.broadcastPriceUpdate(BTC, price(p));
-    await gw.server.broadcast.broadcastDepth({ symbol: BTC, type: 'snapshot', bids: [['100', '1']], asks: [['101', '1']] });
+    await gw.server.broadcast.broadcastDepth({
+      symbol: BTC,
+      type: 'snapshot',
+      bids: [['100', '1']],
+      asks: [['101', '1']],
+    });
     const latest = waitFor<PriceUpdate>((l) => client.on('price:BTC/USDT', l));
     await client.subscribePrices([BTC]);
     expect((await latest).seq).toBe(3);
