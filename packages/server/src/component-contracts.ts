@@ -17,6 +17,8 @@ export interface RateLimitComponent {
   consume(socket: Socket): Promise<{ ok: true } | { ok: false; retryAfterMs: number; disconnect: boolean }>;
   handshakeMiddleware(): NamespaceMiddleware;
   release(socket: Socket): void;
+  /** The client IP as the limiter sees it (honours its proxy setting); optional. */
+  clientIp?(socket: Socket): string;
 }
 
 /** What the server needs from the metrics component (implemented by `@ws/metrics`' `WebSocketMetrics`). */

@@ -446,7 +446,7 @@ export class WebSocketServer {
       data.role ??= null;
       data.tokenExpiresAt ??= null;
       data.connectedAt = Date.now();
-      data.ip = socket.handshake.address;
+      data.ip = rt.rateLimit?.clientIp ? rt.rateLimit.clientIp(socket) : socket.handshake.address;
       data.userAgent = typeof forwarded === 'string' ? forwarded.slice(0, 256) : '';
       const userId = data.userId;
       rt.connections.add({
@@ -460,7 +460,9 @@ export class WebSocketServer {
       });
       rt.subscriptions.register(socket.id, name, userId);
       rt.metrics.connectionOpened(name);
-      socket.on('disconnect', () => {
+      rt.options.logger.debug({ socketId: socket.id, namespace: name, userId, ip: data.ip }, 'connected');
+      socket.on('disconnect', (reason) => {
+        rt.options.logger.debug({ socketId: socket.id, namespace: name, userId, reason }, 'disconnected');
         rt.subscriptions.release(socket.id);
         rt.guard?.release(socket.id);
         rt.connections.remove(socket.id);
@@ -510,7 +512,8 @@ export class WebSocketServer {
     } else {
       nsp.to(room).emit(event, payload);
       recipients = nsp.adapter.rooms.get(room)?.size ?? 0;
-      rt.connections.recordRoomOut(name, room, bytes);
+      // Only rooms with local members: counters for rooms nobody here is in (offline users) would only grow.
+      if (recipients > 0) rt.connections.recordRoomOut(name, room, bytes);
     }
     rt.metrics.messageOut(name, event, bytes, recipients);
     rt.metrics.broadcast(name, event, recipients, (performance.now() - started) / 1000);
