@@ -110,10 +110,13 @@ export class AuthMiddleware {
   /** Socket.IO namespace middleware; refuses with `connect_error` message = code, data = `{ code, message }`. */
   middleware(namespace: NamespaceName): (socket: AuthSocket, next: (err?: Error) => void) => void {
     return (socket, next) => {
-      this.#authenticate(namespace, socket).then(
-        () => next(),
-        (err: unknown) => next(toWsError(err).toConnectError()),
-      );
+      this.#authenticate(namespace, socket)
+        .then(
+          () => next(),
+          (err: unknown) => next(toWsError(err).toConnectError()),
+        )
+        // Socket.IO's next() does not throw; if it ever did, it must not become an unhandled rejection.
+        .catch(() => undefined);
     };
   }
 

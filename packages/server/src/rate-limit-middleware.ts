@@ -137,7 +137,7 @@ export class RateLimitMiddleware {
       // Re-connecting beyond that on the same connection is charged again, so it cannot dodge the limit.
       if (paid !== undefined && paid.connects < FREE_CONNECTS_PER_CONNECTION) {
         paid.connects += 1;
-        void paid.charge.then((ok) => (ok ? next() : this.#chargeHandshake(socket, next)));
+        paid.charge.then((ok) => (ok ? next() : this.#chargeHandshake(socket, next))).catch(() => undefined);
         return;
       }
       this.#chargeHandshake(socket, next);
@@ -145,27 +145,21 @@ export class RateLimitMiddleware {
   }
 
   #chargeHandshake(socket: RateLimitSocket, next: (err?: Error) => void): void {
-    const charge = this.#consume(this.#handshake, this.clientIp(socket)).then(
-      () => {
-        next();
-        return true;
-      },
+    const refusal: Promise<Error | undefined> = this.#consume(this.#handshake, this.clientIp(socket)).then(
+      () => undefined,
       (res: unknown) => {
         // A store failure without an answer fails open, like an event.
-        if (!(res instanceof RateLimiterRes)) {
-          next();
-          return true;
-        }
+        if (!(res instanceof RateLimiterRes)) return undefined;
         this.#rejections += 1;
         this.#handshakeRejections += 1;
         if (socket.conn !== undefined && this.#paid.get(socket.conn) === entry) this.#paid.delete(socket.conn);
         const retryAfterMs = Math.max(1, Math.ceil(res.msBeforeNext));
-        next(new WsError('RATE_LIMITED', 'too many connections from this address', { retryAfterMs }).toConnectError());
-        return false;
+        return new WsError('RATE_LIMITED', 'too many connections from this address', { retryAfterMs }).toConnectError();
       },
     );
-    const entry = { charge, connects: 1 };
+    const entry = { charge: refusal.then((err) => err === undefined), connects: 1 };
     if (socket.conn !== undefined && !this.#paid.has(socket.conn)) this.#paid.set(socket.conn, entry);
+    refusal.then((err) => next(err)).catch(() => undefined);
   }
 
   /** The client IP the handshake limit is keyed by. */
