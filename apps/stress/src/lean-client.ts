@@ -1,0 +1,190 @@
+import WebSocket from 'ws';
+import type { ClientStats } from './client-stats.js';
+import { hiResNow, latencyMicros } from './clock.js';
+import { decimalField, intField, stringField } from './frame-fields.js';
+import { roomOfEvent, STAMP_FIELDS } from './stream-room.js';
+
+/** `socketio`: Engine.IO v4 / Socket.IO v5 over one WebSocket. `ws`: the raw-ws baseline's JSON frames. */
+export type LeanTarget = 'socketio' | 'ws';
+export type StreamNamespace = '/prices' | '/market' | '/user';
+
+export interface LeanClientOptions {
+  /** `http://127.0.0.1:port` of the server. */
+  url: string;
+  target: LeanTarget;
+  namespace: StreamNamespace;
+  /** Sent as the namespace's `auth.token`. */
+  token?: string | undefined;
+  symbols: readonly string[];
+  /** `/market` channels to subscribe. */
+  channels: readonly string[];
+  localAddress?: string | undefined;
+  /** Bound on connecting and subscribing (ms). */
+  timeoutMs: number;
+  stats: ClientStats;
+}
+
+/** A failed connect, with the server's error code (UNAUTHORIZED, RATE_LIMITED…) or a transport code. */
+export class LeanConnectError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * A minimal protocol client over `ws`: handshake, ping/pong, one namespace, one subscribe request, and
+ * stream frames read with string scans instead of JSON.parse — about a tenth of socket.io-client's cost
+ * per message, so thousands of them fit in one load-generator thread.
+ */
+export class LeanClient {
+  private ws: WebSocket | null = null;
+  private closing = false;
+  private readonly lastSeq = new Map<string, number>();
+  private readonly eventPrefix: string;
+  private readonly nspPrefix: string;
+
+  constructor(private readonly options: LeanClientOptions) {
+    this.nspPrefix = `${options.namespace},`;
+    this.eventPrefix = `42${this.nspPrefix}`;
+  }
+
+  /** Connects, joins the namespace and subscribes; resolves once the subscription is confirmed. */
+  connect(): Promise<void> {
+    const { options } = this;
+    const base = new URL(options.url);
+    const wsUrl =
+      options.target === 'socketio' ? `ws://${base.host}/socket.io/?EIO=4&transport=websocket` : `ws://${base.host}/ws`;
+    const started = performance.now();
+    options.stats.connectAttempt();
+    return new Promise<void>((resolve, reject) => {
+      let settled = false;
+      const fail = (code: string, message: string) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        options.stats.connectFailed(code);
+        this.closing = true;
+        ws.terminate();
+        reject(new LeanConnectError(code, message));
+      };
+      const succeed = () => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        options.stats.connectSucceeded((performance.now() - started) * 1000);
+        resolve();
+      };
+      const timer = setTimeout(
+        () => fail('TIMEOUT', `no subscription within ${options.timeoutMs} ms`),
+        options.timeoutMs,
+      );
+      const ws = new WebSocket(wsUrl, {
+        perMessageDeflate: false,
+        handshakeTimeout: options.timeoutMs,
+        ...(options.localAddress ? { localAddress: options.localAddress } : {}),
+      });
+      this.ws = ws;
+      ws.on('error', (err: NodeJS.ErrnoException) => fail(err.code ?? 'TRANSPORT', err.message));
+      ws.on('close', () => {
+        if (!settled) fail('CLOSED', 'closed while connecting');
+        else if (!this.closing) {
+          this.closing = true;
+          options.stats.drop();
+        }
+      });
+      if (options.target === 'ws') {
+        ws.on('open', () => ws.send(JSON.stringify({ type: 'subscribe', symbols: options.symbols })));
+        ws.on('message', (data: Buffer) => {
+          const text = data.toString();
+          if (settled) {
+            const event = stringField(text, 'event');
+            if (event !== null) this.onEvent(event, text);
+          } else if (text.includes('"subscribed"')) succeed();
+        });
+        return;
+      }
+      ws.on('message', (data: Buffer) => {
+        const text = data.toString();
+        if (text.startsWith(this.eventPrefix)) {
+          const quote = this.eventPrefix.length + 2;
+          const event = text.slice(quote, text.indexOf('"', quote));
+          this.onEvent(event, text);
+          return;
+        }
+        const type = text.charCodeAt(0);
+        if (text === '2') {
+          ws.send('3');
+        } else if (type === 48 /* 0: open */) {
+          const auth = options.token ? JSON.stringify({ token: options.token }) : '';
+          ws.send(`40${this.nspPrefix}${auth}`);
+        } else if (text.startsWith(`40${this.nspPrefix}`)) {
+          this.afterNamespaceConnect(ws, succeed, fail);
+        } else if (text.startsWith(`44${this.nspPrefix}`)) {
+          fail(connectErrorCode(text.slice(2 + this.nspPrefix.length)), 'namespace refused');
+        } else if (text.startsWith(`43${this.nspPrefix}1`)) {
+          if (text.includes('"ok":true')) succeed();
+          else fail(stringField(text, 'code') ?? 'SUBSCRIBE_FAILED', 'subscribe refused');
+        } else if (text.startsWith(`41${this.nspPrefix}`) || text === '1') {
+          ws.close();
+        }
+      });
+    });
+  }
+
+  private afterNamespaceConnect(ws: WebSocket, succeed: () => void, fail: (code: string, msg: string) => void): void {
+    const { namespace, symbols, channels, stats } = this.options;
+    if (namespace === '/user') {
+      succeed();
+      return;
+    }
+    const payload = namespace === '/market' ? { channels, symbols } : { symbols };
+    stats.request();
+    try {
+      ws.send(`42${this.nspPrefix}1${JSON.stringify(['subscribe', payload])}`);
+    } catch (err) {
+      fail('TRANSPORT', err instanceof Error ? err.message : String(err));
+    }
+  }
+
+  private onEvent(event: string, text: string): void {
+    const { stats, namespace } = this.options;
+    const symbol = stringField(text, 'symbol');
+    const room = roomOfEvent(event, symbol);
+    const seq = intField(text, 'seq');
+    const last = this.lastSeq.get(room);
+    let latencyUs: number | null = null;
+    // The first message of a room may be the snapshot sent on subscribe: old by design, so not timed.
+    if (last !== undefined || seq === null) {
+      const stampField = STAMP_FIELDS[event];
+      const stamp = stampField === undefined ? null : decimalField(text, stampField);
+      latencyUs = latencyMicros(hiResNow(), stamp, intField(text, 'timestamp'));
+    }
+    if (seq !== null) {
+      if (last !== undefined && seq !== last + 1 && seq !== last) stats.gap(seq - last - 1);
+      this.lastSeq.set(room, seq);
+    }
+    stats.message(namespace, event, latencyUs);
+  }
+
+  /** Closes the connection; a close we asked for is not counted as a drop. */
+  close(): void {
+    this.closing = true;
+    const ws = this.ws;
+    if (ws === null) return;
+    if (ws.readyState === WebSocket.OPEN || ws.readyState === WebSocket.CONNECTING) ws.terminate();
+  }
+}
+
+function connectErrorCode(json: string): string {
+  try {
+    const parsed = JSON.parse(json) as { message?: unknown; data?: { code?: unknown } };
+    if (typeof parsed.data?.code === 'string') return parsed.data.code;
+    if (typeof parsed.message === 'string') return parsed.message;
+  } catch {
+    // fall through
+  }
+  return 'CONNECT_ERROR';
+}
