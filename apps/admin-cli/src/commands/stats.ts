@@ -1,0 +1,70 @@
+import type { MetricsSnapshot, SubscriptionStats } from '@ws/protocol';
+import type { Command } from 'commander';
+import type { CliContext } from '../context.js';
+import { formatMs, formatNumber, type Output } from '../output.js';
+
+/** What `admin stats --json` prints. */
+export interface StatsSnapshot {
+  url: string;
+  timestamp: number;
+  metrics: MetricsSnapshot;
+  subscriptions: SubscriptionStats;
+}
+
+export function registerStatsCommand(program: Command, ctx: CliContext): void {
+  program
+    .command('stats')
+    .description('one snapshot of the gateway: connections, messages, latency, errors, subscriptions')
+    .option('--json', 'print JSON for scripts')
+    .action(async (opts: { json?: boolean }, command: Command) => {
+      const snapshot = await ctx.withSession(command, async (session) => {
+        const [metrics, subs] = await Promise.all([
+          session.run(() => session.client.admin.metrics()),
+          session.run(() => session.client.admin.command('subscriptions.stats')),
+        ]);
+        return { url: session.url, timestamp: Date.now(), metrics, subscriptions: subs.stats } satisfies StatsSnapshot;
+      });
+      if (opts.json) ctx.stdout.json(snapshot);
+      else printStats(ctx.stdout, snapshot);
+    });
+}
+
+function printStats(out: Output, { url, metrics: m, subscriptions: s }: StatsSnapshot): void {
+  out.line(out.color.bold(`Gateway ${url}`));
+  out.pairs([
+    ['connections', `${formatNumber(m.connections.current)} current, ${formatNumber(m.connections.total)} total`],
+    ['messages', `${formatNumber(m.messages.total)} total, ${formatNumber(m.messages.perSecond, 1)}/s`],
+    [
+      'latency',
+      `avg ${formatMs(m.latency.avg)}  p50 ${formatMs(m.latency.p50)}  p95 ${formatMs(m.latency.p95)}  p99 ${formatMs(m.latency.p99)}`,
+    ],
+    ['errors', `${formatNumber(m.errors.total)} total, ${formatNumber(m.errors.rate, 2)}/s`],
+    ['subscriptions', `${formatNumber(s.subscriptions)} in ${formatNumber(s.rooms)} rooms`],
+  ]);
+  out.line();
+  out.table(
+    [
+      { header: 'NAMESPACE' },
+      { header: 'CONNECTIONS', align: 'right' },
+      { header: 'MSGS IN', align: 'right' },
+      { header: 'MSGS OUT', align: 'right' },
+      { header: 'SUBSCRIPTIONS', align: 'right' },
+    ],
+    Object.entries(m.namespaces)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([ns, n]) => [
+        ns,
+        formatNumber(n.connections),
+        formatNumber(n.messagesIn),
+        formatNumber(n.messagesOut),
+        formatNumber(n.subscriptions),
+      ]),
+    '(no namespaces)',
+  );
+  out.line();
+  out.table(
+    [{ header: 'TOP SYMBOL' }, { header: 'SUBSCRIBERS', align: 'right' }],
+    s.topSymbols.map((t) => [t.symbol, formatNumber(t.subscribers)]),
+    '(no symbol subscriptions)',
+  );
+}
