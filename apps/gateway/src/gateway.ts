@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { WebSocketMetrics } from '@ws/metrics';
 import { NAMESPACE_NAMES, type NamespaceName } from '@ws/protocol';
 import { AuthMiddleware, RateLimitMiddleware, WebSocketServer } from '@ws/server';
-import type { GatewayConfig, JwtConfig } from './config.js';
+import { ConfigError, type GatewayConfig, type JwtConfig } from './config.js';
 import { MarketSimulator } from './demo/market-simulator.js';
 import { UserActivitySimulator } from './demo/user-activity-simulator.js';
 import { createHttpApi } from './http-api.js';
@@ -39,6 +39,25 @@ function jwtOptions(config: GatewayConfig, devSecret: string | undefined): JwtCo
   return { ...config.jwt, secret: devSecret };
 }
 
+/** The server's AuthMiddleware; a key it cannot use is a configuration error naming its variable. */
+function createAuth(jwt: JwtConfig, config: GatewayConfig): AuthMiddleware {
+  try {
+    return new AuthMiddleware(jwt);
+  } catch (err) {
+    const variable = config.needsDevSecret
+      ? 'WS_DEV_SECRET_FILE'
+      : jwt.publicKey !== undefined
+        ? 'WS_JWT_PUBLIC_KEY'
+        : jwt.jwksUrl !== undefined
+          ? 'WS_JWT_JWKS_URL'
+          : jwt.secret !== undefined
+            ? 'WS_JWT_SECRET'
+            : 'WS_JWT_ALGORITHMS';
+    const reason = err instanceof Error ? err.message : String(err);
+    throw new ConfigError([{ variable, message: `the JWT verifier cannot use this value (${reason})` }]);
+  }
+}
+
 /** Composes `@ws/server`, `@ws/metrics`, the HTTP API and the demo market into one deployable service. */
 export function createGateway(config: GatewayConfig, options: GatewayOptions = {}): Gateway {
   // Validated first, so a bad composition throws before any resource exists.
@@ -50,7 +69,7 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
 
   const metrics = new WebSocketMetrics({ nodeId: config.nodeId, collectDefaultMetrics: true });
   redis?.onStatusChange((up) => metrics.setRedisStatus(up));
-  const auth = new AuthMiddleware(jwt);
+  const auth = createAuth(jwt, config);
   const { rateLimit: rl } = config;
   const namespaces = Object.fromEntries(
     Object.entries(DEFAULT_POINTS).map(([ns, points]) => [

@@ -8,15 +8,18 @@ import { ThrottledLog } from './throttled-log.js';
 /** Extra time beyond the graceful-close deadline before the process exits anyway. */
 const EXIT_GRACE_MS = 3_000;
 
+function exitOnConfigError(err: unknown): void {
+  if (!(err instanceof ConfigError)) return;
+  process.stderr.write('gateway: invalid configuration, not starting:\n');
+  for (const issue of err.issues) process.stderr.write(`  ${issue.variable}: ${issue.message}\n`);
+  process.exit(1);
+}
+
 function readConfig(): GatewayConfig {
   try {
     return loadConfig(process.env);
   } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`gateway: invalid configuration, not starting:\n`);
-      for (const issue of err.issues) process.stderr.write(`  ${issue.variable}: ${issue.message}\n`);
-      process.exit(1);
-    }
+    exitOnConfigError(err);
     throw err;
   }
 }
@@ -115,6 +118,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
+  exitOnConfigError(err);
   process.stderr.write(`gateway: failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
   process.exit(1);
 });

@@ -103,6 +103,8 @@ describe('the gateway process refuses a bad configuration', () => {
     ['WS_PORT', { WS_PORT: 'eighty' }],
     ['WS_CORS_ORIGIN', { WS_CORS_ORIGIN: 'ftp://example.com' }],
     ['WS_JWT_SECRET', { NODE_ENV: 'production' }],
+    // Passes the PEM shape check but is no key: refused when the server's AuthMiddleware imports it.
+    ['WS_JWT_PUBLIC_KEY', { WS_JWT_PUBLIC_KEY: '-----BEGIN PUBLIC KEY-----\\nAAAA\\n-----END PUBLIC KEY-----' }],
   ])('exits 1 naming %s', async (variable, env) => {
     const { code, stderr, logs } = await runGatewayToExit(env);
     expect(code).toBe(1);
