@@ -174,6 +174,10 @@ describe('auth attack suite over real sockets (HS256)', () => {
     expect(await attempt(url, '/admin', { auth: { token: await hs256({ userId: 'u-1', role: 'service' }) } })).toEqual(
       refused('FORBIDDEN'),
     );
+    // An admin token must still name who acts, for the audit trail.
+    expect(await attempt(url, '/admin', { auth: { token: await hs256({ role: 'admin' }) } })).toEqual(
+      refused('UNAUTHORIZED'),
+    );
     expect(await attempt(url, '/admin', { auth: { token: await hs256({ userId: 'ops', role: 'admin' }) } })).toEqual({
       connected: true,
       authenticated: { userId: 'ops', role: 'admin' },
