@@ -1,5 +1,5 @@
-import type { PriceUpdate, SystemMessage } from '@ws/protocol';
-import { afterEach, describe, expect, it } from 'vitest';
+import { NAMESPACE_NAMES, type PriceUpdate, type SystemMessage } from '@ws/protocol';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { connected, nextEvent, refused, request, startServer, type TestServer } from './harness.js';
 import { type RedisProcess, startRedis } from './redis-process.js';
 
@@ -19,6 +19,12 @@ async function twoNodes(limits: { maxChannelsPerUser?: number } = {}): Promise<[
     return startServer({ nodeId, limits, redis: { pub: r.client(), sub: r.client(), prefix: 'test' } });
   };
   nodes = [await node('node-a'), await node('node-b')];
+  // The adapters subscribe asynchronously; wait until every namespace on each node sees both nodes.
+  for (const n of nodes) {
+    for (const ns of NAMESPACE_NAMES) {
+      await expect.poll(() => n.server.io.of(ns).adapter.serverCount(), { timeout: 10_000 }).toBe(2);
+    }
+  }
   return nodes as [TestServer, TestServer];
 }
 
@@ -28,9 +34,21 @@ describe('two nodes over the Redis adapter', () => {
     const client = b.connect('/prices');
     await connected(client);
     await request(client, 'subscribe', { symbols: ['BTC/USDT'] });
-    const got = nextEvent<PriceUpdate>(client, 'price.update');
-    await a.server.broadcastPriceUpdate('BTC/USDT', { price: 42, bid: 41, ask: 43, volume: 1 });
-    expect(await got).toMatchObject({ symbol: 'BTC/USDT', price: '42', seq: 1 });
+    const got: PriceUpdate[] = [];
+    client.on('price.update', (u) => got.push(u));
+    // Node B's Redis subscriptions complete asynchronously after startup: publish until the first one lands.
+    await vi.waitFor(
+      async () => {
+        if (got.length === 0)
+          await a.server.broadcastPriceUpdate('BTC/USDT', { price: 42, bid: 41, ask: 43, volume: 1 });
+        expect(got.length).toBeGreaterThan(0);
+      },
+      { timeout: 15_000, interval: 200 },
+    );
+    expect(got[0]).toMatchObject({ symbol: 'BTC/USDT', price: '42', bid: '41', ask: '43' });
+    const seq = got.at(-1)!.seq;
+    await a.server.broadcastPriceUpdate('BTC/USDT', { price: 43, bid: 42, ask: 44, volume: 1 });
+    await expect.poll(() => got.at(-1)?.seq).toBe(seq + 1);
   });
 
   it('disconnect by user and maintenance mode act cluster-wide', async () => {
