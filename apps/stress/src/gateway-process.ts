@@ -1,0 +1,35 @@
+import { fileURLToPath } from 'node:url';
+import { type ServerProcess, startServerProcess } from './server-process.js';
+
+export interface GatewayProcessOptions {
+  /** `WS_JWT_SECRET`: auth on, with a secret the tool can mint tokens with. */
+  jwtSecret: string;
+  cpu?: number | undefined;
+  /** Extra environment, e.g. `WS_DEMO_FEED=1`. */
+  env?: Record<string, string>;
+}
+
+const gatewayDir = fileURLToPath(new URL('../../gateway/', import.meta.url));
+
+/**
+ * The real gateway as its own process (`apps/gateway/src/main.ts`) with every feature on: JWT auth,
+ * validation, seq, metrics. Load-test settings: no demo feed, quiet logs, a handshake limit that does not
+ * throttle thousands of loopback connections from one IP.
+ */
+export function startGatewayProcess(options: GatewayProcessOptions): Promise<ServerProcess> {
+  return startServerProcess({
+    name: 'gateway',
+    script: 'src/main.ts',
+    cwd: gatewayDir,
+    cpu: options.cpu,
+    env: {
+      NODE_ENV: 'development',
+      WS_JWT_SECRET: options.jwtSecret,
+      WS_DEMO_FEED: '0',
+      LOG_LEVEL: 'warn',
+      WS_HANDSHAKE_RATE_LIMIT_POINTS: '1000000',
+      WS_SHUTDOWN_DEADLINE_MS: '2000',
+      ...options.env,
+    },
+  });
+}
