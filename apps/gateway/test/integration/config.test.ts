@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, DEFAULT_SYMBOLS, loadConfig } from '../../src/config.js';
+import { ConfigError, DEFAULT_SYMBOLS, loadConfig } from '../../src/index.js';
 import { runGatewayToExit } from './helpers/gateway-process.js';
 
 function issuesOf(env: Record<string, string>): { variable: string; message: string }[] {

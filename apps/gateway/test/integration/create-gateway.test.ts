@@ -1,6 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
-import { createGateway, type Gateway } from '../../src/gateway.js';
+import { createGateway, type Gateway, loadConfig } from '../../src/index.js';
 import { collect, connect, request } from './helpers/clients.js';
 import { TEST_SECRET } from './helpers/tokens.js';
 
