@@ -206,7 +206,10 @@ export class TradingClient extends TypedEmitter<TradingClientEvents> {
 
   async unsubscribePrices(symbols: readonly string[]): Promise<void> {
     assertList(symbols, 'symbols', 'unsubscribe');
-    for (const s of symbols) this.prices.delete(s);
+    for (const s of symbols) {
+      this.prices.delete(s);
+      this.tracker.forget(`prices:${s}`);
+    }
     await this.request('/prices', 'unsubscribe', { symbols: [...symbols] });
   }
 
@@ -222,7 +225,12 @@ export class TradingClient extends TypedEmitter<TradingClientEvents> {
   async unsubscribeMarket(channels: readonly MarketChannel[], symbols: readonly string[]): Promise<void> {
     assertList(channels, 'channels', 'unsubscribe');
     assertList(symbols, 'symbols', 'unsubscribe');
-    for (const c of channels) for (const s of symbols) this.market.delete(`${c}|${s}`);
+    for (const c of channels) {
+      for (const s of symbols) {
+        this.market.delete(`${c}|${s}`);
+        if (!(c === 'depth' && this.books.has(s))) this.tracker.forget(`market:${c}:${s}`);
+      }
+    }
     // An order book keeps its depth subscription.
     const keep = channels.includes('depth') ? symbols.filter((s) => this.books.has(s)) : [];
     const rest = channels.filter((c) => c !== 'depth');
