@@ -106,6 +106,16 @@ export class WebSocketServer {
   async initialize(httpServer: HttpServer | HttpsServer, options: WebSocketServerInit = {}): Promise<this> {
     if (this.#runtime || this.#closing) throw new Error('WebSocketServer: already initialized');
     const resolved = resolveServerOptions({ ...this.#init, ...options });
+    // Components that validate their options are built before Socket.IO attaches to the HTTP server.
+    const auth = resolved.authMiddleware ?? (resolved.auth ? new AuthMiddleware(resolved.auth) : undefined);
+    const rateLimit =
+      resolved.rateLimiter ??
+      (resolved.rateLimit === false
+        ? undefined
+        : new RateLimitMiddleware({
+            ...(resolved.redis ? { redis: resolved.redis.pub } : {}),
+            ...resolved.rateLimit,
+          }));
     const io: TypedServer = new Server(httpServer, {
       serveClient: false,
       maxHttpBufferSize: resolved.maxHttpBufferSize,
@@ -141,15 +151,6 @@ export class WebSocketServer {
     const subscriptions = new SubscriptionManager(resolved.limits, resolved.symbols);
     const books = new OrderBooks();
     const snapshots = resolved.snapshotStore ?? new MemorySnapshotStore();
-    const auth = resolved.authMiddleware ?? (resolved.auth ? new AuthMiddleware(resolved.auth) : undefined);
-    const rateLimit =
-      resolved.rateLimiter ??
-      (resolved.rateLimit === false
-        ? undefined
-        : new RateLimitMiddleware({
-            ...(resolved.redis ? { redis: resolved.redis.pub } : {}),
-            ...resolved.rateLimit,
-          }));
     const broadcast = new WebsocketBroadcast({
       emit: (ns, room, event, payload) => this.#emit(ns, room, event, payload),
       sequences: resolved.sequenceStore ?? new MemorySequenceStore(),
