@@ -68,7 +68,6 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
   if (redis) readiness.addCheck('redis', () => redis.problem());
 
   const metrics = new WebSocketMetrics({ nodeId: config.nodeId, collectDefaultMetrics: true });
-  redis?.onStatusChange((up) => metrics.setRedisStatus(up));
   const auth = createAuth(jwt, config);
   const { rateLimit: rl } = config;
   const namespaces = Object.fromEntries(

@@ -8,8 +8,6 @@ export interface RedisClients {
   sub: Redis;
   /** `null` when both connections are ready, otherwise why not. */
   problem(): string | null;
-  /** Called with `true` when both connections are ready and `false` when either is lost. */
-  onStatusChange(listener: (up: boolean) => void): void;
   connect(): Promise<void>;
   quit(): Promise<void>;
 }
@@ -55,16 +53,6 @@ export function createRedisClients(url: string, logger: GatewayLogger): RedisCli
     pub,
     sub,
     problem,
-    onStatusChange(listener) {
-      let last: boolean | undefined;
-      const update = () => {
-        const up = problem() === null;
-        if (up !== last) listener(up);
-        last = up;
-      };
-      for (const client of [pub, sub]) for (const event of ['ready', 'close', 'end']) client.on(event, update);
-      update();
-    },
     async connect() {
       // Starting while Redis is down is allowed: the node stays unready and keeps reconnecting.
       await Promise.all([pub.connect().catch(() => undefined), sub.connect().catch(() => undefined)]);
