@@ -1,5 +1,6 @@
-import type { Role } from '@ws/protocol';
+import { isUserId, type Role } from '@ws/protocol';
 import { type Command, Option } from 'commander';
+import { usageError } from '../cli-error.js';
 import type { CliContext } from '../context.js';
 import { parseDuration } from '../duration.js';
 import { mintDevToken, ROLES, resolveDevSecret } from '../token.js';
@@ -23,6 +24,9 @@ export function registerTokenCommand(program: Command, ctx: CliContext): void {
     .option('--json', 'print JSON for scripts')
     .action(async (opts: TokenOptions) => {
       const ttlMs = parseDuration(opts.ttl, '--ttl');
+      // Bad input is a usage error even when no secret is around.
+      if (!isUserId(opts.user))
+        throw usageError(`--user must match the user-id pattern, got ${JSON.stringify(opts.user)}`);
       const { secret, source } = resolveDevSecret(ctx.env, opts.secretFile);
       const { token, expiresAt } = await mintDevToken({ userId: opts.user, role: opts.role, ttlMs, secret });
       ctx.stderr.line(

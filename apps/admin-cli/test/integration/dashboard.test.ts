@@ -1,0 +1,105 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Socket } from 'socket.io-client';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { Gateway } from '../../../gateway/src/gateway.js';
+import { closeAll, connect, signToken } from './helpers/clients.js';
+import { cliCommand, cliDir, cliEnv, runCli } from './helpers/run-cli.js';
+import { startTestGateway } from './helpers/test-gateway.js';
+import { TmuxPane } from './helpers/tmux.js';
+
+describe('admin dashboard against a real gateway', { timeout: 120_000 }, () => {
+  let gateway: Gateway;
+  let token: string;
+  const sockets: Socket[] = [];
+  let pane: TmuxPane | undefined;
+  let dir: string;
+
+  beforeAll(async () => {
+    gateway = await startTestGateway();
+    token = await signToken({ sub: 'ops-dash', role: 'admin' });
+    dir = mkdtempSync(join(tmpdir(), 'admin-cli-dash-'));
+  });
+
+  afterEach(async () => {
+    await pane?.kill();
+    pane = undefined;
+    closeAll(sockets.splice(0));
+  });
+
+  afterAll(async () => {
+    await gateway?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function pricesClient(symbol: string): Promise<void> {
+    const socket = await connect(gateway.url, '/prices');
+    sockets.push(socket);
+    const ack = (await socket.timeout(10_000).emitWithAck('subscribe', { symbols: [symbol] })) as { ok: boolean };
+    expect(ack.ok).toBe(true);
+  }
+
+  it('prints plain periodic lines when stdout is not a TTY and stops after --iterations', async () => {
+    await pricesClient('BTC/USDT');
+    await pricesClient('BTC/USDT');
+    const { code, stdout, stderr } = await runCli(['dashboard', '--iterations', '3'], {
+      WS_URL: gateway.url,
+      ADMIN_TOKEN: token,
+    });
+    expect(code).toBe(0);
+    expect(stderr).toContain(`watching ${gateway.url}`);
+    const lines = stdout.trim().split('\n');
+    expect(lines).toHaveLength(3);
+    for (const line of lines) {
+      expect(line).toMatch(/^\d{4}-\d\d-\d\dT\S+ nodes=admin-cli-test connections=3 \(/);
+      expect(line).toContain('/prices=2');
+      expect(line).toContain('top=BTC/USDT(2)');
+      expect(line).toContain('maintenance=off');
+    }
+    // From the second report on, message rates are known.
+    expect(lines[2]).toMatch(/ in=[\d.,]+\/s out=[\d.,]+\/s /);
+    expect(stdout).not.toContain('\u001b[');
+  });
+
+  it('renders live figures in a pseudo-terminal and quits on q', async () => {
+    await pricesClient('ETH/USDT');
+    await pricesClient('ETH/USDT');
+    await pricesClient('SOL/USDT');
+    const env = cliEnv({ WS_URL: gateway.url, ADMIN_TOKEN: token, TERM: 'xterm-256color' });
+    const exitFile = join(dir, 'tty-exit');
+    pane = await TmuxPane.start({
+      argv: [...cliCommand, 'dashboard'],
+      cwd: cliDir,
+      env: Object.fromEntries(
+        Object.entries(env).filter(
+          ([k, v]) => v !== undefined && /^(PATH|HOME|TERM|WS_URL|ADMIN_TOKEN|TMPDIR)$/.test(k),
+        ),
+      ) as Record<string, string>,
+      exitFile,
+    });
+    let screen = '';
+    await vi.waitFor(
+      async () => {
+        screen = await pane!.capture();
+        expect(screen).toContain('ws admin');
+        // Figures from admin.stats: 3 /prices clients plus the dashboard's own /admin connection.
+        expect(screen).toMatch(/total 4 now/);
+        expect(screen).toMatch(/\/prices\s+3\s+3/);
+        expect(screen).toMatch(/ETH\/USDT\s+2/);
+        expect(screen).toContain('maintenance off');
+        expect(screen).toContain('nodes admin-cli-test');
+      },
+      { timeout: 60_000, interval: 500 },
+    );
+    expect(screen).toContain('q quit');
+    expect(pane.exitCode()).toBeUndefined();
+
+    await pane.sendKeys('q');
+    await vi.waitFor(() => expect(pane!.exitCode()).toBe(0), { timeout: 20_000, interval: 200 });
+    // The dashboard's /admin connection is gone once it quit.
+    await vi.waitFor(() => expect(gateway.server.connections.list({ namespace: '/admin' }).total).toBe(0), {
+      timeout: 10_000,
+    });
+  });
+});
