@@ -119,6 +119,13 @@ async function main(): Promise<void> {
 
 main().catch((err: unknown) => {
   exitOnConfigError(err);
+  const code = (err as { code?: unknown } | null)?.code;
+  if (code === 'EADDRINUSE' || code === 'EACCES') {
+    const port = process.env['WS_PORT'] ?? '3000';
+    const why = code === 'EADDRINUSE' ? 'is already in use' : 'needs privileges';
+    process.stderr.write(`gateway: WS_PORT: port ${port} ${why}; choose another with WS_PORT=<port>\n`);
+    process.exit(1);
+  }
   process.stderr.write(`gateway: failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
   process.exit(1);
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, DEFAULT_SYMBOLS, loadConfig } from '../../src/index.js';
-import { runGatewayToExit } from './helpers/gateway-process.js';
+import { runGatewayToExit, startGateway } from './helpers/gateway-process.js';
+import { TEST_SECRET } from './helpers/tokens.js';
 
 function issuesOf(env: Record<string, string>): { variable: string; message: string }[] {
   try {
@@ -110,5 +111,20 @@ describe('the gateway process refuses a bad configuration', () => {
     expect(code).toBe(1);
     expect(stderr).toContain(`${variable}:`);
     expect(logs.some((l) => l.msg === 'listening')).toBe(false);
+  });
+
+  it('exits 1 naming WS_PORT when the port is taken', async () => {
+    const first = await startGateway({ WS_JWT_SECRET: TEST_SECRET, WS_DEMO_FEED: '0' });
+    try {
+      const { code, stderr } = await runGatewayToExit({
+        WS_JWT_SECRET: TEST_SECRET,
+        WS_DEMO_FEED: '0',
+        WS_PORT: String(first.port),
+      });
+      expect(code).toBe(1);
+      expect(stderr).toContain(`WS_PORT: port ${first.port} is already in use`);
+    } finally {
+      await first.kill();
+    }
   });
 });
