@@ -227,7 +227,12 @@ export class WebSocketServer {
       nsp.adapter.on('leave-room', (room: string, id: string) => connections.left(room, id));
       nsp.adapter.on('delete-room', (room: string) => connections.roomDeleted(name, room));
     }
-    io.on('maintenance.set', (state) => this.#applyMaintenance(state));
+    io.on('maintenance.set', (state) => {
+      // Comes from other nodes over Redis: take only a well-formed state.
+      if (typeof state?.enabled !== 'boolean') return;
+      const message = typeof state.message === 'string' ? state.message.slice(0, 1000) : undefined;
+      this.#applyMaintenance(message === undefined ? { enabled: state.enabled } : { enabled: state.enabled, message });
+    });
     resolved.logger.info({ nodeId: resolved.nodeId, redis: Boolean(resolved.redis) }, 'websocket server initialized');
     return this;
   }
