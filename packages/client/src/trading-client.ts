@@ -158,6 +158,8 @@ export class TradingClient extends TypedEmitter<TradingClientEvents> {
   private pingTimer: ReturnType<typeof setInterval> | undefined;
   private tokenTimer: ReturnType<typeof setTimeout> | undefined;
   private lastConnectError: TradingClientError | undefined;
+  /** The token `onTokenExpiring` was last asked to replace, so the same token is not asked about twice. */
+  private refreshedToken: string | undefined;
 
   constructor(options: TradingClientOptions) {
     super();
@@ -302,10 +304,25 @@ export class TradingClient extends TypedEmitter<TradingClientEvents> {
   /** Replaces the token: refreshes it in-band (`auth.refresh`) on every authenticated namespace, and uses it on reconnect. */
   async setToken(token: string): Promise<void> {
     this.assertOpen();
+    if (typeof token !== 'string' || token.length === 0) {
+      throw new TradingClientError('INVALID_PAYLOAD', 'setToken: token must be a non-empty string');
+    }
+    const previous = this.token;
     this.token = token;
     this.scheduleTokenRefresh();
     const targets = [...this.namespaces.values()].filter((h) => h.socket.connected && h.authenticated?.userId);
-    await Promise.all(targets.map((h) => this.request(h.name, 'auth.refresh', { token })));
+    try {
+      await Promise.all(targets.map((h) => this.request(h.name, 'auth.refresh', { token })));
+    } catch (error) {
+      // A token the server refuses must not become the one used on the next reconnect.
+      const refused =
+        error instanceof TradingClientError && (error.code === 'UNAUTHORIZED' || error.code === 'FORBIDDEN');
+      if (refused && this.token === token) {
+        this.token = previous;
+        this.scheduleTokenRefresh();
+      }
+      throw error;
+    }
   }
 
   /** One `ping` round trip on a connected namespace; updates `latency()` and `serverTimeOffset()`. */
@@ -647,11 +664,13 @@ export class TradingClient extends TypedEmitter<TradingClientEvents> {
     clearTimeout(this.tokenTimer);
     this.tokenTimer = undefined;
     const callback = this.onTokenExpiring;
-    const expiresAt = this.token ? jwtExpiresAt(this.token) : undefined;
-    if (!callback || expiresAt === undefined || this.closed) return;
+    const token = this.token;
+    const expiresAt = token ? jwtExpiresAt(token) : undefined;
+    if (!callback || expiresAt === undefined || this.closed || token === this.refreshedToken) return;
     const delay = Math.min(MAX_TIMER_MS, Math.max(0, expiresAt - this.options.tokenRefreshLeadMs - Date.now()));
     this.tokenTimer = setTimeout(() => {
       this.tokenTimer = undefined;
+      this.refreshedToken = token;
       Promise.resolve()
         .then(() => callback(Math.max(0, expiresAt - Date.now())))
         .then((token) => this.setToken(token))

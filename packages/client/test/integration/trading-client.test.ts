@@ -322,6 +322,11 @@ describe('TradingClient against a real WebSocketServer', () => {
     const other = await client.setToken(signToken({ userId: 'eve', role: 'user' })).catch((e: unknown) => e);
     expect(isTradingClientError(other)).toBe(true);
     expect(states).toEqual([]);
+    // The refused token is not the one used to reconnect: /user comes back as dave.
+    const recovery = onNext(client, 'recovery');
+    await gw.server.disconnect({ userId: 'dave' });
+    await recovery;
+    expect(gw.server.connections.list({ namespace: '/user' }).connections.map((c) => c.userId)).toEqual(['dave']);
   });
 
   it('onTokenExpiring fetches a new token before exp and refreshes it', async () => {
@@ -342,6 +347,23 @@ describe('TradingClient against a real WebSocketServer', () => {
     const [conn] = gw.server.connections.list({ namespace: '/user' }).connections;
     expect(conn?.userId).toBe('frank');
     expect(errors).toEqual([]);
+  });
+
+  it('onTokenExpiring returning the same token is not asked again in a loop', async () => {
+    const token = signToken({ userId: 'hank', role: 'user' }, { expiresInSec: 61 });
+    let calls = 0;
+    const client = makeClient({
+      token,
+      tokenRefreshLeadMs: 60_500,
+      onTokenExpiring: () => {
+        calls++;
+        return token;
+      },
+    });
+    await client.connectUser();
+    await expect.poll(() => calls, { timeout: 5_000 }).toBe(1);
+    for (let i = 0; i < 5; i++) await client.ping();
+    expect(calls).toBe(1);
   });
 
   it('a throwing listener is reported as LISTENER_ERROR and does not break the stream', async () => {
@@ -431,6 +453,29 @@ describe('reconnect', () => {
     expect(gap.expected).toBe(4);
     expect(gap.received).toBe(5);
     expect(gap.cause).toBe('reconnect');
+  });
+
+  it('/user: reconnects with the token, reports recovery and the gap of the private stream', async () => {
+    const client = makeClient({ token: signToken({ userId: 'gina', role: 'user' }) });
+    await client.connectUser();
+    const first = onNext(client, 'order.filled');
+    await gw.server.broadcast.broadcastOrderUpdate('gina', order('o-1'));
+    await first;
+    const gaps: GapEvent[] = [];
+    client.on('gap', (g) => gaps.push(g));
+    const recovery = onNext(client, 'recovery') as Promise<{ namespace: string; recovered: boolean }>;
+    const refusals: string[] = [];
+    client.on('error', (e) => refusals.push(e.code));
+    gw.server.setMaintenance(true, 'test');
+    await gw.server.disconnect({ userId: 'gina' });
+    await expect.poll(() => refusals.includes('MAINTENANCE'), { timeout: 5_000 }).toBe(true);
+    await gw.server.broadcast.broadcastOrderUpdate('gina', order('o-missed'));
+    gw.server.setMaintenance(false);
+    expect(await recovery).toEqual({ namespace: '/user', recovered: false });
+    const next = onNext(client, 'order.filled');
+    await gw.server.broadcast.broadcastOrderUpdate('gina', order('o-3'));
+    expect(await next).toMatchObject({ orderId: 'o-3' });
+    expect(gaps).toEqual([{ room: 'orders:gina', expected: 2, received: 3, cause: 'reconnect' }]);
   });
 
   it('dropped TCP connection: reconnects and restores', async () => {
