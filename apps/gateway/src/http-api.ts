@@ -87,6 +87,12 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
       done = true;
       reject(err);
     });
+    // A client that goes away mid-body emits neither 'end' nor always 'error'.
+    req.on('close', () => {
+      if (done) return;
+      done = true;
+      reject(new HttpError(400, 'INVALID_PAYLOAD', 'request aborted'));
+    });
   });
 }
 
@@ -111,12 +117,14 @@ export function createHttpApi(options: HttpApiOptions): (req: IncomingMessage, r
   const { readiness, logger } = options;
 
   async function publish(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    await authorizeBearer(req.headers.authorization, options.verifyToken, PUBLISH_ROLES).catch((err: unknown) => {
-      if (err instanceof BearerAuthError) {
-        throw new HttpError(err.status, err.status === 401 ? 'UNAUTHORIZED' : 'FORBIDDEN', err.message);
-      }
-      throw err;
-    });
+    const { role } = await authorizeBearer(req.headers.authorization, options.verifyToken, PUBLISH_ROLES).catch(
+      (err: unknown) => {
+        if (err instanceof BearerAuthError) {
+          throw new HttpError(err.status, err.status === 401 ? 'UNAUTHORIZED' : 'FORBIDDEN', err.message);
+        }
+        throw err;
+      },
+    );
     const type = req.headers['content-type'] ?? '';
     if (!/^application\/json\s*(;|$)/i.test(type)) {
       throw new HttpError(415, 'INVALID_PAYLOAD', 'content-type must be application/json');
@@ -142,6 +150,7 @@ export function createHttpApi(options: HttpApiOptions): (req: IncomingMessage, r
     } catch (err) {
       throw toHttpError(err, parsed.single);
     }
+    logger.debug({ role, accepted: parsed.items.length, first: parsed.items[0]?.event }, 'published');
     send(res, 202, { accepted: parsed.items.length });
   }
 

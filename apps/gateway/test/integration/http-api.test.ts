@@ -55,6 +55,13 @@ describe('gateway process: HTTP API', () => {
     expect(ready.status).toBe(200);
     expect(await ready.json()).toEqual({ status: 'ready' });
     expect((await fetch(`${gateway.url}/nope`)).status).toBe(404);
+    const post = await fetch(`${gateway.url}/healthz`, { method: 'POST' });
+    expect(post.status).toBe(405);
+    expect(post.headers.get('allow')).toBe('GET, HEAD');
+    const get = await fetch(`${gateway.url}/api/v1/publish`);
+    expect(get.status).toBe(405);
+    expect(get.headers.get('allow')).toBe('POST');
+    expect((await fetch(`${gateway.url}/readyz`, { method: 'HEAD' })).status).toBe(200);
   });
 
   it('publishes one event to the subscribers, normalised and sequenced', async () => {
