@@ -1,13 +1,20 @@
-/** Cheap field extraction from a JSON text frame, so the load generator is not the bottleneck. */
+/**
+ * Cheap field extraction from a JSON text frame, so the load generator is not the bottleneck. Needles are
+ * built once (`needle('seq')` is `"seq":`); searches run from the end, where the stream fields sit.
+ */
 
-/** The integer after `"key":`, or null. Only for keys that occur once in the message. */
+/** `"key":` — build once, reuse for every frame. */
+export function needle(key: string): string {
+  return `"${key}":`;
+}
+
+/** The non-negative integer after the needle, or null. Only for keys that occur once in the message. */
 export function intField(text: string, key: string): number | null {
-  const at = text.indexOf(`"${key}":`);
+  const at = text.lastIndexOf(key);
   if (at < 0) return null;
-  let i = at + key.length + 3;
   let n = 0;
   let digits = 0;
-  for (; i < text.length; i++) {
+  for (let i = at + key.length; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (c < 48 || c > 57) break;
     n = n * 10 + (c - 48);
@@ -16,19 +23,22 @@ export function intField(text: string, key: string): number | null {
   return digits > 0 ? n : null;
 }
 
-/** The string after `"key":"`, or null (no escapes expected: symbols and decimals). */
+/** The string after the needle and an opening quote, or null (no escapes expected: symbols and decimals). */
 export function stringField(text: string, key: string): string | null {
-  const at = text.indexOf(`"${key}":"`);
-  if (at < 0) return null;
-  const start = at + key.length + 4;
+  const at = text.indexOf(key);
+  if (at < 0 || text.charCodeAt(at + key.length) !== 34) return null;
+  const start = at + key.length + 1;
   const end = text.indexOf('"', start);
   return end < 0 ? null : text.slice(start, end);
 }
 
-/** The decimal string after `"key":"` as a number, or null. */
+/** The decimal string after the needle as a number, or null. */
 export function decimalField(text: string, key: string): number | null {
-  const s = stringField(text, key);
-  if (s === null) return null;
-  const n = Number(s);
+  const at = text.lastIndexOf(key);
+  if (at < 0 || text.charCodeAt(at + key.length) !== 34) return null;
+  const start = at + key.length + 1;
+  const end = text.indexOf('"', start);
+  if (end < 0) return null;
+  const n = Number(text.slice(start, end));
   return Number.isFinite(n) ? n : null;
 }

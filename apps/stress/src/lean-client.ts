@@ -1,7 +1,7 @@
 import WebSocket from 'ws';
 import type { ClientStats } from './client-stats.js';
 import { hiResNow, latencyMicros } from './clock.js';
-import { decimalField, intField, stringField } from './frame-fields.js';
+import { decimalField, intField, needle, stringField } from './frame-fields.js';
 import { roomOfEvent, STAMP_FIELDS } from './stream-room.js';
 
 /** `socketio`: Engine.IO v4 / Socket.IO v5 over one WebSocket. `ws`: the raw-ws baseline's JSON frames. */
@@ -23,6 +23,13 @@ export interface LeanClientOptions {
   timeoutMs: number;
   stats: ClientStats;
 }
+
+const SEQ = needle('seq');
+const SYMBOL = needle('symbol');
+const TIMESTAMP = needle('timestamp');
+const EVENT = needle('event');
+const CODE = needle('code');
+const STAMPS: Record<string, string> = Object.fromEntries(Object.entries(STAMP_FIELDS).map(([e, f]) => [e, needle(f)]));
 
 /** A failed connect, with the server's error code (UNAUTHORIZED, RATE_LIMITED…) or a transport code. */
 export class LeanConnectError extends Error {
@@ -100,7 +107,7 @@ export class LeanClient {
         ws.on('message', (data: Buffer) => {
           const text = data.toString();
           if (settled) {
-            const event = stringField(text, 'event');
+            const event = stringField(text, EVENT);
             if (event !== null) this.onEvent(event, text);
           } else if (text.includes('"subscribed"')) succeed();
         });
@@ -126,7 +133,7 @@ export class LeanClient {
           fail(connectErrorCode(text.slice(2 + this.nspPrefix.length)), 'namespace refused');
         } else if (text.startsWith(`43${this.nspPrefix}1`)) {
           if (text.includes('"ok":true')) succeed();
-          else fail(stringField(text, 'code') ?? 'SUBSCRIBE_FAILED', 'subscribe refused');
+          else fail(stringField(text, CODE) ?? 'SUBSCRIBE_FAILED', 'subscribe refused');
         } else if (text.startsWith(`41${this.nspPrefix}`) || text === '1') {
           ws.close();
         }
@@ -151,20 +158,22 @@ export class LeanClient {
 
   private onEvent(event: string, text: string): void {
     const { stats, namespace } = this.options;
-    const symbol = stringField(text, 'symbol');
-    const room = roomOfEvent(event, symbol);
-    const seq = intField(text, 'seq');
-    const last = this.lastSeq.get(room);
-    let latencyUs: number | null = null;
-    // The first message of a room may be the snapshot sent on subscribe: old by design, so not timed.
-    if (last !== undefined || seq === null) {
-      const stampField = STAMP_FIELDS[event];
-      const stamp = stampField === undefined ? null : decimalField(text, stampField);
-      latencyUs = latencyMicros(hiResNow(), stamp, intField(text, 'timestamp'));
-    }
+    const seq = intField(text, SEQ);
+    let first = false;
     if (seq !== null) {
+      // seq is per room; the baselines send none, so they skip this bookkeeping.
+      const room = roomOfEvent(event, stringField(text, SYMBOL));
+      const last = this.lastSeq.get(room);
+      first = last === undefined;
       if (last !== undefined && seq !== last + 1 && seq !== last) stats.gap(seq - last - 1);
       this.lastSeq.set(room, seq);
+    }
+    let latencyUs: number | null = null;
+    // The first message of a room may be the snapshot sent on subscribe: old by design, so not timed.
+    if (!first) {
+      const stampNeedle = STAMPS[event];
+      const stamp = stampNeedle === undefined ? null : decimalField(text, stampNeedle);
+      latencyUs = latencyMicros(hiResNow(), stamp, stamp === null ? intField(text, TIMESTAMP) : null);
     }
     stats.message(namespace, event, latencyUs);
   }

@@ -1,0 +1,83 @@
+/** The three servers the benchmark compares, in the order they run. */
+export const BENCH_TARGETS = ['baseline-socketio', 'baseline-ws', 'gateway'] as const;
+export type BenchTarget = (typeof BENCH_TARGETS)[number];
+
+export interface BenchOptions {
+  targets: BenchTarget[];
+  /** Connected clients per step, ascending; connections are added between steps. */
+  steps: number[];
+  /** Length of one trial at a fixed offered rate (s). */
+  durationSec: number;
+  /** A trial is sustained when at least this share of the offered messages arrive… */
+  minDeliveredRatio: number;
+  /** …and the p99 latency stays at or below this (ms). */
+  maxP99Ms: number;
+  /** First offered rate of the search (delivered msgs/s). */
+  startRate: number;
+  /** Ceiling of the offered rate (delivered msgs/s): the search stops there even if it is sustained. */
+  maxRate: number;
+  /** Bisection steps after the first failing rate. */
+  bisections: number;
+  /** Load-generator threads. */
+  workers: number;
+  /** Pin the server to CPU 0 and the load generator to CPU 1 (needs 2+ CPUs and taskset). */
+  pin: boolean;
+  /** Where the JSON result goes. */
+  outDir: string;
+}
+
+const SYMBOL_COUNT = 10;
+
+function numberEnv(
+  env: Record<string, string | undefined>,
+  name: string,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < min || n > max)
+    throw new Error(`${name} must be a number from ${min} to ${max}, got ${raw}`);
+  return n;
+}
+
+/** Reads `BENCH_*` variables; the defaults are the full benchmark of the issue. */
+export function readBenchOptions(env: Record<string, string | undefined>, defaultOutDir: string): BenchOptions {
+  const steps = (env.BENCH_STEPS ?? '1000,5000,10000')
+    .split(',')
+    .map((s) => Number(s.trim()))
+    .filter((n) => n > 0);
+  if (steps.length === 0 || steps.some((n) => !Number.isInteger(n) || n % SYMBOL_COUNT !== 0 || n > 60_000)) {
+    throw new Error(`BENCH_STEPS must be multiples of ${SYMBOL_COUNT} up to 60000, comma-separated`);
+  }
+  const targets = (env.BENCH_TARGETS ?? BENCH_TARGETS.join(',')).split(',').map((s) => s.trim()) as BenchTarget[];
+  for (const t of targets) if (!BENCH_TARGETS.includes(t)) throw new Error(`BENCH_TARGETS: unknown target ${t}`);
+  return {
+    targets,
+    steps: [...new Set(steps)].sort((a, b) => a - b),
+    durationSec: numberEnv(env, 'BENCH_DURATION', 5, 1, 600),
+    minDeliveredRatio: numberEnv(env, 'BENCH_MIN_DELIVERED', 0.97, 0.5, 1),
+    maxP99Ms: numberEnv(env, 'BENCH_MAX_P99_MS', 100, 1, 10_000),
+    startRate: numberEnv(env, 'BENCH_START_RATE', 20_000, 100, 10_000_000),
+    maxRate: numberEnv(env, 'BENCH_MAX_RATE', 2_000_000, 100, 100_000_000),
+    bisections: numberEnv(env, 'BENCH_BISECTIONS', 3, 0, 10),
+    workers: numberEnv(env, 'BENCH_WORKERS', 1, 1, 16),
+    pin: env.BENCH_PIN !== '0',
+    outDir: env.BENCH_OUT ?? defaultOutDir,
+  };
+}
+
+export const BENCH_SYMBOLS = [
+  'BTC/USDT',
+  'ETH/USDT',
+  'SOL/USDT',
+  'BNB/USDT',
+  'XRP/USDT',
+  'ADA/USDT',
+  'DOGE/USDT',
+  'AVAX/USDT',
+  'LINK/USDT',
+  'DOT/USDT',
+] as const;

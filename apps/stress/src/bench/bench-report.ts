@@ -1,0 +1,187 @@
+import { availableParallelism, cpus, totalmem } from 'node:os';
+import type { BenchTarget } from './bench-options.js';
+import type { BenchRun, StepResult } from './run-benchmark.js';
+
+/** Gateway ÷ a baseline, per step; null where either side has no number. */
+export interface StepRatios {
+  clients: number;
+  maxDelivered: { vsSocketio: number | null; vsWs: number | null };
+  p99AtHalfLoad: { vsSocketio: number | null; vsWs: number | null };
+  rssPerConnection: { vsSocketio: number | null; vsWs: number | null };
+  connectPerSecond: { vsSocketio: number | null; vsWs: number | null };
+}
+
+/** One target of the issue, checked against this run's ratios. */
+export interface GoalCheck {
+  goal: string;
+  clients: number;
+  ratio: number | null;
+  limit: string;
+  met: boolean | null;
+}
+
+export interface BenchDocument {
+  benchmark: 'ws-fanout';
+  reportVersion: 1;
+  date: string;
+  machine: { cpu: string; cores: number; memoryBytes: number; node: string; platform: string };
+  config: BenchRun['options'] & { pinned: boolean; symbols: number; workload: string };
+  elapsedSec: number;
+  targets: BenchRun['results'];
+  ratios: StepRatios[];
+  goals: GoalCheck[];
+}
+
+const ratio = (a: number | null | undefined, b: number | null | undefined) =>
+  a === null || a === undefined || b === null || b === undefined || b === 0 ? null : Math.round((a / b) * 100) / 100;
+
+function stepOf(run: BenchRun, target: BenchTarget, clients: number): StepResult | undefined {
+  return run.results.find((r) => r.target === target)?.steps.find((s) => s.clients === clients);
+}
+
+export function computeRatios(run: BenchRun): StepRatios[] {
+  return run.options.steps.map((clients) => {
+    const g = stepOf(run, 'gateway', clients);
+    const s = stepOf(run, 'baseline-socketio', clients);
+    const w = stepOf(run, 'baseline-ws', clients);
+    const pair = (f: (x: StepResult | undefined) => number | null | undefined) => ({
+      vsSocketio: ratio(f(g), f(s)),
+      vsWs: ratio(f(g), f(w)),
+    });
+    return {
+      clients,
+      maxDelivered: pair((x) => x?.maxDeliveredPerSec || null),
+      p99AtHalfLoad: pair((x) => x?.halfLoad?.p99Ms),
+      rssPerConnection: pair((x) => x?.rssPerConnectionBytes),
+      connectPerSecond: pair((x) => x?.connect.perSecond),
+    };
+  });
+}
+
+/** The issue's targets, as ratios of this run. */
+export function checkGoals(ratios: StepRatios[]): GoalCheck[] {
+  const goals: GoalCheck[] = [];
+  const check = (goal: string, clients: number, r: number | null, limit: string, ok: (x: number) => boolean) =>
+    goals.push({ goal, clients, ratio: r, limit, met: r === null ? null : ok(r) });
+  for (const r of ratios) {
+    check('max delivered vs socket.io', r.clients, r.maxDelivered.vsSocketio, '>= 0.9', (x) => x >= 0.9);
+    check('p99 at half load vs socket.io', r.clients, r.p99AtHalfLoad.vsSocketio, '<= 1.5', (x) => x <= 1.5);
+    check('stretch: max delivered vs socket.io', r.clients, r.maxDelivered.vsSocketio, '>= 1.3', (x) => x >= 1.3);
+    check('stretch: max delivered vs raw ws', r.clients, r.maxDelivered.vsWs, '>= 0.9', (x) => x >= 0.9);
+  }
+  const last = ratios.at(-1);
+  if (last)
+    check(
+      'RSS per idle connection vs socket.io',
+      last.clients,
+      last.rssPerConnection.vsSocketio,
+      '<= 1.2',
+      (x) => x <= 1.2,
+    );
+  return goals;
+}
+
+export function buildBenchDocument(run: BenchRun): BenchDocument {
+  const ratios = computeRatios(run);
+  return {
+    benchmark: 'ws-fanout',
+    reportVersion: 1,
+    date: new Date().toISOString(),
+    machine: {
+      cpu: cpus()[0]?.model ?? 'unknown',
+      cores: availableParallelism(),
+      memoryBytes: totalmem(),
+      node: process.version,
+      platform: `${process.platform}-${process.arch}`,
+    },
+    config: {
+      ...run.options,
+      pinned: run.pinned,
+      symbols: 10,
+      workload:
+        'clients on /prices, client i subscribed to symbol i mod 10; price.update published over HTTP in batches; delivered = publishes x subscribers per symbol',
+    },
+    elapsedSec: run.elapsedSec,
+    targets: run.results,
+    ratios,
+    goals: checkGoals(ratios),
+  };
+}
+
+const n = (x: number | null | undefined) =>
+  x === null || x === undefined ? '-' : Math.round(x).toLocaleString('en-US');
+const r2 = (x: number | null | undefined) => (x === null || x === undefined ? '-' : x.toFixed(2));
+const kb = (x: number | null | undefined) => (x === null || x === undefined ? '-' : (x / 1024).toFixed(1));
+
+function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join(' | ')} |`;
+  return [line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n');
+}
+
+/** The printed summary: per target and step, then the ratios and the goals. */
+export function formatBenchDocument(doc: BenchDocument): string {
+  const rows: string[][] = [];
+  for (const t of doc.targets) {
+    if (t.error && t.steps.length === 0)
+      rows.push([t.target, '-', `failed: ${t.error.split('\n')[0]}`, '', '', '', '', '', '', '']);
+    for (const s of t.steps) {
+      rows.push([
+        t.target,
+        n(s.clients),
+        n(s.maxDeliveredPerSec),
+        s.limit,
+        n(s.atMax?.serverCpuPercent),
+        n(s.atMax?.loadgenCpuPercent),
+        `${s.halfLoad?.p50Ms ?? '-'} / ${s.halfLoad?.p99Ms ?? '-'}`,
+        n(s.connect.perSecond),
+        kb(s.rssPerConnectionBytes),
+        s.idleRssBytes === null ? '-' : `${Math.round(s.idleRssBytes / 1048576)}`,
+      ]);
+    }
+  }
+  const results = table(
+    [
+      'target',
+      'clients',
+      'max msgs/s',
+      'limit',
+      'srv cpu%',
+      'gen cpu%',
+      'p50/p99 ms @50%',
+      'conn/s',
+      'KB/conn',
+      'idle RSS MB',
+    ],
+    rows,
+  );
+  const ratios = table(
+    [
+      'clients',
+      'max msgs/s gw/sio',
+      'gw/ws',
+      'p99@50% gw/sio',
+      'gw/ws',
+      'RSS/conn gw/sio',
+      'gw/ws',
+      'conn/s gw/sio',
+      'gw/ws',
+    ],
+    doc.ratios.map((r) => [
+      n(r.clients),
+      r2(r.maxDelivered.vsSocketio),
+      r2(r.maxDelivered.vsWs),
+      r2(r.p99AtHalfLoad.vsSocketio),
+      r2(r.p99AtHalfLoad.vsWs),
+      r2(r.rssPerConnection.vsSocketio),
+      r2(r.rssPerConnection.vsWs),
+      r2(r.connectPerSecond.vsSocketio),
+      r2(r.connectPerSecond.vsWs),
+    ]),
+  );
+  const goals = table(
+    ['goal', 'clients', 'ratio', 'target', 'met'],
+    doc.goals.map((g) => [g.goal, n(g.clients), r2(g.ratio), g.limit, g.met === null ? '-' : g.met ? 'yes' : 'NO']),
+  );
+  return `${results}\n\nRatios (gateway / baseline; higher is better for msgs/s and conn/s, lower for p99 and RSS):\n${ratios}\n\n${goals}`;
+}

@@ -1,0 +1,23 @@
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { readBenchOptions } from './bench-options.js';
+import { buildBenchDocument, formatBenchDocument } from './bench-report.js';
+import { runBenchmark } from './run-benchmark.js';
+
+/** `pnpm test:ws:performance`: the three targets, every step, the ratios; writes bench/results/<date>.json. */
+export async function main(): Promise<number> {
+  const defaultOut = fileURLToPath(new URL('../../../../bench/results/', import.meta.url));
+  const options = readBenchOptions(process.env, defaultOut);
+  const log = (line: string) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);
+  log(`targets ${options.targets.join(', ')}; steps ${options.steps.join(', ')}; ${options.durationSec}s per trial`);
+  const run = await runBenchmark(options, log);
+  const doc = buildBenchDocument(run);
+  mkdirSync(options.outDir, { recursive: true });
+  const day = doc.date.slice(0, 10);
+  let file = join(options.outDir, `${day}.json`);
+  if (existsSync(file)) file = join(options.outDir, `${day}-${doc.date.slice(11, 16).replace(':', '')}.json`);
+  writeFileSync(file, `${JSON.stringify(doc, null, 2)}\n`);
+  process.stdout.write(`\n${formatBenchDocument(doc)}\n\nwritten ${file} (${run.elapsedSec}s)\n`);
+  return run.results.some((r) => r.error) ? 1 : 0;
+}

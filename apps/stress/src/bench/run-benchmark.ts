@@ -1,0 +1,191 @@
+import { execFileSync } from 'node:child_process';
+import { availableParallelism, cpus } from 'node:os';
+import { StatsAggregate } from '../client-stats.js';
+import { summarize } from '../histogram.js';
+import { Publisher } from '../publisher.js';
+import { mintToken } from '../token.js';
+import { WorkerPool } from '../worker-pool.js';
+import type { ClientSpec } from '../worker-protocol.js';
+import { BENCH_SYMBOLS, type BenchOptions, type BenchTarget } from './bench-options.js';
+import { BENCH_JWT_SECRET, type RunningTarget, startTarget } from './bench-target.js';
+import { CpuMeter, procCpuSeconds, procRssBytes } from './proc-usage.js';
+import { type Limit, runTrial, searchMaxRate, type TrialResult } from './trial.js';
+
+export interface StepResult {
+  clients: number;
+  connect: { added: number; failed: number; perSecond: number; p99Ms: number; serverCpuPercent: number | null };
+  /** Server RSS with these clients connected and idle. */
+  idleRssBytes: number | null;
+  /** (idle RSS − RSS before any client) / clients. */
+  rssPerConnectionBytes: number | null;
+  maxDeliveredPerSec: number;
+  /** What stopped the rate from going higher; `load-generator-cpu` means the number is a floor. */
+  limit: Limit;
+  atMax: TrialResult | null;
+  halfLoad: TrialResult | null;
+  trials: TrialResult[];
+}
+
+export interface TargetResult {
+  target: BenchTarget;
+  steps: StepResult[];
+  error?: string;
+}
+
+export interface BenchRun {
+  options: BenchOptions;
+  pinned: boolean;
+  results: TargetResult[];
+  /** Seconds of wall time. */
+  elapsedSec: number;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Pins this process (all threads, present and future) to CPU 1, leaving CPU 0 to the server. */
+function pinSelf(options: BenchOptions, log: (line: string) => void): boolean {
+  if (!options.pin || availableParallelism() < 2 || process.platform !== 'linux') return false;
+  try {
+    execFileSync('taskset', ['-a', '-p', '-c', '1', String(process.pid)], { stdio: 'ignore' });
+    return true;
+  } catch {
+    log('taskset unavailable: running unpinned');
+    return false;
+  }
+}
+
+async function specsFor(target: RunningTarget, from: number, to: number): Promise<ClientSpec[]> {
+  const specs: ClientSpec[] = [];
+  for (let i = from; i < to; i++) {
+    specs.push({
+      index: i,
+      symbols: [BENCH_SYMBOLS[i % BENCH_SYMBOLS.length] ?? 'BTC/USDT'],
+      token: target.auth
+        ? await mintToken(BENCH_JWT_SECRET, { userId: `bench-${i}`, role: 'user', ttlSec: 6 * 3600 })
+        : undefined,
+    });
+  }
+  return specs;
+}
+
+const fmtTrial = (t: TrialResult) =>
+  `offered ${t.offeredPerSec.toLocaleString('en-US')}/s -> ${t.deliveredPerSec.toLocaleString('en-US')}/s ` +
+  `(${(t.deliveredRatio * 100).toFixed(1)}%) p50 ${t.p50Ms} p99 ${t.p99Ms} ms srv ${t.serverCpuPercent ?? '-'}% ` +
+  `gen ${t.loadgenCpuPercent ?? '-'}% drain ${t.drainMs} ms ${t.sustained ? 'ok' : 'NOT sustained'}`;
+
+async function benchTarget(
+  result: TargetResult,
+  options: BenchOptions,
+  cpu: number | undefined,
+  log: (l: string) => void,
+): Promise<void> {
+  const name = result.target;
+  const target = await startTarget(name, cpu);
+  const pool = new WorkerPool(
+    {
+      url: target.process.url,
+      mode: 'lean',
+      target: target.protocol,
+      namespaces: ['/prices'],
+      channels: [],
+      timeoutMs: 30_000,
+      concurrency: 200,
+    },
+    options.workers,
+  );
+  const publisher = new Publisher({
+    url: target.process.url,
+    token: target.auth
+      ? await mintToken(BENCH_JWT_SECRET, { userId: 'bench-publisher', role: 'service', ttlSec: 6 * 3600 })
+      : undefined,
+    targets: BENCH_SYMBOLS.map((symbol) => ({ event: 'price.update' as const, symbol })),
+    maxInFlight: 4,
+  });
+  try {
+    await pool.collect();
+    await sleep(1000);
+    const rss0 = procRssBytes(target.process.pid);
+    let connected = 0;
+    let nextStart = options.startRate;
+    for (const clients of options.steps) {
+      const specs = await specsFor(target, connected, clients);
+      const cpu = new CpuMeter(() => procCpuSeconds(target.process.pid));
+      const t0 = performance.now();
+      const { ok, failed } = await pool.connect(specs, 300_000);
+      const connectSec = (performance.now() - t0) / 1000;
+      const serverCpuPercent = cpu.percent();
+      const connectStats = new StatsAggregate();
+      for (const d of await pool.collect()) connectStats.add(d);
+      const connectP99 = summarize(connectStats.connectHistogram).p99;
+      connectStats.destroy();
+      connected += ok;
+      log(`${name} ${clients}: +${ok} connected (${failed} failed) at ${Math.round(ok / connectSec)} conn/s`);
+      await sleep(1500);
+      const idleRss = procRssBytes(target.process.pid);
+      const step: StepResult = {
+        clients,
+        connect: { added: ok, failed, perSecond: Math.round(ok / connectSec), p99Ms: connectP99, serverCpuPercent },
+        idleRssBytes: idleRss,
+        rssPerConnectionBytes:
+          idleRss !== null && rss0 !== null && connected > 0 ? Math.round((idleRss - rss0) / connected) : null,
+        maxDeliveredPerSec: 0,
+        limit: 'none',
+        atMax: null,
+        halfLoad: null,
+        trials: [],
+      };
+      result.steps.push(step);
+      if (failed > 0) log(`${name} ${clients}: ${failed} clients failed to connect; measuring with ${connected}`);
+      const ctx = {
+        pool,
+        publisher,
+        serverPid: target.process.pid,
+        fanOut: connected / BENCH_SYMBOLS.length,
+        durationSec: options.durationSec,
+        minDeliveredRatio: options.minDeliveredRatio,
+        maxP99Ms: options.maxP99Ms,
+      };
+      const search = await searchMaxRate(ctx, nextStart, options.maxRate, options.bisections, (t) =>
+        log(`  ${fmtTrial(t)}`),
+      );
+      step.maxDeliveredPerSec = search.maxDeliveredPerSec;
+      step.atMax = search.best;
+      step.limit = search.limit;
+      step.trials = search.trials;
+      if (search.maxDeliveredPerSec > 0) {
+        step.halfLoad = await runTrial(ctx, search.maxDeliveredPerSec / 2);
+        log(`  half load: ${fmtTrial(step.halfLoad)}`);
+        nextStart = Math.max(1000, Math.round(search.maxDeliveredPerSec * 0.6));
+      }
+      log(
+        `${name} ${clients}: max sustained ${search.maxDeliveredPerSec.toLocaleString('en-US')} msgs/s (limit: ${search.limit})`,
+      );
+    }
+  } finally {
+    publisher.close();
+    await pool.close();
+    await target.process.stop();
+  }
+}
+
+/** Runs every target through every step, one target at a time, and returns the raw results. */
+export async function runBenchmark(options: BenchOptions, log: (line: string) => void): Promise<BenchRun> {
+  const t0 = performance.now();
+  const pinned = pinSelf(options, log);
+  log(
+    `machine: ${cpus()[0]?.model ?? 'unknown'} x${availableParallelism()}, node ${process.version}, pinned ${pinned}`,
+  );
+  const results: TargetResult[] = [];
+  for (const name of options.targets) {
+    const result: TargetResult = { target: name, steps: [] };
+    results.push(result);
+    try {
+      await benchTarget(result, options, pinned ? 0 : undefined, log);
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      log(`${name}: failed: ${message}`);
+      result.error = message.slice(0, 2000);
+    }
+  }
+  return { options, pinned, results, elapsedSec: Math.round((performance.now() - t0) / 1000) };
+}

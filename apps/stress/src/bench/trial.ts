@@ -1,0 +1,175 @@
+import { StatsAggregate } from '../client-stats.js';
+import { summarize } from '../histogram.js';
+import type { Publisher } from '../publisher.js';
+import type { WorkerPool } from '../worker-pool.js';
+import { CpuMeter, procCpuSeconds, selfCpuSeconds } from './proc-usage.js';
+
+/** One fixed-rate run: what was offered, what arrived, how fast, and what it cost. */
+export interface TrialResult {
+  /** Offered delivered msgs/s: publishes/s × subscribers per symbol. */
+  offeredPerSec: number;
+  deliveredPerSec: number;
+  deliveredRatio: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  /** Server CPU% (100 = one core). */
+  serverCpuPercent: number | null;
+  /** Load generator CPU% over all its threads; near 100 on one pinned core means it was the limit. */
+  loadgenCpuPercent: number | null;
+  publisherFailed: number;
+  publisherMaxLagMs: number;
+  drops: number;
+  gaps: number;
+  /** How long deliveries kept coming after publishing stopped (ms): a backlog in the server. */
+  drainMs: number;
+  sustained: boolean;
+}
+
+/** What stopped the rate from going higher, judged from the first failing trial. */
+export type Limit = 'server-cpu' | 'load-generator-cpu' | 'latency' | 'delivery' | 'none';
+
+export function limitOf(failed: TrialResult | undefined, maxP99Ms: number): Limit {
+  if (failed === undefined) return 'none';
+  if ((failed.loadgenCpuPercent ?? 0) >= 90) return 'load-generator-cpu';
+  if ((failed.serverCpuPercent ?? 0) >= 90) return 'server-cpu';
+  if (failed.p99Ms > maxP99Ms) return 'latency';
+  return 'delivery';
+}
+
+export interface TrialContext {
+  pool: WorkerPool;
+  publisher: Publisher;
+  serverPid: number;
+  /** Subscribers per symbol: every publish is delivered this many times. */
+  fanOut: number;
+  durationSec: number;
+  minDeliveredRatio: number;
+  maxP99Ms: number;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Waits until deliveries stop (one quiet 250 ms poll), bounded; returns how long that took. */
+export async function drain(pool: WorkerPool, boundMs = 15_000): Promise<number> {
+  const start = performance.now();
+  while (performance.now() - start < boundMs) {
+    await sleep(250);
+    const received = (await pool.collect()).reduce((n, d) => n + d.received, 0);
+    if (received === 0) break;
+  }
+  return Math.round(performance.now() - start);
+}
+
+/** Offers `offeredPerSec` delivered msgs/s for the trial's duration and measures what arrives. */
+export async function runTrial(ctx: TrialContext, offeredPerSec: number): Promise<TrialResult> {
+  await drain(ctx.pool);
+  const publishRate = offeredPerSec / ctx.fanOut;
+  ctx.publisher.resetCounters();
+  const server = new CpuMeter(() => procCpuSeconds(ctx.serverPid));
+  const loadgen = new CpuMeter(selfCpuSeconds);
+  const t0 = performance.now();
+  ctx.publisher.start(publishRate);
+  await sleep(ctx.durationSec * 1000);
+  const windowSec = (performance.now() - t0) / 1000;
+  await ctx.publisher.stop();
+  const serverCpuPercent = server.percent();
+  const loadgenCpuPercent = loadgen.percent();
+  // What was published in the window and is still in flight arrives within a short grace.
+  await sleep(300);
+  const stats = new StatsAggregate();
+  for (const d of await ctx.pool.collect()) stats.add(d);
+  const drainMs = await drain(ctx.pool);
+  const latency = summarize(stats.latencyHistogram);
+  const p = ctx.publisher.stats;
+  // Against what was actually offered (ticks quantise the count); a publisher that fell behind fails below.
+  const expected = p.offered * ctx.fanOut;
+  const deliveredRatio = expected > 0 ? stats.received / expected : 0;
+  const publisherKeptUp = p.offered >= ctx.minDeliveredRatio * publishRate * windowSec - 1;
+  const result: TrialResult = {
+    offeredPerSec: Math.round(offeredPerSec),
+    deliveredPerSec: Math.round(stats.received / windowSec),
+    deliveredRatio: Math.round(deliveredRatio * 1000) / 1000,
+    p50Ms: latency.p50,
+    p99Ms: latency.p99,
+    maxMs: latency.max,
+    serverCpuPercent,
+    loadgenCpuPercent,
+    publisherFailed: p.failed,
+    publisherMaxLagMs: Math.round(p.maxLagMs),
+    drops: stats.drops,
+    gaps: stats.gapEvents,
+    drainMs,
+    sustained: false,
+  };
+  result.sustained =
+    publisherKeptUp &&
+    deliveredRatio >= ctx.minDeliveredRatio &&
+    latency.p99 <= ctx.maxP99Ms &&
+    p.failed === 0 &&
+    stats.drops === 0;
+  stats.destroy();
+  return result;
+}
+
+export interface SearchResult {
+  /** Highest sustained delivered msgs/s (measured, not offered). */
+  maxDeliveredPerSec: number;
+  /** The sustained trial it comes from, or null if no rate was sustained. */
+  best: TrialResult | null;
+  /** What stopped the search: the lowest failing trial above the best. */
+  limit: Limit;
+  trials: TrialResult[];
+}
+
+/**
+ * Raises the offered rate ×1.5 until a trial is not sustained, then bisects between the last sustained and
+ * the first failing rate (or stops at `maxRate`). Bounded: at most 12 raising trials, `bisections` more, 5 lowering ones.
+ */
+export async function searchMaxRate(
+  ctx: TrialContext,
+  startRate: number,
+  maxRate: number,
+  bisections: number,
+  log: (t: TrialResult) => void,
+): Promise<SearchResult> {
+  const trials: TrialResult[] = [];
+  let best: TrialResult | null = null;
+  let low = 0;
+  let high: number | null = null;
+  const attempt = async (rate: number) => {
+    const t = await runTrial(ctx, rate);
+    trials.push(t);
+    log(t);
+    if (t.sustained && (best === null || t.deliveredPerSec > best.deliveredPerSec)) best = t;
+    return t.sustained;
+  };
+  let rate = Math.min(startRate, maxRate);
+  for (let i = 0; i < 12 && high === null; i++) {
+    if (await attempt(rate)) {
+      low = rate;
+      if (rate >= maxRate) break;
+      rate = Math.min(rate * 1.5, maxRate);
+    } else high = rate;
+  }
+  for (let i = 0; i < 5 && low === 0 && high !== null; i++) {
+    rate = high / 2;
+    if (await attempt(rate)) low = rate;
+    else high = rate;
+  }
+  for (let i = 0; i < bisections && low > 0 && high !== null; i++) {
+    const mid = (low + high) / 2;
+    if (await attempt(mid)) low = mid;
+    else high = mid;
+  }
+  const found = best as TrialResult | null;
+  const failing = trials
+    .filter((t) => !t.sustained && t.offeredPerSec > (found?.offeredPerSec ?? 0))
+    .sort((a, b) => a.offeredPerSec - b.offeredPerSec)[0];
+  return {
+    maxDeliveredPerSec: found?.deliveredPerSec ?? 0,
+    best: found,
+    limit: limitOf(failing, ctx.maxP99Ms),
+    trials,
+  };
+}
