@@ -1,4 +1,5 @@
 import type { AdminSession } from '../admin-session.js';
+import { CliError, ExitCodes } from '../cli-error.js';
 import type { Output } from '../output.js';
 import { DashboardState } from './dashboard-state.js';
 import { alertLine, plainStatsLine } from './format-view.js';
@@ -24,7 +25,7 @@ export async function runPlainDashboard(session: AdminSession, options: PlainDas
   const offs: (() => void)[] = [];
   err.line(`watching ${session.url}: one line per admin.stats report`);
   try {
-    await new Promise<void>((resolve) => {
+    await new Promise<void>((resolve, reject) => {
       if (options.durationMs !== undefined) timer = setTimeout(resolve, options.durationMs);
       void options.stop.then(resolve);
       offs.push(
@@ -41,9 +42,15 @@ export async function runPlainDashboard(session: AdminSession, options: PlainDas
         client.on('state', (change) => {
           if (change.state === 'reconnecting') err.line(`connection lost (${change.reason}); reconnecting`);
           if (change.state === 'connected' && change.previous === 'reconnecting') err.line('reconnected');
+          // The client gave up (e.g. the token expired and a reconnect was refused).
           if (change.state === 'disconnected') {
-            err.line(`disconnected: ${change.reason}`);
-            resolve();
+            const auth = change.code === 'UNAUTHORIZED' || change.code === 'FORBIDDEN';
+            reject(
+              new CliError(
+                `disconnected from ${session.url}: ${change.reason}`,
+                auth ? ExitCodes.UNAUTHORIZED : ExitCodes.FAILURE,
+              ),
+            );
           }
         }),
       );

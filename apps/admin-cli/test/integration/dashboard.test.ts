@@ -102,4 +102,81 @@ describe('admin dashboard against a real gateway', { timeout: 120_000 }, () => {
       timeout: 10_000,
     });
   });
+
+  it('keys in the pseudo-terminal list connections, toggle maintenance and broadcast', async () => {
+    const client = await connect(gateway.url, '/prices');
+    sockets.push(client);
+    const messages: { type: string; message: string }[] = [];
+    client.on('system.message', (m: { type: string; message: string }) => messages.push(m));
+    const exitFile = join(dir, 'keys-exit');
+    pane = await TmuxPane.start({
+      argv: [...cliCommand, 'dashboard'],
+      cwd: cliDir,
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? dir,
+        TERM: 'xterm-256color',
+        WS_URL: gateway.url,
+        ADMIN_TOKEN: token,
+      },
+      exitFile,
+    });
+    await vi.waitFor(async () => expect(await pane!.capture()).toMatch(/\/prices\s+1\s+0/), {
+      timeout: 60_000,
+      interval: 500,
+    });
+
+    await pane.sendKeys('c');
+    await vi.waitFor(async () => expect(await pane!.capture()).toContain(client.id!), {
+      timeout: 20_000,
+      interval: 300,
+    });
+    await pane.sendKeys('Escape');
+    await vi.waitFor(async () => expect(await pane!.capture()).not.toContain(client.id!), {
+      timeout: 20_000,
+      interval: 300,
+    });
+
+    await pane.sendKeys('m');
+    await vi.waitFor(async () => expect(await pane!.capture()).toContain('Enable maintenance?'), {
+      timeout: 20_000,
+      interval: 300,
+    });
+    await pane.sendKeys('y');
+    await vi.waitFor(() => expect(gateway.server.maintenance.enabled).toBe(true), { timeout: 20_000, interval: 200 });
+    await vi.waitFor(async () => expect(await pane!.capture()).toContain('MAINTENANCE ON'), {
+      timeout: 20_000,
+      interval: 300,
+    });
+    await pane.sendKeys('m');
+    await vi.waitFor(async () => expect(await pane!.capture()).toContain('Disable maintenance'), {
+      timeout: 20_000,
+      interval: 300,
+    });
+    await pane.sendKeys('y');
+    await vi.waitFor(() => expect(gateway.server.maintenance.enabled).toBe(false), { timeout: 20_000, interval: 200 });
+
+    await pane.sendKeys('b');
+    await vi.waitFor(async () => expect(await pane!.capture()).toContain('broadcast type'), {
+      timeout: 20_000,
+      interval: 300,
+    });
+    await pane.sendKeys('Down', 'Down', 'Enter');
+    await vi.waitFor(async () => expect(await pane!.capture()).toContain('broadcast critical'), {
+      timeout: 20_000,
+      interval: 300,
+    });
+    await pane.sendKeys('-l', 'exchange halted');
+    await pane.sendKeys('Enter');
+    await vi.waitFor(
+      () => expect(messages).toContainEqual(expect.objectContaining({ type: 'critical', message: 'exchange halted' })),
+      {
+        timeout: 20_000,
+        interval: 200,
+      },
+    );
+
+    await pane.sendKeys('q');
+    await vi.waitFor(() => expect(pane!.exitCode()).toBe(0), { timeout: 20_000, interval: 200 });
+  });
 });
