@@ -1,0 +1,127 @@
+import { describe, expect, it } from 'vitest';
+import { checkGoals, computeRatios } from '../../src/bench/bench-report.js';
+import type { BenchRun, StepResult } from '../../src/bench/run-benchmark.js';
+import { decimalField, intField, needle, stringField } from '../../src/frame-fields.js';
+import { readSeries, summarizeSamples } from '../../src/gateway-metrics.js';
+import { sourceAddressFor } from '../../src/loopback.js';
+import { parseStressOptions, UsageError } from '../../src/stress-options.js';
+import { checkThresholds, type StressReport } from '../../src/stress-report.js';
+
+describe('parseStressOptions', () => {
+  it('takes the seed env variables and the flags, flags first', () => {
+    const o = parseStressOptions(['--clients', '7', '--namespaces', 'prices,/market'], {
+      NUM_CLIENTS: '100',
+      TEST_DURATION: '12',
+    });
+    expect(o).toMatchObject({ clients: 7, durationSec: 12, namespaces: ['/prices', '/market'], mode: 'sdk' });
+  });
+
+  it('refuses what cannot run: non-loopback targets, publishing without a secret, bad symbols, unknown flags', () => {
+    expect(() => parseStressOptions(['--url', 'http://10.0.0.1:3000'], {})).toThrow(/loopback/);
+    expect(() => parseStressOptions(['--publish-rate', '10'], {})).toThrow(UsageError);
+    expect(() => parseStressOptions(['--namespaces', 'user'], {})).toThrow(/token-secret/);
+    expect(() => parseStressOptions(['--symbols', 'btcusdt'], {})).toThrow(/symbols/);
+    expect(() => parseStressOptions(['--clients', '0'], {})).toThrow(/clients/);
+    expect(() => parseStressOptions(['--bogus'], {})).toThrow(UsageError);
+  });
+
+  it('collects thresholds only when given', () => {
+    const o = parseStressOptions(['--max-p99', '300', '--max-error-rate', '0.001'], {});
+    expect(o !== 'help' && o.thresholds).toEqual({ maxP99Ms: 300, maxErrorRate: 0.001 });
+  });
+});
+
+describe('frame fields', () => {
+  const frame =
+    '42/prices,["price.update",{"symbol":"BTC/USDT","volume":"1764100000123.456","timestamp":1764100000123,"seq":42,"prevSeq":41}]';
+  it('reads the fields a receiver needs without JSON.parse', () => {
+    expect(intField(frame, needle('seq'))).toBe(42);
+    expect(intField(frame, needle('prevSeq'))).toBe(41);
+    expect(intField(frame, needle('timestamp'))).toBe(1764100000123);
+    expect(stringField(frame, needle('symbol'))).toBe('BTC/USDT');
+    expect(decimalField(frame, needle('volume'))).toBeCloseTo(1764100000123.456, 3);
+    expect(intField(frame, needle('missing'))).toBeNull();
+    expect(stringField(frame, needle('seq'))).toBeNull();
+  });
+});
+
+describe('loopback source addresses', () => {
+  it('uses one address below 25 000 clients and spreads over 127.0.0.x above', () => {
+    expect(sourceAddressFor(10, 1000)).toBeUndefined();
+    expect(sourceAddressFor(0, 60_000)).toBe('127.0.0.1');
+    expect(sourceAddressFor(25_000, 60_000)).toBe('127.0.0.2');
+    expect(sourceAddressFor(59_999, 60_000)).toBe('127.0.0.3');
+  });
+});
+
+describe('gateway metrics', () => {
+  it('reads process series from Prometheus text and turns samples into CPU% and RSS', () => {
+    const text =
+      '# HELP x\nprocess_cpu_seconds_total 12.5\nprocess_resident_memory_bytes 1.5e8\nnodejs_eventloop_lag_p99_seconds{a="b"} 0.012\n';
+    expect(readSeries(text, 'process_cpu_seconds_total')).toBe(12.5);
+    expect(readSeries(text, 'process_resident_memory_bytes')).toBe(150_000_000);
+    expect(readSeries(text, 'nodejs_eventloop_lag_p99_seconds')).toBe(0.012);
+    const usage = summarizeSamples([
+      { at: 0, cpuSeconds: 10, rssBytes: 100, heapUsedBytes: 1, eventLoopLagP99Seconds: 0.01 },
+      { at: 2000, cpuSeconds: 11, rssBytes: 300, heapUsedBytes: 2, eventLoopLagP99Seconds: 0.02 },
+    ]);
+    expect(usage).toMatchObject({ samples: 2, cpuPercent: { avg: 50, max: 50 }, rssBytes: { avg: 200, max: 300 } });
+  });
+});
+
+describe('thresholds', () => {
+  const report = {
+    latencyMs: { p99: 250 },
+    errors: { rate: 0.01 },
+    messages: { perSecond: 900 },
+    connections: { timeMs: { p99: 40 } },
+    seqGaps: { events: 2 },
+  } as unknown as Omit<StressReport, 'thresholds'>;
+  it('lists every broken limit with its actual value', () => {
+    expect(checkThresholds({ maxP99Ms: 300, maxErrorRate: 0.1 }, report)).toEqual([]);
+    expect(
+      checkThresholds(
+        { maxP99Ms: 200, maxErrorRate: 0.001, minMessagesPerSec: 1000, maxConnectP99Ms: 50, maxGaps: 0 },
+        report,
+      ),
+    ).toEqual([
+      { threshold: 'maxP99Ms', limit: 200, actual: 250 },
+      { threshold: 'maxErrorRate', limit: 0.001, actual: 0.01 },
+      { threshold: 'minMessagesPerSec', limit: 1000, actual: 900 },
+      { threshold: 'maxGaps', limit: 0, actual: 2 },
+    ]);
+  });
+});
+
+describe('benchmark ratios', () => {
+  const step = (clients: number, max: number, p99: number, rss: number, conn: number) =>
+    ({
+      clients,
+      maxDeliveredPerSec: max,
+      halfLoad: { p99Ms: p99 },
+      rssPerConnectionBytes: rss,
+      connect: { perSecond: conn },
+    }) as unknown as StepResult;
+  const run = {
+    options: { steps: [1000] },
+    results: [
+      { target: 'baseline-socketio', steps: [step(1000, 100_000, 2, 16_000, 2000)] },
+      { target: 'baseline-ws', steps: [step(1000, 140_000, 1, 8_000, 5000)] },
+      { target: 'gateway', steps: [step(1000, 80_000, 4, 20_000, 1000)] },
+    ],
+  } as unknown as BenchRun;
+
+  it('divides the gateway by each baseline and checks the issue targets', () => {
+    const [r] = computeRatios(run);
+    expect(r).toEqual({
+      clients: 1000,
+      maxDelivered: { vsSocketio: 0.8, vsWs: 0.57 },
+      p99AtHalfLoad: { vsSocketio: 2, vsWs: 4 },
+      rssPerConnection: { vsSocketio: 1.25, vsWs: 2.5 },
+      connectPerSecond: { vsSocketio: 0.5, vsWs: 0.2 },
+    });
+    const goals = checkGoals(computeRatios(run));
+    expect(goals.find((g) => g.goal === 'max delivered vs socket.io')).toMatchObject({ ratio: 0.8, met: false });
+    expect(goals.find((g) => g.goal.startsWith('RSS'))).toMatchObject({ ratio: 1.25, met: false });
+  });
+});
