@@ -61,7 +61,7 @@ export interface GatewayConfig {
   needsDevSecret: boolean;
   devSecretFile: string;
   symbols: string[];
-  demo: { enabled: boolean; intervalMs: number };
+  demo: { enabled: boolean; intervalMs: number; snapshotIntervalMs: number };
   logLevel: LogLevel;
   shutdownDeadlineMs: number;
   /** After SIGTERM, how long readiness reports 503 while still serving, so load balancers stop routing here first. */
@@ -301,6 +301,7 @@ export function loadConfig(envVars: Env = process.env): GatewayConfig {
   const demo = {
     enabled: env.bool('WS_DEMO_FEED', !production),
     intervalMs: env.int('WS_DEMO_FEED_INTERVAL_MS', 250, 10, 60_000),
+    snapshotIntervalMs: env.int('WS_DEMO_SNAPSHOT_INTERVAL_MS', 30_000, 100, 3_600_000),
   };
 
   const level = env.raw('LOG_LEVEL')?.toLowerCase() ?? 'info';

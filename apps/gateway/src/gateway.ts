@@ -127,6 +127,7 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
     const simulator = new MarketSimulator({
       symbols: config.symbols,
       intervalMs: config.demo.intervalMs,
+      snapshotIntervalMs: config.demo.snapshotIntervalMs,
       broadcast: server.broadcast,
       logger: logger.child({ component: 'demo-market' }),
       idPrefix,

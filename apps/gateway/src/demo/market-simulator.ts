@@ -48,6 +48,8 @@ export interface MarketSimulatorOptions {
   symbols: readonly string[];
   /** Milliseconds between market ticks. */
   intervalMs: number;
+  /** A full depth snapshot this often, so subscribers that lost the thread (or sit on another node) resynchronise. */
+  snapshotIntervalMs: number;
   broadcast: MarketBroadcastPort;
   logger: GatewayLogger;
   /** Prefix of trade ids, so two nodes' demo trades never collide. */
@@ -117,6 +119,8 @@ export class MarketSimulator {
   /** Advances every symbol by one step and publishes what changed. */
   tick(): void {
     this.ticks++;
+    const snapshotEvery = Math.max(1, Math.round(this.options.snapshotIntervalMs / this.options.intervalMs));
+    if (this.ticks % snapshotEvery === 0) for (const state of this.states.values()) state.needsSnapshot = true;
     for (const state of this.states.values()) this.step(state);
   }
 

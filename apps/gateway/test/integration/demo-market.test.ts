@@ -12,7 +12,11 @@ describe('gateway process: demo market', () => {
   const sockets: Socket[] = [];
 
   beforeAll(async () => {
-    gateway = await startGateway({ WS_JWT_SECRET: TEST_SECRET, WS_DEMO_FEED_INTERVAL_MS: '50' });
+    gateway = await startGateway({
+      WS_JWT_SECRET: TEST_SECRET,
+      WS_DEMO_FEED_INTERVAL_MS: '50',
+      WS_DEMO_SNAPSHOT_INTERVAL_MS: '2000',
+    });
   });
 
   afterAll(async () => {
@@ -50,6 +54,8 @@ describe('gateway process: demo market', () => {
         lastSeq = message.seq;
       }
       expect(deltas).toBeGreaterThan(10);
+      // The periodic full snapshots arrived mid-stream too (every 2 s here).
+      expect(messages.slice(1).filter((m) => m.type === 'snapshot').length).toBeGreaterThanOrEqual(1);
       // A sane book: not crossed, 20 levels a side.
       const bid = Number(book.bestBid()?.[0]);
       const ask = Number(book.bestAsk()?.[0]);

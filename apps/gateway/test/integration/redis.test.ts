@@ -1,3 +1,4 @@
+import { type MarketDepth, OrderBookState } from '@ws/protocol';
 import type { Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { closeAll, collect, connect, request } from './helpers/clients.js';
@@ -134,5 +135,48 @@ describe('gateway processes over Redis', () => {
       await Promise.all([c?.kill(), d?.kill()]);
       await late?.stop();
     }
-  });
+  }, 60_000);
+
+  it('a depth subscriber on another node resynchronises from the demo snapshots and every checksum matches', async () => {
+    const env = { WS_JWT_SECRET: TEST_SECRET, REDIS_URL: redis.url, REDIS_PREFIX: 'gwdepth:' };
+    const [feed, edge] = await Promise.all([
+      startGateway({
+        ...env,
+        WS_NODE_ID: 'feed',
+        WS_DEMO_FEED_INTERVAL_MS: '50',
+        WS_DEMO_SNAPSHOT_INTERVAL_MS: '1000',
+      }),
+      startGateway({ ...env, WS_NODE_ID: 'edge', WS_DEMO_FEED: '0' }),
+    ]);
+    try {
+      const market = await connect(edge.url, '/market');
+      sockets.push(market);
+      const messages = collect<MarketDepth>(market, 'market.depth');
+      expect((await request(market, 'subscribe', { channels: ['depth'], symbols: ['BTC/USDT'] })).ok).toBe(true);
+      await vi.waitFor(
+        () => {
+          const first = messages.findIndex((m) => m.type === 'snapshot' && m.bids.length > 0);
+          expect(first).toBeGreaterThanOrEqual(0);
+          expect(messages.length - first).toBeGreaterThan(40);
+        },
+        { timeout: 20_000, interval: 100 },
+      );
+      market.close();
+      // Everything before the feed's first full snapshot came from the edge node's own (empty) book.
+      const first = messages.findIndex((m) => m.type === 'snapshot' && m.bids.length > 0);
+      const book = new OrderBookState('BTC/USDT');
+      let lastSeq = -1;
+      for (const message of messages.slice(first)) {
+        if (message.type === 'snapshot') book.applySnapshot(message.bids, message.asks);
+        else {
+          expect(message.prevSeq).toBe(lastSeq);
+          book.applyDelta(message.bids, message.asks);
+        }
+        expect(book.checksum()).toBe(message.checksum);
+        lastSeq = message.seq;
+      }
+    } finally {
+      await Promise.all([feed.kill(), edge.kill()]);
+    }
+  }, 60_000);
 });
