@@ -143,7 +143,7 @@ export async function runStress(options: StressOptions, io: StressRunIo): Promis
   let gateway: GatewayUsage | null = null;
   try {
     // Threads load their code first (seconds under tsx); connect times must not include that.
-    for (const delta of await pool.collect()) all.add(delta);
+    await pool.ready();
     // Connect phase: batches every 100 ms over the ramp-up, or everything at once.
     const connectStart = performance.now();
     const batches = options.rampUpSec > 0 ? Math.max(1, Math.ceil(options.rampUpSec * 10)) : 1;

@@ -91,9 +91,14 @@ export class WorkerPool {
     return { ok, failed };
   }
 
+  /** Resolves once every thread has loaded its code (seconds under tsx on a busy machine). */
+  async ready(timeoutMs = 120_000): Promise<void> {
+    await Promise.all(this.workers.map((w) => this.ask(w, { type: 'collect' }, timeoutMs)));
+  }
+
   /** Every thread's counters since the previous collect. */
   async collect(): Promise<StatsDelta[]> {
-    const replies = await Promise.all(this.workers.map((w) => this.ask(w, { type: 'collect' }, 10_000)));
+    const replies = await Promise.all(this.workers.map((w) => this.ask(w, { type: 'collect' }, 30_000)));
     return replies.flatMap((r) => (r.type === 'stats' ? [r.stats] : []));
   }
 

@@ -102,7 +102,7 @@ async function benchTarget(
     maxInFlight: 4,
   });
   try {
-    await pool.collect();
+    await pool.ready();
     await sleep(1000);
     const rss0 = procRssBytes(target.process.pid);
     let connected = 0;
