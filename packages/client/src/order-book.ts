@@ -155,9 +155,18 @@ export class LiveOrderBook extends TypedEmitter<OrderBookEvents> {
     this.retryTimer = undefined;
   }
 
-  /** @internal Fetches a snapshot unless one already arrived. */
-  sync(): void {
-    if (this.status === 'syncing') this.fetch();
+  /**
+   * @internal Fetches a snapshot unless one arrives first: the server pushes one after a subscribe ack
+   * (when it has a book), so waiting `graceMs` for it saves a `market.snapshot` round trip per book.
+   */
+  sync(graceMs = 0): void {
+    if (this.status !== 'syncing') return;
+    if (graceMs <= 0) {
+      this.fetch();
+      return;
+    }
+    clearTimeout(this.retryTimer);
+    this.retryTimer = setTimeout(() => this.fetch(), graceMs);
   }
 
   /** @internal Stops the book without unsubscribing (the client is closing or already unsubscribed). */
@@ -225,6 +234,8 @@ export class LiveOrderBook extends TypedEmitter<OrderBookEvents> {
     }
     const wasSynced = this.status === 'synced';
     this.status = 'synced';
+    clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
     this.lastSeq = depth.seq;
     this.attempts = 0;
     if (!this.drainBuffer()) return;

@@ -126,6 +126,8 @@ function assertList(value: unknown, name: string, event: string): asserts value 
 }
 
 const MAX_TIMER_MS = 2_147_483_647;
+/** How long a book waits for the snapshot the server pushes after a subscribe before asking for one. */
+const SNAPSHOT_GRACE_MS = 250;
 const LATENCY_SAMPLES = 20;
 
 /**
@@ -262,7 +264,7 @@ export class TradingClient extends TypedEmitter<TradingClientEvents> {
     this.books.set(symbol, book);
     try {
       await this.request('/market', 'subscribe', { channels: ['depth'], symbols: [symbol] });
-      book.sync();
+      book.sync(SNAPSHOT_GRACE_MS);
       return await this.waitReady(book);
     } catch (error) {
       if (this.books.get(symbol) === book) this.books.delete(symbol);
@@ -397,7 +399,7 @@ export class TradingClient extends TypedEmitter<TradingClientEvents> {
     payload: RequestPayload<N, E>,
   ): Promise<RequestResult<N, E>> {
     this.assertOpen();
-    const socket = await this.ensure(ns);
+    const socket = await this.ensure(ns, event);
     return new Promise((resolve, reject) => {
       socket.timeout(this.options.timeout).emit(event, payload, (err: Error | null, response: unknown) => {
         if (err) {
@@ -435,7 +437,7 @@ export class TradingClient extends TypedEmitter<TradingClientEvents> {
   }
 
   /** Resolves with the namespace's socket once it is connected, connecting it (and the Manager) if needed. */
-  private ensure(ns: NamespaceName): Promise<Socket> {
+  private ensure(ns: NamespaceName, event?: string): Promise<Socket> {
     if (this.closed) return Promise.reject(new TradingClientError('CLOSED', 'client closed', { namespace: ns }));
     const handle = this.namespaces.get(ns) ?? this.createNamespace(ns);
     handle.wanted = true;
@@ -446,6 +448,7 @@ export class TradingClient extends TypedEmitter<TradingClientEvents> {
         reject(
           new TradingClientError('TIMEOUT', `${ns} did not connect within ${this.options.timeout} ms`, {
             namespace: ns,
+            event,
             cause: this.lastConnectError,
           }),
         );
@@ -509,7 +512,6 @@ export class TradingClient extends TypedEmitter<TradingClientEvents> {
     handle.waiters.clear();
     for (const w of waiters) w.resolve(handle.socket);
     if (restore) this.restore(handle);
-    else if (handle.name === '/market') for (const book of this.books.values()) book.sync();
     const all = [...this.namespaces.values()].every((h) => !h.wanted || h.socket.connected);
     if (all) {
       this.attempt = 0;
@@ -612,7 +614,7 @@ export class TradingClient extends TypedEmitter<TradingClientEvents> {
       for (const [channel, symbols] of byChannel) {
         this.request('/market', 'subscribe', { channels: [channel], symbols: [...symbols] })
           .then(() => {
-            if (channel === 'depth') for (const s of symbols) this.books.get(s)?.sync();
+            if (channel === 'depth') for (const s of symbols) this.books.get(s)?.sync(SNAPSHOT_GRACE_MS);
           })
           .catch(report);
       }

@@ -18,7 +18,10 @@ describe('against a server that never acks', () => {
     await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
     cleanup.push(() => new Promise<void>((resolve) => io.close(() => resolve())));
     const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
-    const client = new TradingClient({ url, timeout: 200, pingInterval: 0 });
+    const client = new TradingClient({ url, timeout: 2_000, pingInterval: 0 });
+    // Connected first, so the TIMEOUT below is the ack's, not the connection's.
+    await client.subscribePrices(['BTC/USDT']).catch(() => {});
+    expect(client.state).toBe('connected');
     cleanup.push(() => client.close());
 
     const error = (await client.subscribePrices(['BTC/USDT']).catch((e: unknown) => e)) as TradingClientError;

@@ -144,6 +144,23 @@ describe('LiveOrderBook', () => {
     same(book, server);
   });
 
+  it('sync(grace) takes the snapshot the server pushes and requests none', async () => {
+    const { server, book, snapshots } = setup();
+    book.sync(60_000);
+    book.handle(server.snapshot());
+    await book.ready();
+    expect(snapshots).toEqual([]);
+    await book.close(); // and the grace timer is gone: vitest would otherwise wait for it
+  });
+
+  it('sync(grace) requests a snapshot when none is pushed', async () => {
+    const { server, book, snapshots } = setup();
+    book.sync(5);
+    await book.ready();
+    expect(snapshots).toEqual([1]);
+    same(book, server);
+  });
+
   it('retries a failing snapshot request until it succeeds', async () => {
     const { server, book } = setup();
     const source = (book as unknown as { source: OrderBookSource }).source;
