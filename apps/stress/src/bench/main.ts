@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readBenchOptions } from './bench-options.js';
 import { buildBenchDocument, formatBenchDocument } from './bench-report.js';
-import { runBenchmark } from './run-benchmark.js';
+import { type RunningServers, runBenchmark } from './run-benchmark.js';
 
 /** `pnpm test:ws:performance`: the three targets, every step, the ratios; writes bench/results/<date>.json. */
 export async function main(): Promise<number> {
@@ -11,7 +11,14 @@ export async function main(): Promise<number> {
   const options = readBenchOptions(process.env, defaultOut);
   const log = (line: string) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);
   log(`targets ${options.targets.join(', ')}; steps ${options.steps.join(', ')}; ${options.durationSec}s per trial`);
-  const run = await runBenchmark(options, log);
+  const running: RunningServers = new Set();
+  const interrupt = (signal: NodeJS.Signals) => {
+    log(`${signal}: stopping ${running.size} server process(es)`);
+    void Promise.all([...running].map((p) => p.stop(2000))).finally(() => process.exit(130));
+  };
+  process.once('SIGINT', interrupt);
+  process.once('SIGTERM', interrupt);
+  const run = await runBenchmark(options, log, running);
   const doc = buildBenchDocument(run);
   mkdirSync(options.outDir, { recursive: true });
   const day = doc.date.slice(0, 10);

@@ -3,6 +3,7 @@ import { availableParallelism, cpus } from 'node:os';
 import { StatsAggregate } from '../client-stats.js';
 import { summarize } from '../histogram.js';
 import { Publisher } from '../publisher.js';
+import type { ServerProcess } from '../server-process.js';
 import { mintToken } from '../token.js';
 import { WorkerPool } from '../worker-pool.js';
 import type { ClientSpec } from '../worker-protocol.js';
@@ -73,14 +74,19 @@ const fmtTrial = (t: TrialResult) =>
   `(${(t.deliveredRatio * 100).toFixed(1)}%) p50 ${t.p50Ms} p99 ${t.p99Ms} ms srv ${t.serverCpuPercent ?? '-'}% ` +
   `gen ${t.loadgenCpuPercent ?? '-'}% drain ${t.drainMs} ms ${t.sustained ? 'ok' : 'NOT sustained'}`;
 
+/** Server processes alive right now, so an interrupt can stop them. */
+export type RunningServers = Set<ServerProcess>;
+
 async function benchTarget(
   result: TargetResult,
   options: BenchOptions,
   cpu: number | undefined,
   log: (l: string) => void,
+  running: RunningServers,
 ): Promise<void> {
   const name = result.target;
   const target = await startTarget(name, cpu);
+  running.add(target.process);
   const pool = new WorkerPool(
     {
       url: target.process.url,
@@ -165,11 +171,16 @@ async function benchTarget(
     publisher.close();
     await pool.close();
     await target.process.stop();
+    running.delete(target.process);
   }
 }
 
 /** Runs every target through every step, one target at a time, and returns the raw results. */
-export async function runBenchmark(options: BenchOptions, log: (line: string) => void): Promise<BenchRun> {
+export async function runBenchmark(
+  options: BenchOptions,
+  log: (line: string) => void,
+  running: RunningServers = new Set(),
+): Promise<BenchRun> {
   const t0 = performance.now();
   const pinned = pinSelf(options, log);
   log(
@@ -180,7 +191,7 @@ export async function runBenchmark(options: BenchOptions, log: (line: string) =>
     const result: TargetResult = { target: name, steps: [] };
     results.push(result);
     try {
-      await benchTarget(result, options, pinned ? 0 : undefined, log);
+      await benchTarget(result, options, pinned ? 0 : undefined, log, running);
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       log(`${name}: failed: ${message}`);
