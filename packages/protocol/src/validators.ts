@@ -9,6 +9,7 @@ import {
 import { AuthRefreshRequest, PingRequest } from './events/common.js';
 import { MarketSnapshotRequest, MarketSubscribeRequest } from './events/market.js';
 import { PricesSubscribeRequest } from './events/prices.js';
+import { UserRecoverySince } from './events/user.js';
 import { type CompiledSchema, compile } from './validation.js';
 
 /** Compiled validators for every client→server payload, per namespace and event. */
@@ -32,6 +33,11 @@ export const inboundValidators = {
     'admin.command': compile(AdminCommandRequest),
     'admin.broadcast': compile(AdminBroadcastRequest),
   },
+} as const;
+
+/** Compiled validators of handshake `auth` fields beyond the token. */
+export const handshakeValidators = {
+  '/user': { since: compile(UserRecoverySince) },
 } as const;
 
 /** Compiled validators of each admin command's args. */

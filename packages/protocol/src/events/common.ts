@@ -11,7 +11,7 @@ export const ConnectionAuthenticated = Type.Object({
   userId: Type.Union([Type.String(), Type.Null()]),
   role: Type.Union([Role, Type.Null()]),
   serverTime: Timestamp,
-  /** Present when Socket.IO connection-state recovery restored this session. */
+  /** On `/user` when the handshake sent `auth.since`: true when every missed event was replayed, false when some were gone. */
   recovered: Type.Optional(Type.Boolean()),
 });
 export type ConnectionAuthenticated = Static<typeof ConnectionAuthenticated>;

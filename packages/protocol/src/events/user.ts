@@ -92,3 +92,19 @@ export const MarginCallInput = Type.Object(
   closed,
 );
 export type MarginCallInput = Static<typeof MarginCallInput>;
+
+const LastSeq = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER });
+/**
+ * Handshake `auth.since` on `/user`: the last seq the client saw per private stream (0 for none), so the
+ * server replays what it missed before live events; `connection.authenticated.recovered` says if it could.
+ */
+export const UserRecoverySince = Type.Object(
+  {
+    user: Type.Optional(LastSeq),
+    orders: Type.Optional(LastSeq),
+    positions: Type.Optional(LastSeq),
+    wallet: Type.Optional(LastSeq),
+  },
+  closed,
+);
+export type UserRecoverySince = Static<typeof UserRecoverySince>;
