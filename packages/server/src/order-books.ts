@@ -22,8 +22,11 @@ interface BookEntry {
 export class OrderBooks {
   private readonly books = new Map<string, BookEntry>();
 
-  /** Applies a message that was assigned `seq` and returns its wire form (prevSeq, checksum after applying). */
-  apply(update: DepthUpdate, seq: number): MarketDepth {
+  /**
+   * Applies a message that was assigned `seq` and returns its wire form (prevSeq, checksum after applying).
+   * `prevSeq` defaults to the seq of the last message applied here; the cluster passes the global one.
+   */
+  apply(update: DepthUpdate, seq: number, prevSeq?: number): MarketDepth {
     let entry = this.books.get(update.symbol);
     if (!entry) {
       entry = { book: new OrderBookState(update.symbol), seq: 0 };
@@ -31,7 +34,7 @@ export class OrderBooks {
     }
     if (update.type === 'snapshot') entry.book.applySnapshot(update.bids, update.asks);
     else entry.book.applyDelta(update.bids, update.asks);
-    const prevSeq = entry.seq;
+    const prev = prevSeq ?? entry.seq;
     entry.seq = seq;
     return {
       symbol: update.symbol,
@@ -39,7 +42,7 @@ export class OrderBooks {
       bids: update.bids.map(([p, q]) => [p, q]),
       asks: update.asks.map(([p, q]) => [p, q]),
       seq,
-      prevSeq,
+      prevSeq: prev,
       checksum: entry.book.checksum(),
       timestamp: update.timestamp,
     };
@@ -59,6 +62,13 @@ export class OrderBooks {
       checksum: entry.book.checksum(),
       timestamp,
     };
+  }
+
+  /** Replaces the symbol's book with a state read elsewhere (the cluster's book in Redis) as of `seq`. */
+  load(symbol: string, bids: readonly BookLevel[], asks: readonly BookLevel[], seq: number): void {
+    const book = new OrderBookState(symbol);
+    book.applySnapshot(bids, asks);
+    this.books.set(symbol, { book, seq });
   }
 
   /** Seq of the last message applied to the symbol's book (0 when none). */

@@ -34,8 +34,10 @@ import {
 } from '@ws/protocol';
 import type { ValidatedPayload } from './inbound-handler.js';
 import type { DepthUpdate, OrderBooks } from './order-books.js';
+import type { SequencedMessage } from './redis-sequence-store.js';
 import type { SequenceStore } from './sequence-store.js';
 import type { SnapshotStore } from './snapshot-store.js';
+import type { MemoryUserStreamHistory } from './user-stream-history.js';
 import { WsError } from './ws-error.js';
 
 type Catalog = typeof PublishableEvents;
@@ -66,6 +68,10 @@ export interface WebsocketBroadcastDeps {
   allowUnknownSymbols: boolean;
   /** Namespaces a `system.message` goes to. */
   namespaces: readonly NamespaceName[];
+  /** Cluster publish path (Redis): seq, stored state and fan-out happen there instead of locally. */
+  cluster?: { publish(message: SequencedMessage): Promise<object> };
+  /** Single-node `/user` history for replay after reconnects. */
+  history?: MemoryUserStreamHistory;
 }
 
 interface Prepared {
@@ -217,6 +223,17 @@ export class WebsocketBroadcast {
     }
     const room = p.room;
     const ns = p.namespace;
+    if (this.deps.cluster) {
+      const kind =
+        p.event === 'market.depth'
+          ? 'depth'
+          : SNAPSHOT_EVENTS.has(p.event)
+            ? 'snapshot'
+            : ns === '/user'
+              ? 'history'
+              : 'plain';
+      return this.deps.cluster.publish({ namespace: ns, room, event: p.event, data: p.data, kind });
+    }
     return this.sequenced(room, (seq) => {
       let wire: Record<string, unknown>;
       if (p.event === 'market.depth') {
@@ -226,6 +243,7 @@ export class WebsocketBroadcast {
         if (SNAPSHOT_EVENTS.has(p.event)) this.deps.snapshots.set(room, { event: p.event, payload: wire });
       }
       this.deps.emit(ns, room, p.event, wire);
+      if (ns === '/user') this.deps.history?.append(room, { seq, time: Date.now(), event: p.event, payload: wire });
       return wire;
     });
   }

@@ -70,9 +70,16 @@ export interface WebSocketServerOptions {
   sequenceStore?: SequenceStore;
   /** Latest message per room. */
   snapshotStore?: SnapshotStore;
+  /** `/user` replay after a reconnect (`auth.since`): how long and how many events per room stay replayable. */
+  recovery: { windowMs: number; maxEvents: number };
+  /** With `redis`: how long `broadcastDepth` waits for its message to come back from the bus. */
+  clusterConfirmTimeoutMs: number;
 }
 
-export type WebSocketServerInit = Partial<Omit<WebSocketServerOptions, 'limits' | 'admin' | 'shutdown'>> & {
+export type WebSocketServerInit = Partial<
+  Omit<WebSocketServerOptions, 'limits' | 'admin' | 'shutdown' | 'recovery'>
+> & {
+  recovery?: Partial<WebSocketServerOptions['recovery']>;
   limits?: Partial<SubscriptionLimits>;
   admin?: { statsIntervalMs?: number; alerts?: Partial<AlertThresholds> };
   shutdown?: Partial<WebSocketServerOptions['shutdown']>;
@@ -109,6 +116,8 @@ export function resolveServerOptions(init: WebSocketServerInit = {}): WebSocketS
     shutdown: { deadlineMs: 10_000, reconnectJitterMs: 5_000, ...init.shutdown },
     maintenance: init.maintenance ?? { enabled: false },
     logger: init.logger ?? silentLogger,
+    recovery: { windowMs: 120_000, maxEvents: 1000, ...init.recovery },
+    clusterConfirmTimeoutMs: init.clusterConfirmTimeoutMs ?? 5_000,
   };
   for (const symbol of options.symbols) {
     if (!isMarketSymbol(symbol)) throw new TypeError(`options.symbols: invalid symbol ${JSON.stringify(symbol)}`);
@@ -122,6 +131,9 @@ export function resolveServerOptions(init: WebSocketServerInit = {}): WebSocketS
     ['pingTimeoutMs', options.pingTimeoutMs],
     ['admin.statsIntervalMs', options.admin.statsIntervalMs],
     ['shutdown.deadlineMs', options.shutdown.deadlineMs],
+    ['recovery.windowMs', options.recovery.windowMs],
+    ['recovery.maxEvents', options.recovery.maxEvents],
+    ['clusterConfirmTimeoutMs', options.clusterConfirmTimeoutMs],
   ];
   for (const [name, value] of positive) {
     if (!Number.isInteger(value) || value <= 0) throw new TypeError(`options.${name} must be a positive integer`);

@@ -6,6 +6,7 @@ import { WebSocketMetrics } from '@ws/metrics';
 import {
   type AdminStats,
   type ClientToServerEvents,
+  handshakeValidators,
   type InterServerEvents,
   type MaintenanceState,
   type MetricsSnapshot,
@@ -18,6 +19,7 @@ import {
 import { type Namespace, Server, type Socket } from 'socket.io';
 import { AdminAlerts } from './admin-alerts.js';
 import { AuthMiddleware } from './auth-middleware.js';
+import { ClusterFanout } from './cluster-fanout.js';
 import type {
   AuthComponent,
   MetricsComponent,
@@ -34,11 +36,15 @@ import { InboundHandler, type InboundRoute } from './inbound-handler.js';
 import { OrderBooks } from './order-books.js';
 import { estimateBytes } from './payload-size.js';
 import { RateLimitMiddleware } from './rate-limit-middleware.js';
+import { RedisSequenceStore } from './redis-sequence-store.js';
+import { RedisSnapshotStore } from './redis-snapshot-store.js';
 import { MemorySequenceStore } from './sequence-store.js';
-import { MemorySnapshotStore } from './snapshot-store.js';
+import { MemorySnapshotStore, type SnapshotStore } from './snapshot-store.js';
 import { SubscriptionManager } from './subscription-manager.js';
 import { RedisUserChannelCounter } from './user-channel-counter.js';
 import { UserChannelGuard } from './user-channel-guard.js';
+import { recoverUserStreams } from './user-recovery.js';
+import { MemoryUserStreamHistory, RedisUserStreamHistory, type UserStreamHistory } from './user-stream-history.js';
 import { WebsocketBroadcast } from './websocket-broadcast.js';
 import {
   resolveServerOptions,
@@ -72,6 +78,8 @@ interface Runtime {
   alerts: AdminAlerts;
   guard?: UserChannelGuard | undefined;
   statsTimer: NodeJS.Timeout;
+  fanout: ClusterFanout | undefined;
+  history: UserStreamHistory;
 }
 
 const PUBLIC_NAMESPACES: ReadonlySet<NamespaceName> = new Set(['/prices', '/market']);
@@ -150,7 +158,36 @@ export class WebSocketServer {
     const connections = new ConnectionManager(resolved.nodeId);
     const subscriptions = new SubscriptionManager(resolved.limits, resolved.symbols);
     const books = new OrderBooks();
-    const snapshots = resolved.snapshotStore ?? new MemorySnapshotStore();
+    let snapshots: SnapshotStore;
+    let fanout: ClusterFanout | undefined;
+    let history: UserStreamHistory;
+    let memoryHistory: MemoryUserStreamHistory | undefined;
+    const historyLimits = resolved.recovery;
+    if (resolved.redis) {
+      // Cluster mode: seq, snapshots, books and /user history live in Redis; delivery comes off the bus.
+      const store = new RedisSequenceStore(resolved.redis.pub, {
+        prefix: resolved.redis.prefix ?? 'ws',
+        historyMaxLen: historyLimits.maxEvents,
+        historyWindowMs: historyLimits.windowMs,
+      });
+      const shared = new RedisSnapshotStore(store);
+      snapshots = shared;
+      fanout = new ClusterFanout({
+        store,
+        pub: resolved.redis.pub,
+        sub: resolved.redis.sub,
+        snapshots: shared,
+        books,
+        emit: (ns, room, event, payload, except) => this.#emit(ns, room, event, payload, except),
+        logger: resolved.logger,
+        confirmTimeoutMs: resolved.clusterConfirmTimeoutMs,
+      });
+      history = new RedisUserStreamHistory(store, historyLimits);
+    } else {
+      snapshots = resolved.snapshotStore ?? new MemorySnapshotStore();
+      memoryHistory = new MemoryUserStreamHistory(historyLimits);
+      history = memoryHistory;
+    }
     const broadcast = new WebsocketBroadcast({
       emit: (ns, room, event, payload) => this.#emit(ns, room, event, payload),
       sequences: resolved.sequenceStore ?? new MemorySequenceStore(),
@@ -159,6 +196,8 @@ export class WebSocketServer {
       isKnownSymbol: (symbol) => subscriptions.isKnownSymbol(symbol),
       allowUnknownSymbols: resolved.allowUnknownSymbols,
       namespaces: NAMESPACE_NAMES,
+      ...(fanout ? { cluster: fanout } : {}),
+      ...(memoryHistory ? { history: memoryHistory } : {}),
     });
     const inbound = new InboundHandler({
       connections,
@@ -169,7 +208,10 @@ export class WebSocketServer {
         this.#rateLimitRejections++;
       },
     });
-    const statsTimer = setInterval(() => this.#tickAdmin(), resolved.admin.statsIntervalMs);
+    const statsTimer = setInterval(() => {
+      memoryHistory?.sweep();
+      this.#tickAdmin();
+    }, resolved.admin.statsIntervalMs);
     statsTimer.unref();
     this.#maintenance = { ...resolved.maintenance };
     this.#runtime = {
@@ -186,9 +228,13 @@ export class WebSocketServer {
       inbound,
       alerts: new AdminAlerts(resolved.admin.alerts),
       statsTimer,
+      fanout,
+      history,
     };
+    await fanout?.start();
 
     const send = (socket: Socket, event: string, payload: object) => this.#send(socket, event, payload);
+    const prepare = fanout ? { prepare: (rooms: readonly string[]) => fanout.prepare(rooms) } : {};
     const guard = resolved.redis
       ? new UserChannelGuard(
           new RedisUserChannelCounter(resolved.redis.pub, resolved.nodeId, { prefix: resolved.redis.prefix ?? 'ws' }),
@@ -198,12 +244,19 @@ export class WebSocketServer {
       : undefined;
     this.#runtime.guard = guard;
     const handlers: Record<NamespaceName, Record<string, InboundRoute>> = {
-      '/prices': new PricesNamespaceHandler({ subscriptions, snapshots, send, ...(guard ? { guard } : {}) }).routes(),
+      '/prices': new PricesNamespaceHandler({
+        subscriptions,
+        snapshots,
+        send,
+        ...prepare,
+        ...(guard ? { guard } : {}),
+      }).routes(),
       '/market': new MarketNamespaceHandler({
         subscriptions,
         snapshots,
         books,
         send,
+        ...prepare,
         ...(guard ? { guard } : {}),
       }).routes(),
       '/user': new UserNamespaceHandler().routes(),
@@ -350,6 +403,7 @@ export class WebSocketServer {
     if (WebSocketServer.#instance === this) WebSocketServer.#instance = undefined;
     if (!rt) return;
     clearInterval(rt.statsTimer);
+    rt.fanout?.close();
     const deadline = Date.now() + rt.options.shutdown.deadlineMs;
     const jitter = rt.options.shutdown.reconnectJitterMs;
     const sockets: Socket[] = [];
@@ -482,13 +536,34 @@ export class WebSocketServer {
       }
       rt.inbound.attach(socket, name, routes);
       if (rt.auth && data.tokenExpiresAt !== null) rt.auth.watch(socket);
-      this.#send(socket, 'connection.authenticated', {
-        namespace: name,
-        sessionId: data.sessionId,
-        userId,
-        role: data.role,
-        serverTime: Date.now(),
-      });
+      const authenticated = (recovered?: boolean) =>
+        this.#send(socket, 'connection.authenticated', {
+          namespace: name,
+          sessionId: data.sessionId,
+          userId,
+          role: data.role,
+          serverTime: Date.now(),
+          ...(recovered === undefined ? {} : { recovered }),
+        });
+      const since = (socket.handshake.auth as { since?: unknown } | undefined)?.since;
+      if (name === '/user' && userId !== null && since !== undefined) {
+        const checked = handshakeValidators['/user'].since.validate(since);
+        if (!checked.ok) authenticated(false);
+        else {
+          void recoverUserStreams(
+            socket,
+            userId,
+            checked.value,
+            {
+              history: rt.history,
+              ...(rt.fanout ? { holds: rt.fanout } : {}),
+              send: (s, event, payload) => this.#send(s, event, payload),
+              logger: rt.options.logger,
+            },
+            authenticated,
+          );
+        }
+      } else authenticated();
     } catch (err) {
       rt.options.logger.error({ err, namespace: name }, 'connection setup failed');
       rt.metrics.error('INTERNAL', name);
@@ -505,7 +580,8 @@ export class WebSocketServer {
     socket.emit(event, payload);
   }
 
-  #emit(name: NamespaceName, room: string | null, event: string, payload: object): void {
+  /** `except` set: from the cluster bus, so to this node's members only (every node gets the bus message). */
+  #emit(name: NamespaceName, room: string | null, event: string, payload: object, except?: readonly string[]): void {
     const rt = this.#rt();
     const started = performance.now();
     const nsp = rt.io.of(name) as unknown as Namespace;
@@ -516,7 +592,13 @@ export class WebSocketServer {
       recipients = nsp.sockets.size;
       for (const id of nsp.sockets.keys()) rt.connections.recordOut(id, bytes);
     } else {
-      nsp.to(room).emit(event, payload);
+      if (except === undefined) nsp.to(room).emit(event, payload);
+      else if (except.length === 0) nsp.local.to(room).emit(event, payload);
+      else
+        nsp.local
+          .to(room)
+          .except(except as string[])
+          .emit(event, payload);
       recipients = nsp.adapter.rooms.get(room)?.size ?? 0;
       // Only rooms with local members: counters for rooms nobody here is in (offline users) would only grow.
       if (recipients > 0) rt.connections.recordRoomOut(name, room, bytes);

@@ -5,7 +5,7 @@ import type { OrderBooks } from '../order-books.js';
 import type { SnapshotStore } from '../snapshot-store.js';
 import type { RoomRequest, SubscriptionManager } from '../subscription-manager.js';
 import type { ChannelReservation, UserChannelGuard } from '../user-channel-guard.js';
-import { applySubscribe, reserveRooms } from './subscribe-flow.js';
+import { applySubscribe, prepared, reserveRooms } from './subscribe-flow.js';
 
 export interface MarketNamespaceDeps {
   subscriptions: SubscriptionManager;
@@ -13,6 +13,8 @@ export interface MarketNamespaceDeps {
   books: OrderBooks;
   /** Cluster-wide per-user channel limit (with Redis). */
   guard?: UserChannelGuard;
+  /** Loads what new subscribers of the rooms get first (cluster: snapshots and books from Redis). */
+  prepare?(rooms: readonly string[]): Promise<void>;
   send(socket: Socket, event: string, payload: object): void;
 }
 
@@ -44,10 +46,12 @@ export class MarketNamespaceHandler {
           return { channels: requested.map((r) => r.room) };
         },
         {
-          before: (payload, ctx) => {
+          before: async (payload, ctx) => {
             const symbols = [...new Set(payload.symbols)];
             subscriptions.assertKnownSymbols(symbols);
-            return reserveRooms(subscriptions, guard, ctx, expand([...new Set(payload.channels)], symbols));
+            const requested = expand([...new Set(payload.channels)], symbols);
+            await prepared(this.deps, requested);
+            return reserveRooms(subscriptions, guard, ctx, requested);
           },
         },
       ),
@@ -61,10 +65,16 @@ export class MarketNamespaceHandler {
         for (const room of removed) void ctx.socket.leave(room);
         return { channels: requested.map((r) => r.room) };
       }),
-      'market.snapshot': route(inboundValidators['/market']['market.snapshot'], (payload) => {
-        subscriptions.assertKnownSymbols([payload.symbol]);
-        return { depth: this.depthSnapshot(payload.symbol) };
-      }),
+      'market.snapshot': route(
+        inboundValidators['/market']['market.snapshot'],
+        (payload) => ({ depth: this.depthSnapshot(payload.symbol) }),
+        {
+          before: async (payload) => {
+            subscriptions.assertKnownSymbols([payload.symbol]);
+            await prepared(this.deps, [{ room: rooms.market('depth', payload.symbol) }]);
+          },
+        },
+      ),
     };
   }
 

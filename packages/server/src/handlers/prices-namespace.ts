@@ -4,13 +4,15 @@ import { type InboundRoute, route } from '../inbound-handler.js';
 import type { SnapshotStore } from '../snapshot-store.js';
 import type { SubscriptionManager } from '../subscription-manager.js';
 import type { ChannelReservation, UserChannelGuard } from '../user-channel-guard.js';
-import { applySubscribe, reserveRooms } from './subscribe-flow.js';
+import { applySubscribe, prepared, reserveRooms } from './subscribe-flow.js';
 
 export interface PricesNamespaceDeps {
   subscriptions: SubscriptionManager;
   snapshots: SnapshotStore;
   /** Cluster-wide per-user channel limit (with Redis). */
   guard?: UserChannelGuard;
+  /** Loads what new subscribers of the rooms get first (cluster: snapshots and books from Redis). */
+  prepare?(rooms: readonly string[]): Promise<void>;
   /** Sends one event to one socket (counted as direct traffic). */
   send(socket: Socket, event: string, payload: object): void;
 }
@@ -42,10 +44,12 @@ export class PricesNamespaceHandler {
           return { symbols };
         },
         {
-          before: (payload, ctx) => {
+          before: async (payload, ctx) => {
             const symbols = [...new Set(payload.symbols)];
             subscriptions.assertKnownSymbols(symbols);
-            return reserveRooms(subscriptions, guard, ctx, toRequests(symbols));
+            const requested = toRequests(symbols);
+            await prepared(this.deps, requested);
+            return reserveRooms(subscriptions, guard, ctx, requested);
           },
         },
       ),

@@ -34,3 +34,12 @@ export function applySubscribe(
   void ctx.socket.join(added);
   return added;
 }
+
+/** Runs the cluster's `prepare` for the rooms; a Redis failure only costs the snapshot, never the subscription. */
+export async function prepared(
+  deps: { prepare?(rooms: readonly string[]): Promise<void> },
+  requested: readonly { room: string }[],
+): Promise<void> {
+  if (!deps.prepare) return;
+  await deps.prepare(requested.map((r) => r.room)).catch(() => undefined);
+}

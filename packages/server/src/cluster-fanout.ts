@@ -1,0 +1,298 @@
+import type { NamespaceName } from '@ws/protocol';
+import type { Redis } from 'ioredis';
+import type { Logger } from './logger.js';
+import type { DepthUpdate, OrderBooks } from './order-books.js';
+import {
+  type BusMessage,
+  parseBusMessage,
+  type RedisSequenceStore,
+  type SequencedMessage,
+} from './redis-sequence-store.js';
+import type { RedisSnapshotStore } from './redis-snapshot-store.js';
+import { WsError } from './ws-error.js';
+
+/** Sends to this node's members of a room only, skipping `except` socket ids. */
+export type LocalEmitter = (
+  namespace: NamespaceName,
+  room: string,
+  event: string,
+  payload: object,
+  except: readonly string[],
+) => void;
+
+export interface ClusterFanoutDeps {
+  store: RedisSequenceStore;
+  /** Runs the publish script; while it is not ready public streams fall back to local fan-out. */
+  pub: Redis;
+  /** Subscribed to the bus channel. */
+  sub: Redis;
+  snapshots: RedisSnapshotStore;
+  books: OrderBooks;
+  emit: LocalEmitter;
+  logger: Logger;
+  /** How long `broadcastDepth` waits to see its own message come back from the bus. */
+  confirmTimeoutMs?: number;
+}
+
+interface DepthSync {
+  buffer: BusMessage[];
+}
+
+/**
+ * Cluster fan-out of sequenced room messages. Every publish runs one Lua script that assigns the room's
+ * global seq, stores what later subscribers need (snapshot, book, `/user` history) and PUBLISHes the
+ * message; every node (the publisher too) delivers it to its local members from the bus. Redis delivers
+ * a channel's messages in publish order, so every node sees a room in seq order, which a separate
+ * INCR-then-adapter-publish could not promise when two nodes publish to the same room.
+ *
+ * Without Redis, public streams keep flowing locally with seqs above the last one seen; the next global
+ * seq is lifted above them (`floor`), so clients see a gap and resync instead of a repeated seq.
+ * Private events never take the local path: they wait for Redis (or fail the publish), so none is lost.
+ */
+export class ClusterFanout {
+  /** Highest seq seen per public room, the floor for the next global seq. */
+  private readonly floors = new Map<string, number>();
+  /** room → socket id → messages held while that socket replays its history. */
+  private readonly holds = new Map<string, Map<string, BusMessage[]>>();
+  private readonly syncing = new Map<string, DepthSync>();
+  private readonly outstanding = new Map<string, { count: number; seen: Map<number, object> }>();
+  private readonly waiters = new Map<string, (wire: object) => void>();
+  private readonly onBus = (channel: string, raw: string) => {
+    if (channel === this.deps.store.channel) this.onMessage(raw);
+  };
+  private readonly onSubReady = () => {
+    // After an outage the local copies may have missed messages: reload on next use; books resync on the next gap.
+    if (this.subscribedOnce) this.deps.snapshots.clear();
+  };
+  private subscribedOnce = false;
+
+  constructor(private readonly deps: ClusterFanoutDeps) {}
+
+  /** Subscribes to the bus; waits up to `waitMs` for it (during an outage ioredis subscribes on reconnect). */
+  async start(waitMs = 3_000): Promise<void> {
+    const { sub, store } = this.deps;
+    sub.on('message', this.onBus);
+    sub.on('ready', this.onSubReady);
+    const subscribed = sub.subscribe(store.channel).then(() => {
+      this.subscribedOnce = true;
+    });
+    subscribed.catch((err: unknown) => this.deps.logger.warn({ err }, 'bus subscribe failed; retried on reconnect'));
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      subscribed.catch(() => undefined),
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, waitMs);
+        timer.unref();
+      }),
+    ]);
+    clearTimeout(timer);
+  }
+
+  close(): void {
+    this.deps.sub.off('message', this.onBus);
+    this.deps.sub.off('ready', this.onSubReady);
+    void this.deps.sub.unsubscribe(this.deps.store.channel).catch(() => undefined);
+  }
+
+  get redisReady(): boolean {
+    return this.deps.pub.status === 'ready';
+  }
+
+  /** Sequences and publishes cluster-wide; resolves to the wire payload. */
+  async publish(m: SequencedMessage): Promise<object> {
+    if (!this.redisReady && m.kind !== 'history') return this.publishLocally(m);
+    const floor = m.namespace === '/user' ? 0 : (this.floors.get(m.room) ?? 0);
+    if (m.kind !== 'depth') {
+      let seq: number;
+      try {
+        seq = await this.deps.store.publish(m, floor);
+      } catch (err) {
+        throw new WsError('INTERNAL', `publish failed: ${(err as Error).message}`, { cause: err });
+      }
+      return { ...m.data, seq };
+    }
+    return this.publishDepth(m, floor);
+  }
+
+  private async publishDepth(m: SequencedMessage, floor: number): Promise<object> {
+    let track = this.outstanding.get(m.room);
+    if (!track) {
+      track = { count: 0, seen: new Map() };
+      this.outstanding.set(m.room, track);
+    }
+    track.count++;
+    try {
+      const seq = await this.deps.store.publish(m, floor);
+      const seen = track.seen.get(seq);
+      if (seen) return seen;
+      return await new Promise<object>((resolve, reject) => {
+        const key = `${m.room}|${seq}`;
+        const timer = setTimeout(() => {
+          this.waiters.delete(key);
+          reject(new WsError('INTERNAL', `depth published as seq ${seq} but not seen on the bus`));
+        }, this.deps.confirmTimeoutMs ?? 5_000);
+        timer.unref();
+        this.waiters.set(key, (wire) => {
+          clearTimeout(timer);
+          resolve(wire);
+        });
+      });
+    } catch (err) {
+      throw err instanceof WsError ? err : new WsError('INTERNAL', `publish failed: ${(err as Error).message}`);
+    } finally {
+      track.count--;
+      if (track.count === 0) this.outstanding.delete(m.room);
+    }
+  }
+
+  private publishLocally(m: SequencedMessage): object {
+    const prevSeq = this.floors.get(m.room) ?? 0;
+    const msg: BusMessage = { ...m, seq: prevSeq + 1, prevSeq };
+    return this.deliver(msg, true) ?? { ...m.data, seq: msg.seq };
+  }
+
+  /** Loads what subscribers of these rooms get first (snapshots, books) if this node has not got it yet. */
+  async prepare(rooms: readonly string[]): Promise<void> {
+    if (!this.redisReady) return;
+    const depthRooms = rooms.filter((r) => r.startsWith('market:depth:'));
+    await Promise.all([
+      this.deps.snapshots.load(rooms.filter((r) => !r.startsWith('market:depth:'))),
+      ...depthRooms.map((room) => {
+        const symbol = room.slice('market:depth:'.length);
+        return this.deps.books.has(symbol) ? undefined : this.syncBook(symbol, room, []);
+      }),
+    ]);
+  }
+
+  /** Holds live messages of these rooms for the socket until `release` (while it replays history). */
+  hold(socketId: string, rooms: readonly string[]): void {
+    for (const room of rooms) {
+      let held = this.holds.get(room);
+      if (!held) {
+        held = new Map();
+        this.holds.set(room, held);
+      }
+      held.set(socketId, []);
+    }
+  }
+
+  /** Stops holding for the socket; returns what was held, in bus order per room. */
+  release(socketId: string, rooms: readonly string[]): BusMessage[] {
+    const out: BusMessage[] = [];
+    for (const room of rooms) {
+      const held = this.holds.get(room);
+      const mine = held?.get(socketId);
+      if (mine) out.push(...mine);
+      held?.delete(socketId);
+      if (held?.size === 0) this.holds.delete(room);
+    }
+    return out;
+  }
+
+  private onMessage(raw: string): void {
+    const msg = parseBusMessage(raw);
+    if (!msg) {
+      this.deps.logger.warn({ length: raw.length }, 'malformed bus message dropped');
+      return;
+    }
+    try {
+      this.deliver(msg, false);
+    } catch (err) {
+      this.deps.logger.error({ err, room: msg.room, seq: msg.seq }, 'bus message delivery failed');
+    }
+  }
+
+  /** Applies and emits one message to this node's members; returns its wire payload. */
+  private deliver(msg: BusMessage, local: boolean): object | undefined {
+    if (msg.namespace !== '/user') this.floors.set(msg.room, Math.max(this.floors.get(msg.room) ?? 0, msg.seq));
+    if (msg.event === 'market.depth') return this.deliverDepth(msg, local);
+    const wire = { ...msg.data, seq: msg.seq };
+    if (msg.event === 'price.update' || msg.event === 'market.ticker' || msg.event === 'market.stats') {
+      this.deps.snapshots.set(msg.room, { event: msg.event, payload: wire });
+    }
+    this.emit(msg, wire);
+    return wire;
+  }
+
+  private emit(msg: BusMessage, wire: object): void {
+    const held = this.holds.get(msg.room);
+    if (held) for (const list of held.values()) list.push(msg);
+    this.deps.emit(msg.namespace, msg.room, msg.event, wire, held ? [...held.keys()] : []);
+  }
+
+  private deliverDepth(msg: BusMessage, local: boolean): object | undefined {
+    const update = msg.data as unknown as DepthUpdate;
+    const sync = this.syncing.get(update.symbol);
+    if (sync) {
+      sync.buffer.push(msg);
+      return undefined;
+    }
+    const { books } = this.deps;
+    if (
+      local ||
+      update.type === 'snapshot' ||
+      (books.seq(update.symbol) === msg.prevSeq && (books.has(update.symbol) || msg.prevSeq === 0))
+    ) {
+      const wire = books.apply(update, msg.seq, msg.prevSeq);
+      this.emit(msg, wire);
+      this.confirm(msg.room, msg.seq, wire);
+      return wire;
+    }
+    // A gap (node started late, or the bus dropped messages): take the book from Redis, then continue.
+    void this.syncBook(update.symbol, msg.room, [msg]);
+    return undefined;
+  }
+
+  private confirm(room: string, seq: number, wire: object): void {
+    const waiter = this.waiters.get(`${room}|${seq}`);
+    if (waiter) {
+      this.waiters.delete(`${room}|${seq}`);
+      waiter(wire);
+    } else {
+      const track = this.outstanding.get(room);
+      if (track) {
+        track.seen.set(seq, wire);
+        if (track.seen.size > 1000) track.seen.delete(track.seen.keys().next().value as number);
+      }
+    }
+  }
+
+  private async syncBook(symbol: string, room: string, buffer: BusMessage[]): Promise<void> {
+    const existing = this.syncing.get(symbol);
+    if (existing) {
+      existing.buffer.push(...buffer);
+      return;
+    }
+    const sync: DepthSync = { buffer };
+    this.syncing.set(symbol, sync);
+    let loadedSeq = -1;
+    try {
+      const book = await this.deps.store.book(room);
+      loadedSeq = book.seq;
+      if (book.seq > 0) this.deps.books.load(symbol, book.bids, book.asks, book.seq);
+      this.floors.set(room, Math.max(this.floors.get(room) ?? 0, book.seq));
+    } catch (err) {
+      this.deps.logger.warn({ err, symbol }, 'order book sync from Redis failed');
+    }
+    this.syncing.delete(symbol);
+    const snapshot = loadedSeq > 0 ? this.deps.books.snapshot(symbol) : undefined;
+    if (snapshot) {
+      // Members here may have missed messages: the book as of the load replaces what they hold.
+      this.deps.emit('/market', room, 'market.depth', snapshot, []);
+    }
+    for (const m of sync.buffer.sort((a, b) => a.seq - b.seq)) {
+      if (m.seq <= loadedSeq) {
+        if (snapshot) this.confirm(room, m.seq, snapshot);
+        continue;
+      }
+      if (loadedSeq < 0) {
+        // Redis unreadable: keep the stream going from the local book rather than stall it.
+        const wire = this.deps.books.apply(m.data as unknown as DepthUpdate, m.seq, m.prevSeq);
+        this.emit(m, wire);
+        this.confirm(room, m.seq, wire);
+        continue;
+      }
+      this.deliverDepth(m, false);
+    }
+  }
+}

@@ -1,0 +1,211 @@
+import type { BookLevel, NamespaceName } from '@ws/protocol';
+import { isZeroDecimal } from '@ws/protocol';
+import type { Cluster, Redis } from 'ioredis';
+
+/** How a sequenced message is kept in Redis besides its seq. */
+export type SequencedKind = 'plain' | 'snapshot' | 'history' | 'depth';
+
+/** A validated, normalised message ready for its global seq. */
+export interface SequencedMessage {
+  namespace: NamespaceName;
+  room: string;
+  event: string;
+  data: Record<string, unknown>;
+  kind: SequencedKind;
+}
+
+/** A message as it comes back from the bus or the history. */
+export interface BusMessage {
+  seq: number;
+  /** The room's seq before this message (the depth stream's `prevSeq`). */
+  prevSeq: number;
+  namespace: NamespaceName;
+  room: string;
+  event: string;
+  data: Record<string, unknown>;
+}
+
+export interface RedisSequenceStoreOptions {
+  /** Key and channel prefix. */
+  prefix?: string;
+  /** How many events a user room's history keeps at most (approximate trim). */
+  historyMaxLen?: number;
+  /** How long a user room's history is kept after its last event. */
+  historyWindowMs?: number;
+}
+
+/**
+ * Assigns seq, stores the latest message / history / book and publishes on the bus in ONE Lua call, so
+ * seq order, stored state and delivery order agree on every node. KEYS share the `{room}` hash tag so it
+ * also runs on Redis Cluster.
+ */
+const PUBLISH_SCRIPT = `
+local prev = tonumber(redis.call('GET', KEYS[1]) or '0')
+local seq = prev + 1
+local floor = tonumber(ARGV[4])
+if seq <= floor then seq = floor + 1 end
+redis.call('SET', KEYS[1], seq)
+local kind = ARGV[2]
+local msg = seq .. '|' .. prev .. '|' .. ARGV[3]
+if kind == 'snapshot' then
+  redis.call('SET', KEYS[2], msg)
+elseif kind == 'history' then
+  redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[5], seq .. '-0', 't', ARGV[7], 'm', msg)
+  redis.call('PEXPIRE', KEYS[3], ARGV[6])
+elseif kind == 'depth' then
+  if ARGV[8] == 'snapshot' then redis.call('DEL', KEYS[4], KEYS[5]) end
+  local i = 9
+  for side = 4, 5 do
+    local n = tonumber(ARGV[i]); i = i + 1
+    for _ = 1, n do
+      local price, qty = ARGV[i], ARGV[i + 1]; i = i + 2
+      if qty == '' then redis.call('HDEL', KEYS[side], price) else redis.call('HSET', KEYS[side], price, qty) end
+    end
+  end
+end
+redis.call('PUBLISH', ARGV[1], msg)
+return seq
+`;
+
+type RedisLike = Redis | Cluster;
+
+/** The Redis half of the cluster publish path: global seq, latest snapshots, order books and `/user` history. */
+export class RedisSequenceStore {
+  readonly channel: string;
+  private readonly prefix: string;
+  private readonly historyMaxLen: number;
+  readonly historyWindowMs: number;
+
+  constructor(
+    private readonly redis: RedisLike,
+    options: RedisSequenceStoreOptions = {},
+  ) {
+    this.prefix = options.prefix ?? 'ws';
+    this.channel = `${this.prefix}:bus`;
+    this.historyMaxLen = options.historyMaxLen ?? 1000;
+    this.historyWindowMs = options.historyWindowMs ?? 120_000;
+    this.redis.defineCommand('wsSequencedPublish', { numberOfKeys: 5, lua: PUBLISH_SCRIPT });
+  }
+
+  private key(room: string, what: string): string {
+    return `${this.prefix}:{${room}}:${what}`;
+  }
+
+  /** Sequences, stores and publishes; resolves to the seq. `floor`: the seq must be above it (after a local-only outage). */
+  async publish(message: SequencedMessage, floor = 0): Promise<number> {
+    const body = JSON.stringify({ n: message.namespace, r: message.room, e: message.event, d: message.data });
+    const args: (string | number)[] = [
+      this.channel,
+      message.kind,
+      body,
+      floor,
+      this.historyMaxLen,
+      this.historyWindowMs,
+      Date.now(),
+    ];
+    if (message.kind === 'depth') {
+      const d = message.data as { type: string; bids: BookLevel[]; asks: BookLevel[] };
+      args.push(d.type);
+      for (const side of [d.bids, d.asks]) {
+        args.push(side.length);
+        for (const [price, qty] of side) args.push(price, isZeroDecimal(qty) ? '' : qty);
+      }
+    }
+    const r = this.room(message.room);
+    const run = (this.redis as unknown as Record<string, (...a: unknown[]) => Promise<number>>).wsSequencedPublish;
+    return Number(await run!.call(this.redis, r.seq, r.snapshot, r.history, r.bids, r.asks, ...args));
+  }
+
+  private room(room: string) {
+    return {
+      seq: this.key(room, 'seq'),
+      snapshot: this.key(room, 'snap'),
+      history: this.key(room, 'hist'),
+      bids: this.key(room, 'bids'),
+      asks: this.key(room, 'asks'),
+    };
+  }
+
+  /** The last seq handed out for the room (0 when none). */
+  async current(room: string): Promise<number> {
+    return Number((await this.redis.get(this.key(room, 'seq'))) ?? 0);
+  }
+
+  /** The latest snapshot-kind message of the room. */
+  async snapshot(room: string): Promise<BusMessage | undefined> {
+    const raw = await this.redis.get(this.key(room, 'snap'));
+    return raw === null ? undefined : parseBusMessage(raw);
+  }
+
+  /** The order book of a depth room as one consistent read: levels and the seq of the last applied message. */
+  async book(room: string): Promise<{ seq: number; bids: BookLevel[]; asks: BookLevel[] }> {
+    const r = this.room(room);
+    const results = await this.redis.multi().get(r.seq).hgetall(r.bids).hgetall(r.asks).exec();
+    if (!results) throw new Error('book read aborted');
+    for (const [err] of results) if (err) throw err;
+    const [seq, bids, asks] = results.map(([, v]) => v) as [
+      string | null,
+      Record<string, string>,
+      Record<string, string>,
+    ];
+    return { seq: Number(seq ?? 0), bids: Object.entries(bids), asks: Object.entries(asks) };
+  }
+
+  /** History of a user room after `afterSeq`, oldest first, read atomically with the room's current seq. */
+  async history(
+    room: string,
+    afterSeq: number,
+    limit: number,
+  ): Promise<{ current: number; entries: { time: number; message: BusMessage }[] }> {
+    const r = this.room(room);
+    const results = await this.redis
+      .multi()
+      .get(r.seq)
+      .xrange(r.history, `${afterSeq + 1}-0`, '+', 'COUNT', limit)
+      .exec();
+    if (!results) throw new Error('history read aborted');
+    for (const [err] of results) if (err) throw err;
+    const current = Number((results[0]?.[1] as string | null) ?? 0);
+    const raw = (results[1]?.[1] ?? []) as [string, string[]][];
+    const entries: { time: number; message: BusMessage }[] = [];
+    for (const [, fields] of raw) {
+      const time = Number(fields[fields.indexOf('t') + 1]);
+      const message = parseBusMessage(fields[fields.indexOf('m') + 1] ?? '');
+      if (message) entries.push({ time, message });
+    }
+    return { current, entries };
+  }
+}
+
+/** `seq|prevSeq|{"n","r","e","d"}` → message; undefined for anything malformed. */
+export function parseBusMessage(raw: string): BusMessage | undefined {
+  const a = raw.indexOf('|');
+  const b = raw.indexOf('|', a + 1);
+  if (a < 0 || b < 0) return undefined;
+  const seq = Number(raw.slice(0, a));
+  const prevSeq = Number(raw.slice(a + 1, b));
+  try {
+    const body = JSON.parse(raw.slice(b + 1)) as { n?: unknown; r?: unknown; e?: unknown; d?: unknown };
+    if (
+      !Number.isSafeInteger(seq) ||
+      !Number.isSafeInteger(prevSeq) ||
+      typeof body.n !== 'string' ||
+      typeof body.r !== 'string' ||
+      typeof body.e !== 'string' ||
+      typeof body.d !== 'object' ||
+      body.d === null
+    ) {
+      return undefined;
+    }
+    return {
+      seq,
+      prevSeq,
+      namespace: body.n as NamespaceName,
+      room: body.r,
+      event: body.e,
+      data: body.d as Record<string, unknown>,
+    };
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,119 @@
+import { bookChecksum, type MarketDepth, NAMESPACE_NAMES, type PriceUpdate } from '@ws/protocol';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { WebSocketServerInit } from '../../src/websocket-server-options.js';
+import { connected, request, startServer, type TestServer } from './harness.js';
+import { type RedisProcess, startRedis } from './redis-process.js';
+
+let redis: RedisProcess | undefined;
+let nodes: TestServer[] = [];
+afterEach(async () => {
+  for (const n of nodes) await n.close();
+  nodes = [];
+  await redis?.stop();
+  redis = undefined;
+});
+
+async function node(nodeId: string, options: WebSocketServerInit = {}): Promise<TestServer> {
+  redis ??= await startRedis();
+  const r = redis;
+  const n = await startServer({ nodeId, redis: { pub: r.client(), sub: r.client(), prefix: 'test' }, ...options });
+  nodes.push(n);
+  return n;
+}
+
+async function cluster(count: number): Promise<TestServer[]> {
+  const out: TestServer[] = [];
+  for (let i = 0; i < count; i++) out.push(await node(`node-${i}`));
+  for (const n of out) {
+    for (const ns of NAMESPACE_NAMES) {
+      await expect.poll(() => n.server.io.of(ns).adapter.serverCount(), { timeout: 10_000 }).toBe(count);
+    }
+  }
+  return out;
+}
+
+const price = (p: number) => ({ price: p, bid: p - 1, ask: p + 1, volume: 1 });
+
+describe('cluster sequencing over Redis', () => {
+  it('seq is global: publishes from both nodes reach subscribers on both nodes as 1..N in order', async () => {
+    const [a, b] = await cluster(2);
+    const onA = a!.connect('/prices');
+    const onB = b!.connect('/prices');
+    await Promise.all([connected(onA), connected(onB)]);
+    await request(onA, 'subscribe', { symbols: ['BTC/USDT'] });
+    await request(onB, 'subscribe', { symbols: ['BTC/USDT'] });
+    const gotA: PriceUpdate[] = [];
+    const gotB: PriceUpdate[] = [];
+    onA.on('price.update', (u) => gotA.push(u));
+    onB.on('price.update', (u) => gotB.push(u));
+    const published: Promise<PriceUpdate>[] = [];
+    for (let i = 1; i <= 40; i++)
+      published.push((i % 2 ? a! : b!).server.broadcastPriceUpdate('BTC/USDT', price(100 + i)));
+    const wires = await Promise.all(published);
+    expect(wires.map((w) => w.seq).sort((x, y) => x - y)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+    await expect.poll(() => gotA.length, { timeout: 10_000 }).toBe(40);
+    await expect.poll(() => gotB.length, { timeout: 10_000 }).toBe(40);
+    expect(gotA.map((u) => u.seq)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+    expect(gotB).toEqual(gotA);
+  });
+
+  it('a node started later serves the same snapshot, and its stream continues from it', async () => {
+    const [a] = await cluster(1);
+    for (let i = 1; i <= 5; i++) await a!.server.broadcastPriceUpdate('ETH/USDT', price(2000 + i));
+    const late = await node('node-late');
+    const client = late.connect('/prices');
+    await connected(client);
+    const got: PriceUpdate[] = [];
+    client.on('price.update', (u) => got.push(u));
+    await request(client, 'subscribe', { symbols: ['ETH/USDT'] });
+    await expect.poll(() => got.length, { timeout: 10_000 }).toBe(1);
+    expect(got[0]).toMatchObject({ seq: 5, price: '2005' });
+    await a!.server.broadcastPriceUpdate('ETH/USDT', price(2006));
+    await expect.poll(() => got.map((u) => u.seq), { timeout: 10_000 }).toEqual([5, 6]);
+  });
+
+  it('the order book is one book: deltas from both nodes chain prevSeq→seq, checksums agree, a late node serves the same snapshot', async () => {
+    const [a, b] = await cluster(2);
+    const onB = b!.connect('/market');
+    await connected(onB);
+    await request(onB, 'subscribe', { channels: ['depth'], symbols: ['SOL/USDT'] });
+    const got: MarketDepth[] = [];
+    onB.on('market.depth', (d) => got.push(d));
+    await a!.server.broadcast.broadcastDepth({
+      symbol: 'SOL/USDT',
+      type: 'snapshot',
+      bids: [['10', '1']],
+      asks: [['11', '1']],
+    });
+    for (let i = 1; i <= 10; i++) {
+      await (i % 2 ? b! : a!).server.broadcast.broadcastDepth({
+        symbol: 'SOL/USDT',
+        type: 'delta',
+        bids: [[String(10 - i / 10), String(i)]],
+        asks: i === 5 ? [['11', '0']] : [[String(11 + i / 10), String(i)]],
+      });
+    }
+    await expect.poll(() => got.length, { timeout: 10_000 }).toBe(11);
+    got.forEach((d, i) => {
+      expect(d.seq).toBe(i + 1);
+      expect(d.prevSeq).toBe(i);
+    });
+    const snapA = a!.server.orderBooks.snapshot('SOL/USDT');
+    const snapB = b!.server.orderBooks.snapshot('SOL/USDT');
+    expect(snapA?.checksum).toBe(got.at(-1)?.checksum);
+    expect(snapB?.checksum).toBe(snapA?.checksum);
+    expect(snapA?.checksum).toBe(bookChecksum(snapA!.bids, snapA!.asks));
+
+    const late = await node('node-late');
+    const client = late.connect('/market');
+    await connected(client);
+    const first = new Promise<MarketDepth>((resolve) => client.once('market.depth', resolve));
+    await request(client, 'subscribe', { channels: ['depth'], symbols: ['SOL/USDT'] });
+    const snapshot = await first;
+    expect(snapshot).toMatchObject({ type: 'snapshot', seq: 11, prevSeq: 11, checksum: snapA?.checksum });
+    expect(snapshot.bids).toEqual(snapA?.bids);
+    expect(snapshot.asks).toEqual(snapA?.asks);
+    const ack = await request<{ ok: boolean; depth: MarketDepth }>(client, 'market.snapshot', { symbol: 'SOL/USDT' });
+    expect(ack.depth.checksum).toBe(snapA?.checksum);
+  });
+});
