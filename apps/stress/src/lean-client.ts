@@ -2,7 +2,7 @@ import WebSocket from 'ws';
 import type { ClientStats } from './client-stats.js';
 import { hiResNow, latencyMicros } from './clock.js';
 import { decimalField, intField, needle, stringField } from './frame-fields.js';
-import { roomOfEvent, STAMP_FIELDS } from './stream-room.js';
+import { isStreamEvent, roomOfEvent, STAMP_FIELDS } from './stream-room.js';
 
 /** `socketio`: Engine.IO v4 / Socket.IO v5 over one WebSocket. `ws`: the raw-ws baseline's JSON frames. */
 export type LeanTarget = 'socketio' | 'ws';
@@ -157,6 +157,8 @@ export class LeanClient {
   }
 
   private onEvent(event: string, text: string): void {
+    // connection.authenticated, subscription.confirmed, system.message… are not stream messages.
+    if (!isStreamEvent(event)) return;
     const { stats, namespace } = this.options;
     const seq = intField(text, SEQ);
     let first = false;

@@ -17,3 +17,11 @@ export function roomOfEvent(event: string, symbol: string | null): string {
 
 /** Events that carry the publisher's sub-ms stamp in a decimal field when this tool publishes them. */
 export const STAMP_FIELDS: Readonly<Record<string, string>> = { 'price.update': 'volume' };
+
+const STREAM_PREFIXES = ['price.', 'market.', 'order.', 'position.', 'wallet.', 'margin.'];
+
+/** Published stream events, as opposed to lifecycle events (`connection.authenticated`, `subscription.confirmed`…). */
+export function isStreamEvent(event: string): boolean {
+  for (const prefix of STREAM_PREFIXES) if (event.startsWith(prefix)) return true;
+  return false;
+}

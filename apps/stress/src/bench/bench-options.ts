@@ -22,6 +22,8 @@ export interface BenchOptions {
   workers: number;
   /** Pin the server to CPU 0 and the load generator to CPU 1 (needs 2+ CPUs and taskset). */
   pin: boolean;
+  /** Wall-time budget of the whole run (s), shared equally by the targets; 0 = none. */
+  budgetSec: number;
   /** Where the JSON result goes. */
   outDir: string;
 }
@@ -65,6 +67,7 @@ export function readBenchOptions(env: Record<string, string | undefined>, defaul
     bisections: numberEnv(env, 'BENCH_BISECTIONS', 3, 0, 10),
     workers: numberEnv(env, 'BENCH_WORKERS', 1, 1, 16),
     pin: env.BENCH_PIN !== '0',
+    budgetSec: numberEnv(env, 'BENCH_BUDGET_SEC', 0, 0, 86_400),
     outDir: env.BENCH_OUT ?? defaultOutDir,
   };
 }

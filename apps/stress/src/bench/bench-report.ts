@@ -27,6 +27,7 @@ export interface BenchDocument {
   machine: { cpu: string; cores: number; memoryBytes: number; node: string; platform: string };
   config: BenchRun['options'] & { pinned: boolean; symbols: number; workload: string };
   elapsedSec: number;
+  interrupted: boolean;
   targets: BenchRun['results'];
   ratios: StepRatios[];
   goals: GoalCheck[];
@@ -102,6 +103,7 @@ export function buildBenchDocument(run: BenchRun): BenchDocument {
         'clients on /prices, client i subscribed to symbol i mod 10; price.update published over HTTP in batches; delivered = publishes x subscribers per symbol',
     },
     elapsedSec: run.elapsedSec,
+    interrupted: run.interrupted ?? false,
     targets: run.results,
     ratios,
     goals: checkGoals(ratios),

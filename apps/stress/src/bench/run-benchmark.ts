@@ -30,6 +30,8 @@ export interface StepResult {
 export interface TargetResult {
   target: BenchTarget;
   steps: StepResult[];
+  /** Steps left out because the target's share of `BENCH_BUDGET_SEC` ran out. */
+  skippedSteps?: number[];
   error?: string;
 }
 
@@ -39,6 +41,8 @@ export interface BenchRun {
   results: TargetResult[];
   /** Seconds of wall time. */
   elapsedSec: number;
+  /** Stopped by a signal before every target ran. */
+  interrupted?: boolean;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -83,6 +87,7 @@ async function benchTarget(
   cpu: number | undefined,
   log: (l: string) => void,
   running: RunningServers,
+  deadline: number,
 ): Promise<void> {
   const name = result.target;
   const target = await startTarget(name, cpu);
@@ -114,6 +119,11 @@ async function benchTarget(
     let connected = 0;
     let nextStart = options.startRate;
     for (const clients of options.steps) {
+      if (performance.now() > deadline) {
+        result.skippedSteps = [...(result.skippedSteps ?? []), clients];
+        log(`${name} ${clients}: skipped, the time budget is spent`);
+        continue;
+      }
       const specs = await specsFor(target, connected, clients);
       const cpu = new CpuMeter(() => procCpuSeconds(target.process.pid));
       const t0 = performance.now();
@@ -180,18 +190,21 @@ export async function runBenchmark(
   options: BenchOptions,
   log: (line: string) => void,
   running: RunningServers = new Set(),
+  results: TargetResult[] = [],
 ): Promise<BenchRun> {
   const t0 = performance.now();
+  const share = options.budgetSec > 0 ? (options.budgetSec * 1000) / options.targets.length : Number.POSITIVE_INFINITY;
   const pinned = pinSelf(options, log);
   log(
     `machine: ${cpus()[0]?.model ?? 'unknown'} x${availableParallelism()}, node ${process.version}, pinned ${pinned}`,
   );
-  const results: TargetResult[] = [];
-  for (const name of options.targets) {
+  for (const [i, name] of options.targets.entries()) {
     const result: TargetResult = { target: name, steps: [] };
     results.push(result);
     try {
-      await benchTarget(result, options, pinned ? 0 : undefined, log, running);
+      // Each target's deadline leaves what an earlier one did not use to the later ones.
+      const deadline = t0 + share * (i + 1);
+      await benchTarget(result, options, pinned ? 0 : undefined, log, running, deadline);
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       log(`${name}: failed: ${message}`);

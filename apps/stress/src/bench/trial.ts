@@ -124,7 +124,7 @@ export interface SearchResult {
 
 /**
  * Raises the offered rate ×1.5 until a trial is not sustained, then bisects between the last sustained and
- * the first failing rate (or stops at `maxRate`). Bounded: at most 12 raising trials, `bisections` more, 5 lowering ones.
+ * the first failing rate (or stops at `maxRate`, or when past `deadline`). Bounded: at most 12 raising trials, `bisections` more, 5 lowering ones.
  */
 export async function searchMaxRate(
   ctx: TrialContext,
@@ -132,7 +132,9 @@ export async function searchMaxRate(
   maxRate: number,
   bisections: number,
   log: (t: TrialResult) => void,
+  deadline = Number.POSITIVE_INFINITY,
 ): Promise<SearchResult> {
+  const late = () => performance.now() > deadline;
   const trials: TrialResult[] = [];
   let best: TrialResult | null = null;
   let low = 0;
@@ -145,19 +147,19 @@ export async function searchMaxRate(
     return t.sustained;
   };
   let rate = Math.min(startRate, maxRate);
-  for (let i = 0; i < 12 && high === null; i++) {
+  for (let i = 0; i < 12 && high === null && !late(); i++) {
     if (await attempt(rate)) {
       low = rate;
       if (rate >= maxRate) break;
       rate = Math.min(rate * 1.5, maxRate);
     } else high = rate;
   }
-  for (let i = 0; i < 5 && low === 0 && high !== null; i++) {
+  for (let i = 0; i < 5 && low === 0 && high !== null && !late(); i++) {
     rate = high / 2;
     if (await attempt(rate)) low = rate;
     else high = rate;
   }
-  for (let i = 0; i < bisections && low > 0 && high !== null; i++) {
+  for (let i = 0; i < bisections && low > 0 && high !== null && !late(); i++) {
     const mid = (low + high) / 2;
     if (await attempt(mid)) low = mid;
     else high = mid;
