@@ -9,6 +9,7 @@ export {
   type OrderBookUpdate,
   type ResyncReason,
 } from './order-book.js';
+export { protocolEventValidator } from './protocol-event-validator.js';
 export { type GapEvent, SequenceTracker } from './sequence-tracker.js';
 export {
   type AdminApi,

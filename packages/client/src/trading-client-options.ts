@@ -17,6 +17,11 @@ export interface TradingClientOptions {
   tokenRefreshLeadMs?: number;
   /** Returns a fresh token shortly before the current one expires; the client then calls `setToken` with it. */
   onTokenExpiring?: (remainingMs: number) => Promise<string> | string;
+  /**
+   * Checks every server stream event before delivery; events that fail are dropped and reported as an
+   * `error` with code INVALID_PAYLOAD. `protocolEventValidator` checks against the protocol schemas.
+   */
+  validateEvent?: (event: string, payload: unknown) => boolean;
   /** Extra socket.io-client Manager options (`path`, `transports`, `extraHeaders`…); reconnection is always the client's own. */
   socketOptions?: Partial<ManagerOptions>;
 }

@@ -151,6 +151,7 @@ export class TradingClient extends TypedEmitter<TradingClientEvents> {
   private readonly recentSystemMessages: string[] = [];
   private readonly rtts: number[] = [];
   private readonly onTokenExpiring: TradingClientOptions['onTokenExpiring'];
+  private readonly validateEvent: TradingClientOptions['validateEvent'];
   private token: string | undefined;
   private closed = false;
   private attempt = 0;
@@ -168,6 +169,7 @@ export class TradingClient extends TypedEmitter<TradingClientEvents> {
     this.options = resolveOptions(options);
     this.token = options.token;
     this.onTokenExpiring = options.onTokenExpiring;
+    this.validateEvent = options.validateEvent;
     this.manager = new Manager(this.options.url, {
       transports: ['websocket'],
       ...options.socketOptions,
@@ -561,7 +563,7 @@ export class TradingClient extends TypedEmitter<TradingClientEvents> {
   }
 
   private onSystemMessage(payload: SystemMessage): void {
-    if (!payload || typeof payload !== 'object') return;
+    if (!payload || typeof payload !== 'object' || !this.accepts('system.message', payload)) return;
     // The same broadcast reaches every connected namespace; deliver it once.
     const key = `${payload.type}|${payload.timestamp}|${payload.message}`;
     if (this.recentSystemMessages.includes(key)) return;
@@ -574,7 +576,7 @@ export class TradingClient extends TypedEmitter<TradingClientEvents> {
   }
 
   private onStream(handle: NamespaceHandle, event: string, payload: unknown): void {
-    if (!payload || typeof payload !== 'object') return;
+    if (!payload || typeof payload !== 'object' || !this.accepts(event, payload)) return;
     const data = payload as Record<string, unknown>;
     const book = event === 'market.depth' ? this.books.get(String(data.symbol)) : undefined;
     if (book) book.handle(payload as MarketDepth);
@@ -586,6 +588,23 @@ export class TradingClient extends TypedEmitter<TradingClientEvents> {
     const emit = this.emit.bind(this) as (name: string, value: unknown) => boolean;
     emit(event, payload);
     if (event === 'price.update' && typeof data.symbol === 'string') emit(`price:${data.symbol}`, payload);
+  }
+
+  /** Runs the `validateEvent` option; a rejected (or throwing) check drops the event and reports it. */
+  private accepts(event: string, payload: unknown): boolean {
+    if (!this.validateEvent) return true;
+    let ok = false;
+    try {
+      ok = this.validateEvent(event, payload);
+    } catch {
+      ok = false;
+    }
+    if (!ok)
+      this.emit(
+        'error',
+        new TradingClientError('INVALID_PAYLOAD', `dropped an invalid ${event} from the server`, { event }),
+      );
+    return ok;
   }
 
   /** After a reconnect: subscribe again to everything and fetch fresh books. */

@@ -4,6 +4,7 @@ import {
   type GapEvent,
   isTradingClientError,
   type OrderBookUpdate,
+  protocolEventValidator,
   type ResyncEvent,
   type StateChange,
   TradingClient,
@@ -364,6 +365,23 @@ describe('TradingClient against a real WebSocketServer', () => {
     await expect.poll(() => calls, { timeout: 5_000 }).toBe(1);
     for (let i = 0; i < 5; i++) await client.ping();
     expect(calls).toBe(1);
+  });
+
+  it('validateEvent: protocolEventValidator drops malformed server events and reports them', async () => {
+    const client = makeClient({ validateEvent: protocolEventValidator });
+    await client.subscribePrices([BTC]);
+    const prices = gw.server.io.of('/prices') as unknown as {
+      to(room: string): { emit(event: string, payload: unknown): boolean };
+    };
+    const seen: string[] = [];
+    client.on('price.update', (p) => seen.push(p.price));
+    const error = onNext(client, 'error') as Promise<TradingClientError>;
+    prices.to(`prices:${BTC}`).emit('price.update', { symbol: BTC, price: 'NaN', seq: 1 });
+    expect((await error).code).toBe('INVALID_PAYLOAD');
+    const valid = waitFor<PriceUpdate>((l) => client.on('price:BTC/USDT', l));
+    await gw.server.broadcastPriceUpdate(BTC, price(42));
+    expect((await valid).price).toBe('42');
+    expect(seen).toEqual(['42']);
   });
 
   it('a throwing listener is reported as LISTENER_ERROR and does not break the stream', async () => {
