@@ -170,13 +170,14 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
 
   async function stop(): Promise<void> {
     readiness.set('draining');
+    // A stop during start waits for it, so nothing it starts (demo timers) outlives the stop.
+    if (started) await started.catch(() => undefined);
     if (config.drainDelayMs > 0 && started) {
       logger.info({ drainDelayMs: config.drainDelayMs }, 'readiness 503; waiting before closing connections');
       await new Promise((resolve) => setTimeout(resolve, config.drainDelayMs));
     }
     market?.stop();
     users?.stop();
-    if (started) await started.catch(() => undefined);
     try {
       await server.close();
     } catch (err) {

@@ -43,6 +43,22 @@ describe('createGateway in-process', () => {
     prices.close();
   });
 
+  it('a stop during start waits for it and leaves nothing running', async () => {
+    const config = loadConfig({
+      WS_PORT: '0',
+      WS_HOST: '127.0.0.1',
+      WS_JWT_SECRET: TEST_SECRET,
+      WS_DEMO_FEED_INTERVAL_MS: '20',
+      LOG_LEVEL: 'silent',
+    });
+    const g = createGateway(config);
+    const starting = g.start();
+    await g.stop();
+    await expect(starting).resolves.toMatchObject({ port: expect.any(Number) });
+    expect(g.http.listening).toBe(false);
+    expect(g.readiness.status()).toMatchObject({ ready: false, state: 'draining' });
+  });
+
   it('requires a JWT configuration or a development secret', () => {
     const config = loadConfig({ WS_PORT: '0', LOG_LEVEL: 'silent' });
     expect(() => createGateway(config)).toThrow(/development secret/);
