@@ -24,12 +24,13 @@ export function assertLoopbackUrl(raw: string): URL {
 }
 
 /**
- * Source address for the client with this index: 127.0.0.1 for the first 25 000, then 127.0.0.2… so one
- * address never runs out of ephemeral ports. `undefined` while one address is enough (the OS picks).
+ * Source address for the client with this index: 127.0.0.1 for the first 25 000 connections, then
+ * 127.0.0.2… so one address never runs out of ephemeral ports. `connectionsPerClient` is more than 1 for
+ * lean clients on several namespaces. `undefined` while one address is enough (the OS picks).
  */
-export function sourceAddressFor(index: number, totalClients: number): string | undefined {
-  if (totalClients <= PORTS_PER_SOURCE_ADDRESS) return undefined;
-  const n = Math.floor(index / PORTS_PER_SOURCE_ADDRESS);
+export function sourceAddressFor(index: number, totalClients: number, connectionsPerClient = 1): string | undefined {
+  if (totalClients * connectionsPerClient <= PORTS_PER_SOURCE_ADDRESS) return undefined;
+  const n = Math.floor((index * connectionsPerClient) / PORTS_PER_SOURCE_ADDRESS);
   if (n > 250) throw new Error('too many clients for 127.0.0.0/24 source addresses');
   return `127.0.0.${n + 1}`;
 }

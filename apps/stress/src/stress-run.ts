@@ -49,7 +49,7 @@ export async function buildClientSpecs(options: StressOptions, ttlSec: number): 
       index: i,
       token,
       symbols: symbolsFor(i, options.symbols, options.symbolsPerClient),
-      localAddress: sourceAddressFor(i, options.clients),
+      localAddress: sourceAddressFor(i, options.clients, options.mode === 'lean' ? options.namespaces.length : 1),
     });
   }
   return specs;

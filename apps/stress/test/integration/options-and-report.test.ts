@@ -51,6 +51,9 @@ describe('loopback source addresses', () => {
     expect(sourceAddressFor(0, 60_000)).toBe('127.0.0.1');
     expect(sourceAddressFor(25_000, 60_000)).toBe('127.0.0.2');
     expect(sourceAddressFor(59_999, 60_000)).toBe('127.0.0.3');
+    // Lean clients open one connection per namespace.
+    expect(sourceAddressFor(10_000, 10_000, 3)).toBe('127.0.0.2');
+    expect(sourceAddressFor(10_000, 10_000, 1)).toBeUndefined();
   });
 });
 

@@ -59,6 +59,8 @@ describe('ws:stress end to end', () => {
       gateway.url,
       '--clients',
       '4',
+      '--ramp-up',
+      '1',
       '--duration',
       '3',
       '--namespaces',
