@@ -158,7 +158,10 @@ export class LeanClient {
 
   private onEvent(event: string, text: string): void {
     // connection.authenticated, subscription.confirmed, system.message… are not stream messages.
-    if (!isStreamEvent(event)) return;
+    if (!isStreamEvent(event)) {
+      if (event === 'error') this.options.stats.error(stringField(text, CODE) ?? 'ERROR');
+      return;
+    }
     const { stats, namespace } = this.options;
     const seq = intField(text, SEQ);
     let first = false;
