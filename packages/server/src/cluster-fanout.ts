@@ -34,6 +34,8 @@ export interface ClusterFanoutDeps {
   confirmTimeoutMs?: number;
 }
 
+const USER_SEEN_MAX = 100_000;
+
 interface DepthSync {
   buffer: BusMessage[];
 }
@@ -57,6 +59,9 @@ export class ClusterFanout {
   private readonly syncing = new Map<string, DepthSync>();
   private readonly outstanding = new Map<string, { count: number; seen: Map<number, object> }>();
   private readonly waiters = new Map<string, (wire: object) => void>();
+  /** Last seq delivered here per `/user` room (bounded, oldest forgotten first), for `release`. */
+  private readonly userSeen = new Map<string, number>();
+  private readonly releasing = new Map<string, () => void>();
   private readonly onBus = (channel: string, raw: string) => {
     if (channel === this.deps.store.channel) this.onMessage(raw);
   };
@@ -176,17 +181,40 @@ export class ClusterFanout {
     }
   }
 
-  /** Stops holding for the socket; returns what was held, in bus order per room. */
-  release(socketId: string, rooms: readonly string[]): BusMessage[] {
-    const out: BusMessage[] = [];
-    for (const room of rooms) {
-      const held = this.holds.get(room);
-      const mine = held?.get(socketId);
-      if (mine) out.push(...mine);
-      held?.delete(socketId);
-      if (held?.size === 0) this.holds.delete(room);
-    }
-    return out;
+  /**
+   * Stops holding for the socket once this node's bus has delivered each room up to `upTo` (what the
+   * history read already covered, which may be ahead of the bus), so nothing it replayed comes again
+   * live. Resolves with what was held, in bus order; gives up waiting after `waitMs`.
+   */
+  release(
+    socketId: string,
+    rooms: readonly string[],
+    upTo: ReadonlyMap<string, number> = new Map(),
+    waitMs = 2_000,
+  ): Promise<BusMessage[]> {
+    const caughtUp = () => [...upTo].every(([room, seq]) => (this.userSeen.get(room) ?? 0) >= seq);
+    const collect = (): BusMessage[] => {
+      this.releasing.delete(socketId);
+      const out: BusMessage[] = [];
+      for (const room of rooms) {
+        const held = this.holds.get(room);
+        const mine = held?.get(socketId);
+        if (mine) out.push(...mine);
+        held?.delete(socketId);
+        if (held?.size === 0) this.holds.delete(room);
+      }
+      return out;
+    };
+    if (caughtUp()) return Promise.resolve(collect());
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(collect()), waitMs);
+      timer.unref();
+      this.releasing.set(socketId, () => {
+        if (!caughtUp()) return;
+        clearTimeout(timer);
+        resolve(collect());
+      });
+    });
   }
 
   private onMessage(raw: string): void {
@@ -218,6 +246,12 @@ export class ClusterFanout {
     const held = this.holds.get(msg.room);
     if (held) for (const list of held.values()) list.push(msg);
     this.deps.emit(msg.namespace, msg.room, msg.event, wire, held ? [...held.keys()] : []);
+    if (msg.namespace === '/user') {
+      this.userSeen.delete(msg.room);
+      this.userSeen.set(msg.room, msg.seq);
+      if (this.userSeen.size > USER_SEEN_MAX) this.userSeen.delete(this.userSeen.keys().next().value as string);
+      if (held) for (const id of held.keys()) this.releasing.get(id)?.();
+    }
   }
 
   private deliverDepth(msg: BusMessage, local: boolean): object | undefined {

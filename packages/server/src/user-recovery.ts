@@ -9,7 +9,12 @@ export interface UserRecoveryDeps {
   /** The cluster bus: holds live messages for the socket while its history is read (async with Redis). */
   holds?: {
     hold(socketId: string, rooms: readonly string[]): void;
-    release(socketId: string, rooms: readonly string[]): BusMessage[];
+    release(
+      socketId: string,
+      rooms: readonly string[],
+      upTo?: ReadonlyMap<string, number>,
+      waitMs?: number,
+    ): Promise<BusMessage[]>;
   };
   send(socket: Socket, event: string, payload: object): void;
   logger: Logger;
@@ -35,8 +40,9 @@ export function recoverUserStreams(
     return after === undefined ? [] : [{ room: rooms[stream](userId), after }];
   });
   deps.holds?.hold(socket.id, all);
-  const finish = (results: (HistoryRead | undefined)[]): void => {
+  const finish = (results: (HistoryRead | undefined)[]): void | Promise<void> => {
     const lastSent = new Map<string, number>();
+    const replayed = new Map<string, number>();
     const queues: { room: string; entries: HistoryEntry[] }[] = [];
     results.forEach((read, i) => {
       const w = wanted[i];
@@ -56,10 +62,14 @@ export function recoverUserStreams(
       if (!pick || !entry) break;
       deps.send(socket, entry.event, entry.payload);
       lastSent.set(pick.room, entry.seq);
+      replayed.set(pick.room, entry.seq);
     }
-    for (const m of deps.holds?.release(socket.id, all) ?? []) {
-      if (m.seq > (lastSent.get(m.room) ?? 0)) deps.send(socket, m.event, { ...m.data, seq: m.seq });
-    }
+    if (!deps.holds) return;
+    return deps.holds.release(socket.id, all, replayed).then((held) => {
+      for (const m of held) {
+        if (m.seq > (lastSent.get(m.room) ?? 0)) deps.send(socket, m.event, { ...m.data, seq: m.seq });
+      }
+    });
   };
   const reads = wanted.map((w) => deps.history.since(w.room, w.after));
   if (reads.every((r): r is HistoryRead => !(r instanceof Promise))) return finish(reads);
@@ -74,6 +84,6 @@ export function recoverUserStreams(
     .then(finish)
     .catch((err: unknown) => {
       deps.logger.error({ err, userId }, 'user stream recovery failed');
-      deps.holds?.release(socket.id, all);
+      void deps.holds?.release(socket.id, all, new Map(), 0);
     });
 }
