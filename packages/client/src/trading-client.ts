@@ -10,7 +10,9 @@ import type {
   MetricsSnapshot,
   NamespaceName,
   SystemMessage,
+  UserRecoverySince,
 } from '@ws/protocol';
+import { USER_STREAMS } from '@ws/protocol';
 import { Manager, type Socket } from 'socket.io-client';
 import { backoffDelay } from './backoff.js';
 import { type ConnectionState, ConnectionStateMachine } from './connection-state.js';
@@ -83,6 +85,8 @@ interface NamespaceHandle {
   /** Successful connects so far. */
   connects: number;
   authenticated: ConnectionAuthenticated | null;
+  /** The user of the last `connection.authenticated`; kept across drops for `/user` recovery. */
+  userId: string | null;
   waiters: Set<Waiter>;
 }
 
@@ -477,9 +481,8 @@ export class TradingClient extends TypedEmitter<TradingClientEvents> {
   }
 
   private createNamespace(ns: NamespaceName): NamespaceHandle {
-    const socket = this.manager.socket(ns, {
-      auth: (cb: (data: object) => void) => cb(this.token ? { token: this.token } : {}),
-    });
+    // A function, so every (re)connect sends the current token and, on /user, what was seen so far.
+    const socket = this.manager.socket(ns, { auth: (cb: (data: object) => void) => cb(this.handshakeAuth(ns)) });
     const handle: NamespaceHandle = {
       name: ns,
       socket,
@@ -487,6 +490,7 @@ export class TradingClient extends TypedEmitter<TradingClientEvents> {
       connectedBefore: false,
       connects: 0,
       authenticated: null,
+      userId: null,
       waiters: new Set(),
     };
     this.namespaces.set(ns, handle);
@@ -557,9 +561,25 @@ export class TradingClient extends TypedEmitter<TradingClientEvents> {
   private onAuthenticated(handle: NamespaceHandle, payload: ConnectionAuthenticated): void {
     const first = handle.authenticated === null;
     handle.authenticated = payload;
+    if (payload && typeof payload.userId === 'string') handle.userId = payload.userId;
     if (first && handle.name === '/user' && handle.connects > 1) {
       this.emit('recovery', { namespace: handle.name, recovered: payload.recovered === true });
     }
+  }
+
+  /** The handshake `auth`: the token, and on a `/user` reconnect `since` (last seq per private stream) for replay. */
+  private handshakeAuth(ns: NamespaceName): { token?: string; since?: UserRecoverySince } {
+    const auth: { token?: string; since?: UserRecoverySince } = this.token ? { token: this.token } : {};
+    const userId = ns === '/user' ? this.namespaces.get('/user')?.userId : null;
+    if (!userId) return auth;
+    const since: UserRecoverySince = {};
+    // Only streams with a known seq: asking from 0 would replay events from before this session began.
+    for (const stream of USER_STREAMS) {
+      const seq = this.tracker.lastSeq(`${stream}:${userId}`);
+      if (seq !== undefined) since[stream] = seq;
+    }
+    if (Object.keys(since).length > 0) auth.since = since;
+    return auth;
   }
 
   private onSystemMessage(payload: SystemMessage): void {

@@ -473,9 +473,11 @@ describe('reconnect', () => {
     expect(gap.cause).toBe('reconnect');
   });
 
-  it('/user: reconnects with the token, reports recovery and the gap of the private stream', async () => {
+  it('/user: reconnects with auth.since, the server replays what was missed, recovery says so', async () => {
     const client = makeClient({ token: signToken({ userId: 'gina', role: 'user' }) });
     await client.connectUser();
+    const filled: string[] = [];
+    client.on('order.filled', (o) => filled.push(o.orderId));
     const first = onNext(client, 'order.filled');
     await gw.server.broadcast.broadcastOrderUpdate('gina', order('o-1'));
     await first;
@@ -484,16 +486,40 @@ describe('reconnect', () => {
     const recovery = onNext(client, 'recovery') as Promise<{ namespace: string; recovered: boolean }>;
     const refusals: string[] = [];
     client.on('error', (e) => refusals.push(e.code));
+    // Maintenance holds the reconnect until the missed event is published.
     gw.server.setMaintenance(true, 'test');
     await gw.server.disconnect({ userId: 'gina' });
     await expect.poll(() => refusals.includes('MAINTENANCE'), { timeout: 5_000 }).toBe(true);
     await gw.server.broadcast.broadcastOrderUpdate('gina', order('o-missed'));
     gw.server.setMaintenance(false);
+    expect(await recovery).toEqual({ namespace: '/user', recovered: true });
+    const next = waitFor<{ orderId: string }>(
+      (l) => client.on('order.filled', l),
+      (o) => o.orderId === 'o-3',
+    );
+    await gw.server.broadcast.broadcastOrderUpdate('gina', order('o-3'));
+    await next;
+    expect(filled).toEqual(['o-1', 'o-missed', 'o-3']);
+    expect(gaps).toEqual([]);
+  });
+
+  it('/user: when the server cannot replay (history gone), recovered is false and the gap is reported', async () => {
+    await gw.restart(); // a fresh server with an empty history: nothing to replay
+    const client = makeClient({ token: signToken({ userId: 'ivan', role: 'user' }) });
+    await client.connectUser();
+    const first = onNext(client, 'order.filled');
+    await gw.server.broadcast.broadcastOrderUpdate('ivan', order('o-1'));
+    await gw.server.broadcast.broadcastOrderUpdate('ivan', order('o-2'));
+    await first;
+    const gaps: GapEvent[] = [];
+    client.on('gap', (g) => gaps.push(g));
+    const recovery = onNext(client, 'recovery') as Promise<{ namespace: string; recovered: boolean }>;
+    await gw.restart(); // the seqs and history of the old server are gone
     expect(await recovery).toEqual({ namespace: '/user', recovered: false });
     const next = onNext(client, 'order.filled');
-    await gw.server.broadcast.broadcastOrderUpdate('gina', order('o-3'));
-    expect(await next).toMatchObject({ orderId: 'o-3' });
-    expect(gaps).toEqual([{ room: 'orders:gina', expected: 2, received: 3, cause: 'reconnect' }]);
+    await gw.server.broadcast.broadcastOrderUpdate('ivan', order('o-3'));
+    await next;
+    expect(gaps).toEqual([{ room: 'orders:ivan', expected: 3, received: 1, cause: 'reconnect' }]);
   });
 
   it('dropped TCP connection: reconnects and restores', async () => {
