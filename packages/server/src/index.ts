@@ -1,5 +1,10 @@
 export { AdminAlerts, type AlertInputs } from './admin-alerts.js';
 export { type AuthContext, AuthMiddleware, type AuthOptions, type AuthSocket } from './auth-middleware.js';
+export {
+  ClusterFanout,
+  type ClusterFanoutDeps,
+  type LocalEmitter,
+} from './cluster-fanout.js';
 export type {
   AuthComponent,
   MetricsComponent,
@@ -18,11 +23,35 @@ export {
   type RateLimitResult,
   type RateLimitSocket,
 } from './rate-limit-middleware.js';
+export {
+  type BusMessage,
+  parseBusMessage,
+  RedisSequenceStore,
+  type RedisSequenceStoreOptions,
+  type SequencedKind,
+  type SequencedMessage,
+} from './redis-sequence-store.js';
+export { RedisSnapshotStore } from './redis-snapshot-store.js';
 export { MemorySequenceStore, type SequenceStore } from './sequence-store.js';
+export {
+  queuedBytes,
+  type SlowConsumerDeps,
+  SlowConsumerGuard,
+  type SlowConsumerOptions,
+} from './slow-consumer-guard.js';
 export { MemorySnapshotStore, type RoomSnapshot, type SnapshotStore } from './snapshot-store.js';
 export { type RoomRequest, SubscriptionManager } from './subscription-manager.js';
 export { RedisUserChannelCounter, type UserChannelCounter } from './user-channel-counter.js';
 export { type ChannelReservation, UserChannelGuard } from './user-channel-guard.js';
+export { recoverUserStreams, type UserRecoveryDeps } from './user-recovery.js';
+export {
+  type HistoryEntry,
+  type HistoryLimits,
+  type HistoryRead,
+  MemoryUserStreamHistory,
+  RedisUserStreamHistory,
+  type UserStreamHistory,
+} from './user-stream-history.js';
 export {
   type BroadcastEmitter,
   type OrderEventName,

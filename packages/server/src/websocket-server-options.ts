@@ -7,6 +7,7 @@ import type { Logger } from './logger.js';
 import { silentLogger } from './logger.js';
 import type { RateLimitOptions } from './rate-limit-middleware.js';
 import type { SequenceStore } from './sequence-store.js';
+import type { SlowConsumerOptions } from './slow-consumer-guard.js';
 import type { SnapshotStore } from './snapshot-store.js';
 
 /** Subscription limits; see the package README for how they compose. */
@@ -74,11 +75,14 @@ export interface WebSocketServerOptions {
   recovery: { windowMs: number; maxEvents: number };
   /** With `redis`: how long `broadcastDepth` waits for its message to come back from the bus. */
   clusterConfirmTimeoutMs: number;
+  /** Bounds on bytes queued per connection (conflate over `softBytes`, disconnect over `hardBytes`); `false` turns it off. */
+  slowConsumer: SlowConsumerOptions | false;
 }
 
 export type WebSocketServerInit = Partial<
-  Omit<WebSocketServerOptions, 'limits' | 'admin' | 'shutdown' | 'recovery'>
+  Omit<WebSocketServerOptions, 'limits' | 'admin' | 'shutdown' | 'recovery' | 'slowConsumer'>
 > & {
+  slowConsumer?: Partial<SlowConsumerOptions> | false;
   recovery?: Partial<WebSocketServerOptions['recovery']>;
   limits?: Partial<SubscriptionLimits>;
   admin?: { statsIntervalMs?: number; alerts?: Partial<AlertThresholds> };
@@ -118,6 +122,10 @@ export function resolveServerOptions(init: WebSocketServerInit = {}): WebSocketS
     logger: init.logger ?? silentLogger,
     recovery: { windowMs: 120_000, maxEvents: 1000, ...init.recovery },
     clusterConfirmTimeoutMs: init.clusterConfirmTimeoutMs ?? 5_000,
+    slowConsumer:
+      init.slowConsumer === false
+        ? false
+        : { softBytes: 1024 * 1024, hardBytes: 8 * 1024 * 1024, checkIntervalMs: 250, ...init.slowConsumer },
   };
   for (const symbol of options.symbols) {
     if (!isMarketSymbol(symbol)) throw new TypeError(`options.symbols: invalid symbol ${JSON.stringify(symbol)}`);
@@ -134,6 +142,13 @@ export function resolveServerOptions(init: WebSocketServerInit = {}): WebSocketS
     ['recovery.windowMs', options.recovery.windowMs],
     ['recovery.maxEvents', options.recovery.maxEvents],
     ['clusterConfirmTimeoutMs', options.clusterConfirmTimeoutMs],
+    ...(options.slowConsumer
+      ? ([
+          ['slowConsumer.softBytes', options.slowConsumer.softBytes],
+          ['slowConsumer.hardBytes', options.slowConsumer.hardBytes],
+          ['slowConsumer.checkIntervalMs', options.slowConsumer.checkIntervalMs],
+        ] as [string, number][])
+      : []),
   ];
   for (const [name, value] of positive) {
     if (!Number.isInteger(value) || value <= 0) throw new TypeError(`options.${name} must be a positive integer`);

@@ -39,6 +39,7 @@ import { RateLimitMiddleware } from './rate-limit-middleware.js';
 import { RedisSequenceStore } from './redis-sequence-store.js';
 import { RedisSnapshotStore } from './redis-snapshot-store.js';
 import { MemorySequenceStore } from './sequence-store.js';
+import { SlowConsumerGuard } from './slow-consumer-guard.js';
 import { MemorySnapshotStore, type SnapshotStore } from './snapshot-store.js';
 import { SubscriptionManager } from './subscription-manager.js';
 import { RedisUserChannelCounter } from './user-channel-counter.js';
@@ -80,6 +81,7 @@ interface Runtime {
   statsTimer: NodeJS.Timeout;
   fanout: ClusterFanout | undefined;
   history: UserStreamHistory;
+  slowConsumers: SlowConsumerGuard | undefined;
 }
 
 const PUBLIC_NAMESPACES: ReadonlySet<NamespaceName> = new Set(['/prices', '/market']);
@@ -230,7 +232,31 @@ export class WebSocketServer {
       statsTimer,
       fanout,
       history,
+      slowConsumers: undefined,
     };
+    if (resolved.slowConsumer) {
+      this.#runtime.slowConsumers = new SlowConsumerGuard(resolved.slowConsumer, {
+        sockets: () => this.#allSockets(),
+        subscribedRooms: (id) => subscriptions.rooms(id),
+        latest: (room) => {
+          if (room.startsWith('market:depth:')) {
+            const depth = books.snapshot(room.slice('market:depth:'.length));
+            return depth ? { event: 'market.depth', payload: depth } : undefined;
+          }
+          return snapshots.get(room);
+        },
+        send: (socket, event, payload) => this.#send(socket, event, payload),
+        onDisconnect: (socket, bytes) => {
+          metrics.error('SLOW_CONSUMER', socket.nsp.name);
+          resolved.logger.warn(
+            { socketId: socket.id, namespace: socket.nsp.name, queuedBytes: bytes },
+            'slow consumer disconnected',
+          );
+          // Best effort: it sits behind everything already queued.
+          socket.emit('error', { code: 'SLOW_CONSUMER', message: 'client reads slower than the stream' });
+        },
+      });
+    }
     await fanout?.start();
 
     const send = (socket: Socket, event: string, payload: object) => this.#send(socket, event, payload);
@@ -311,6 +337,11 @@ export class WebSocketServer {
 
   get subscriptions(): SubscriptionManager {
     return this.#rt().subscriptions;
+  }
+
+  /** The slow-consumer guard (undefined when `slowConsumer: false`). */
+  get slowConsumers(): SlowConsumerGuard | undefined {
+    return this.#rt().slowConsumers;
   }
 
   /** The order books the depth stream is built from. */
@@ -404,6 +435,7 @@ export class WebSocketServer {
     if (!rt) return;
     clearInterval(rt.statsTimer);
     rt.fanout?.close();
+    rt.slowConsumers?.close();
     const deadline = Date.now() + rt.options.shutdown.deadlineMs;
     const jitter = rt.options.shutdown.reconnectJitterMs;
     const sockets: Socket[] = [];
@@ -432,6 +464,12 @@ export class WebSocketServer {
     });
     if (rt.ownsMetrics) rt.metrics.close();
     rt.options.logger.info({ nodeId: rt.options.nodeId }, 'websocket server closed');
+  }
+
+  *#allSockets(): Iterable<Socket> {
+    const rt = this.#runtime;
+    if (!rt) return;
+    for (const name of NAMESPACE_NAMES) yield* rt.io.of(name).sockets.values() as Iterable<Socket>;
   }
 
   #handshakeRejections(rt: Runtime): number {

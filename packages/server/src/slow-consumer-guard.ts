@@ -1,0 +1,119 @@
+import type { Socket } from 'socket.io';
+
+/** Per-connection bounds on bytes queued for a client but not yet written to it. */
+export interface SlowConsumerOptions {
+  /** Above this, conflatable streams of the connection are paused and later resumed from their latest state. */
+  softBytes: number;
+  /** Above this, the connection is closed with SLOW_CONSUMER. */
+  hardBytes: number;
+  /** How often queues are measured. */
+  checkIntervalMs: number;
+}
+
+export interface SlowConsumerDeps {
+  /** The sockets to watch, every namespace. */
+  sockets(): Iterable<Socket>;
+  /** Rooms the socket is still subscribed to (the subscription manager's view). */
+  subscribedRooms(socketId: string): readonly string[];
+  /** The latest state of a room as one message, sent when the client catches up. */
+  latest(room: string): { event: string; payload: object } | undefined;
+  send(socket: Socket, event: string, payload: object): void;
+  /** Called when a client is disconnected for being too slow. */
+  onDisconnect(socket: Socket, queuedBytes: number): void;
+}
+
+/** Streams whose newest message supersedes the older ones: prices (update/trade), stats, ticker, depth. */
+const CONFLATABLE = /^(prices:|market:(stats|ticker|depth):)/;
+
+interface EngineConn {
+  writeBuffer?: { data?: unknown }[];
+  transport?: { socket?: { bufferedAmount?: number } };
+}
+
+/** Bytes an Engine.IO connection holds for its client: its packet buffer plus what the WebSocket has not written. */
+export function queuedBytes(socket: Socket): number {
+  const conn = socket.conn as unknown as EngineConn;
+  let bytes = conn.transport?.socket?.bufferedAmount ?? 0;
+  for (const packet of conn.writeBuffer ?? []) {
+    const d = packet.data;
+    bytes += typeof d === 'string' ? d.length : d instanceof Uint8Array ? d.byteLength : 0;
+  }
+  return bytes;
+}
+
+/**
+ * Bounds what a client that reads slower than the market can make the gateway hold. Over the soft mark
+ * the connection leaves its conflatable rooms (so nothing more of them is queued: no per-message work);
+ * once its queue has drained below half the soft mark it rejoins them and gets each room's latest state
+ * (`price.update`, `market.stats`, `market.ticker`, a fresh depth snapshot) in the same tick, so nothing
+ * older ever follows something newer. `/user` and trade streams are never paused: if they alone push the
+ * queue past the hard mark the client is disconnected with SLOW_CONSUMER, never silently skipped.
+ */
+export class SlowConsumerGuard {
+  /** socket id → rooms left while conflating. */
+  private readonly paused = new Map<string, string[]>();
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(
+    private readonly options: SlowConsumerOptions,
+    private readonly deps: SlowConsumerDeps,
+  ) {
+    this.timer = setInterval(() => this.check(), options.checkIntervalMs);
+    this.timer.unref();
+  }
+
+  /** Connections currently conflated. */
+  get conflating(): number {
+    return this.paused.size;
+  }
+
+  isConflating(socketId: string): boolean {
+    return this.paused.has(socketId);
+  }
+
+  /** Measures every connection once. */
+  check(): void {
+    const seen = new Set<string>();
+    for (const socket of this.deps.sockets()) {
+      seen.add(socket.id);
+      const conn = socket.conn as unknown as EngineConn;
+      const idle = (conn.writeBuffer?.length ?? 0) === 0 && (conn.transport?.socket?.bufferedAmount ?? 0) === 0;
+      if (idle && !this.paused.has(socket.id)) continue;
+      const bytes = queuedBytes(socket);
+      if (bytes > this.options.hardBytes) {
+        this.paused.delete(socket.id);
+        this.deps.onDisconnect(socket, bytes);
+        socket.disconnect(true);
+      } else if (bytes > this.options.softBytes) {
+        if (!this.paused.has(socket.id)) this.pause(socket);
+      } else if (bytes <= this.options.softBytes / 2 && this.paused.has(socket.id)) {
+        this.resume(socket);
+      }
+    }
+    for (const id of this.paused.keys()) if (!seen.has(id)) this.paused.delete(id);
+  }
+
+  private pause(socket: Socket): void {
+    const left = [...socket.rooms].filter((room) => CONFLATABLE.test(room));
+    this.paused.set(socket.id, left);
+    for (const room of left) void socket.leave(room);
+  }
+
+  private resume(socket: Socket): void {
+    const left = this.paused.get(socket.id) ?? [];
+    this.paused.delete(socket.id);
+    const still = new Set(this.deps.subscribedRooms(socket.id));
+    const rooms = left.filter((r) => still.has(r));
+    // Join and read the latest states in one tick: the stream continues exactly after them.
+    void socket.join(rooms);
+    for (const room of rooms) {
+      const latest = this.deps.latest(room);
+      if (latest) this.deps.send(socket, latest.event, latest.payload);
+    }
+  }
+
+  close(): void {
+    clearInterval(this.timer);
+    this.paused.clear();
+  }
+}

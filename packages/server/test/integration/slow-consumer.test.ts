@@ -1,0 +1,124 @@
+import type { MarketDepth, MarketTicker } from '@ws/protocol';
+import { afterEach, describe, expect, it } from 'vitest';
+import { queuedBytes } from '../../src/slow-consumer-guard.js';
+import { connected, request, startServer, type TestClient, type TestServer } from './harness.js';
+
+let server: TestServer | undefined;
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+});
+
+/** The client's TCP socket: pausing it makes the client stop reading, like a stalled browser tab. */
+function tcp(client: TestClient): { pause(): void; resume(): void } {
+  return (client.io.engine.transport as unknown as { ws: { _socket: { pause(): void; resume(): void } } }).ws._socket;
+}
+
+const tick = () => new Promise<void>((r) => setImmediate(r));
+const levels = (base: number, n: number, qty: number): [string, string][] =>
+  Array.from({ length: n }, (_, i) => [String(base + i), String(qty)]);
+
+describe('slow consumers', () => {
+  it('over the soft mark conflates to the latest state; nothing older follows newer; other clients get everything', async () => {
+    server = await startServer({
+      slowConsumer: { softBytes: 64 * 1024, hardBytes: 64 * 1024 * 1024, checkIntervalMs: 10 },
+    });
+    const s = server;
+    const slow = s.connect('/market');
+    const fast = s.connect('/market');
+    await Promise.all([connected(slow), connected(fast)]);
+    const publishDepth = (i: number) =>
+      s.server.broadcast.broadcastDepth({
+        symbol: 'BTC/USDT',
+        type: i === 0 ? 'snapshot' : 'delta',
+        bids: levels(1000, 100, (i % 7) + 1),
+        asks: levels(2000, 100, (i % 5) + 1),
+      });
+    const publishTicker = (i: number) =>
+      s.server.broadcast.broadcastTicker({ symbol: 'BTC/USDT', bid: 99 + i, ask: 101 + i, last: 100 + i });
+    await publishDepth(0);
+    for (const c of [slow, fast])
+      await request(c, 'subscribe', { channels: ['depth', 'ticker'], symbols: ['BTC/USDT'] });
+    const slowDepth: MarketDepth[] = [];
+    const slowTicker: MarketTicker[] = [];
+    const fastDepth: MarketDepth[] = [];
+    slow.on('market.depth', (d) => slowDepth.push(d));
+    slow.on('market.ticker', (t) => slowTicker.push(t));
+    fast.on('market.depth', (d) => fastDepth.push(d));
+
+    tcp(slow).pause();
+    const socketId = slow.id!;
+    let i = 1;
+    while (!s.server.slowConsumers?.isConflating(socketId) && i < 20_000) {
+      await publishDepth(i);
+      await publishTicker(i);
+      i++;
+      if (i % 20 === 0) await tick();
+    }
+    expect(s.server.slowConsumers?.isConflating(socketId)).toBe(true);
+    const serverSocket = s.server.namespace('/market').sockets.get(socketId)!;
+    const queuedAtPause = queuedBytes(serverSocket as never);
+    // Paused: the market keeps moving but nothing more is queued for this client.
+    for (let k = 0; k < 300; k++) {
+      await publishDepth(i);
+      await publishTicker(i);
+      i++;
+    }
+    expect(queuedBytes(serverSocket as never)).toBeLessThanOrEqual(queuedAtPause + 1024);
+
+    tcp(slow).resume();
+    await expect.poll(() => s.server.slowConsumers?.isConflating(socketId), { timeout: 20_000 }).toBe(false);
+    const lastDepth = await publishDepth(i);
+    const lastTicker = await publishTicker(i);
+    await expect.poll(() => slowDepth.at(-1)?.seq, { timeout: 20_000 }).toBe(lastDepth.seq);
+    await expect.poll(() => slowTicker.at(-1)?.seq, { timeout: 20_000 }).toBe(lastTicker.seq);
+    for (const stream of [slowDepth, slowTicker]) {
+      for (let k = 1; k < stream.length; k++) expect(stream[k]!.seq).toBeGreaterThan(stream[k - 1]!.seq);
+    }
+    // The depth stream resumed from a fresh snapshot, and every later delta chains onto it.
+    const resumedAt = slowDepth.findIndex((d, k) => k > 0 && d.type === 'snapshot');
+    expect(resumedAt).toBeGreaterThan(0);
+    for (let k = resumedAt + 1; k < slowDepth.length; k++) expect(slowDepth[k]!.prevSeq).toBe(slowDepth[k - 1]!.seq);
+    expect(slowDepth.at(-1)?.checksum).toBe(lastDepth.checksum);
+    // The other client got every message, in order.
+    await expect.poll(() => fastDepth.at(-1)?.seq, { timeout: 20_000 }).toBe(lastDepth.seq);
+    const first = fastDepth[0]!.seq;
+    expect(fastDepth.map((d) => d.seq)).toEqual(Array.from({ length: lastDepth.seq - first + 1 }, (_, k) => first + k));
+  });
+
+  it('over the hard mark a /user client is disconnected with SLOW_CONSUMER and counted; private events are never conflated', async () => {
+    server = await startServer({ slowConsumer: { softBytes: 16 * 1024, hardBytes: 256 * 1024, checkIntervalMs: 10 } });
+    const s = server;
+    const client = s.connect('/user', { token: await s.token({ userId: 'slowpoke' }) });
+    await connected(client);
+    const socketId = client.id!;
+    const serverSocket = s.server.namespace('/user').sockets.get(socketId)!;
+    const gone = new Promise<string>((resolve) => serverSocket.once('disconnect', resolve));
+    tcp(client).pause();
+    let disconnected = false;
+    void gone.then(() => {
+      disconnected = true;
+    });
+    let n = 0;
+    while (!disconnected && n < 50_000) {
+      await s.server.broadcast.broadcastOrderUpdate('slowpoke', {
+        orderId: `o-${n}`,
+        clientOrderId: 'x'.repeat(100),
+        symbol: 'BTC/USDT',
+        side: 'buy',
+        type: 'limit',
+        price: 1,
+        quantity: 1,
+        filledQuantity: 0,
+        status: 'new',
+      });
+      n++;
+      if (n % 20 === 0) await tick();
+    }
+    expect(await gone).toBe('server namespace disconnect');
+    expect(s.server.slowConsumers?.isConflating(socketId)).toBe(false);
+    const metrics = await s.server.exportPrometheusMetrics();
+    expect(metrics).toMatch(/code="SLOW_CONSUMER"[^\n]*\} 1/);
+    tcp(client).resume();
+  });
+});
