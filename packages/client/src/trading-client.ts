@@ -152,7 +152,8 @@ export class TradingClient extends TypedEmitter<TradingClientEvents> {
   /** `channel|symbol` of subscribeMarket subscriptions. */
   private readonly market = new Set<string>();
   private readonly books = new Map<string, LiveOrderBook>();
-  private readonly recentSystemMessages: string[] = [];
+  /** Recent system messages → the namespaces that delivered them (one broadcast arrives once per namespace). */
+  private readonly recentSystemMessages = new Map<string, Set<NamespaceName>>();
   private readonly rtts: number[] = [];
   private readonly onTokenExpiring: TradingClientOptions['onTokenExpiring'];
   private readonly validateEvent: TradingClientOptions['validateEvent'];
@@ -498,7 +499,7 @@ export class TradingClient extends TypedEmitter<TradingClientEvents> {
     socket.on('connect_error', (err: Error & { data?: unknown }) => this.onConnectError(handle, err));
     socket.on('disconnect', (reason: string) => this.onDisconnect(handle, reason));
     socket.on('connection.authenticated', (payload: ConnectionAuthenticated) => this.onAuthenticated(handle, payload));
-    socket.on('system.message', (payload: SystemMessage) => this.onSystemMessage(payload));
+    socket.on('system.message', (payload: SystemMessage) => this.onSystemMessage(ns, payload));
     socket.on('error', (payload: unknown) =>
       this.emit('error', TradingClientError.fromPayload(payload, { namespace: ns })),
     );
@@ -582,13 +583,22 @@ export class TradingClient extends TypedEmitter<TradingClientEvents> {
     return auth;
   }
 
-  private onSystemMessage(payload: SystemMessage): void {
+  private onSystemMessage(ns: NamespaceName, payload: SystemMessage): void {
     if (!payload || typeof payload !== 'object' || !this.accepts('system.message', payload)) return;
     // The same broadcast reaches every connected namespace; deliver it once.
     const key = `${payload.type}|${payload.timestamp}|${payload.message}`;
-    if (this.recentSystemMessages.includes(key)) return;
-    this.recentSystemMessages.push(key);
-    if (this.recentSystemMessages.length > 32) this.recentSystemMessages.shift();
+    const seenOn = this.recentSystemMessages.get(key);
+    // Seen on another namespace: the same broadcast. Seen on this one: the server said it again.
+    if (seenOn && !seenOn.has(ns)) {
+      seenOn.add(ns);
+      return;
+    }
+    this.recentSystemMessages.delete(key);
+    this.recentSystemMessages.set(key, new Set([ns]));
+    if (this.recentSystemMessages.size > 32) {
+      const oldest = this.recentSystemMessages.keys().next().value;
+      if (oldest !== undefined) this.recentSystemMessages.delete(oldest);
+    }
     if (payload.type === 'reconnect' && typeof payload.reconnectAfterMs === 'number') {
       this.drainDelayMs = payload.reconnectAfterMs;
     }

@@ -270,11 +270,15 @@ describe('TradingClient against a real WebSocketServer', () => {
     client.on('system.message', (m) => seen.push(m.message));
     await gw.server.broadcastSystemMessage({ type: 'warning', message: 'one' });
     await gw.server.broadcastSystemMessage({ type: 'warning', message: 'two' });
+    // Said twice, identical to the millisecond: still two messages.
+    await gw.server.broadcastSystemMessage({ type: 'info', message: 'again', timestamp: 1_700_000_000_000 });
+    await gw.server.broadcastSystemMessage({ type: 'info', message: 'again', timestamp: 1_700_000_000_000 });
+    await gw.server.broadcastSystemMessage({ type: 'warning', message: 'last' });
     await waitFor<SystemMessage>(
       (l) => client.on('system.message', l),
-      (m) => m.message === 'two',
-    ).catch(() => {});
-    expect(seen).toEqual(['one', 'two']);
+      (m) => m.message === 'last',
+    );
+    expect(seen).toEqual(['one', 'two', 'again', 'again', 'last']);
   });
 
   it('times out with TIMEOUT when nothing answers, and typed CLOSED after close()', async () => {
