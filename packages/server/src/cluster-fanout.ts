@@ -106,7 +106,8 @@ export class ClusterFanout {
   /** Sequences and publishes cluster-wide; resolves to the wire payload. */
   async publish(m: SequencedMessage): Promise<object> {
     if (!this.redisReady && m.kind !== 'history') return this.publishLocally(m);
-    const floor = m.namespace === '/user' ? 0 : (this.floors.get(m.room) ?? 0);
+    // Floors keep seq rising even if Redis lost its counters (a restart without persistence).
+    const floor = (m.namespace === '/user' ? this.userSeen.get(m.room) : this.floors.get(m.room)) ?? 0;
     if (m.kind !== 'depth') {
       let seq: number;
       try {

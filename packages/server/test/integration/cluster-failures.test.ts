@@ -1,0 +1,187 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import type { ConnectionAuthenticated, OrderEvent, PriceUpdate, SystemMessage } from '@ws/protocol';
+import { Redis } from 'ioredis';
+import { SignJWT } from 'jose';
+import { io as connectClient, type Socket } from 'socket.io-client';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { type NodeProcess, startNodeProcess } from './cluster-process.js';
+import { connected, nextEvent, request, startServer, TEST_SECRET, type TestServer } from './harness.js';
+import { type RedisProcess, startRedis } from './redis-process.js';
+
+const cleanup: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const fn of cleanup.splice(0).reverse()) await fn();
+});
+
+const sign = (userId: string) =>
+  new SignJWT({ userId })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setIssuedAt()
+    .setExpirationTime('1h')
+    .sign(new TextEncoder().encode(TEST_SECRET));
+
+const order = (n: number) => ({
+  orderId: `o-${n}`,
+  symbol: 'BTC/USDT',
+  side: 'buy',
+  type: 'limit',
+  price: 1,
+  quantity: 1,
+  filledQuantity: 0,
+  status: 'new',
+});
+
+function userSocket(url: string, auth: object): Socket {
+  const s = connectClient(`${url}/user`, { transports: ['websocket'], forceNew: true, reconnection: false, auth });
+  cleanup.push(() => {
+    s.disconnect();
+  });
+  return s;
+}
+
+describe('a node is killed with SIGKILL', () => {
+  it('its /user client reconnects to another node and gets every event published while away, once, in order', async () => {
+    const redis: RedisProcess = await startRedis();
+    cleanup.push(() => redis.stop());
+    const nodes: NodeProcess[] = [];
+    cleanup.push(async () => {
+      for (const n of nodes) await n.kill();
+    });
+    nodes.push(await startNodeProcess(redis.port, 'proc-a', TEST_SECRET));
+    nodes.push(await startNodeProcess(redis.port, 'proc-b', TEST_SECRET));
+    const [a, b] = nodes as [NodeProcess, NodeProcess];
+    const token = await sign('erin');
+
+    const first = userSocket(a.url, { token });
+    const seen: number[] = [];
+    first.on('order.new', (o: OrderEvent) => seen.push(o.seq));
+    await connected(first);
+    // Published through both processes: one global seq.
+    const wires = [];
+    for (let i = 1; i <= 4; i++) wires.push(await (i % 2 ? b : a).publish('order.new', order(i), 'erin'));
+    expect(wires.map((w) => w.seq)).toEqual([1, 2, 3, 4]);
+    await expect.poll(() => seen, { timeout: 10_000 }).toEqual([1, 2, 3, 4]);
+
+    const dropped = new Promise((r) => first.once('disconnect', r));
+    await a.kill();
+    await dropped;
+    for (let i = 5; i <= 8; i++) await b.publish('order.new', order(i), 'erin');
+
+    const again = userSocket(b.url, { token, since: { orders: seen.at(-1) } });
+    const after: number[] = [];
+    again.on('order.new', (o: OrderEvent) => after.push(o.seq));
+    const auth = nextEvent<ConnectionAuthenticated>(again, 'connection.authenticated');
+    await connected(again);
+    expect((await auth).recovered).toBe(true);
+    await b.publish('order.new', order(9), 'erin');
+    await expect.poll(() => after, { timeout: 10_000 }).toEqual([5, 6, 7, 8, 9]);
+  }, 60_000);
+});
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const address = srv.address();
+      srv.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+async function redisOn(port: number): Promise<ChildProcess> {
+  const child = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    {
+      stdio: ['ignore', 'pipe', 'ignore'],
+    },
+  );
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('redis-server did not start')), 10_000);
+    child.stdout?.on('data', (c: Buffer) => {
+      if (c.toString().includes('Ready to accept connections')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+  });
+  return child;
+}
+
+async function kill(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGKILL');
+  await exited;
+}
+
+describe('Redis goes away and comes back', () => {
+  it('local fan-out continues, nothing crashes, private publishes fail loudly, and cross-node delivery resumes by itself', async () => {
+    const port = await freePort();
+    let redis = await redisOn(port);
+    cleanup.push(() => kill(redis));
+    const clients: Redis[] = [];
+    cleanup.push(() => {
+      for (const c of clients) c.disconnect();
+    });
+    const client = () => {
+      const c = new Redis({ port, host: '127.0.0.1', maxRetriesPerRequest: 1, retryStrategy: () => 100 });
+      c.on('error', () => undefined);
+      clients.push(c);
+      return c;
+    };
+    const servers: TestServer[] = [];
+    cleanup.push(async () => {
+      for (const s of servers) await s.close();
+    });
+    for (const nodeId of ['a', 'b']) {
+      servers.push(await startServer({ nodeId, redis: { pub: client(), sub: client(), prefix: 'fail' } }));
+    }
+    const [a, b] = servers as [TestServer, TestServer];
+    await expect.poll(() => b.server.io.of('/prices').adapter.serverCount(), { timeout: 10_000 }).toBe(2);
+    const onA = a.connect('/prices');
+    const onB = b.connect('/prices');
+    await Promise.all([connected(onA), connected(onB)]);
+    await request(onA, 'subscribe', { symbols: ['BTC/USDT'] });
+    await request(onB, 'subscribe', { symbols: ['BTC/USDT'] });
+    const gotA: PriceUpdate[] = [];
+    const gotB: PriceUpdate[] = [];
+    onA.on('price.update', (u) => gotA.push(u));
+    onB.on('price.update', (u) => gotB.push(u));
+    const price = (p: number) => ({ price: p, bid: p, ask: p, volume: 1 });
+    await a.server.broadcastPriceUpdate('BTC/USDT', price(1));
+    await expect.poll(() => gotB.length, { timeout: 10_000 }).toBe(1);
+
+    await kill(redis);
+    await expect.poll(() => a.server.options.redis?.pub.status, { timeout: 10_000 }).not.toBe('ready');
+    const local = await a.server.broadcastPriceUpdate('BTC/USDT', price(2));
+    await expect.poll(() => gotA.at(-1)?.seq, { timeout: 10_000 }).toBe(local.seq);
+    await expect(a.server.broadcast.broadcastOrderUpdate('frank', order(1) as never)).rejects.toMatchObject({
+      code: 'INTERNAL',
+    });
+
+    redis = await redisOn(port);
+    // Resubscription is asynchronous: publish until node B's client hears node A again.
+    let last = 0;
+    const before = gotB.length;
+    await vi.waitFor(
+      async () => {
+        if (gotB.length === before) last = (await a.server.broadcastPriceUpdate('BTC/USDT', price(3))).seq;
+        expect(gotB.length).toBeGreaterThan(before);
+      },
+      { timeout: 20_000, interval: 200 },
+    );
+    await expect.poll(() => gotB.at(-1)?.seq, { timeout: 10_000 }).toBe(last);
+    // Redis lost its counters; seq still only rises for every client.
+    expect(last).toBeGreaterThan(local.seq);
+    for (const got of [gotA, gotB])
+      for (let k = 1; k < got.length; k++) expect(got[k]!.seq).toBeGreaterThan(got[k - 1]!.seq);
+    // The Socket.IO adapter itself is back too (system messages and cluster-wide requests ride on it).
+    const told = nextEvent<SystemMessage>(onA, 'system.message');
+    await vi.waitFor(() => b.server.broadcastSystemMessage({ type: 'info', message: 'back' }), { timeout: 10_000 });
+    expect(await told).toMatchObject({ message: 'back' });
+    await expect.poll(() => b.server.io.of('/prices').adapter.serverCount(), { timeout: 10_000 }).toBe(2);
+  });
+});
