@@ -23,6 +23,7 @@ export {
   type RateLimitResult,
   type RateLimitSocket,
 } from './rate-limit-middleware.js';
+export { createRedisPublisher, type RedisPublisherOptions } from './redis-publisher.js';
 export {
   type BusMessage,
   parseBusMessage,

@@ -1,5 +1,6 @@
-import { bookChecksum, type MarketDepth, NAMESPACE_NAMES, type PriceUpdate } from '@ws/protocol';
+import { bookChecksum, type MarketDepth, NAMESPACE_NAMES, type PriceUpdate, type SystemMessage } from '@ws/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
+import { createRedisPublisher } from '../../src/redis-publisher.js';
 import type { WebSocketServerInit } from '../../src/websocket-server-options.js';
 import { connected, request, startServer, type TestServer } from './harness.js';
 import { type RedisProcess, startRedis } from './redis-process.js';
@@ -115,5 +116,42 @@ describe('cluster sequencing over Redis', () => {
     expect(snapshot.asks).toEqual(snapA?.asks);
     const ack = await request<{ ok: boolean; depth: MarketDepth }>(client, 'market.snapshot', { symbol: 'SOL/USDT' });
     expect(ack.depth.checksum).toBe(snapA?.checksum);
+  });
+});
+
+describe('createRedisPublisher', () => {
+  it('a backend service without a gateway publishes typed, validated, globally sequenced events', async () => {
+    const [a] = await cluster(1);
+    const publisher = createRedisPublisher(redis!.client(), { prefix: 'test', symbols: ['BTC/USDT'] });
+    const prices = a!.connect('/prices');
+    const user = a!.connect('/user', { token: await a!.token({ userId: 'gina' }) });
+    await Promise.all([connected(prices), connected(user)]);
+    await request(prices, 'subscribe', { symbols: ['BTC/USDT'] });
+    const got: PriceUpdate[] = [];
+    prices.on('price.update', (u) => got.push(u));
+    const orders: number[] = [];
+    user.on('order.new', (o) => orders.push(o.seq));
+    const told = new Promise<SystemMessage>((resolve) => prices.once('system.message', resolve));
+
+    expect(() => publisher.broadcastPriceUpdate('BTC/USDT', { price: -1 } as never)).toThrow(/INVALID_PAYLOAD|invalid/);
+    expect(() => publisher.broadcastPriceUpdate('DOGE/USDT', price(1))).toThrow(/unknown symbol/);
+    await publisher.broadcastPriceUpdate('BTC/USDT', price(1));
+    await a!.server.broadcastPriceUpdate('BTC/USDT', price(2));
+    const third = await publisher.broadcastPriceUpdate('BTC/USDT', price(3));
+    expect(third.seq).toBe(3);
+    await expect.poll(() => got.map((u) => u.seq), { timeout: 10_000 }).toEqual([1, 2, 3]);
+    await publisher.broadcastOrderUpdate('gina', {
+      orderId: 'o-1',
+      symbol: 'BTC/USDT',
+      side: 'sell',
+      type: 'market',
+      price: 1,
+      quantity: 1,
+      filledQuantity: 0,
+      status: 'new',
+    });
+    await expect.poll(() => orders, { timeout: 10_000 }).toEqual([1]);
+    await publisher.broadcastSystemMessage({ type: 'info', message: 'from a backend' });
+    expect(await told).toMatchObject({ type: 'info', message: 'from a backend' });
   });
 });
