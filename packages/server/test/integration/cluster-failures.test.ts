@@ -79,6 +79,48 @@ describe('a node is killed with SIGKILL', () => {
   }, 60_000);
 });
 
+describe('rolling restart', () => {
+  it('SIGTERM drains a node with a jittered reconnect hint; its /user client moves to another node and loses nothing', async () => {
+    const redis: RedisProcess = await startRedis();
+    cleanup.push(() => redis.stop());
+    const nodes: NodeProcess[] = [];
+    cleanup.push(async () => {
+      for (const n of nodes) await n.kill();
+    });
+    nodes.push(await startNodeProcess(redis.port, 'roll-a', TEST_SECRET));
+    nodes.push(await startNodeProcess(redis.port, 'roll-b', TEST_SECRET));
+    const [a, b] = nodes as [NodeProcess, NodeProcess];
+    const token = await sign('hank');
+    const first = userSocket(a.url, { token });
+    const seen: number[] = [];
+    first.on('order.new', (o: OrderEvent) => seen.push(o.seq));
+    await connected(first);
+    await b.publish('order.new', order(1), 'hank');
+    await expect.poll(() => seen, { timeout: 10_000 }).toEqual([1]);
+
+    const told = nextEvent<SystemMessage>(first, 'system.message');
+    const dropped = new Promise((r) => first.once('disconnect', r));
+    a.child.kill('SIGTERM');
+    const hint = await told;
+    expect(hint.type).toBe('reconnect');
+    expect(hint.reconnectAfterMs).toBeGreaterThanOrEqual(0);
+    expect(hint.reconnectAfterMs).toBeLessThanOrEqual(100);
+    await dropped;
+    // Events keep coming while the client waits out its jitter.
+    for (let i = 2; i <= 4; i++) await b.publish('order.new', order(i), 'hank');
+    await a.stop();
+
+    const again = userSocket(b.url, { token, since: { orders: seen.at(-1) } });
+    const after: number[] = [];
+    again.on('order.new', (o: OrderEvent) => after.push(o.seq));
+    const auth = nextEvent<ConnectionAuthenticated>(again, 'connection.authenticated');
+    await connected(again);
+    expect((await auth).recovered).toBe(true);
+    await b.publish('order.new', order(5), 'hank');
+    await expect.poll(() => after, { timeout: 10_000 }).toEqual([2, 3, 4, 5]);
+  }, 60_000);
+});
+
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
