@@ -32,6 +32,11 @@ export interface ClusterFanoutDeps {
   logger: Logger;
   /** How long `broadcastDepth` waits to see its own message come back from the bus. */
   confirmTimeoutMs?: number;
+  /**
+   * Called when the bus subscription is back after an outage, with the last seq this node delivered per
+   * `/user` room, so the server can replay from history what its clients missed meanwhile.
+   */
+  onBusResumed?(lastSeen: (room: string) => number | undefined): void;
 }
 
 const USER_SEEN_MAX = 100_000;
@@ -66,8 +71,11 @@ export class ClusterFanout {
     if (channel === this.deps.store.channel) this.onMessage(raw);
   };
   private readonly onSubReady = () => {
-    // After an outage the local copies may have missed messages: reload on next use; books resync on the next gap.
-    if (this.subscribedOnce) this.deps.snapshots.clear();
+    if (!this.subscribedOnce) return;
+    // After an outage the local copies may have missed messages: reload on next use; books resync on the
+    // next gap; /user events come back from history.
+    this.deps.snapshots.clear();
+    this.deps.onBusResumed?.((room) => this.userSeen.get(room));
   };
   private subscribedOnce = false;
 
@@ -178,7 +186,8 @@ export class ClusterFanout {
         held = new Map();
         this.holds.set(room, held);
       }
-      held.set(socketId, []);
+      // A second hold while one is in progress keeps the first one's messages.
+      if (!held.has(socketId)) held.set(socketId, []);
     }
   }
 

@@ -15,6 +15,7 @@ import {
   rooms,
   type ServerToClientEvents,
   type SocketData,
+  USER_STREAMS,
 } from '@ws/protocol';
 import { type Namespace, Server, type Socket } from 'socket.io';
 import { AdminAlerts } from './admin-alerts.js';
@@ -183,6 +184,7 @@ export class WebSocketServer {
         emit: (ns, room, event, payload, except) => this.#emit(ns, room, event, payload, except),
         logger: resolved.logger,
         confirmTimeoutMs: resolved.clusterConfirmTimeoutMs,
+        onBusResumed: (lastSeen) => this.#replayAfterBusOutage(lastSeen),
       });
       history = new RedisUserStreamHistory(store, historyLimits);
     } else {
@@ -464,6 +466,34 @@ export class WebSocketServer {
     });
     if (rt.ownsMetrics) rt.metrics.close();
     rt.options.logger.info({ nodeId: rt.options.nodeId }, 'websocket server closed');
+  }
+
+  /** Replays to every local `/user` socket what the bus did not deliver while it was down. */
+  #replayAfterBusOutage(lastSeen: (room: string) => number | undefined): void {
+    const rt = this.#runtime;
+    if (!rt || this.#closing) return;
+    for (const socket of rt.io.of('/user').sockets.values()) {
+      const userId = socket.data.userId;
+      if (typeof userId !== 'string') continue;
+      const since: Record<string, number> = {};
+      for (const stream of USER_STREAMS) {
+        const seq = lastSeen(rooms[stream](userId));
+        if (seq !== undefined) since[stream] = seq;
+      }
+      if (Object.keys(since).length === 0) continue;
+      void recoverUserStreams(
+        socket as unknown as Socket,
+        userId,
+        since,
+        {
+          history: rt.history,
+          ...(rt.fanout ? { holds: rt.fanout } : {}),
+          send: (s, event, payload) => this.#send(s, event, payload),
+          logger: rt.options.logger,
+        },
+        () => undefined,
+      );
+    }
   }
 
   *#allSockets(): Iterable<Socket> {

@@ -227,3 +227,30 @@ describe('Redis goes away and comes back', () => {
     await expect.poll(() => b.server.io.of('/prices').adapter.serverCount(), { timeout: 10_000 }).toBe(2);
   });
 });
+
+describe('the bus subscription drops while publishing goes on', () => {
+  it('/user events published while this node was deaf reach its clients from history when the bus is back, in order, once', async () => {
+    const redis: RedisProcess = await startRedis();
+    cleanup.push(() => redis.stop());
+    const sub = new Redis({ port: redis.port, host: '127.0.0.1', retryStrategy: () => 300 });
+    sub.on('error', () => undefined);
+    cleanup.push(() => {
+      sub.disconnect();
+    });
+    const s = await startServer({ redis: { pub: redis.client(), sub, prefix: 'deaf' } });
+    cleanup.push(() => s.close());
+    const client = s.connect('/user', { token: await s.token({ userId: 'ivy' }) });
+    const seen: number[] = [];
+    client.on('order.new', (o: OrderEvent) => seen.push(o.seq));
+    await connected(client);
+    await s.server.broadcast.broadcastOrderUpdate('ivy', order(1) as never);
+    await expect.poll(() => seen, { timeout: 10_000 }).toEqual([1]);
+
+    sub.disconnect(true);
+    await expect.poll(() => sub.status).not.toBe('ready');
+    for (let i = 2; i <= 4; i++) await s.server.broadcast.broadcastOrderUpdate('ivy', order(i) as never);
+    await expect.poll(() => sub.status, { timeout: 10_000 }).toBe('ready');
+    await s.server.broadcast.broadcastOrderUpdate('ivy', order(5) as never);
+    await expect.poll(() => seen, { timeout: 10_000 }).toEqual([1, 2, 3, 4, 5]);
+  });
+});
