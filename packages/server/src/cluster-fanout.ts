@@ -1,5 +1,5 @@
 import type { NamespaceName } from '@ws/protocol';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import type { Logger } from './logger.js';
 import type { DepthUpdate, OrderBooks } from './order-books.js';
 import {
@@ -23,9 +23,9 @@ export type LocalEmitter = (
 export interface ClusterFanoutDeps {
   store: RedisSequenceStore;
   /** Runs the publish script; while it is not ready public streams fall back to local fan-out. */
-  pub: Redis;
+  pub: Redis | Cluster;
   /** Subscribed to the bus channel. */
-  sub: Redis;
+  sub: Redis | Cluster;
   snapshots: RedisSnapshotStore;
   books: OrderBooks;
   emit: LocalEmitter;

@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { isMarketSymbol } from '@ws/protocol';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import type { AuthOptions } from './auth-middleware.js';
 import type { AuthComponent, MetricsComponent, RateLimitComponent } from './component-contracts.js';
 import type { Logger } from './logger.js';
@@ -53,8 +53,11 @@ export interface WebSocketServerOptions {
   shutdown: { deadlineMs: number; reconnectJitterMs: number };
   /** Start in maintenance mode. */
   maintenance: { enabled: boolean; message?: string };
-  /** Redis clients; installs the Redis adapter and shares rate limits across nodes. */
-  redis?: { pub: Redis; sub: Redis; prefix?: string };
+  /**
+   * Redis clients; installs the Redis adapter and shares rate limits across nodes. ioredis `Cluster`
+   * clients (Redis Cluster) install the sharded adapter (`SSUBSCRIBE`) instead.
+   */
+  redis?: { pub: Redis | Cluster; sub: Redis | Cluster; prefix?: string };
   /** JWT verification options; builds an `AuthMiddleware`. Without auth, `/user` and `/admin` refuse every connection. */
   auth?: AuthOptions;
   /** A ready auth component instead of `auth` (e.g. shared or customised). */

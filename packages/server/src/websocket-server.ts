@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Server as HttpServer } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
-import { createAdapter } from '@socket.io/redis-adapter';
+import { createAdapter, createShardedAdapter } from '@socket.io/redis-adapter';
 import { WebSocketMetrics } from '@ws/metrics';
 import {
   type AdminStats,
@@ -17,6 +17,7 @@ import {
   type SocketData,
   USER_STREAMS,
 } from '@ws/protocol';
+import { Cluster, type Redis } from 'ioredis';
 import { type Namespace, Server, type Socket } from 'socket.io';
 import { AdminAlerts } from './admin-alerts.js';
 import { AuthMiddleware } from './auth-middleware.js';
@@ -124,7 +125,7 @@ export class WebSocketServer {
       (resolved.rateLimit === false
         ? undefined
         : new RateLimitMiddleware({
-            ...(resolved.redis ? { redis: resolved.redis.pub } : {}),
+            ...(resolved.redis ? { redis: resolved.redis.pub as Redis } : {}),
             ...resolved.rateLimit,
           }));
     const io: TypedServer = new Server(httpServer, {
@@ -142,7 +143,13 @@ export class WebSocketServer {
     const metrics: MetricsComponent = resolved.metrics ?? new WebSocketMetrics({ nodeId: resolved.nodeId });
     if (resolved.redis) {
       const { pub, sub } = resolved.redis;
-      io.adapter(createAdapter(pub, sub, { key: resolved.redis.prefix ?? 'socket.io' }));
+      const key = resolved.redis.prefix ?? 'socket.io';
+      // Redis Cluster: the sharded adapter (SSUBSCRIBE per shard) instead of cluster-wide PUBLISH for everything.
+      io.adapter(
+        pub instanceof Cluster
+          ? createShardedAdapter(pub, sub, { channelPrefix: key })
+          : createAdapter(pub, sub, { key }),
+      );
       const report = () => metrics.setRedisStatus(pub.status === 'ready' && sub.status === 'ready');
       for (const client of [pub, sub]) {
         client.on('ready', report);
@@ -265,7 +272,9 @@ export class WebSocketServer {
     const prepare = fanout ? { prepare: (rooms: readonly string[]) => fanout.prepare(rooms) } : {};
     const guard = resolved.redis
       ? new UserChannelGuard(
-          new RedisUserChannelCounter(resolved.redis.pub, resolved.nodeId, { prefix: resolved.redis.prefix ?? 'ws' }),
+          new RedisUserChannelCounter(resolved.redis.pub as Redis, resolved.nodeId, {
+            prefix: resolved.redis.prefix ?? 'ws',
+          }),
           resolved.limits.maxChannelsPerUser,
           resolved.logger,
         )

@@ -1,0 +1,112 @@
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { Cluster } from 'ioredis';
+
+const run = promisify(execFile);
+
+export interface RedisClusterProcess {
+  ports: number[];
+  /** A new cluster client; closed by `stop()`. */
+  client(options?: { shardedSubscribers?: boolean }): Cluster;
+  stop(): Promise<void>;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const address = srv.address();
+      srv.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+/** Starts a 3-master Redis Cluster on loopback ports (no persistence, its own temp dir) and waits until it is ok. */
+export async function startRedisCluster(): Promise<RedisClusterProcess> {
+  const dir = await mkdtemp(join(tmpdir(), 'ws-redis-cluster-'));
+  const ports: number[] = [];
+  const children: ChildProcess[] = [];
+  for (let i = 0; i < 3; i++) {
+    // Cluster bus port is port + 10000: keep the port low enough.
+    let port = await freePort();
+    while (port > 55_000) port = await freePort();
+    ports.push(port);
+    const child = spawn(
+      'redis-server',
+      [
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        '--cluster-enabled',
+        'yes',
+        '--cluster-config-file',
+        join(dir, `nodes-${port}.conf`),
+        '--dir',
+        dir,
+      ],
+      { stdio: ['ignore', 'pipe', 'ignore'] },
+    );
+    children.push(child);
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('redis-server (cluster) did not start')), 10_000);
+      child.stdout?.on('data', (c: Buffer) => {
+        if (c.toString().includes('Ready to accept connections')) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+    });
+  }
+  await run('redis-cli', [
+    '--cluster',
+    'create',
+    ...ports.map((p) => `127.0.0.1:${p}`),
+    '--cluster-replicas',
+    '0',
+    '--cluster-yes',
+  ]);
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const states = await Promise.all(
+      ports.map(async (p) => (await run('redis-cli', ['-p', String(p), 'cluster', 'info'])).stdout),
+    );
+    if (states.every((s) => s.includes('cluster_state:ok'))) break;
+    if (Date.now() > deadline) throw new Error('Redis Cluster did not become ok');
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  const clients: Cluster[] = [];
+  return {
+    ports,
+    client: (options = {}) => {
+      const c = new Cluster(
+        ports.map((port) => ({ host: '127.0.0.1', port })),
+        { redisOptions: { maxRetriesPerRequest: 1 }, ...options },
+      );
+      c.on('error', () => undefined);
+      clients.push(c);
+      return c;
+    },
+    stop: async () => {
+      for (const c of clients) c.disconnect();
+      await Promise.all(
+        children.map((child) => {
+          if (child.exitCode !== null) return Promise.resolve();
+          const exited = new Promise((r) => child.once('exit', r));
+          child.kill('SIGTERM');
+          return exited;
+        }),
+      );
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
