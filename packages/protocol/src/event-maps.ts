@@ -8,6 +8,8 @@ import type {
   AdminMetricsResult,
   AdminStats,
   AnyAdminCommandResult,
+  ConnectionInfo,
+  ConnectionsListArgs,
   MaintenanceState,
 } from './events/admin.js';
 import type {
@@ -115,6 +117,11 @@ export type ServerToClientEvents<N extends NamespaceName = NamespaceName> = Name
 /** Node-to-node messages over the adapter (`serverSideEmit`). */
 export type InterServerEvents = {
   'maintenance.set': (state: MaintenanceState) => void;
+  /** Asks every other node for its connections (admin `connections.list` across the cluster). */
+  'connections.list': (
+    filter: ConnectionsListArgs,
+    ack: (result: { connections: ConnectionInfo[]; total: number }) => void,
+  ) => void;
 };
 
 /** What the server keeps on `socket.data`. */

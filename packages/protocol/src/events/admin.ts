@@ -65,6 +65,7 @@ export const ConnectionsListArgs = Type.Object(
   },
   closed,
 );
+export type ConnectionsListArgs = Static<typeof ConnectionsListArgs>;
 export const ConnectionsDisconnectArgs = Type.Object(
   { socketId: Type.Optional(Id), userId: Type.Optional(UserId) },
   { ...closed, minProperties: 1 },
