@@ -5,7 +5,9 @@ import { createAdapter, createShardedAdapter } from '@socket.io/redis-adapter';
 import { WebSocketMetrics } from '@ws/metrics';
 import {
   type AdminStats,
+  adminCommandValidators,
   type ClientToServerEvents,
+  type ConnectionInfo,
   handshakeValidators,
   type InterServerEvents,
   type MaintenanceState,
@@ -28,7 +30,7 @@ import type {
   NamespaceMiddleware,
   RateLimitComponent,
 } from './component-contracts.js';
-import { ConnectionManager } from './connection-manager.js';
+import { type ConnectionFilter, ConnectionManager } from './connection-manager.js';
 import { AdminNamespaceHandler } from './handlers/admin-namespace.js';
 import { commonRoutes } from './handlers/common-routes.js';
 import { MarketNamespaceHandler } from './handlers/market-namespace.js';
@@ -299,7 +301,7 @@ export class WebSocketServer {
       '/user': new UserNamespaceHandler().routes(),
       '/admin': new AdminNamespaceHandler({
         getMetrics: () => this.getMetrics(),
-        listConnections: (filter) => connections.list(filter),
+        listConnections: (filter) => this.#listConnections(filter),
         disconnect: (target) => this.disconnect(target),
         setMaintenance: (enabled, message) => this.setMaintenance(enabled, message),
         subscriptionStats: () => subscriptions.stats(),
@@ -317,6 +319,12 @@ export class WebSocketServer {
       nsp.adapter.on('leave-room', (room: string, id: string) => connections.left(room, id));
       nsp.adapter.on('delete-room', (room: string) => connections.roomDeleted(name, room));
     }
+    io.on('connections.list', (filter, ack) => {
+      // Comes from other nodes over Redis: answer only a well-formed filter.
+      if (typeof ack !== 'function') return;
+      const checked = adminCommandValidators['connections.list'].validate(filter);
+      ack(checked.ok ? connections.list(checked.value) : { connections: [], total: 0 });
+    });
     io.on('maintenance.set', (state) => {
       // Comes from other nodes over Redis: take only a well-formed state.
       if (typeof state?.enabled !== 'boolean') return;
@@ -475,6 +483,31 @@ export class WebSocketServer {
     });
     if (rt.ownsMetrics) rt.metrics.close();
     rt.options.logger.info({ nodeId: rt.options.nodeId }, 'websocket server closed');
+  }
+
+  /**
+   * `connections.list` across the cluster: this node's plus every other node's answer (if some node does not
+   * answer within the adapter's request timeout, the local list is returned rather than failing).
+   */
+  async #listConnections(filter: ConnectionFilter): Promise<{ connections: ConnectionInfo[]; total: number }> {
+    const rt = this.#rt();
+    const local = rt.connections.list(filter);
+    if (!rt.options.redis) return local;
+    let remote: { connections: ConnectionInfo[]; total: number }[] = [];
+    try {
+      remote = await rt.io.serverSideEmitWithAck('connections.list', filter);
+    } catch (err) {
+      rt.options.logger.warn({ err }, 'connections.list: some nodes did not answer');
+    }
+    let connectionsOut = [...local.connections];
+    let total = local.total;
+    for (const r of remote) {
+      if (!Array.isArray(r?.connections) || typeof r.total !== 'number') continue;
+      connectionsOut.push(...r.connections);
+      total += r.total;
+    }
+    if (filter.limit !== undefined) connectionsOut = connectionsOut.slice(0, filter.limit);
+    return { connections: connectionsOut, total };
   }
 
   /** Replays to every local `/user` socket what the bus did not deliver while it was down. */

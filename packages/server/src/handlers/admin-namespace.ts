@@ -17,7 +17,8 @@ import { WsError } from '../ws-error.js';
 
 export interface AdminNamespaceDeps {
   getMetrics(): MetricsSnapshot;
-  listConnections(filter: ConnectionFilter): { connections: ConnectionInfo[]; total: number };
+  /** This node's connections, or the cluster's with Redis. */
+  listConnections(filter: ConnectionFilter): Promise<{ connections: ConnectionInfo[]; total: number }>;
   /** Disconnects cluster-wide; resolves to the number of sockets disconnected. */
   disconnect(target: { socketId?: string; userId?: string }): Promise<number>;
   setMaintenance(enabled: boolean, message?: string): MaintenanceState;

@@ -1,4 +1,11 @@
-import { bookChecksum, type MarketDepth, NAMESPACE_NAMES, type PriceUpdate, type SystemMessage } from '@ws/protocol';
+import {
+  bookChecksum,
+  type ConnectionInfo,
+  type MarketDepth,
+  NAMESPACE_NAMES,
+  type PriceUpdate,
+  type SystemMessage,
+} from '@ws/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createRedisPublisher } from '../../src/redis-publisher.js';
 import type { WebSocketServerInit } from '../../src/websocket-server-options.js';
@@ -153,5 +160,36 @@ describe('createRedisPublisher', () => {
     await expect.poll(() => orders, { timeout: 10_000 }).toEqual([1]);
     await publisher.broadcastSystemMessage({ type: 'info', message: 'from a backend' });
     expect(await told).toMatchObject({ type: 'info', message: 'from a backend' });
+  });
+});
+
+describe('cluster-wide admin', () => {
+  it('connections.list on one node lists the connections of every node', async () => {
+    const [a, b] = await cluster(2);
+    const token = await a!.token({ userId: 'kim' });
+    const onA = a!.connect('/prices', { token });
+    const onB = b!.connect('/user', { token });
+    const admin = a!.connect('/admin', { token: await a!.token({ userId: 'root', role: 'admin' }) });
+    await Promise.all([connected(onA), connected(onB), connected(admin)]);
+    const list = await request<{ ok: true; result: { connections: ConnectionInfo[]; total: number } }>(
+      admin,
+      'admin.command',
+      { command: 'connections.list', args: { userId: 'kim' } },
+    );
+    expect(list.result.total).toBe(2);
+    expect(list.result.connections.map((c) => `${c.nodeId}${c.namespace}`).sort()).toEqual([
+      'node-0/prices',
+      'node-1/user',
+    ]);
+    const limited = await request<{ result: { connections: ConnectionInfo[]; total: number } }>(
+      admin,
+      'admin.command',
+      {
+        command: 'connections.list',
+        args: { limit: 1 },
+      },
+    );
+    expect(limited.result.connections).toHaveLength(1);
+    expect(limited.result.total).toBe(3);
   });
 });
