@@ -1,6 +1,7 @@
 import Type, { type Static } from 'typebox';
 import { AckOkSchema } from '../errors.js';
 import { Id, Role, Text, Timestamp } from '../primitives.js';
+import { UserRecoverySince } from './user.js';
 
 const closed = { additionalProperties: false } as const;
 
@@ -13,6 +14,12 @@ export const ConnectionAuthenticated = Type.Object({
   serverTime: Timestamp,
   /** On `/user` when the handshake sent `auth.since`: true when every missed event was replayed, false when some were gone. */
   recovered: Type.Optional(Type.Boolean()),
+  /**
+   * On `/user`: per private stream, the seq this connection's stream continues after (every later event
+   * comes, replayed or live). Keep it as the stream's last seq, so a reconnect can ask for what it missed
+   * even before the first event arrived.
+   */
+  streams: Type.Optional(UserRecoverySince),
 });
 export type ConnectionAuthenticated = Static<typeof ConnectionAuthenticated>;
 
