@@ -21,36 +21,54 @@ export interface UserRecoveryDeps {
 }
 
 /**
- * Replays the `/user` events a reconnecting client missed, per private room after the seq it last saw,
- * then lets live events through: `authenticated(recovered)` first, then the replay in seq order per
- * room, then whatever arrived live meanwhile minus what the replay already carried. A room whose
- * history is incomplete (trimmed or past the window) is not replayed and makes `recovered` false.
- * The socket must already be in its rooms; with a synchronous history everything happens in this tick.
+ * Starts a `/user` connection's private streams without a gap: for each stream it sends, in this order,
+ * `authenticated(recovered, streams)`, the events missed after the client's `since` (in seq order per
+ * room), then whatever arrived live meanwhile minus what the replay carried. `streams` tells the client
+ * where each stream continues (its `since` when replayed, else the room's current seq), so it can ask for
+ * a replay at its next reconnect even before it saw an event. A stream whose history is incomplete
+ * (trimmed or past the window) is not replayed and makes `recovered` false; `recovered` is undefined when
+ * the client sent no `since`. The socket must already be in its rooms; with a synchronous history
+ * everything happens in this tick.
  */
 export function recoverUserStreams(
   socket: Socket,
   userId: string,
-  since: UserRecoverySince,
+  since: UserRecoverySince | undefined,
   deps: UserRecoveryDeps,
-  authenticated: (recovered: boolean) => void,
+  authenticated: (recovered: boolean | undefined, streams: UserRecoverySince) => void,
+  /** false for a live session (after a bus outage): streams without `since` are not read, their held events all go out. */
+  readCurrent = true,
 ): void | Promise<void> {
   const all = rooms.allForUser(userId);
-  const wanted = USER_STREAMS.flatMap((stream) => {
-    const after = since[stream];
-    return after === undefined ? [] : [{ room: rooms[stream](userId), after }];
+  const wanted = USER_STREAMS.map((stream) => {
+    const after = since?.[stream];
+    return { stream, room: rooms[stream](userId), after };
   });
   deps.holds?.hold(socket.id, all);
   const finish = (results: (HistoryRead | undefined)[]): void | Promise<void> => {
     const lastSent = new Map<string, number>();
     const replayed = new Map<string, number>();
     const queues: { room: string; entries: HistoryEntry[] }[] = [];
+    const streams: UserRecoverySince = {};
+    let recovered = true;
     results.forEach((read, i) => {
       const w = wanted[i];
-      if (!w || !read?.complete) return;
-      lastSent.set(w.room, w.after);
-      queues.push({ room: w.room, entries: read.entries });
+      if (!w || (w.after === undefined && !readCurrent)) return;
+      if (!read) {
+        recovered = false;
+        return;
+      }
+      if (w.after !== undefined && read.complete) {
+        streams[w.stream] = w.after;
+        lastSent.set(w.room, w.after);
+        queues.push({ room: w.room, entries: read.entries });
+        return;
+      }
+      if (w.after !== undefined) recovered = false;
+      streams[w.stream] = read.current;
+      lastSent.set(w.room, read.current);
     });
-    authenticated(results.every((r) => r?.complete === true));
+    authenticated(since === undefined ? undefined : recovered, streams);
     // Merge the rooms by publish time, keeping each room in seq order.
     for (;;) {
       let pick: { room: string; entries: HistoryEntry[] } | undefined;
@@ -71,8 +89,13 @@ export function recoverUserStreams(
       }
     });
   };
-  const reads = wanted.map((w) => deps.history.since(w.room, w.after));
-  if (reads.every((r): r is HistoryRead => !(r instanceof Promise))) return finish(reads);
+  // A stream without `since` is read from its current seq: nothing to replay, only where it stands.
+  const reads = wanted.map((w) =>
+    w.after === undefined && !readCurrent
+      ? undefined
+      : deps.history.since(w.room, w.after ?? Number.MAX_SAFE_INTEGER - 1),
+  );
+  if (reads.every((r): r is HistoryRead | undefined => !(r instanceof Promise))) return finish(reads);
   return Promise.all(
     reads.map((r) =>
       Promise.resolve(r).catch((err: unknown) => {

@@ -13,6 +13,8 @@ export interface HistoryEntry {
 export interface HistoryRead {
   complete: boolean;
   entries: HistoryEntry[];
+  /** The room's last seq at the time of the read. */
+  current: number;
 }
 
 /** Recent `/user` events per room, for replay after a reconnect. May be synchronous (memory) or async (Redis). */
@@ -32,7 +34,7 @@ function read(afterSeq: number, current: number, all: readonly HistoryEntry[], w
   const oldest = Date.now() - windowMs;
   const entries = all.filter((e) => e.seq > afterSeq && e.time >= oldest);
   const contiguous = entries.every((e, i) => e.seq === afterSeq + 1 + i);
-  return { complete: afterSeq <= current && contiguous && entries.length === current - afterSeq, entries };
+  return { complete: afterSeq <= current && contiguous && entries.length === current - afterSeq, entries, current };
 }
 
 /** Single-node history in memory, bounded by the window and `maxEvents` per room. */

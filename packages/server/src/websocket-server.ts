@@ -18,6 +18,7 @@ import {
   type ServerToClientEvents,
   type SocketData,
   USER_STREAMS,
+  type UserRecoverySince,
 } from '@ws/protocol';
 import { Cluster, type Redis } from 'ioredis';
 import { type Namespace, Server, type Socket } from 'socket.io';
@@ -534,6 +535,7 @@ export class WebSocketServer {
           logger: rt.options.logger,
         },
         () => undefined,
+        false,
       );
     }
   }
@@ -646,7 +648,7 @@ export class WebSocketServer {
       }
       rt.inbound.attach(socket, name, routes);
       if (rt.auth && data.tokenExpiresAt !== null) rt.auth.watch(socket);
-      const authenticated = (recovered?: boolean) =>
+      const authenticated = (recovered?: boolean, streams?: UserRecoverySince) =>
         this.#send(socket, 'connection.authenticated', {
           namespace: name,
           sessionId: data.sessionId,
@@ -654,25 +656,24 @@ export class WebSocketServer {
           role: data.role,
           serverTime: Date.now(),
           ...(recovered === undefined ? {} : { recovered }),
+          ...(streams === undefined ? {} : { streams }),
         });
-      const since = (socket.handshake.auth as { since?: unknown } | undefined)?.since;
-      if (name === '/user' && userId !== null && since !== undefined) {
-        const checked = handshakeValidators['/user'].since.validate(since);
-        if (!checked.ok) authenticated(false);
-        else {
-          void recoverUserStreams(
-            socket,
-            userId,
-            checked.value,
-            {
-              history: rt.history,
-              ...(rt.fanout ? { holds: rt.fanout } : {}),
-              send: (s, event, payload) => this.#send(s, event, payload),
-              logger: rt.options.logger,
-            },
-            authenticated,
-          );
-        }
+      if (name === '/user' && userId !== null) {
+        const raw = (socket.handshake.auth as { since?: unknown } | undefined)?.since;
+        const checked = raw === undefined ? undefined : handshakeValidators['/user'].since.validate(raw);
+        void recoverUserStreams(
+          socket,
+          userId,
+          checked?.ok ? checked.value : undefined,
+          {
+            history: rt.history,
+            ...(rt.fanout ? { holds: rt.fanout } : {}),
+            send: (s, event, payload) => this.#send(s, event, payload),
+            logger: rt.options.logger,
+          },
+          // An invalid `since` is never trusted: no replay, and the client is told recovery failed.
+          (recovered, streams) => authenticated(checked && !checked.ok ? false : recovered, streams),
+        );
       } else authenticated();
     } catch (err) {
       rt.options.logger.error({ err, namespace: name }, 'connection setup failed');

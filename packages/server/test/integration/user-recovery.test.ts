@@ -132,3 +132,21 @@ describe('/user recovery after a reconnect', () => {
     expect(other.auth.recovered).toBe(false);
   });
 });
+
+describe('connection.authenticated.streams', () => {
+  for (const withRedis of [true, false]) {
+    it(`tells where each stream starts, so a client that saw nothing yet still recovers (${withRedis ? 'Redis' : 'memory'})`, async () => {
+      const s = await node({}, withRedis);
+      for (let i = 1; i <= 3; i++) await s.server.broadcast.broadcastOrderUpdate('lena', order(i));
+      const first = await userClient(s, 'lena');
+      expect(first.auth.recovered).toBeUndefined();
+      expect(first.auth.streams).toEqual({ user: 0, orders: 3, positions: 0, wallet: 0 });
+      await disconnect(first.client);
+      for (let i = 4; i <= 5; i++) await s.server.broadcast.broadcastOrderUpdate('lena', order(i));
+      const again = await userClient(s, 'lena', first.auth.streams as Record<string, number>);
+      expect(again.auth.recovered).toBe(true);
+      expect(again.auth.streams).toEqual({ user: 0, orders: 3, positions: 0, wallet: 0 });
+      await expect.poll(() => orderSeqs(again.seen), { timeout: 10_000 }).toEqual([4, 5]);
+    });
+  }
+});

@@ -10,10 +10,11 @@ describe('MemoryUserStreamHistory', () => {
     for (let s = 1; s <= 5; s++) h.append('orders:a', entry(s));
     expect(h.since('orders:a', 2)).toEqual({
       complete: true,
+      current: 5,
       entries: [entry(3), entry(4), entry(5)].map((e) => ({ ...e, time: expect.any(Number) })),
     });
-    expect(h.since('orders:a', 5)).toEqual({ complete: true, entries: [] });
-    expect(h.since('orders:never', 0)).toEqual({ complete: true, entries: [] });
+    expect(h.since('orders:a', 5)).toEqual({ complete: true, entries: [], current: 5 });
+    expect(h.since('orders:never', 0)).toEqual({ complete: true, entries: [], current: 0 });
   });
 
   it('is incomplete when events were trimmed, are past the window, or the client claims a seq from the future', () => {
