@@ -68,6 +68,8 @@ export interface GatewayConfig {
   drainDelayMs: number;
   adminStatsIntervalMs: number;
   publish: { maxBodyBytes: number; maxItems: number };
+  /** How long `/user` events stay replayable after a disconnect (`WS_RECOVERY_WINDOW`, seconds). */
+  recoveryWindowMs: number;
 }
 
 export interface ConfigIssue {
@@ -312,6 +314,7 @@ export function loadConfig(envVars: Env = process.env): GatewayConfig {
   const shutdownDeadlineMs = env.int('WS_SHUTDOWN_DEADLINE_MS', 10_000, 0, 600_000);
   const drainDelayMs = env.int('WS_SHUTDOWN_DRAIN_DELAY_MS', 0, 0, 300_000);
   const adminStatsIntervalMs = env.int('WS_ADMIN_STATS_INTERVAL_MS', 5_000, 100, 3_600_000);
+  const recoveryWindowMs = env.int('WS_RECOVERY_WINDOW', 120, 1, 86_400) * 1000;
   const publish = {
     maxBodyBytes: env.int('WS_PUBLISH_MAX_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024),
     maxItems: env.int('WS_PUBLISH_MAX_ITEMS', 1000, 1, 1000),
@@ -342,5 +345,6 @@ export function loadConfig(envVars: Env = process.env): GatewayConfig {
     drainDelayMs,
     adminStatsIntervalMs,
     publish,
+    recoveryWindowMs,
   };
 }

@@ -92,6 +92,7 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
     pingIntervalMs: config.pingIntervalMs,
     pingTimeoutMs: config.pingTimeoutMs,
     admin: { statsIntervalMs: config.adminStatsIntervalMs },
+    recovery: { windowMs: config.recoveryWindowMs },
     shutdown: { deadlineMs: config.shutdownDeadlineMs },
     authMiddleware: auth,
     rateLimiter: rateLimit,

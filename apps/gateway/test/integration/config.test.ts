@@ -22,6 +22,7 @@ describe('loadConfig', () => {
     expect(config.redisUrl).toBeNull();
     expect(config.redisPrefix).toBe('ws:');
     expect(config.limits).toEqual({ maxSymbolsPerConnection: 100, maxChannelsPerUser: 50, maxRoomsPerConnection: 20 });
+    expect(config.recoveryWindowMs).toBe(120_000);
     expect(config.symbols).toEqual([...DEFAULT_SYMBOLS]);
     expect(config.symbols.length).toBeGreaterThanOrEqual(8);
     expect(config.demo.enabled).toBe(true);
@@ -44,7 +45,9 @@ describe('loadConfig', () => {
       WS_SYMBOLS: 'BTC/USDT,ETH/USDT,BTC/USDT',
       WS_DEMO_FEED: '0',
       LOG_LEVEL: 'warn',
+      WS_RECOVERY_WINDOW: '30',
     });
+    expect(config.recoveryWindowMs).toBe(30_000);
     expect(config.redisUrl).toBeNull();
     expect(config.port).toBe(4000);
     expect(config.corsOrigin).toEqual(['https://app.example.com', 'http://localhost:5173']);
