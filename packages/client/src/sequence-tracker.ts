@@ -28,6 +28,20 @@ export class SequenceTracker {
     return { room, expected: last + 1, received: seq, cause };
   }
 
+  /**
+   * Sets where `room` continues from the server's word (`connection.authenticated.streams`), so a
+   * reconnect can ask for what it missed even before the room's first event. The first value is the
+   * baseline; a later one that differs from the last seq seen means events were lost (a gap).
+   */
+  seed(room: string, seq: number): GapEvent | null {
+    const last = this.last.get(room);
+    this.last.set(room, seq);
+    const cause = this.restoring.delete(room) ? 'reconnect' : 'live';
+    if (last === undefined || seq === last) return null;
+    // Nothing came yet: the next message would be seq + 1.
+    return { room, expected: last + 1, received: seq + 1, cause };
+  }
+
   /** Marks every tracked room whose name passes `filter` as restoring after a reconnect. */
   markRestoring(filter: (room: string) => boolean = () => true): void {
     for (const room of this.last.keys()) if (filter(room)) this.restoring.add(room);

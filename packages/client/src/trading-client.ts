@@ -18,7 +18,7 @@ import { backoffDelay } from './backoff.js';
 import { type ConnectionState, ConnectionStateMachine } from './connection-state.js';
 import { jwtExpiresAt } from './jwt-expiry.js';
 import { LiveOrderBook } from './order-book.js';
-import { SequenceTracker } from './sequence-tracker.js';
+import { type GapEvent, SequenceTracker } from './sequence-tracker.js';
 import { TradingClientError, type TradingClientErrorCode } from './trading-client-error.js';
 import { type TradingClientEvents, USER_EVENTS } from './trading-client-events.js';
 import {
@@ -563,9 +563,28 @@ export class TradingClient extends TypedEmitter<TradingClientEvents> {
     const first = handle.authenticated === null;
     handle.authenticated = payload;
     if (payload && typeof payload.userId === 'string') handle.userId = payload.userId;
-    if (first && handle.name === '/user' && handle.connects > 1) {
-      this.emit('recovery', { namespace: handle.name, recovered: payload.recovered === true });
+    if (!first || handle.name !== '/user') return;
+    if (handle.connects > 1) this.emit('recovery', { namespace: handle.name, recovered: payload.recovered === true });
+    for (const gap of this.seedUserStreams(payload)) this.emit('gap', gap);
+  }
+
+  /**
+   * Takes `streams` (where each private stream continues) as the last seq per room, so the next
+   * reconnect's `since` covers streams that had no event yet; a value other than the one the client
+   * had is a stream the server could not replay.
+   */
+  private seedUserStreams(payload: ConnectionAuthenticated): GapEvent[] {
+    const streams: unknown = payload?.streams;
+    const userId = payload?.userId;
+    if (!streams || typeof streams !== 'object' || typeof userId !== 'string') return [];
+    const gaps: GapEvent[] = [];
+    for (const stream of USER_STREAMS) {
+      const seq = (streams as Record<string, unknown>)[stream];
+      if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 0) continue;
+      const gap = this.tracker.seed(`${stream}:${userId}`, seq);
+      if (gap) gaps.push(gap);
     }
+    return gaps;
   }
 
   /** The handshake `auth`: the token, and on a `/user` reconnect `since` (last seq per private stream) for replay. */

@@ -49,4 +49,17 @@ describe('SequenceTracker', () => {
     expect(t.rooms()).toEqual([]);
     expect(t.observe('r', 9)).toBeNull();
   });
+
+  it('seed: the first value is a baseline, the same value again is no gap, a different one after a reconnect is', () => {
+    const t = new SequenceTracker();
+    expect(t.seed('wallet:u', 5)).toBeNull();
+    expect(t.lastSeq('wallet:u')).toBe(5);
+    t.markRestoring();
+    expect(t.seed('wallet:u', 5)).toBeNull();
+    expect(t.observe('wallet:u', 6)).toBeNull();
+    t.markRestoring();
+    expect(t.seed('wallet:u', 9)).toEqual({ room: 'wallet:u', expected: 7, received: 10, cause: 'reconnect' });
+    // The seed answered the reconnect: the next message continues without another report.
+    expect(t.observe('wallet:u', 10)).toBeNull();
+  });
 });
