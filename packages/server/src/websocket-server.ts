@@ -22,6 +22,7 @@ import {
 } from '@ws/protocol';
 import { Cluster, type Redis } from 'ioredis';
 import { type Namespace, Server, type Socket } from 'socket.io';
+import { adapterRedisView } from './adapter-redis-view.js';
 import { AdminAlerts } from './admin-alerts.js';
 import { AuthMiddleware } from './auth-middleware.js';
 import { ClusterFanout } from './cluster-fanout.js';
@@ -148,10 +149,16 @@ export class WebSocketServer {
       const { pub, sub } = resolved.redis;
       const key = resolved.redis.prefix ?? 'socket.io';
       // Redis Cluster: the sharded adapter (SSUBSCRIBE per shard) instead of cluster-wide PUBLISH for everything.
+      const onAdapterError = (err: unknown) => {
+        metrics.error('INTERNAL');
+        resolved.logger.warn({ err }, 'redis adapter command failed');
+      };
+      const adapterPub = adapterRedisView(pub, onAdapterError);
+      const adapterSub = adapterRedisView(sub, onAdapterError);
       io.adapter(
         pub instanceof Cluster
-          ? createShardedAdapter(pub, sub, { channelPrefix: key })
-          : createAdapter(pub, sub, { key }),
+          ? createShardedAdapter(adapterPub, adapterSub, { channelPrefix: key })
+          : createAdapter(adapterPub, adapterSub, { key }),
       );
       const report = () => metrics.setRedisStatus(pub.status === 'ready' && sub.status === 'ready');
       for (const client of [pub, sub]) {
