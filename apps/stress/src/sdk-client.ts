@@ -1,4 +1,4 @@
-import { isTradingClientError, TradingClient } from '@ws/client';
+import { isTradingClientError, TradingClient, USER_EVENTS } from '@ws/client';
 import type { MarketChannel } from '@ws/protocol';
 import type { ManagerOptions } from 'socket.io-client';
 import type { ClientStats } from './client-stats.js';
@@ -16,18 +16,6 @@ export interface SdkClientOptions {
   timeoutMs: number;
   stats: ClientStats;
 }
-
-/** `/user` stream events; listening to them is what makes the SDK connect `/user`. */
-const USER_STREAM_EVENTS = [
-  'order.new',
-  'order.update',
-  'order.filled',
-  'order.cancelled',
-  'position.update',
-  'position.liquidated',
-  'wallet.update',
-  'margin.call',
-] as const;
 
 const PUBLIC_EVENTS = [
   'price.update',
@@ -99,7 +87,7 @@ export class SdkClient {
         work.push(client.subscribeMarket(options.channels, options.symbols));
       }
       if (options.namespaces.includes('/user')) {
-        for (const event of USER_STREAM_EVENTS) listen(event);
+        for (const event of USER_EVENTS) listen(event);
         stats.request();
         work.push(client.connectUser());
       }

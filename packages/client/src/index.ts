@@ -26,13 +26,14 @@ export {
   type TradingClientErrorCode,
   type TradingClientErrorOptions,
 } from './trading-client-error.js';
-export type {
-  LifecycleEvents,
-  RecoveryEvent,
-  ResyncEvent,
-  StreamEvents,
-  SymbolPriceEvents,
-  TradingClientEvents,
+export {
+  type LifecycleEvents,
+  type RecoveryEvent,
+  type ResyncEvent,
+  type StreamEvents,
+  type SymbolPriceEvents,
+  type TradingClientEvents,
+  USER_EVENTS,
 } from './trading-client-events.js';
 export type { TradingClientOptions } from './trading-client-options.js';
 export { type Listener, TypedEmitter } from './typed-emitter.js';
