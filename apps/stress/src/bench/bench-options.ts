@@ -1,3 +1,5 @@
+import { DEFAULT_SYMBOLS } from '@ws/gateway/config';
+
 /** The three servers the benchmark compares, in the order they run. */
 export const BENCH_TARGETS = ['baseline-socketio', 'baseline-ws', 'gateway'] as const;
 export type BenchTarget = (typeof BENCH_TARGETS)[number];
@@ -28,7 +30,12 @@ export interface BenchOptions {
   outDir: string;
 }
 
-const SYMBOL_COUNT = 10;
+/**
+ * The symbols the benchmark spreads clients over: the gateway's own defaults, since its `gateway` target runs
+ * without `WS_SYMBOLS` and refuses any symbol outside that list.
+ */
+export const BENCH_SYMBOLS = DEFAULT_SYMBOLS;
+const SYMBOL_COUNT = BENCH_SYMBOLS.length;
 
 function numberEnv(
   env: Record<string, string | undefined>,
@@ -71,16 +78,3 @@ export function readBenchOptions(env: Record<string, string | undefined>, defaul
     outDir: env.BENCH_OUT ?? defaultOutDir,
   };
 }
-
-export const BENCH_SYMBOLS = [
-  'BTC/USDT',
-  'ETH/USDT',
-  'SOL/USDT',
-  'BNB/USDT',
-  'XRP/USDT',
-  'ADA/USDT',
-  'DOGE/USDT',
-  'AVAX/USDT',
-  'LINK/USDT',
-  'DOT/USDT',
-] as const;
