@@ -44,6 +44,7 @@ import { estimateBytes } from './payload-size.js';
 import { RateLimitMiddleware } from './rate-limit-middleware.js';
 import { RedisSequenceStore } from './redis-sequence-store.js';
 import { RedisSnapshotStore } from './redis-snapshot-store.js';
+import { encodeBroadcastFrame, fanOutToRoom } from './room-frame-fanout.js';
 import { MemorySequenceStore } from './sequence-store.js';
 import { SlowConsumerGuard } from './slow-consumer-guard.js';
 import { MemorySnapshotStore, type SnapshotStore } from './snapshot-store.js';
@@ -703,24 +704,27 @@ export class WebSocketServer {
     const rt = this.#rt();
     const started = performance.now();
     const nsp = rt.io.of(name) as unknown as Namespace;
-    const bytes = estimateBytes(payload);
     let recipients: number;
+    let bytes: number;
     if (room === null) {
+      bytes = estimateBytes(payload);
       nsp.emit(event, payload);
       recipients = nsp.sockets.size;
       for (const id of nsp.sockets.keys()) rt.connections.recordOut(id, bytes);
-    } else {
-      if (except === undefined) nsp.to(room).emit(event, payload);
-      else if (except.length === 0) nsp.local.to(room).emit(event, payload);
-      else
-        nsp.local
-          .to(room)
-          .except(except as string[])
-          .emit(event, payload);
+    } else if (except === undefined && rt.options.redis !== undefined) {
+      // Not from the bus, with the Redis adapter: the adapter also forwards the message to the other nodes.
+      bytes = estimateBytes(payload);
+      nsp.to(room).emit(event, payload);
       recipients = nsp.adapter.rooms.get(room)?.size ?? 0;
-      // Only rooms with local members: counters for rooms nobody here is in (offline users) would only grow.
-      if (recipients > 0) rt.connections.recordRoomOut(name, room, bytes);
+    } else {
+      // Local members only (single node, or a message every node takes off the bus): encoded once.
+      const frame = encodeBroadcastFrame(name, event, payload);
+      bytes = frame.bytes;
+      const sent = fanOutToRoom(nsp, room, frame, except && except.length > 0 ? new Set(except) : undefined);
+      recipients = sent.direct + sent.queued;
     }
+    // Only rooms with local members: counters for rooms nobody here is in (offline users) would only grow.
+    if (room !== null && recipients > 0) rt.connections.recordRoomOut(name, room, bytes);
     rt.metrics.messageOut(name, event, bytes, recipients);
     rt.metrics.broadcast(name, event, recipients, (performance.now() - started) / 1000);
   }
