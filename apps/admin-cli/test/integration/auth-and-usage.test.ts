@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import { decodeProtectedHeader, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../../../gateway/src/gateway.js';
-import { signToken } from './helpers/clients.js';
 import { runCli } from './helpers/run-cli.js';
 import { startTestGateway, TEST_SECRET } from './helpers/test-gateway.js';
+import { signToken } from './helpers/tokens.js';
 
 /** A port nothing listens on: bound once, then released. */
 async function closedPort(): Promise<number> {

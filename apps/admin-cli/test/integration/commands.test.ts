@@ -1,9 +1,10 @@
 import type { Socket } from 'socket.io-client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../../../gateway/src/gateway.js';
-import { closeAll, connect, disconnected, next, signToken } from './helpers/clients.js';
+import { closeAll, connect, disconnected, next } from '../../../gateway/test/integration/helpers/clients.js';
 import { runCli } from './helpers/run-cli.js';
 import { startTestGateway, TEST_SECRET } from './helpers/test-gateway.js';
+import { signToken } from './helpers/tokens.js';
 
 describe('admin commands against a real gateway', { timeout: 120_000 }, () => {
   let gateway: Gateway;

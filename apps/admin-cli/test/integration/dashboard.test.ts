@@ -4,10 +4,11 @@ import { join } from 'node:path';
 import type { Socket } from 'socket.io-client';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Gateway } from '../../../gateway/src/gateway.js';
-import { closeAll, connect, signToken } from './helpers/clients.js';
+import { closeAll, connect } from '../../../gateway/test/integration/helpers/clients.js';
 import { cliCommand, cliDir, cliEnv, runCli } from './helpers/run-cli.js';
 import { startTestGateway } from './helpers/test-gateway.js';
 import { TmuxPane } from './helpers/tmux.js';
+import { signToken } from './helpers/tokens.js';
 
 describe('admin dashboard against a real gateway', { timeout: 120_000 }, () => {
   let gateway: Gateway;

@@ -1,5 +1,7 @@
 import { io, type Socket } from 'socket.io-client';
 
+// Shared with apps/admin-cli's tests (imported by relative path, as they import the gateway itself).
+
 /** A real socket.io-client over WebSocket, connected (rejects with the connect_error). */
 export async function connect(url: string, namespace: string, token?: string): Promise<Socket> {
   const socket = io(`${url}${namespace}`, {
@@ -35,7 +37,17 @@ export function collect<T = Record<string, unknown>>(socket: Socket, event: stri
   return out;
 }
 
+/** Resolves with the first payload of `event`. */
+export function next<T>(socket: Socket, event: string): Promise<T> {
+  return new Promise((resolve) => socket.once(event, (payload: T) => resolve(payload)));
+}
+
+/** Resolves with the reason once the server disconnects `socket`. */
+export function disconnected(socket: Socket): Promise<string> {
+  return new Promise((resolve) => socket.once('disconnect', (reason) => resolve(reason)));
+}
+
 /** Closes sockets that may already be closed. */
-export function closeAll(sockets: (Socket | undefined)[]): void {
+export function closeAll(sockets: readonly (Socket | undefined)[]): void {
   for (const socket of sockets) socket?.close();
 }
