@@ -6,23 +6,18 @@ import { SignJWT } from 'jose';
 import { io as connectClient, type Socket } from 'socket.io-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createRedisPublisher } from '../../src/redis-publisher.js';
-import { startServer, TEST_SECRET, type TestServer } from './harness.js';
-import { type RedisProcess, startRedis } from './redis-process.js';
+import { redisNodes, TEST_SECRET } from './harness.js';
 
 const CLIENTS = Number(process.env.CHAOS_CLIENTS ?? 200);
 const SECONDS = Number(process.env.CHAOS_SECONDS ?? 6);
 const DROP_MS = Number(process.env.CHAOS_DROP_MS ?? 2_000);
 
-let redis: RedisProcess | undefined;
-let nodes: TestServer[] = [];
+const servers = redisNodes('chaos');
 const sockets = new Set<Socket>();
 afterEach(async () => {
   for (const s of sockets) s.disconnect();
   sockets.clear();
-  for (const n of nodes) await n.close();
-  nodes = [];
-  await redis?.stop();
-  redis = undefined;
+  await servers.close();
 });
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -95,16 +90,10 @@ class ChaosClient {
 }
 
 async function runChaos(recover: boolean) {
-  redis = await startRedis();
-  const r = redis;
-  for (const nodeId of ['n1', 'n2', 'n3']) {
-    nodes.push(
-      await startServer({ nodeId, redis: { pub: r.client(), sub: r.client(), prefix: 'chaos' }, rateLimit: false }),
-    );
-  }
-  const urls = nodes.map((n) => n.url);
+  for (const nodeId of ['n1', 'n2', 'n3']) await servers.start({ nodeId, rateLimit: false });
+  const urls = servers.nodes.map((n) => n.url);
   const pick = () => urls[Math.floor(Math.random() * urls.length)]!;
-  const publisher = createRedisPublisher(r.client(), { prefix: 'chaos' });
+  const publisher = createRedisPublisher(servers.redis!.client(), { prefix: 'chaos' });
   const key = new TextEncoder().encode(TEST_SECRET);
   const clients: ChaosClient[] = [];
   for (let i = 0; i < CLIENTS; i++) {

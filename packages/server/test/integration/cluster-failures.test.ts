@@ -1,5 +1,3 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import type { ConnectionAuthenticated, OrderEvent, PriceUpdate, SystemMessage } from '@ws/protocol';
 import { Redis } from 'ioredis';
 import { SignJWT } from 'jose';
@@ -7,7 +5,7 @@ import { io as connectClient, type Socket } from 'socket.io-client';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { type NodeProcess, startNodeProcess } from './cluster-process.js';
 import { connected, nextEvent, request, startServer, TEST_SECRET, type TestServer } from './harness.js';
-import { type RedisProcess, startRedis } from './redis-process.js';
+import { freePort, type RedisProcess, spawnRedisServer, startRedis, stopProcess } from './redis-process.js';
 
 const cleanup: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -40,17 +38,21 @@ function userSocket(url: string, auth: object): Socket {
   return s;
 }
 
+/** Two gateway node processes on a private Redis; the nodes are killed, then Redis stopped, after the test. */
+async function twoNodeProcesses(names: [string, string]): Promise<[NodeProcess, NodeProcess]> {
+  const redis = await startRedis();
+  cleanup.push(() => redis.stop());
+  const nodes: NodeProcess[] = [];
+  cleanup.push(async () => {
+    for (const n of nodes) await n.kill();
+  });
+  for (const name of names) nodes.push(await startNodeProcess(redis.port, name, TEST_SECRET));
+  return nodes as [NodeProcess, NodeProcess];
+}
+
 describe('a node is killed with SIGKILL', () => {
   it('its /user client reconnects to another node and gets every event published while away, once, in order', async () => {
-    const redis: RedisProcess = await startRedis();
-    cleanup.push(() => redis.stop());
-    const nodes: NodeProcess[] = [];
-    cleanup.push(async () => {
-      for (const n of nodes) await n.kill();
-    });
-    nodes.push(await startNodeProcess(redis.port, 'proc-a', TEST_SECRET));
-    nodes.push(await startNodeProcess(redis.port, 'proc-b', TEST_SECRET));
-    const [a, b] = nodes as [NodeProcess, NodeProcess];
+    const [a, b] = await twoNodeProcesses(['proc-a', 'proc-b']);
     const token = await sign('erin');
 
     const first = userSocket(a.url, { token });
@@ -81,15 +83,7 @@ describe('a node is killed with SIGKILL', () => {
 
 describe('rolling restart', () => {
   it('SIGTERM drains a node with a jittered reconnect hint; its /user client moves to another node and loses nothing', async () => {
-    const redis: RedisProcess = await startRedis();
-    cleanup.push(() => redis.stop());
-    const nodes: NodeProcess[] = [];
-    cleanup.push(async () => {
-      for (const n of nodes) await n.kill();
-    });
-    nodes.push(await startNodeProcess(redis.port, 'roll-a', TEST_SECRET));
-    nodes.push(await startNodeProcess(redis.port, 'roll-b', TEST_SECRET));
-    const [a, b] = nodes as [NodeProcess, NodeProcess];
+    const [a, b] = await twoNodeProcesses(['roll-a', 'roll-b']);
     const token = await sign('hank');
     const first = userSocket(a.url, { token });
     const seen: number[] = [];
@@ -121,49 +115,11 @@ describe('rolling restart', () => {
   }, 60_000);
 });
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const address = srv.address();
-      srv.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
-
-async function redisOn(port: number): Promise<ChildProcess> {
-  const child = spawn(
-    'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-    {
-      stdio: ['ignore', 'pipe', 'ignore'],
-    },
-  );
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('redis-server did not start')), 10_000);
-    child.stdout?.on('data', (c: Buffer) => {
-      if (c.toString().includes('Ready to accept connections')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-  });
-  return child;
-}
-
-async function kill(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGKILL');
-  await exited;
-}
-
 describe('Redis goes away and comes back', () => {
   it('local fan-out continues, nothing crashes, private publishes fail loudly, and cross-node delivery resumes by itself', async () => {
     const port = await freePort();
-    let redis = await redisOn(port);
-    cleanup.push(() => kill(redis));
+    let redis = await spawnRedisServer(port);
+    cleanup.push(() => stopProcess(redis, 'SIGKILL'));
     const clients: Redis[] = [];
     cleanup.push(() => {
       for (const c of clients) c.disconnect();
@@ -196,7 +152,7 @@ describe('Redis goes away and comes back', () => {
     await a.server.broadcastPriceUpdate('BTC/USDT', price(1));
     await expect.poll(() => gotB.length, { timeout: 10_000 }).toBe(1);
 
-    await kill(redis);
+    await stopProcess(redis, 'SIGKILL');
     await expect.poll(() => a.server.options.redis?.pub.status, { timeout: 10_000 }).not.toBe('ready');
     const local = await a.server.broadcastPriceUpdate('BTC/USDT', price(2));
     await expect.poll(() => gotA.at(-1)?.seq, { timeout: 10_000 }).toBe(local.seq);
@@ -204,7 +160,7 @@ describe('Redis goes away and comes back', () => {
       code: 'INTERNAL',
     });
 
-    redis = await redisOn(port);
+    redis = await spawnRedisServer(port);
     // Resubscription is asynchronous: publish until node B's client hears node A again.
     let last = 0;
     const before = gotB.length;

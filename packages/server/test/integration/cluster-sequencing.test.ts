@@ -9,24 +9,13 @@ import {
 import { afterEach, describe, expect, it } from 'vitest';
 import { createRedisPublisher } from '../../src/redis-publisher.js';
 import type { WebSocketServerInit } from '../../src/websocket-server-options.js';
-import { connected, request, startServer, type TestServer } from './harness.js';
-import { type RedisProcess, startRedis } from './redis-process.js';
+import { connected, redisNodes, request, type TestServer } from './harness.js';
 
-let redis: RedisProcess | undefined;
-let nodes: TestServer[] = [];
-afterEach(async () => {
-  for (const n of nodes) await n.close();
-  nodes = [];
-  await redis?.stop();
-  redis = undefined;
-});
+const servers = redisNodes();
+afterEach(() => servers.close());
 
-async function node(nodeId: string, options: WebSocketServerInit = {}): Promise<TestServer> {
-  redis ??= await startRedis();
-  const r = redis;
-  const n = await startServer({ nodeId, redis: { pub: r.client(), sub: r.client(), prefix: 'test' }, ...options });
-  nodes.push(n);
-  return n;
+function node(nodeId: string, options: WebSocketServerInit = {}): Promise<TestServer> {
+  return servers.start({ nodeId, ...options });
 }
 
 async function cluster(count: number): Promise<TestServer[]> {
@@ -129,7 +118,7 @@ describe('cluster sequencing over Redis', () => {
 describe('createRedisPublisher', () => {
   it('a backend service without a gateway publishes typed, validated, globally sequenced events', async () => {
     const [a] = await cluster(1);
-    const publisher = createRedisPublisher(redis!.client(), { prefix: 'test', symbols: ['BTC/USDT'] });
+    const publisher = createRedisPublisher(servers.redis!.client(), { prefix: 'test', symbols: ['BTC/USDT'] });
     const prices = a!.connect('/prices');
     const user = a!.connect('/user', { token: await a!.token({ userId: 'gina' }) });
     await Promise.all([connected(prices), connected(user)]);

@@ -10,6 +10,7 @@ import {
 } from 'socket.io-client';
 import { WebSocketServer } from '../../src/websocket-server.js';
 import type { WebSocketServerInit } from '../../src/websocket-server-options.js';
+import { type RedisProcess, startRedis } from './redis-process.js';
 
 export const TEST_SECRET = 'harness-secret-with-at-least-32-bytes-of-entropy!';
 export const TEST_SYMBOLS = ['BTC/USDT', 'ETH/USDT', 'SOL/USDT', 'XRP/USDT', 'ADA/USDT'];
@@ -95,6 +96,47 @@ export async function startServer(options: WebSocketServerInit = {}): Promise<Te
         if (httpServer.listening) await new Promise<void>((resolve) => httpServer.close(() => resolve()));
       })();
       return closed;
+    },
+  };
+}
+
+/** Server nodes of one test; those on Redis share one private `redis-server`, started with the first of them. */
+export interface RedisNodes {
+  /** Every node started, in order. */
+  readonly nodes: readonly TestServer[];
+  /** The shared Redis, once a node on Redis has started it. */
+  readonly redis: RedisProcess | undefined;
+  /**
+   * Starts a node whose adapter runs on the shared Redis (its own `pub`/`sub` clients, the key `prefix`), or, with
+   * `withRedis` false, a node alone in memory. `init` is applied last.
+   */
+  start(init?: WebSocketServerInit, withRedis?: boolean): Promise<TestServer>;
+  /** Closes every node, then stops Redis; the next `start` begins afresh. For `afterEach`. */
+  close(): Promise<void>;
+}
+
+export function redisNodes(prefix = 'test'): RedisNodes {
+  let redis: RedisProcess | undefined;
+  const nodes: TestServer[] = [];
+  return {
+    nodes,
+    get redis() {
+      return redis;
+    },
+    start: async (init = {}, withRedis = true) => {
+      let shared: WebSocketServerInit = {};
+      if (withRedis) {
+        redis ??= await startRedis();
+        shared = { redis: { pub: redis.client(), sub: redis.client(), prefix } };
+      }
+      const node = await startServer({ ...shared, ...init });
+      nodes.push(node);
+      return node;
+    },
+    close: async () => {
+      for (const node of nodes.splice(0)) await node.close();
+      await redis?.stop();
+      redis = undefined;
     },
   };
 }

@@ -1,10 +1,10 @@
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { type ChildProcess, execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Cluster } from 'ioredis';
+import { freePort, spawnRedisServer, stopProcess } from './redis-process.js';
 
 const run = promisify(execFile);
 
@@ -13,17 +13,6 @@ export interface RedisClusterProcess {
   /** A new cluster client; closed by `stop()`. */
   client(options?: { shardedSubscribers?: boolean }): Cluster;
   stop(): Promise<void>;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const address = srv.address();
-      srv.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
 }
 
 /** Starts a 3-master Redis Cluster on loopback ports (no persistence, its own temp dir) and waits until it is ok. */
@@ -36,36 +25,16 @@ export async function startRedisCluster(): Promise<RedisClusterProcess> {
     let port = await freePort();
     while (port > 55_000) port = await freePort();
     ports.push(port);
-    const child = spawn(
-      'redis-server',
-      [
-        '--port',
-        String(port),
-        '--bind',
-        '127.0.0.1',
-        '--save',
-        '',
-        '--appendonly',
-        'no',
+    children.push(
+      await spawnRedisServer(port, [
         '--cluster-enabled',
         'yes',
         '--cluster-config-file',
         join(dir, `nodes-${port}.conf`),
         '--dir',
         dir,
-      ],
-      { stdio: ['ignore', 'pipe', 'ignore'] },
+      ]),
     );
-    children.push(child);
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('redis-server (cluster) did not start')), 10_000);
-      child.stdout?.on('data', (c: Buffer) => {
-        if (c.toString().includes('Ready to accept connections')) {
-          clearTimeout(timer);
-          resolve();
-        }
-      });
-    });
   }
   await run('redis-cli', [
     '--cluster',
@@ -98,14 +67,7 @@ export async function startRedisCluster(): Promise<RedisClusterProcess> {
     },
     stop: async () => {
       for (const c of clients) c.disconnect();
-      await Promise.all(
-        children.map((child) => {
-          if (child.exitCode !== null) return Promise.resolve();
-          const exited = new Promise((r) => child.once('exit', r));
-          child.kill('SIGTERM');
-          return exited;
-        }),
-      );
+      await Promise.all(children.map((child) => stopProcess(child)));
       await rm(dir, { recursive: true, force: true });
     },
   };

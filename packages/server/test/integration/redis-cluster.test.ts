@@ -1,24 +1,12 @@
 import { NAMESPACE_NAMES, type PriceUpdate, type SystemMessage } from '@ws/protocol';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { connected, nextEvent, refused, request, startServer, type TestServer } from './harness.js';
-import { type RedisProcess, startRedis } from './redis-process.js';
+import { connected, nextEvent, redisNodes, refused, request, type TestServer } from './harness.js';
 
-let redis: RedisProcess | undefined;
-let nodes: TestServer[] = [];
-afterEach(async () => {
-  for (const n of nodes) await n.close();
-  nodes = [];
-  await redis?.stop();
-  redis = undefined;
-});
+const servers = redisNodes();
+afterEach(() => servers.close());
 
 async function twoNodes(limits: { maxChannelsPerUser?: number } = {}): Promise<[TestServer, TestServer]> {
-  redis = await startRedis();
-  const r = redis;
-  const node = (nodeId: string) => {
-    return startServer({ nodeId, limits, redis: { pub: r.client(), sub: r.client(), prefix: 'test' } });
-  };
-  nodes = [await node('node-a'), await node('node-b')];
+  const nodes = [await servers.start({ nodeId: 'node-a', limits }), await servers.start({ nodeId: 'node-b', limits })];
   // The adapters subscribe asynchronously; wait until every namespace on each node sees both nodes.
   for (const n of nodes) {
     for (const ns of NAMESPACE_NAMES) {

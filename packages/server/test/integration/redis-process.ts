@@ -9,29 +9,34 @@ export interface RedisProcess {
   stop(): Promise<void>;
 }
 
-function freePort(): Promise<number> {
+/** A loopback port nothing listens on right now. */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
     srv.once('error', reject);
     srv.listen(0, '127.0.0.1', () => {
       const address = srv.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      srv.close(() => resolve(port));
+      srv.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
     });
   });
 }
 
-/** Spawns a private, non-persistent `redis-server` on a free port (never the shared one on 6379). */
-export async function startRedis(): Promise<RedisProcess> {
-  const port = await freePort();
-  const child: ChildProcess = spawn(
+/**
+ * Spawns a non-persistent `redis-server` on loopback `port` (`extraArgs` appended, e.g. cluster mode) and resolves
+ * once it accepts connections. A fixed port lets a test bring a killed Redis back where its clients look for it.
+ */
+export async function spawnRedisServer(port: number, extraArgs: readonly string[] = []): Promise<ChildProcess> {
+  const child = spawn(
     'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...extraArgs],
+    { stdio: ['ignore', 'pipe', 'ignore'] },
   );
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('redis-server did not start')), 10_000);
-    child.once('error', reject);
+    const timer = setTimeout(() => reject(new Error(`redis-server on port ${port} did not start`)), 10_000);
+    child.once('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
     child.stdout?.on('data', (chunk: Buffer) => {
       if (chunk.toString().includes('Ready to accept connections')) {
         clearTimeout(timer);
@@ -39,6 +44,21 @@ export async function startRedis(): Promise<RedisProcess> {
       }
     });
   });
+  return child;
+}
+
+/** Sends `signal` unless the process has already exited (by code or by signal), then waits for its exit. */
+export async function stopProcess(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill(signal);
+  await exited;
+}
+
+/** Spawns a private, non-persistent `redis-server` on a free port (never the shared one on 6379). */
+export async function startRedis(): Promise<RedisProcess> {
+  const port = await freePort();
+  const child = await spawnRedisServer(port);
   const clients: Redis[] = [];
   return {
     port,
@@ -49,11 +69,7 @@ export async function startRedis(): Promise<RedisProcess> {
     },
     stop: async () => {
       for (const c of clients) c.disconnect();
-      if (child.exitCode === null) {
-        const exited = new Promise((resolve) => child.once('exit', resolve));
-        child.kill('SIGTERM');
-        await exited;
-      }
+      await stopProcess(child);
     },
   };
 }

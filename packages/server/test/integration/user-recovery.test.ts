@@ -1,27 +1,14 @@
 import type { ConnectionAuthenticated, OrderEvent } from '@ws/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { WebSocketServerInit } from '../../src/websocket-server-options.js';
-import { connected, nextEvent, startServer, type TestClient, type TestServer } from './harness.js';
-import { type RedisProcess, startRedis } from './redis-process.js';
+import { connected, nextEvent, redisNodes, type TestClient, type TestServer } from './harness.js';
 
-let redis: RedisProcess | undefined;
-let nodes: TestServer[] = [];
-afterEach(async () => {
-  for (const n of nodes) await n.close();
-  nodes = [];
-  await redis?.stop();
-  redis = undefined;
-});
+const servers = redisNodes();
+afterEach(() => servers.close());
 
-async function node(options: WebSocketServerInit = {}, withRedis = true): Promise<TestServer> {
-  if (withRedis) redis ??= await startRedis();
-  const r = redis;
-  const n = await startServer({
-    ...(withRedis && r ? { redis: { pub: r.client(), sub: r.client(), prefix: 'test' } } : {}),
-    ...options,
-  });
-  nodes.push(n);
-  return n;
+/** A node on the shared Redis (Streams history), or alone in memory. */
+function node(options: WebSocketServerInit = {}, withRedis = true): Promise<TestServer> {
+  return servers.start(options, withRedis);
 }
 
 const order = (n: number) => ({
