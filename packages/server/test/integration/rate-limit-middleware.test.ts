@@ -1,6 +1,5 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:http';
-import { type AddressInfo, createServer as createNetServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import type { NamespaceName } from '@ws/protocol';
 import { Redis } from 'ioredis';
 import { Server } from 'socket.io';
@@ -8,6 +7,7 @@ import { type Socket as ClientSocket, io as connectClient, Manager } from 'socke
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { RateLimitMiddleware, type RateLimitOptions } from '../../src/rate-limit-middleware.js';
 import { WsError } from '../../src/ws-error.js';
+import { freePort, spawnRedisServer, stopProcess } from './redis-process.js';
 
 const NAMESPACES: NamespaceName[] = ['/prices', '/market', '/user', '/admin'];
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -210,35 +210,12 @@ describe('RateLimitMiddleware handshakes', () => {
   });
 });
 
-async function freePort(): Promise<number> {
-  const server = createNetServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
+/** A private redis-server on a free port; `stop()` kills it (SIGKILL), as a crash would. */
 async function startRedis(): Promise<{ port: number; stop: () => Promise<void> }> {
   const port = await freePort();
-  const child: ChildProcess = spawn('redis-server', ['--port', String(port), '--save', '', '--appendonly', 'no'], {
-    stdio: 'ignore',
-  });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    await exited;
-  };
+  const child = await spawnRedisServer(port);
+  const stop = () => stopProcess(child, 'SIGKILL');
   cleanups.push(stop);
-  const probe = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0 });
-  probe.on('error', () => undefined);
-  await vi.waitFor(
-    async () => {
-      if (probe.status !== 'ready') await probe.connect().catch(() => undefined);
-      expect(await probe.ping()).toBe('PONG');
-    },
-    { timeout: 10_000, interval: 100 },
-  );
-  probe.disconnect();
   return { port, stop };
 }
 

@@ -32,16 +32,26 @@ export async function spawnRedisServer(port: number, extraArgs: readonly string[
     { stdio: ['ignore', 'pipe', 'ignore'] },
   );
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`redis-server on port ${port} did not start`)), 10_000);
-    child.once('error', (err) => {
+    let out = '';
+    let settled = false;
+    const settle = (error?: Error) => {
+      if (settled) return;
+      settled = true;
       clearTimeout(timer);
-      reject(err);
-    });
-    child.stdout?.on('data', (chunk: Buffer) => {
-      if (chunk.toString().includes('Ready to accept connections')) {
-        clearTimeout(timer);
-        resolve();
-      }
+      child.off('exit', onExit);
+      if (error) reject(error);
+      else resolve();
+    };
+    const onExit = (code: number | null) =>
+      settle(new Error(`redis-server on port ${port} exited with ${code}: ${out}`));
+    const timer = setTimeout(() => settle(new Error(`redis-server on port ${port} did not start: ${out}`)), 10_000);
+    child.once('error', settle);
+    child.once('exit', onExit);
+    // Read whole: the ready line may arrive split over two chunks. Reading goes on so the pipe never fills.
+    child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+      if (settled) return;
+      out += chunk;
+      if (out.includes('Ready to accept connections')) settle();
     });
   });
   return child;
