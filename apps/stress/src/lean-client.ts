@@ -1,7 +1,7 @@
-import WebSocket from 'ws';
 import type { ClientStats } from './client-stats.js';
 import { hiResNow, latencyMicros } from './clock.js';
 import { decimalField, intField, needle, stringField } from './frame-fields.js';
+import { RawWebSocket, type RawWebSocketError } from './raw-websocket.js';
 import { isStreamEvent, roomOfEvent, STAMP_FIELDS } from './stream-room.js';
 
 /** `socketio`: Engine.IO v4 / Socket.IO v5 over one WebSocket. `ws`: the raw-ws baseline's JSON frames. */
@@ -41,13 +41,19 @@ export class LeanConnectError extends Error {
   }
 }
 
+/** Socket errors keep their system code (ECONNREFUSED…); anything else at the WebSocket level is TRANSPORT. */
+function transportCode(err: RawWebSocketError): string {
+  const cause = err.cause as NodeJS.ErrnoException | undefined;
+  return err.code === 'SOCKET_ERROR' && typeof cause?.code === 'string' ? cause.code : 'TRANSPORT';
+}
+
 /**
- * A minimal protocol client over `ws`: handshake, ping/pong, one namespace, one subscribe request, and
- * stream frames read with string scans instead of JSON.parse — about a tenth of socket.io-client's cost
- * per message, so thousands of them fit in one load-generator thread.
+ * A minimal protocol client over RawWebSocket (RFC 6455 on `node:net`): handshake, ping/pong, one
+ * namespace, one subscribe request, and stream frames read with string scans instead of JSON.parse — a
+ * small fraction of socket.io-client's cost per message, so thousands of them fit in one load-generator thread.
  */
 export class LeanClient {
-  private ws: WebSocket | null = null;
+  private ws: RawWebSocket | null = null;
   private closing = false;
   private readonly lastSeq = new Map<string, number>();
   private readonly eventPrefix: string;
@@ -62,8 +68,7 @@ export class LeanClient {
   connect(): Promise<void> {
     const { options } = this;
     const base = new URL(options.url);
-    const wsUrl =
-      options.target === 'socketio' ? `ws://${base.host}/socket.io/?EIO=4&transport=websocket` : `ws://${base.host}/ws`;
+    const path = options.target === 'socketio' ? '/socket.io/?EIO=4&transport=websocket' : '/ws';
     const started = performance.now();
     options.stats.connectAttempt();
     return new Promise<void>((resolve, reject) => {
@@ -88,33 +93,13 @@ export class LeanClient {
         () => fail('TIMEOUT', `no subscription within ${options.timeoutMs} ms`),
         options.timeoutMs,
       );
-      const ws = new WebSocket(wsUrl, {
-        perMessageDeflate: false,
-        handshakeTimeout: options.timeoutMs,
-        ...(options.localAddress ? { localAddress: options.localAddress } : {}),
-      });
-      this.ws = ws;
-      ws.on('error', (err: NodeJS.ErrnoException) => fail(err.code ?? 'TRANSPORT', err.message));
-      ws.on('close', () => {
-        if (!settled) fail('CLOSED', 'closed while connecting');
-        else if (!this.closing) {
-          this.closing = true;
-          options.stats.drop();
-        }
-      });
-      if (options.target === 'ws') {
-        ws.on('open', () => ws.send(JSON.stringify({ type: 'subscribe', symbols: options.symbols })));
-        ws.on('message', (data: Buffer) => {
-          const text = data.toString();
-          if (settled) {
-            const event = stringField(text, EVENT);
-            if (event !== null) this.onEvent(event, text);
-          } else if (text.includes('"subscribed"')) succeed();
-        });
-        return;
-      }
-      ws.on('message', (data: Buffer) => {
-        const text = data.toString();
+      const onBaselineMessage = (text: string) => {
+        if (settled) {
+          const event = stringField(text, EVENT);
+          if (event !== null) this.onEvent(event, text);
+        } else if (text.includes('"subscribed"')) succeed();
+      };
+      const onSocketIoMessage = (text: string) => {
         if (text.startsWith(this.eventPrefix)) {
           const quote = this.eventPrefix.length + 2;
           const event = text.slice(quote, text.indexOf('"', quote));
@@ -137,11 +122,42 @@ export class LeanClient {
         } else if (text.startsWith(`41${this.nspPrefix}`) || text === '1') {
           ws.close();
         }
-      });
+      };
+      const ws = new RawWebSocket(
+        {
+          host: base.hostname.replace(/^\[(.*)\]$/, '$1'),
+          port: Number(base.port) || 80,
+          path,
+          localAddress: options.localAddress,
+          handshakeTimeoutMs: options.timeoutMs,
+          // Every field read here is ASCII, and ASCII bytes of UTF-8 text keep their place under latin1.
+          textEncoding: 'latin1',
+        },
+        {
+          onOpen:
+            options.target === 'ws'
+              ? () => ws.send(JSON.stringify({ type: 'subscribe', symbols: options.symbols }))
+              : undefined,
+          onMessage: options.target === 'ws' ? onBaselineMessage : onSocketIoMessage,
+          onError: (err) => fail(transportCode(err), err.message),
+          onClose: () => {
+            if (!settled) fail('CLOSED', 'closed while connecting');
+            else if (!this.closing) {
+              this.closing = true;
+              options.stats.drop();
+            }
+          },
+        },
+      );
+      this.ws = ws;
     });
   }
 
-  private afterNamespaceConnect(ws: WebSocket, succeed: () => void, fail: (code: string, msg: string) => void): void {
+  private afterNamespaceConnect(
+    ws: RawWebSocket,
+    succeed: () => void,
+    fail: (code: string, msg: string) => void,
+  ): void {
     const { namespace, symbols, channels, stats } = this.options;
     if (namespace === '/user') {
       succeed();
@@ -188,7 +204,7 @@ export class LeanClient {
     this.closing = true;
     const ws = this.ws;
     if (ws === null) return;
-    if (ws.readyState === WebSocket.OPEN || ws.readyState === WebSocket.CONNECTING) ws.terminate();
+    if (ws.state === 'open' || ws.state === 'connecting') ws.terminate();
   }
 }
 

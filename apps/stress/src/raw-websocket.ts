@@ -243,6 +243,11 @@ export class RawWebSocket {
   }
 
   private socketClosed(): void {
+    if (this.current === 'connecting') {
+      // As node:http reports a server that hangs up before answering.
+      const cause = Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+      this.error(new RawWebSocketError('SOCKET_ERROR', 'socket hang up before the upgrade response', { cause }));
+    }
     clearTimeout(this.timer);
     this.parser.stop();
     this.current = 'closed';
