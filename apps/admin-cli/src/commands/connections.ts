@@ -7,9 +7,10 @@ import {
 } from '@ws/protocol';
 import type { Command } from 'commander';
 import { CliError, ExitCodes, usageError } from '../cli-error.js';
+import { connectionTable } from '../connection-table.js';
 import type { CliContext } from '../context.js';
 import { parsePositiveInt } from '../duration.js';
-import { formatAge, formatNumber, type Output } from '../output.js';
+import type { Output } from '../output.js';
 import { validateArgs } from '../validate-args.js';
 
 interface ListOptions {
@@ -94,33 +95,7 @@ function listArgs(opts: ListOptions): AdminCommandArgs<'connections.list'> {
 }
 
 function printConnections(out: Output, connections: readonly ConnectionInfo[], total: number): void {
-  const now = Date.now();
-  out.table(
-    [
-      { header: 'SOCKET ID' },
-      { header: 'NAMESPACE' },
-      { header: 'USER' },
-      { header: 'ROLE' },
-      { header: 'IP' },
-      { header: 'AGE', align: 'right' },
-      { header: 'ROOMS', align: 'right' },
-      { header: 'IN', align: 'right' },
-      { header: 'OUT', align: 'right' },
-      { header: 'NODE' },
-    ],
-    connections.map((c) => [
-      c.socketId,
-      c.namespace,
-      c.userId ?? out.color.dim('-'),
-      c.role ?? out.color.dim('-'),
-      c.ip,
-      formatAge(c.connectedAt, now),
-      formatNumber(c.rooms.length),
-      formatNumber(c.messagesIn),
-      formatNumber(c.messagesOut),
-      c.nodeId,
-    ]),
-    '(no connections)',
-  );
+  const { columns, rows } = connectionTable(connections, { missing: out.color.dim('-') });
+  out.table(columns, rows, '(no connections)');
   out.line(out.color.dim(`${connections.length} of ${total} connection${total === 1 ? '' : 's'}`));
 }

@@ -2,6 +2,7 @@ import { adminCommandValidators, type ConnectionInfo, inboundValidators } from '
 import blessed from 'blessed';
 import type { AdminSession } from '../admin-session.js';
 import { BROADCAST_TYPES } from '../commands/broadcast.js';
+import { connectionTable } from '../connection-table.js';
 import { formatAge, formatMs, formatNumber, formatTable } from '../output.js';
 import { DashboardState } from './dashboard-state.js';
 import { alertLine, formatRate } from './format-view.js';
@@ -293,27 +294,6 @@ export async function runTtyDashboard(session: AdminSession, options: TtyDashboa
 }
 
 function connectionLines(connections: readonly ConnectionInfo[]): string[] {
-  const now = Date.now();
-  return formatTable(
-    [
-      { header: 'SOCKET ID' },
-      { header: 'NAMESPACE' },
-      { header: 'USER' },
-      { header: 'ROLE' },
-      { header: 'IP' },
-      { header: 'AGE', align: 'right' },
-      { header: 'IN', align: 'right' },
-      { header: 'OUT', align: 'right' },
-    ],
-    connections.map((c) => [
-      c.socketId,
-      c.namespace,
-      c.userId ?? '-',
-      c.role ?? '-',
-      c.ip,
-      formatAge(c.connectedAt, now),
-      formatNumber(c.messagesIn),
-      formatNumber(c.messagesOut),
-    ]),
-  ).map((line) => blessed.escape(line));
+  const { columns, rows } = connectionTable(connections, { compact: true });
+  return formatTable(columns, rows).map((line) => blessed.escape(line));
 }

@@ -132,6 +132,8 @@ describe('admin dashboard against a real gateway', { timeout: 120_000 }, () => {
       timeout: 20_000,
       interval: 300,
     });
+    // The compact connection table: no ROOMS or NODE column on the screen.
+    expect(await pane.capture()).toMatch(/SOCKET ID\s+NAMESPACE\s+USER\s+ROLE\s+IP\s+AGE\s+IN\s+OUT\s/);
     await pane.sendKeys('Escape');
     await vi.waitFor(async () => expect(await pane!.capture()).not.toContain(client.id!), {
       timeout: 20_000,
