@@ -70,6 +70,8 @@ export interface GatewayConfig {
   publish: { maxBodyBytes: number; maxItems: number };
   /** How long `/user` events stay replayable after a disconnect (`WS_RECOVERY_WINDOW`, seconds). */
   recoveryWindowMs: number;
+  /** Fan-out ms per event-loop turn before latest-state broadcasts are conflated (`WS_OVERLOAD_TURN_BUDGET_MS`; 0 = off). */
+  overloadTurnBudgetMs: number;
 }
 
 export interface ConfigIssue {
@@ -315,6 +317,7 @@ export function loadConfig(envVars: Env = process.env): GatewayConfig {
   const drainDelayMs = env.int('WS_SHUTDOWN_DRAIN_DELAY_MS', 0, 0, 300_000);
   const adminStatsIntervalMs = env.int('WS_ADMIN_STATS_INTERVAL_MS', 5_000, 100, 3_600_000);
   const recoveryWindowMs = env.int('WS_RECOVERY_WINDOW', 120, 1, 86_400) * 1000;
+  const overloadTurnBudgetMs = env.int('WS_OVERLOAD_TURN_BUDGET_MS', 10, 0, 10_000);
   const publish = {
     maxBodyBytes: env.int('WS_PUBLISH_MAX_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024),
     maxItems: env.int('WS_PUBLISH_MAX_ITEMS', 1000, 1, 1000),
@@ -346,5 +349,6 @@ export function loadConfig(envVars: Env = process.env): GatewayConfig {
     adminStatsIntervalMs,
     publish,
     recoveryWindowMs,
+    overloadTurnBudgetMs,
   };
 }

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { WebSocketMetrics } from '@ws/metrics';
 import { NAMESPACE_NAMES, type NamespaceName } from '@ws/protocol';
 import { AuthMiddleware, RateLimitMiddleware, WebSocketServer } from '@ws/server';
+import type { Socket } from 'socket.io';
 import { ConfigError, type GatewayConfig, type JwtConfig } from './config.js';
 import { MarketSimulator } from './demo/market-simulator.js';
 import { UserActivitySimulator } from './demo/user-activity-simulator.js';
@@ -93,6 +94,7 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
     pingTimeoutMs: config.pingTimeoutMs,
     admin: { statsIntervalMs: config.adminStatsIntervalMs },
     recovery: { windowMs: config.recoveryWindowMs },
+    overloadTurnBudgetMs: config.overloadTurnBudgetMs,
     shutdown: { deadlineMs: config.shutdownDeadlineMs },
     authMiddleware: auth,
     rateLimiter: rateLimit,
@@ -224,16 +226,25 @@ function connectedUsers(server: WebSocketServer): Set<string> {
   return ids;
 }
 
-/** One structured line per connection and disconnection, keyed by socket id, for tracing a client's session. */
+/**
+ * One structured line per connection and disconnection, keyed by socket id, for tracing a client's session.
+ * The disconnect listener is one function for all sockets (Socket.IO calls it with the socket as `this`),
+ * not a closure and a copy of the fields per connection: the line is rebuilt from the socket when it closes.
+ */
 function logConnections(server: WebSocketServer, logger: GatewayLogger): void {
+  const who = (socket: Socket) => ({
+    socketId: socket.id,
+    namespace: socket.nsp.name,
+    userId: (socket.data as { userId?: string | null }).userId ?? null,
+    ip: socket.handshake.address,
+  });
+  const onDisconnect = function (this: Socket, reason: string): void {
+    logger.info({ ...who(this), reason, durationMs: Date.now() - this.handshake.issued }, 'disconnected');
+  };
   for (const namespace of NAMESPACE_NAMES) {
     server.io.of(namespace).on('connection', (socket) => {
-      const connectedAt = Date.now();
-      const who = { socketId: socket.id, namespace, userId: socket.data.userId ?? null, ip: socket.handshake.address };
-      logger.info(who, 'connected');
-      socket.on('disconnect', (reason) =>
-        logger.info({ ...who, reason, durationMs: Date.now() - connectedAt }, 'disconnected'),
-      );
+      logger.info(who(socket as unknown as Socket), 'connected');
+      socket.on('disconnect', onDisconnect);
     });
   }
 }

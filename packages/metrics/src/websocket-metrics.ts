@@ -56,6 +56,7 @@ interface NamespaceState {
   readonly in: Map<string, MessageCell>;
   readonly out: Map<string, MessageCell>;
   readonly broadcasts: Map<string, Cell<NsEventLabels>>;
+  readonly conflated: Map<string, Cell<NsEventLabels>>;
   readonly refusals: Map<string, Cell<NsCodeLabels>>;
   readonly errors: Map<string, Cell<NsCodeLabels>>;
   readonly latencyLabels: NsLabels;
@@ -70,6 +71,8 @@ function createNamespaceState(namespace: string): NamespaceState {
     new Map(
       METRIC_EVENT_NAMES.concat(OTHER).map((event) => [event, { labels: { namespace, event }, count: 0, bytes: 0 }]),
     );
+  const eventCells = () =>
+    new Map(METRIC_EVENT_NAMES.concat(OTHER).map((event) => [event, { labels: { namespace, event }, value: 0 }]));
   const codeCells = () =>
     new Map(METRIC_ERROR_CODES.map((code) => [code as string, { labels: { namespace, code }, value: 0 }]));
   return {
@@ -84,9 +87,8 @@ function createNamespaceState(namespace: string): NamespaceState {
     rateLimited: 0,
     in: messageCells(),
     out: messageCells(),
-    broadcasts: new Map(
-      METRIC_EVENT_NAMES.concat(OTHER).map((event) => [event, { labels: { namespace, event }, value: 0 }]),
-    ),
+    broadcasts: eventCells(),
+    conflated: eventCells(),
     refusals: codeCells(),
     errors: codeCells(),
     latencyLabels: { namespace },
@@ -232,6 +234,15 @@ export class WebSocketMetrics {
       },
     );
     counter(
+      'messages_conflated_total',
+      'Broadcasts superseded by a newer one of the same room before they were sent (overload conflation).',
+      ['namespace', 'event'],
+      (c) => {
+        for (const s of states())
+          for (const cell of s.conflated.values()) if (cell.value > 0) c.inc(cell.labels, cell.value);
+      },
+    );
+    counter(
       'errors_total',
       'Errors per namespace ("none" when outside one) and error code.',
       ['namespace', 'code'],
@@ -350,6 +361,13 @@ export class WebSocketMetrics {
     }
   }
 
+  /** A broadcast of `event` was dropped because a newer one of the same room replaced it before it was sent. */
+  messageConflated(ns: string, event: string): void {
+    const s = this.#stateOf(ns);
+    const cell = s.conflated.get(event) ?? (s.conflated.get(OTHER) as Cell<NsEventLabels>);
+    cell.value++;
+  }
+
   /** A client ping round trip (or, where the server cannot see one, the ping handler's latency). */
   observePingRtt(seconds: number): void {
     if (!(seconds >= 0) || seconds === Number.POSITIVE_INFINITY) return;
@@ -439,6 +457,7 @@ export class WebSocketMetrics {
         cell.bytes = 0;
       }
       for (const cell of s.broadcasts.values()) cell.value = 0;
+      for (const cell of s.conflated.values()) cell.value = 0;
       for (const cell of s.refusals.values()) cell.value = 0;
       for (const cell of s.errors.values()) cell.value = 0;
     }

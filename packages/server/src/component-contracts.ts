@@ -30,6 +30,8 @@ export interface MetricsComponent {
   messageIn(ns: string, event: string, bytes: number): void;
   messageOut(ns: string, event: string, bytes: number, recipients?: number): void;
   broadcast(ns: string, event: string, fanout: number, latencySeconds: number): void;
+  /** A held broadcast was superseded by a newer one of its room (overload conflation). */
+  messageConflated?(ns: string, event: string): void;
   error(code: string, ns?: string): void;
   rateLimited(ns: string): void;
   setSubscriptions(ns: string, count: number): void;

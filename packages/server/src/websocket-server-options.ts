@@ -80,6 +80,11 @@ export interface WebSocketServerOptions {
   clusterConfirmTimeoutMs: number;
   /** Bounds on bytes queued per connection (conflate over `softBytes`, disconnect over `hardBytes`); `false` turns it off. */
   slowConsumer: SlowConsumerOptions | false;
+  /**
+   * Fan-out time (ms) per event-loop turn after which latest-state broadcasts (`price.update`,
+   * `market.ticker`, `market.stats`) of the rest of the turn are conflated per room; 0 turns it off.
+   */
+  overloadTurnBudgetMs: number;
 }
 
 export type WebSocketServerInit = Partial<
@@ -125,6 +130,7 @@ export function resolveServerOptions(init: WebSocketServerInit = {}): WebSocketS
     logger: init.logger ?? silentLogger,
     recovery: { windowMs: 120_000, maxEvents: 1000, ...init.recovery },
     clusterConfirmTimeoutMs: init.clusterConfirmTimeoutMs ?? 5_000,
+    overloadTurnBudgetMs: init.overloadTurnBudgetMs ?? 10,
     slowConsumer:
       init.slowConsumer === false
         ? false
@@ -155,6 +161,9 @@ export function resolveServerOptions(init: WebSocketServerInit = {}): WebSocketS
   ];
   for (const [name, value] of positive) {
     if (!Number.isInteger(value) || value <= 0) throw new TypeError(`options.${name} must be a positive integer`);
+  }
+  if (!Number.isFinite(options.overloadTurnBudgetMs) || options.overloadTurnBudgetMs < 0) {
+    throw new TypeError('options.overloadTurnBudgetMs must be a non-negative number');
   }
   if (!Number.isInteger(options.shutdown.reconnectJitterMs) || options.shutdown.reconnectJitterMs < 0) {
     throw new TypeError('options.shutdown.reconnectJitterMs must be a non-negative integer');

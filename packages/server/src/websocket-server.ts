@@ -40,6 +40,7 @@ import { PricesNamespaceHandler } from './handlers/prices-namespace.js';
 import { UserNamespaceHandler } from './handlers/user-namespace.js';
 import { InboundHandler, type InboundRoute } from './inbound-handler.js';
 import { OrderBooks } from './order-books.js';
+import { OverloadConflator } from './overload-conflator.js';
 import { estimateBytes } from './payload-size.js';
 import { RateLimitMiddleware } from './rate-limit-middleware.js';
 import { RedisSequenceStore } from './redis-sequence-store.js';
@@ -89,6 +90,7 @@ interface Runtime {
   fanout: ClusterFanout | undefined;
   history: UserStreamHistory;
   slowConsumers: SlowConsumerGuard | undefined;
+  conflator: OverloadConflator;
 }
 
 const PUBLIC_NAMESPACES: ReadonlySet<NamespaceName> = new Set(['/prices', '/market']);
@@ -253,6 +255,13 @@ export class WebSocketServer {
       fanout,
       history,
       slowConsumers: undefined,
+      conflator: new OverloadConflator(
+        {
+          turnBudgetMs: resolved.overloadTurnBudgetMs,
+          onConflated: (ns, event) => metrics.messageConflated?.(ns, event),
+        },
+        (ns, room, event, payload, except) => this.#deliverToRoom(ns, room, event, payload, except),
+      ),
     };
     if (resolved.slowConsumer) {
       this.#runtime.slowConsumers = new SlowConsumerGuard(resolved.slowConsumer, {
@@ -462,6 +471,7 @@ export class WebSocketServer {
     if (WebSocketServer.#instance === this) WebSocketServer.#instance = undefined;
     if (!rt) return;
     clearInterval(rt.statsTimer);
+    rt.conflator.flush();
     rt.fanout?.close();
     rt.slowConsumers?.close();
     const deadline = Date.now() + rt.options.shutdown.deadlineMs;
@@ -702,16 +712,28 @@ export class WebSocketServer {
   /** `except` set: from the cluster bus, so to this node's members only (every node gets the bus message). */
   #emit(name: NamespaceName, room: string | null, event: string, payload: object, except?: readonly string[]): void {
     const rt = this.#rt();
+    if (room !== null) {
+      rt.conflator.emit(name, room, event, payload, except);
+      return;
+    }
+    const started = performance.now();
+    const nsp = rt.io.of(name) as unknown as Namespace;
+    const bytes = estimateBytes(payload);
+    nsp.emit(event, payload);
+    const recipients = nsp.sockets.size;
+    for (const id of nsp.sockets.keys()) rt.connections.recordOut(id, bytes);
+    rt.metrics.messageOut(name, event, bytes, recipients);
+    rt.metrics.broadcast(name, event, recipients, (performance.now() - started) / 1000);
+  }
+
+  /** Delivers a room broadcast now (the conflator decides when). */
+  #deliverToRoom(name: NamespaceName, room: string, event: string, payload: object, except?: readonly string[]): void {
+    const rt = this.#rt();
     const started = performance.now();
     const nsp = rt.io.of(name) as unknown as Namespace;
     let recipients: number;
     let bytes: number;
-    if (room === null) {
-      bytes = estimateBytes(payload);
-      nsp.emit(event, payload);
-      recipients = nsp.sockets.size;
-      for (const id of nsp.sockets.keys()) rt.connections.recordOut(id, bytes);
-    } else if (except === undefined && rt.options.redis !== undefined) {
+    if (except === undefined && rt.options.redis !== undefined) {
       // Not from the bus, with the Redis adapter: the adapter also forwards the message to the other nodes.
       bytes = estimateBytes(payload);
       nsp.to(room).emit(event, payload);
@@ -724,7 +746,7 @@ export class WebSocketServer {
       recipients = sent.direct + sent.queued;
     }
     // Only rooms with local members: counters for rooms nobody here is in (offline users) would only grow.
-    if (room !== null && recipients > 0) rt.connections.recordRoomOut(name, room, bytes);
+    if (recipients > 0) rt.connections.recordRoomOut(name, room, bytes);
     rt.metrics.messageOut(name, event, bytes, recipients);
     rt.metrics.broadcast(name, event, recipients, (performance.now() - started) / 1000);
   }

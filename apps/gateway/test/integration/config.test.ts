@@ -23,6 +23,7 @@ describe('loadConfig', () => {
     expect(config.redisPrefix).toBe('ws:');
     expect(config.limits).toEqual({ maxSymbolsPerConnection: 100, maxChannelsPerUser: 50, maxRoomsPerConnection: 20 });
     expect(config.recoveryWindowMs).toBe(120_000);
+    expect(config.overloadTurnBudgetMs).toBe(10);
     expect(config.symbols).toEqual([...DEFAULT_SYMBOLS]);
     expect(config.symbols.length).toBeGreaterThanOrEqual(8);
     expect(config.demo.enabled).toBe(true);
@@ -46,8 +47,10 @@ describe('loadConfig', () => {
       WS_DEMO_FEED: '0',
       LOG_LEVEL: 'warn',
       WS_RECOVERY_WINDOW: '30',
+      WS_OVERLOAD_TURN_BUDGET_MS: '0',
     });
     expect(config.recoveryWindowMs).toBe(30_000);
+    expect(config.overloadTurnBudgetMs).toBe(0);
     expect(config.redisUrl).toBeNull();
     expect(config.port).toBe(4000);
     expect(config.corsOrigin).toEqual(['https://app.example.com', 'http://localhost:5173']);
@@ -71,6 +74,7 @@ describe('loadConfig', () => {
       WS_DEMO_FEED: 'maybe',
       LOG_LEVEL: 'loud',
       WS_JWT_SECRET: 'short',
+      WS_OVERLOAD_TURN_BUDGET_MS: '-1',
     });
     expect(issues.map((i) => i.variable).sort()).toEqual(
       [
@@ -79,6 +83,7 @@ describe('loadConfig', () => {
         'WS_CORS_ORIGIN',
         'WS_DEMO_FEED',
         'WS_JWT_SECRET',
+        'WS_OVERLOAD_TURN_BUDGET_MS',
         'WS_PING_INTERVAL',
         'WS_PORT',
         'WS_SYMBOLS',

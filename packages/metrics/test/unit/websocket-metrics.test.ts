@@ -180,6 +180,9 @@ describe('exportPrometheusMetrics', () => {
     m.messageIn('/prices', 'subscribe', 52);
     m.messageOut('/prices', 'price.update', 120, 4);
     m.broadcast('/prices', 'price.update', 4, 0.0007);
+    m.messageConflated('/prices', 'price.update');
+    m.messageConflated('/prices', 'price.update');
+    m.messageConflated('/market', 'not-an-event');
     m.observePingRtt(0.003);
     m.error('INVALID_PAYLOAD', '/prices');
     m.error('INTERNAL');
@@ -203,6 +206,7 @@ describe('exportPrometheusMetrics', () => {
         'ws_connections_opened_total',
         'ws_errors_total',
         'ws_event_loop_lag_seconds',
+        'ws_messages_conflated_total',
         'ws_messages_received_bytes_total',
         'ws_messages_received_total',
         'ws_messages_sent_bytes_total',
@@ -238,6 +242,8 @@ describe('exportPrometheusMetrics', () => {
     expect(value('ws_messages_sent_total', { namespace: '/prices', event: 'price.update' })).toBe(4);
     expect(value('ws_messages_sent_bytes_total', { namespace: '/prices', event: 'price.update' })).toBe(480);
     expect(value('ws_broadcasts_total', { namespace: '/prices', event: 'price.update' })).toBe(1);
+    expect(value('ws_messages_conflated_total', { namespace: '/prices', event: 'price.update' })).toBe(2);
+    expect(value('ws_messages_conflated_total', { namespace: '/market', event: 'other' })).toBe(1);
     expect(value('ws_broadcast_fanout', { namespace: '/prices', le: '5' }, 'ws_broadcast_fanout_bucket')).toBe(1);
     expect(
       value(

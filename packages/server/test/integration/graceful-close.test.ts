@@ -10,7 +10,8 @@ afterEach(async () => {
 
 describe('graceful close', () => {
   it('flushes in-flight messages, tells everyone to reconnect with a jittered delay, then disconnects all', async () => {
-    ts = await startServer({ shutdown: { deadlineMs: 5_000, reconnectJitterMs: 1_000 } });
+    // Every update must arrive: no overload conflation for this burst.
+    ts = await startServer({ shutdown: { deadlineMs: 5_000, reconnectJitterMs: 1_000 }, overloadTurnBudgetMs: 0 });
     const admin = ts.connect('/admin', { token: await ts.token({ userId: 'root', role: 'admin' }) });
     const user = ts.connect('/user', { token: await ts.token({ userId: 'u1' }) });
     const prices = ts.connect('/prices');

@@ -1,0 +1,131 @@
+import type { NamespaceName } from '@ws/protocol';
+
+/** Delivers one broadcast to the local members of `room` (minus `except`). */
+export type RoomDelivery = (
+  namespace: NamespaceName,
+  room: string,
+  event: string,
+  payload: object,
+  except?: readonly string[],
+) => void;
+
+export interface OverloadConflatorOptions {
+  /**
+   * Fan-out time (ms) one event-loop turn may spend (summed over its deliveries) before latest-state
+   * broadcasts of the rest of the turn are held back and conflated; 0 turns conflation off.
+   */
+  turnBudgetMs: number;
+  /** A held broadcast was replaced by a newer one of the same room and event. */
+  onConflated?: (namespace: NamespaceName, event: string) => void;
+}
+
+/** Events that carry a room's complete latest state: a newer one makes an unsent older one worthless. */
+export const LATEST_STATE_EVENTS: ReadonlySet<string> = new Set(['price.update', 'market.ticker', 'market.stats']);
+
+interface Held {
+  namespace: NamespaceName;
+  event: string;
+  payload: object;
+  except: readonly string[] | undefined;
+}
+
+/**
+ * Keeps the gateway's latency bounded when publishers offer more than one core can fan out.
+ *
+ * Without it, every published message is fanned out in arrival order, so under sustained overload the
+ * backlog (and every client's latency) grows with the excess. Here, once the deliveries of the current
+ * event-loop turn have taken `turnBudgetMs` (delivery time only, so a burst of cheap messages never trips
+ * it), latest-state broadcasts (`price.update`, `market.ticker`, `market.stats`) are held, one per room and
+ * event, newest wins, and sent at the end of the turn. The work per turn is then bounded by the number of
+ * rooms, not by the offered rate. Below the budget nothing is held, so a normally loaded gateway delivers
+ * every message at once.
+ *
+ * Never conflated: trades, order-book deltas, `/user` streams and system messages. A message of a room
+ * that has a held one first sends the held one, so a room's messages always leave in seq order. Clients
+ * see a conflated stream as a seq jump (the `gap` event of the client SDK), as with slow-consumer conflation.
+ */
+export class OverloadConflator {
+  /** room → event → newest held broadcast. */
+  private readonly held = new Map<string, Map<string, Held>>();
+  /** Fan-out time spent in the current event-loop turn (ms); undefined between turns. */
+  private spentMs: number | undefined;
+
+  constructor(
+    private readonly options: OverloadConflatorOptions,
+    private readonly deliver: RoomDelivery,
+  ) {}
+
+  /** Broadcasts held right now. */
+  get pending(): number {
+    let n = 0;
+    for (const events of this.held.values()) n += events.size;
+    return n;
+  }
+
+  /** Delivers now, or holds a latest-state broadcast while this turn is over its budget. */
+  emit(namespace: NamespaceName, room: string, event: string, payload: object, except?: readonly string[]): void {
+    if (this.options.turnBudgetMs <= 0) {
+      this.deliver(namespace, room, event, payload, except);
+      return;
+    }
+    if (this.spentMs === undefined) {
+      this.spentMs = 0;
+      setImmediate(this.endTurn);
+    }
+    const heldForRoom = this.held.get(room);
+    if (LATEST_STATE_EVENTS.has(event)) {
+      if (heldForRoom !== undefined || this.spentMs >= this.options.turnBudgetMs) {
+        this.hold(room, { namespace, event, payload, except }, heldForRoom);
+        return;
+      }
+    } else if (heldForRoom !== undefined) {
+      this.flushRoom(room, heldForRoom);
+    }
+    this.timedDeliver(namespace, room, event, payload, except);
+  }
+
+  private timedDeliver(
+    namespace: NamespaceName,
+    room: string,
+    event: string,
+    payload: object,
+    except: readonly string[] | undefined,
+  ): void {
+    const started = performance.now();
+    try {
+      this.deliver(namespace, room, event, payload, except);
+    } finally {
+      if (this.spentMs !== undefined) this.spentMs += performance.now() - started;
+    }
+  }
+
+  /** Sends everything held (end of turn, or shutdown). */
+  flush(): void {
+    for (const [room, events] of this.held) this.flushRoom(room, events);
+  }
+
+  private hold(room: string, message: Held, heldForRoom: Map<string, Held> | undefined): void {
+    let events = heldForRoom;
+    if (events === undefined) {
+      events = new Map();
+      this.held.set(room, events);
+    }
+    const previous = events.get(message.event);
+    // Re-inserting keeps the room's events in the order of their newest seq.
+    if (previous !== undefined) {
+      events.delete(message.event);
+      this.options.onConflated?.(previous.namespace, previous.event);
+    }
+    events.set(message.event, message);
+  }
+
+  private flushRoom(room: string, events: Map<string, Held>): void {
+    this.held.delete(room);
+    for (const m of events.values()) this.timedDeliver(m.namespace, room, m.event, m.payload, m.except);
+  }
+
+  private readonly endTurn = (): void => {
+    this.spentMs = undefined;
+    this.flush();
+  };
+}
