@@ -22,6 +22,8 @@ export interface BenchOptions {
   bisections: number;
   /** Load-generator threads. */
   workers: number;
+  /** After the search, one trial at this multiple of the max (overload behaviour); 0 skips it. */
+  overloadFactor: number;
   /** Pin the server to CPU 0 and the load generator to CPU 1 (needs 2+ CPUs and taskset). */
   pin: boolean;
   /** Wall-time budget of the whole run (s), shared equally by the targets; 0 = none. */
@@ -73,6 +75,7 @@ export function readBenchOptions(env: Record<string, string | undefined>, defaul
     maxRate: numberEnv(env, 'BENCH_MAX_RATE', 2_000_000, 10, 100_000_000),
     bisections: numberEnv(env, 'BENCH_BISECTIONS', 3, 0, 10),
     workers: numberEnv(env, 'BENCH_WORKERS', 1, 1, 16),
+    overloadFactor: numberEnv(env, 'BENCH_OVERLOAD', 2, 0, 10),
     pin: env.BENCH_PIN !== '0',
     budgetSec: numberEnv(env, 'BENCH_BUDGET_SEC', 0, 0, 86_400),
     outDir: env.BENCH_OUT ?? defaultOutDir,

@@ -7,6 +7,8 @@ export interface StepRatios {
   clients: number;
   maxDelivered: { vsSocketio: number | null; vsWs: number | null };
   p99AtHalfLoad: { vsSocketio: number | null; vsWs: number | null };
+  /** p99 of each at `overloadFactor` × its own max. */
+  p99AtOverload: { vsSocketio: number | null; vsWs: number | null };
   rssPerConnection: { vsSocketio: number | null; vsWs: number | null };
   connectPerSecond: { vsSocketio: number | null; vsWs: number | null };
 }
@@ -53,6 +55,7 @@ export function computeRatios(run: BenchRun): StepRatios[] {
       clients,
       maxDelivered: pair((x) => x?.maxDeliveredPerSec || null),
       p99AtHalfLoad: pair((x) => x?.halfLoad?.p99Ms),
+      p99AtOverload: pair((x) => x?.overload?.p99Ms),
       rssPerConnection: pair((x) => x?.rssPerConnectionBytes),
       connectPerSecond: pair((x) => x?.connect.perSecond),
     };
@@ -60,7 +63,7 @@ export function computeRatios(run: BenchRun): StepRatios[] {
 }
 
 /** The issue's targets, as ratios of this run. */
-export function checkGoals(ratios: StepRatios[]): GoalCheck[] {
+export function checkGoals(ratios: StepRatios[], run?: BenchRun): GoalCheck[] {
   const goals: GoalCheck[] = [];
   const check = (goal: string, clients: number, r: number | null, limit: string, ok: (x: number) => boolean) =>
     goals.push({ goal, clients, ratio: r, limit, met: r === null ? null : ok(r) });
@@ -69,6 +72,21 @@ export function checkGoals(ratios: StepRatios[]): GoalCheck[] {
     check('p99 at half load vs socket.io', r.clients, r.p99AtHalfLoad.vsSocketio, '<= 1.5', (x) => x <= 1.5);
     check('stretch: max delivered vs socket.io', r.clients, r.maxDelivered.vsSocketio, '>= 1.3', (x) => x >= 1.3);
     check('stretch: max delivered vs raw ws', r.clients, r.maxDelivered.vsWs, '>= 0.9', (x) => x >= 0.9);
+  }
+  // Overload: the gateway's p99 at 2x its max stays within the sustained-trial limit (bounded), whatever
+  // the baselines do; their p99 is in the overload table for comparison.
+  if (run && run.options.overloadFactor > 0) {
+    for (const clients of run.options.steps) {
+      const p99 = stepOf(run, 'gateway', clients)?.overload?.p99Ms;
+      if (p99 === undefined) continue;
+      goals.push({
+        goal: `overload x${run.options.overloadFactor}: gateway p99 (ms) bounded`,
+        clients,
+        ratio: p99,
+        limit: `<= ${run.options.maxP99Ms}`,
+        met: p99 <= run.options.maxP99Ms,
+      });
+    }
   }
   const last = ratios.at(-1);
   if (last)
@@ -106,7 +124,7 @@ export function buildBenchDocument(run: BenchRun): BenchDocument {
     interrupted: run.interrupted ?? false,
     targets: run.results,
     ratios,
-    goals: checkGoals(ratios),
+    goals: checkGoals(ratios, run),
   };
 }
 
@@ -164,6 +182,7 @@ export function formatBenchDocument(doc: BenchDocument): string {
       'gw/ws',
       'p99@50% gw/sio',
       'gw/ws',
+      'p99@overload gw/sio',
       'RSS/conn gw/sio',
       'gw/ws',
       'conn/s gw/sio',
@@ -175,15 +194,39 @@ export function formatBenchDocument(doc: BenchDocument): string {
       r2(r.maxDelivered.vsWs),
       r2(r.p99AtHalfLoad.vsSocketio),
       r2(r.p99AtHalfLoad.vsWs),
+      r2(r.p99AtOverload.vsSocketio),
       r2(r.rssPerConnection.vsSocketio),
       r2(r.rssPerConnection.vsWs),
       r2(r.connectPerSecond.vsSocketio),
       r2(r.connectPerSecond.vsWs),
     ]),
   );
+  const overloadRows: string[][] = [];
+  for (const t of doc.targets)
+    for (const s of t.steps) {
+      const o = s.overload;
+      if (!o) continue;
+      overloadRows.push([
+        t.target,
+        n(s.clients),
+        n(o.offeredPerSec),
+        n(o.deliveredPerSec),
+        `${(o.deliveredRatio * 100).toFixed(1)}`,
+        `${o.p50Ms} / ${o.p99Ms} / ${o.maxMs}`,
+        n(o.drainMs),
+        n(o.gaps),
+        n(o.serverCpuPercent),
+      ]);
+    }
+  const overload = overloadRows.length
+    ? `\n\nOverload (x${doc.config.overloadFactor} each target's own max; drain = backlog left when publishing stopped):\n${table(
+        ['target', 'clients', 'offered/s', 'delivered/s', 'deliv %', 'p50/p99/max ms', 'drain ms', 'gaps', 'srv cpu%'],
+        overloadRows,
+      )}`
+    : '';
   const goals = table(
     ['goal', 'clients', 'ratio', 'target', 'met'],
     doc.goals.map((g) => [g.goal, n(g.clients), r2(g.ratio), g.limit, g.met === null ? '-' : g.met ? 'yes' : 'NO']),
   );
-  return `${results}\n\nRatios (gateway / baseline; higher is better for msgs/s and conn/s, lower for p99 and RSS):\n${ratios}\n\n${goals}`;
+  return `${results}\n\nRatios (gateway / baseline; higher is better for msgs/s and conn/s, lower for p99 and RSS):\n${ratios}${overload}\n\n${goals}`;
 }

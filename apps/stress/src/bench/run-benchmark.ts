@@ -24,6 +24,8 @@ export interface StepResult {
   limit: Limit;
   atMax: TrialResult | null;
   halfLoad: TrialResult | null;
+  /** One trial at `overloadFactor` × the max: does latency stay bounded? */
+  overload: TrialResult | null;
   trials: TrialResult[];
 }
 
@@ -148,6 +150,7 @@ async function benchTarget(
         limit: 'none',
         atMax: null,
         halfLoad: null,
+        overload: null,
         trials: [],
       };
       result.steps.push(step);
@@ -171,6 +174,10 @@ async function benchTarget(
       if (search.maxDeliveredPerSec > 0) {
         step.halfLoad = await runTrial(ctx, search.maxDeliveredPerSec / 2);
         log(`  half load: ${fmtTrial(step.halfLoad)}`);
+        if (options.overloadFactor > 0) {
+          step.overload = await runTrial(ctx, search.maxDeliveredPerSec * options.overloadFactor);
+          log(`  overload x${options.overloadFactor}: ${fmtTrial(step.overload)}`);
+        }
         nextStart = Math.max(1000, Math.round(search.maxDeliveredPerSec * 0.6));
       }
       log(

@@ -97,20 +97,21 @@ describe('thresholds', () => {
 });
 
 describe('benchmark ratios', () => {
-  const step = (clients: number, max: number, p99: number, rss: number, conn: number) =>
+  const step = (clients: number, max: number, p99: number, rss: number, conn: number, overloadP99: number) =>
     ({
       clients,
       maxDeliveredPerSec: max,
       halfLoad: { p99Ms: p99 },
+      overload: { p99Ms: overloadP99 },
       rssPerConnectionBytes: rss,
       connect: { perSecond: conn },
     }) as unknown as StepResult;
   const run = {
-    options: { steps: [1000] },
+    options: { steps: [1000], overloadFactor: 2, maxP99Ms: 100 },
     results: [
-      { target: 'baseline-socketio', steps: [step(1000, 100_000, 2, 16_000, 2000)] },
-      { target: 'baseline-ws', steps: [step(1000, 140_000, 1, 8_000, 5000)] },
-      { target: 'gateway', steps: [step(1000, 80_000, 4, 20_000, 1000)] },
+      { target: 'baseline-socketio', steps: [step(1000, 100_000, 2, 16_000, 2000, 3000)] },
+      { target: 'baseline-ws', steps: [step(1000, 140_000, 1, 8_000, 5000, 1500)] },
+      { target: 'gateway', steps: [step(1000, 80_000, 4, 20_000, 1000, 150)] },
     ],
   } as unknown as BenchRun;
 
@@ -120,11 +121,23 @@ describe('benchmark ratios', () => {
       clients: 1000,
       maxDelivered: { vsSocketio: 0.8, vsWs: 0.57 },
       p99AtHalfLoad: { vsSocketio: 2, vsWs: 4 },
+      p99AtOverload: { vsSocketio: 0.05, vsWs: 0.1 },
       rssPerConnection: { vsSocketio: 1.25, vsWs: 2.5 },
       connectPerSecond: { vsSocketio: 0.5, vsWs: 0.2 },
     });
     const goals = checkGoals(computeRatios(run));
     expect(goals.find((g) => g.goal === 'max delivered vs socket.io')).toMatchObject({ ratio: 0.8, met: false });
     expect(goals.find((g) => g.goal.startsWith('RSS'))).toMatchObject({ ratio: 1.25, met: false });
+    expect(goals.find((g) => g.goal.startsWith('overload'))).toBeUndefined();
+  });
+
+  it('checks that the gateway p99 stays bounded under overload when the run has one', () => {
+    const goals = checkGoals(computeRatios(run), run);
+    expect(goals.find((g) => g.goal.startsWith('overload'))).toMatchObject({
+      clients: 1000,
+      ratio: 150,
+      limit: '<= 100',
+      met: false,
+    });
   });
 });
