@@ -1,5 +1,5 @@
 import type { Histogram } from 'hdr-histogram-js';
-import { addEncoded, createHistogram, encodeHistogram, recordMicros } from './histogram.js';
+import { addEncoded, createHistogram, encodeHistogram, MicrosRecorder, recordMicros } from './histogram.js';
 
 /** What a worker reports since its previous report; plain data so it crosses threads. */
 export interface StatsDelta {
@@ -27,6 +27,16 @@ function bump(map: Record<string, number>, key: string, by = 1): void {
   map[key] = (map[key] ?? 0) + by;
 }
 
+/**
+ * Messages of one event on one namespace since the last `take()`. A client keeps the counter it got from
+ * `ClientStats.eventCounter`, so counting a message is an increment instead of two keyed lookups.
+ */
+export interface EventCounter {
+  readonly namespace: string;
+  readonly event: string;
+  count: number;
+}
+
 /** Per-thread counters the clients write into; `take()` returns and resets them. */
 export class ClientStats {
   connected = 0;
@@ -36,7 +46,8 @@ export class ClientStats {
   private received = 0;
   private byNamespace: Record<string, number> = {};
   private byEvent: Record<string, number> = {};
-  private latencyHistogram = createHistogram();
+  private readonly counters = new Map<string, EventCounter>();
+  private readonly latency = new MicrosRecorder();
   private gapEvents = 0;
   private gapMissed = 0;
   private reconnects = 0;
@@ -61,7 +72,25 @@ export class ClientStats {
     this.received++;
     bump(this.byNamespace, namespace);
     bump(this.byEvent, event);
-    if (latencyUs !== null) recordMicros(this.latencyHistogram, latencyUs);
+    if (latencyUs !== null) this.latency.record(latencyUs);
+  }
+
+  /** The counter of `event` on `namespace` (one per pair and thread), for `countMessage`. */
+  eventCounter(namespace: string, event: string): EventCounter {
+    const key = `${namespace} ${event}`;
+    let counter = this.counters.get(key);
+    if (counter === undefined) {
+      counter = { namespace, event, count: 0 };
+      this.counters.set(key, counter);
+    }
+    return counter;
+  }
+
+  /** `message()` for a client that keeps its counters: the same statistics, less work per message. */
+  countMessage(counter: EventCounter, latencyUs: number | null): void {
+    this.received++;
+    counter.count++;
+    if (latencyUs !== null) this.latency.record(latencyUs);
   }
 
   gap(missed: number): void {
@@ -87,6 +116,13 @@ export class ClientStats {
   }
 
   take(): StatsDelta {
+    for (const counter of this.counters.values()) {
+      if (counter.count === 0) continue;
+      bump(this.byNamespace, counter.namespace, counter.count);
+      bump(this.byEvent, counter.event, counter.count);
+      counter.count = 0;
+    }
+    const latency = this.latency.flush();
     const delta: StatsDelta = {
       connected: this.connected,
       connectAttempts: this.connectAttempts,
@@ -95,7 +131,7 @@ export class ClientStats {
       received: this.received,
       byNamespace: this.byNamespace,
       byEvent: this.byEvent,
-      latencyHistogram: this.latencyHistogram.totalCount > 0 ? encodeHistogram(this.latencyHistogram) : '',
+      latencyHistogram: latency.totalCount > 0 ? encodeHistogram(latency) : '',
       gapEvents: this.gapEvents,
       gapMissed: this.gapMissed,
       reconnects: this.reconnects,
@@ -109,7 +145,7 @@ export class ClientStats {
     this.received = 0;
     this.byNamespace = {};
     this.byEvent = {};
-    this.latencyHistogram.reset();
+    latency.reset();
     this.gapEvents = 0;
     this.gapMissed = 0;
     this.reconnects = 0;

@@ -2,7 +2,7 @@ import type { ClientStats } from './client-stats.js';
 import { hiResNow, latencyMicros } from './clock.js';
 import { decimalField, intField, needle, stringField } from './frame-fields.js';
 import { RawWebSocket, type RawWebSocketError } from './raw-websocket.js';
-import { isStreamEvent, roomOfEvent, STAMP_FIELDS } from './stream-room.js';
+import { ReceivedEvents } from './received-events.js';
 
 /** `socketio`: Engine.IO v4 / Socket.IO v5 over one WebSocket. `ws`: the raw-ws baseline's JSON frames. */
 export type LeanTarget = 'socketio' | 'ws';
@@ -25,11 +25,11 @@ export interface LeanClientOptions {
 }
 
 const SEQ = needle('seq');
-const SYMBOL = needle('symbol');
 const TIMESTAMP = needle('timestamp');
 const EVENT = needle('event');
 const CODE = needle('code');
-const STAMPS: Record<string, string> = Object.fromEntries(Object.entries(STAMP_FIELDS).map(([e, f]) => [e, needle(f)]));
+/** How the raw-ws baseline's frames begin: `{"event":"price.update","data":{…}}`. */
+const BASELINE_HEAD = '{"event":"';
 
 /** A failed connect, with the server's error code (UNAUTHORIZED, RATE_LIMITED…) or a transport code. */
 export class LeanConnectError extends Error {
@@ -55,13 +55,14 @@ function transportCode(err: RawWebSocketError): string {
 export class LeanClient {
   private ws: RawWebSocket | null = null;
   private closing = false;
-  private readonly lastSeq = new Map<string, number>();
+  private readonly events: ReceivedEvents;
   private readonly eventPrefix: string;
   private readonly nspPrefix: string;
 
   constructor(private readonly options: LeanClientOptions) {
     this.nspPrefix = `${options.namespace},`;
     this.eventPrefix = `42${this.nspPrefix}`;
+    this.events = new ReceivedEvents(options.stats, options.namespace);
   }
 
   /** Connects, joins the namespace and subscribes; resolves once the subscription is confirmed. */
@@ -95,15 +96,19 @@ export class LeanClient {
       );
       const onBaselineMessage = (text: string) => {
         if (settled) {
-          const event = stringField(text, EVENT);
-          if (event !== null) this.onEvent(event, text);
+          if (text.startsWith(BASELINE_HEAD)) {
+            this.onEvent(text, BASELINE_HEAD.length - 1);
+            return;
+          }
+          const key = text.indexOf(EVENT);
+          if (key >= 0 && text.charCodeAt(key + EVENT.length) === 34) this.onEvent(text, key + EVENT.length);
         } else if (text.includes('"subscribed"')) succeed();
       };
+      // `42/prices,["price.update",{…}]`: the event name's opening quote follows the prefix and `[`.
+      const eventQuote = this.eventPrefix.length + 1;
       const onSocketIoMessage = (text: string) => {
         if (text.startsWith(this.eventPrefix)) {
-          const quote = this.eventPrefix.length + 2;
-          const event = text.slice(quote, text.indexOf('"', quote));
-          this.onEvent(event, text);
+          this.onEvent(text, eventQuote);
           return;
         }
         const type = text.charCodeAt(0);
@@ -172,31 +177,33 @@ export class LeanClient {
     }
   }
 
-  private onEvent(event: string, text: string): void {
+  /** A frame carrying an event whose quoted name starts at `quote`. */
+  private onEvent(text: string, quote: number): void {
+    const kind = this.events.at(text, quote);
+    if (kind === null) return;
+    const { stats } = this.options;
     // connection.authenticated, subscription.confirmed, system.message… are not stream messages.
-    if (!isStreamEvent(event)) {
-      if (event === 'error') this.options.stats.error(stringField(text, CODE) ?? 'ERROR');
+    if (kind.counter === null) {
+      if (kind.name === 'error') stats.error(stringField(text, CODE) ?? 'ERROR');
       return;
     }
-    const { stats, namespace } = this.options;
     const seq = intField(text, SEQ);
     let first = false;
     if (seq !== null) {
       // seq is per room; the baselines send none, so they skip this bookkeeping.
-      const room = roomOfEvent(event, stringField(text, SYMBOL));
-      const last = this.lastSeq.get(room);
-      first = last === undefined;
-      if (last !== undefined && seq !== last + 1 && seq !== last) stats.gap(seq - last - 1);
-      this.lastSeq.set(room, seq);
+      const room = this.events.roomOf(kind, text);
+      const last = room.last;
+      first = last < 0;
+      if (!first && seq !== last + 1 && seq !== last) stats.gap(seq - last - 1);
+      room.last = seq;
     }
     let latencyUs: number | null = null;
     // The first message of a room may be the snapshot sent on subscribe: old by design, so not timed.
     if (!first) {
-      const stampNeedle = STAMPS[event];
-      const stamp = stampNeedle === undefined ? null : decimalField(text, stampNeedle);
+      const stamp = kind.stampNeedle === null ? null : decimalField(text, kind.stampNeedle);
       latencyUs = latencyMicros(hiResNow(), stamp, stamp === null ? intField(text, TIMESTAMP) : null);
     }
-    stats.message(namespace, event, latencyUs);
+    stats.countMessage(kind.counter, latencyUs);
   }
 
   /** Closes the connection; a close we asked for is not counted as a drop. */
