@@ -30,13 +30,14 @@ export function recordMicros(histogram: Histogram, micros: number): void {
   histogram.recordValue(Math.min(HIGHEST_US, Math.max(1, Math.round(micros))));
 }
 
-/** Values below this many µs (65 ms) are counted in a flat array first. */
-const FLAT_US = 1 << 16;
+/** Values below this many µs (about 1 s: latencies of an overloaded server included) are counted flat. */
+const FLAT_US = 1 << 20;
 
 /**
  * Records microsecond values into an HDR histogram at the cost of one array increment each: values below
- * 65 536 µs are counted exactly in a flat array and moved into the histogram in bulk by `flush()` (the
- * same histogram as recording each one); larger values go straight in. Same clamping as `recordMicros`.
+ * 2^20 µs are counted exactly in a flat array (4 MiB, one per thread's stats) and moved into the histogram
+ * in bulk by `flush()` (the same histogram as recording each one); larger values go straight in. Same
+ * clamping as `recordMicros`.
  */
 export class MicrosRecorder {
   readonly histogram: Histogram = createHistogram();

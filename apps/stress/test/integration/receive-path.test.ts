@@ -38,8 +38,8 @@ describe('MicrosRecorder', () => {
   it('builds the same histogram as recording every value with recordMicros', () => {
     const recorder = new MicrosRecorder();
     const reference = createHistogram();
-    const values = [-5, 0, 0.4, 0.6, 1, 1.5, 999.5, 65_535, 65_536, 70_000.4, 4e9];
-    for (let i = 0; i < 5_000; i++) values.push(Math.random() * 200_000);
+    const values = [-5, 0, 0.4, 0.6, 1, 1.5, 999.5, 65_536, 1_048_575, 1_048_575.6, 1_048_576, 2e6, 4e9];
+    for (let i = 0; i < 5_000; i++) values.push(Math.random() * 3_000_000);
     for (const v of values) {
       recorder.record(v);
       recordMicros(reference, v);
