@@ -2,6 +2,7 @@ import { createPublicKey, type KeyObject } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { type NamespaceName, type Role, type SystemMessage, USER_ID_PATTERN } from '@ws/protocol';
 import { createRemoteJWKSet, type JWTPayload, type JWTVerifyGetKey, errors as joseErrors, jwtVerify } from 'jose';
+import { DeadlineTimer } from './deadline-timer.js';
 import { extractToken, MAX_TOKEN_LENGTH } from './token-extractor.js';
 import { WsError } from './ws-error.js';
 
@@ -42,7 +43,8 @@ export interface AuthSocket {
   data: { userId?: string | null; role?: Role | null; tokenExpiresAt?: number | null };
   emit(event: 'system.message', payload: SystemMessage): boolean;
   disconnect(close?: boolean): unknown;
-  once(event: 'disconnect', listener: (...args: never[]) => void): unknown;
+  /** The listener is one function shared by every socket; it is called with the socket as `this`. */
+  on(event: 'disconnect', listener: (...args: never[]) => void): unknown;
 }
 
 const ROLES: readonly Role[] = ['user', 'admin', 'service'];
@@ -51,13 +53,6 @@ const HMAC_ALGS = ['HS256', 'HS384', 'HS512'];
 const RSA_ALGS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512'];
 const EC_ALGS: Record<string, string> = { prime256v1: 'ES256', secp384r1: 'ES384', secp521r1: 'ES512' };
 const MIN_SECRET_BYTES = 32;
-/** setTimeout fires at once for delays above 2^31-1 ms; longer waits are chained. */
-const MAX_TIMEOUT_MS = 2 ** 31 - 1;
-
-interface Watch {
-  timers: Set<NodeJS.Timeout>;
-  listening: boolean;
-}
 
 /**
  * JWT authentication for the four namespaces (jose). Public namespaces accept anonymous clients but refuse
@@ -71,11 +66,23 @@ export class AuthMiddleware {
   readonly #secret: Uint8Array | undefined;
   readonly #publicKey: KeyObject | undefined;
   readonly #jwks: ReturnType<typeof createRemoteJWKSet> | undefined;
-  readonly #watches = new Map<AuthSocket, Watch>();
+  /**
+   * Watched sockets and the expiry their deadlines were scheduled for (null: none). One shared timer per
+   * kind of deadline instead of timers per socket, and one disconnect listener function for all sockets:
+   * per connection this keeps a map entry and two deadline entries, not two Timeouts and five closures.
+   */
+  readonly #watched = new Map<AuthSocket, number | null>();
+  readonly #notices = new DeadlineTimer<AuthSocket>((socket) => this.#notice(socket));
+  readonly #expiries = new DeadlineTimer<AuthSocket>((socket) => this.#expire(socket));
+  readonly #onDisconnect: (this: AuthSocket) => void;
   #closed = false;
 
   constructor(options: AuthOptions) {
     this.#options = options;
+    const forget = (socket: AuthSocket) => this.#forget(socket);
+    this.#onDisconnect = function (this: AuthSocket) {
+      forget(this);
+    };
     const { secret, publicKey, jwksUrl } = options;
     if (secret === undefined && publicKey === undefined && jwksUrl === undefined) {
       throw new Error('AuthMiddleware: configure a secret, a publicKey or a jwksUrl');
@@ -120,36 +127,20 @@ export class AuthMiddleware {
     };
   }
 
-  /** Starts the expiry timers of an authenticated socket; they are cleared on disconnect. */
+  /**
+   * Schedules the expiry notice and the disconnect at expiry of an authenticated socket (again after a
+   * refresh, replacing the previous ones); they are forgotten on disconnect.
+   */
   watch(socket: AuthSocket): void {
-    this.#clearTimers(socket);
+    this.#cancel(socket);
     const expiresAt = socket.data.tokenExpiresAt;
     if (this.#closed || expiresAt === null || expiresAt === undefined || !socket.connected) return;
-    let watch = this.#watches.get(socket);
-    if (watch === undefined) {
-      watch = { timers: new Set(), listening: false };
-      this.#watches.set(socket, watch);
-    }
-    if (!watch.listening) {
-      watch.listening = true;
-      socket.once('disconnect', () => this.#forget(socket));
-    }
+    if (!Number.isFinite(expiresAt)) return;
+    if (!this.#watched.has(socket)) socket.on('disconnect', this.#onDisconnect);
+    this.#watched.set(socket, expiresAt);
     const noticeMs = this.#options.expiryNoticeMs ?? 30_000;
-    if (noticeMs > 0 && expiresAt - noticeMs > Date.now()) {
-      this.#schedule(watch, expiresAt - noticeMs, () => {
-        const seconds = Math.max(0, Math.round((expiresAt - Date.now()) / 1000));
-        socket.emit('system.message', {
-          type: 'warning',
-          message: `token expires in ${seconds} s; send auth.refresh`,
-          timestamp: Date.now(),
-        });
-      });
-    }
-    this.#schedule(watch, expiresAt, () => {
-      socket.emit('system.message', { type: 'critical', message: 'token expired', timestamp: Date.now() });
-      // Only this namespace: the client's other namespaces share the connection and stay up.
-      socket.disconnect();
-    });
+    if (noticeMs > 0 && expiresAt - noticeMs > Date.now()) this.#notices.schedule(socket, expiresAt - noticeMs);
+    this.#expiries.schedule(socket, expiresAt);
   }
 
   /** `auth.refresh`: a valid token for the same user replaces the current one and re-arms the expiry timer. */
@@ -197,10 +188,9 @@ export class AuthMiddleware {
   /** Clears every expiry timer; later `watch` calls do nothing. */
   close(): void {
     this.#closed = true;
-    for (const watch of this.#watches.values()) {
-      for (const timer of watch.timers) clearTimeout(timer);
-    }
-    this.#watches.clear();
+    this.#notices.clear();
+    this.#expiries.clear();
+    this.#watched.clear();
   }
 
   async #authenticate(namespace: NamespaceName, socket: AuthSocket): Promise<void> {
@@ -216,6 +206,7 @@ export class AuthMiddleware {
     if (!isPublic && context.userId === null) throw new WsError('UNAUTHORIZED', 'token has no user id');
     if (namespace === '/admin' && context.role !== 'admin') throw new WsError('FORBIDDEN', 'admin role required');
     Object.assign(socket.data, { userId: context.userId, role: context.role, tokenExpiresAt: context.expiresAt });
+    dropToken(socket.handshake);
   }
 
   readonly #getKey: JWTVerifyGetKey = async (header, token) => {
@@ -247,31 +238,49 @@ export class AuthMiddleware {
     }
   }
 
-  #schedule(watch: Watch, at: number, fire: () => void): void {
-    const delay = Math.max(0, at - Date.now());
-    const timer = setTimeout(
-      () => {
-        watch.timers.delete(timer);
-        if (delay > MAX_TIMEOUT_MS) this.#schedule(watch, at, fire);
-        else fire();
-      },
-      Math.min(delay, MAX_TIMEOUT_MS),
-    );
-    timer.unref();
-    watch.timers.add(timer);
+  #notice(socket: AuthSocket): void {
+    const expiresAt = this.#watched.get(socket);
+    if (expiresAt === null || expiresAt === undefined) return;
+    const seconds = Math.max(0, Math.round((expiresAt - Date.now()) / 1000));
+    socket.emit('system.message', {
+      type: 'warning',
+      message: `token expires in ${seconds} s; send auth.refresh`,
+      timestamp: Date.now(),
+    });
   }
 
-  #clearTimers(socket: AuthSocket): void {
-    const watch = this.#watches.get(socket);
-    if (watch === undefined) return;
-    for (const timer of watch.timers) clearTimeout(timer);
-    watch.timers.clear();
+  #expire(socket: AuthSocket): void {
+    socket.emit('system.message', { type: 'critical', message: 'token expired', timestamp: Date.now() });
+    // Only this namespace: the client's other namespaces share the connection and stay up.
+    socket.disconnect();
+  }
+
+  /** Cancels the socket's scheduled deadlines; it stays known (its disconnect listener is in place). */
+  #cancel(socket: AuthSocket): void {
+    const expiresAt = this.#watched.get(socket);
+    if (expiresAt === null || expiresAt === undefined) return;
+    const noticeMs = this.#options.expiryNoticeMs ?? 30_000;
+    this.#notices.cancel(socket, expiresAt - noticeMs);
+    this.#expiries.cancel(socket, expiresAt);
+    this.#watched.set(socket, null);
   }
 
   #forget(socket: AuthSocket): void {
-    this.#clearTimers(socket);
-    this.#watches.delete(socket);
+    this.#cancel(socket);
+    this.#watched.delete(socket);
   }
+}
+
+/**
+ * Once verified, the raw token is not needed any more: it leaves the handshake (a string of several hundred
+ * bytes per connection, which `fetchSockets()` would also carry to other nodes). The other `auth` fields,
+ * such as `/user`'s `since`, stay. A new object rather than `delete`, which would slow the object down.
+ */
+function dropToken(handshake: AuthSocket['handshake']): void {
+  const auth = handshake.auth;
+  if (auth === undefined || auth === null || !Object.hasOwn(auth, 'token')) return;
+  const { token: _token, ...rest } = auth;
+  handshake.auth = rest;
 }
 
 function algorithmsForKey(key: KeyObject): string[] {

@@ -16,16 +16,42 @@ interface Traffic {
   bytes: number;
 }
 
-interface ConnectionRecord extends ConnectionIdentity {
-  rooms: Set<string>;
-  in: Traffic;
-  /** Messages emitted to this socket alone. */
-  directOut: Traffic;
-  /** Room traffic of rooms the socket has left, settled when it left. */
-  settledOut: Traffic;
-  /** Each joined room's cumulative traffic at join time; the difference to now is this socket's share. */
-  roomBase: Map<string, Traffic>;
+/**
+ * One connection, kept compact because there is one per connected client: a class (one shared hidden class;
+ * an object spread gave every record its own), counters as plain fields instead of nested objects, and the
+ * joined rooms as one flat array `[room, messagesAtJoin, bytesAtJoin, …]` (a socket is in a few rooms;
+ * an empty Set or Map alone costs about 200 bytes).
+ */
+class ConnectionRecord {
+  messagesIn = 0;
+  bytesIn = 0;
+  /** Messages emitted to this socket alone, plus the shares of rooms it has left (settled when it left). */
+  messagesOut = 0;
+  bytesOut = 0;
+  /** Each joined room with its cumulative traffic at join time; the difference to now is this socket's share. */
+  rooms: (string | number)[] | undefined = undefined;
+
+  constructor(
+    readonly socketId: string,
+    readonly namespace: NamespaceName,
+    readonly userId: string | null,
+    readonly role: Role | null,
+    readonly ip: string,
+    readonly userAgent: string,
+    readonly connectedAt: number,
+  ) {}
+
+  /** Index of `room` in `rooms`, or -1. */
+  roomIndex(room: string): number {
+    const rooms = this.rooms;
+    if (rooms === undefined) return -1;
+    for (let i = 0; i < rooms.length; i += ROOM_STRIDE) if (rooms[i] === room) return i;
+    return -1;
+  }
 }
+
+/** Entries per room in `ConnectionRecord.rooms`: name, messages at join, bytes at join. */
+const ROOM_STRIDE = 3;
 
 export interface ConnectionFilter {
   namespace?: string;
@@ -45,14 +71,8 @@ export class ConnectionManager {
   constructor(private readonly nodeId: string) {}
 
   add(identity: ConnectionIdentity): void {
-    this.connections.set(identity.socketId, {
-      ...identity,
-      rooms: new Set(),
-      in: { messages: 0, bytes: 0 },
-      directOut: { messages: 0, bytes: 0 },
-      settledOut: { messages: 0, bytes: 0 },
-      roomBase: new Map(),
-    });
+    const { socketId, namespace, userId, role, ip, userAgent, connectedAt } = identity;
+    this.connections.set(socketId, new ConnectionRecord(socketId, namespace, userId, role, ip, userAgent, connectedAt));
   }
 
   remove(socketId: string): void {
@@ -77,20 +97,23 @@ export class ConnectionManager {
   /** A socket joined a room (fed from the adapter's `join-room` event). */
   joined(namespace: string, room: string, socketId: string): void {
     const c = this.connections.get(socketId);
-    if (!c || room === socketId || c.rooms.has(room)) return;
-    c.rooms.add(room);
+    if (!c || room === socketId || c.roomIndex(room) >= 0) return;
     const t = this.roomTraffic.get(key(namespace, room));
-    c.roomBase.set(room, { messages: t?.messages ?? 0, bytes: t?.bytes ?? 0 });
+    const entry = [room, t?.messages ?? 0, t?.bytes ?? 0];
+    // Exactly sized: a push onto an empty array would reserve room for 17 entries.
+    c.rooms = c.rooms === undefined ? entry : c.rooms.concat(entry);
   }
 
   /** A socket left a room (fed from the adapter's `leave-room` event). */
   left(room: string, socketId: string): void {
     const c = this.connections.get(socketId);
-    if (!c?.rooms.delete(room)) return;
-    const share = this.roomShare(c, room);
-    c.settledOut.messages += share.messages;
-    c.settledOut.bytes += share.bytes;
-    c.roomBase.delete(room);
+    const i = c?.roomIndex(room) ?? -1;
+    if (!c?.rooms || i < 0) return;
+    const share = this.roomShare(c, i);
+    c.messagesOut += share.messages;
+    c.bytesOut += share.bytes;
+    c.rooms.splice(i, ROOM_STRIDE);
+    if (c.rooms.length === 0) c.rooms = undefined;
   }
 
   /** The last socket left the room: drop its counters. */
@@ -101,15 +124,15 @@ export class ConnectionManager {
   recordIn(socketId: string, bytes: number): void {
     const c = this.connections.get(socketId);
     if (!c) return;
-    c.in.messages++;
-    c.in.bytes += bytes;
+    c.messagesIn++;
+    c.bytesIn += bytes;
   }
 
   recordOut(socketId: string, bytes: number): void {
     const c = this.connections.get(socketId);
     if (!c) return;
-    c.directOut.messages++;
-    c.directOut.bytes += bytes;
+    c.messagesOut++;
+    c.bytesOut += bytes;
   }
 
   /** One message emitted to a room: every current member's share grows by one message. */
@@ -145,20 +168,23 @@ export class ConnectionManager {
     return this.list(filter).connections.map((c) => c.socketId);
   }
 
-  private roomShare(c: ConnectionRecord, room: string): Traffic {
-    const base = c.roomBase.get(room);
-    const t = this.roomTraffic.get(key(c.namespace, room));
-    if (!base || !t) return { messages: 0, bytes: 0 };
-    return { messages: t.messages - base.messages, bytes: t.bytes - base.bytes };
+  /** The traffic of the room at `rooms[i]` since the socket joined it. */
+  private roomShare(c: ConnectionRecord, i: number): Traffic {
+    const rooms = c.rooms as (string | number)[];
+    const t = this.roomTraffic.get(key(c.namespace, rooms[i] as string));
+    if (!t) return { messages: 0, bytes: 0 };
+    return { messages: t.messages - (rooms[i + 1] as number), bytes: t.bytes - (rooms[i + 2] as number) };
   }
 
   private toInfo(c: ConnectionRecord): ConnectionInfo {
-    let messagesOut = c.directOut.messages + c.settledOut.messages;
-    let bytesOut = c.directOut.bytes + c.settledOut.bytes;
-    for (const room of c.rooms) {
-      const share = this.roomShare(c, room);
+    let messagesOut = c.messagesOut;
+    let bytesOut = c.bytesOut;
+    const rooms: string[] = [];
+    for (let i = 0; c.rooms !== undefined && i < c.rooms.length; i += ROOM_STRIDE) {
+      const share = this.roomShare(c, i);
       messagesOut += share.messages;
       bytesOut += share.bytes;
+      rooms.push(c.rooms[i] as string);
     }
     return {
       socketId: c.socketId,
@@ -168,10 +194,10 @@ export class ConnectionManager {
       ip: c.ip,
       userAgent: c.userAgent,
       connectedAt: c.connectedAt,
-      rooms: [...c.rooms],
-      messagesIn: c.in.messages,
+      rooms,
+      messagesIn: c.messagesIn,
       messagesOut,
-      bytesIn: c.in.bytes,
+      bytesIn: c.bytesIn,
       bytesOut,
       nodeId: this.nodeId,
     };

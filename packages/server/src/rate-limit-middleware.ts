@@ -70,8 +70,12 @@ export class RateLimitMiddleware {
   readonly #handshake: Limiter;
   /** Refusals per connection key since its last accepted request. */
   readonly #refused = new Map<string, number>();
-  /** The charge of each transport connection, so one client multiplexing four namespaces pays once. */
-  readonly #paid = new WeakMap<object, { charge: Promise<boolean>; connects: number }>();
+  /**
+   * The charge of each transport connection, so one client multiplexing four namespaces pays once: while it
+   * is pending, the pending charge; once paid, just the namespace connects it covered so far (a number, not
+   * an object and a promise, for the whole life of every connection).
+   */
+  readonly #paid = new WeakMap<object, PendingCharge | number>();
   #rejections = 0;
   #handshakeRejections = 0;
 
@@ -132,10 +136,16 @@ export class RateLimitMiddleware {
    */
   handshakeMiddleware(): (socket: RateLimitSocket, next: (err?: Error) => void) => void {
     return (socket, next) => {
-      const paid = socket.conn === undefined ? undefined : this.#paid.get(socket.conn);
-      // Free: the other namespaces of a paid connection (they arrive together, so wait for its charge).
+      const conn = socket.conn;
+      const paid = conn === undefined ? undefined : this.#paid.get(conn);
+      // Free: the other namespaces of a paid connection (they arrive together, so wait for a pending charge).
       // Re-connecting beyond that on the same connection is charged again, so it cannot dodge the limit.
-      if (paid !== undefined && paid.connects < FREE_CONNECTS_PER_CONNECTION) {
+      if (conn !== undefined && typeof paid === 'number' && paid < FREE_CONNECTS_PER_CONNECTION) {
+        this.#paid.set(conn, paid + 1);
+        next();
+        return;
+      }
+      if (typeof paid === 'object' && paid.connects < FREE_CONNECTS_PER_CONNECTION) {
         paid.connects += 1;
         paid.charge.then((ok) => (ok ? next() : this.#chargeHandshake(socket, next))).catch(() => undefined);
         return;
@@ -157,9 +167,18 @@ export class RateLimitMiddleware {
         return new WsError('RATE_LIMITED', 'too many connections from this address', { retryAfterMs }).toConnectError();
       },
     );
-    const entry = { charge: refusal.then((err) => err === undefined), connects: 1 };
-    if (socket.conn !== undefined && !this.#paid.has(socket.conn)) this.#paid.set(socket.conn, entry);
-    refusal.then((err) => next(err)).catch(() => undefined);
+    const entry: PendingCharge = { charge: refusal.then((err) => err === undefined), connects: 1 };
+    const conn = socket.conn;
+    if (conn !== undefined && !this.#paid.has(conn)) this.#paid.set(conn, entry);
+    refusal
+      .then((err) => {
+        // Paid: keep only the count (a refusal already removed the entry).
+        if (err === undefined && conn !== undefined && this.#paid.get(conn) === entry) {
+          this.#paid.set(conn, entry.connects);
+        }
+        next(err);
+      })
+      .catch(() => undefined);
   }
 
   /** The client IP the handshake limit is keyed by. */
@@ -220,6 +239,14 @@ export class RateLimitMiddleware {
     });
     return { store, insurance: memory };
   }
+}
+
+/** A transport connection's handshake charge while the store has not answered yet. */
+interface PendingCharge {
+  /** Resolves true when the charge was accepted. */
+  charge: Promise<boolean>;
+  /** Namespace connects covered so far, this one included. */
+  connects: number;
 }
 
 /** A limiter and, with Redis, the memory limiter that answers while Redis cannot. */

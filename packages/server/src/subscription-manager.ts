@@ -8,10 +8,18 @@ export interface RoomRequest {
   symbol: string;
 }
 
-interface Subscriber {
-  namespace: NamespaceName;
-  userId: string | null;
-  rooms: Set<string>;
+/**
+ * One per connection. `rooms` is an exactly sized array, replaced when rooms are added, not a Set: a
+ * connection holds few rooms (at most `maxSymbolsPerConnection`, 100 by default), an empty Set alone costs
+ * about 200 bytes, and a `push` onto an empty array reserves room for 17.
+ */
+class Subscriber {
+  rooms: string[] = [];
+
+  constructor(
+    readonly namespace: NamespaceName,
+    readonly userId: string | null,
+  ) {}
 }
 
 /**
@@ -49,7 +57,7 @@ export class SubscriptionManager {
   }
 
   register(socketId: string, namespace: NamespaceName, userId: string | null): void {
-    if (!this.subscribers.has(socketId)) this.subscribers.set(socketId, { namespace, userId, rooms: new Set() });
+    if (!this.subscribers.has(socketId)) this.subscribers.set(socketId, new Subscriber(namespace, userId));
   }
 
   /**
@@ -59,9 +67,9 @@ export class SubscriptionManager {
   subscribe(socketId: string, requests: readonly RoomRequest[]): string[] {
     const sub = this.subscriber(socketId);
     const added: RoomRequest[] = [];
-    const seen = new Set<string>();
+    const seen = new Set<string>(sub.rooms);
     for (const r of requests) {
-      if (sub.rooms.has(r.room) || seen.has(r.room)) continue;
+      if (seen.has(r.room)) continue;
       seen.add(r.room);
       added.push(r);
     }
@@ -77,19 +85,17 @@ export class SubscriptionManager {
     if (symbols.size > maxSymbolsPerConnection) {
       throw limitError(`at most ${maxSymbolsPerConnection} symbols per connection`);
     }
-    const roomsAfter = sub.rooms.size + added.length;
+    const roomsAfter = sub.rooms.length + added.length;
     if (sub.namespace === '/market' && roomsAfter > maxRoomsPerConnection) {
       throw limitError(`at most ${maxRoomsPerConnection} channels per connection on /market`);
     }
-    const userRooms = sub.userId === null ? sub.rooms.size : (this.userCounts.get(sub.userId) ?? 0);
+    const userRooms = sub.userId === null ? sub.rooms.length : (this.userCounts.get(sub.userId) ?? 0);
     if (userRooms + added.length > maxChannelsPerUser) {
       throw limitError(`at most ${maxChannelsPerUser} channels per user`);
     }
 
-    for (const r of added) {
-      sub.rooms.add(r.room);
-      this.roomCounts.set(r.room, (this.roomCounts.get(r.room) ?? 0) + 1);
-    }
+    sub.rooms = sub.rooms.concat(added.map((r) => r.room));
+    for (const r of added) this.roomCounts.set(r.room, (this.roomCounts.get(r.room) ?? 0) + 1);
     if (sub.userId !== null) this.userCounts.set(sub.userId, (this.userCounts.get(sub.userId) ?? 0) + added.length);
     return added.map((r) => r.room);
   }
@@ -100,7 +106,9 @@ export class SubscriptionManager {
     if (!sub) return [];
     const removed: string[] = [];
     for (const room of rooms) {
-      if (!sub.rooms.delete(room)) continue;
+      const i = sub.rooms.indexOf(room);
+      if (i < 0) continue;
+      sub.rooms.splice(i, 1);
       removed.push(room);
       const n = (this.roomCounts.get(room) ?? 1) - 1;
       if (n > 0) this.roomCounts.set(room, n);
@@ -118,7 +126,7 @@ export class SubscriptionManager {
   release(socketId: string): string[] {
     const sub = this.subscribers.get(socketId);
     if (!sub) return [];
-    const removed = this.unsubscribe(socketId, [...sub.rooms]);
+    const removed = this.unsubscribe(socketId, sub.rooms.slice());
     this.subscribers.delete(socketId);
     return removed;
   }
@@ -139,7 +147,7 @@ export class SubscriptionManager {
   /** Subscriptions per namespace (a subscription is one connection in one room). */
   countByNamespace(): Record<string, number> {
     const out: Record<string, number> = {};
-    for (const sub of this.subscribers.values()) out[sub.namespace] = (out[sub.namespace] ?? 0) + sub.rooms.size;
+    for (const sub of this.subscribers.values()) out[sub.namespace] = (out[sub.namespace] ?? 0) + sub.rooms.length;
     return out;
   }
 

@@ -210,6 +210,43 @@ describe('auth attack suite over real sockets (RS256)', () => {
   });
 });
 
+describe('the token after verification', () => {
+  it('leaves the handshake (auth.token), while the other auth fields stay', async () => {
+    const httpServer = createServer();
+    const io = new Server(httpServer);
+    const auth = new AuthMiddleware({ secret: SECRET });
+    const seen: Record<string, unknown>[] = [];
+    for (const name of ['/user', '/prices'] as const) {
+      io.of(name).use(auth.middleware(name));
+      io.of(name).on('connection', (socket) => {
+        seen.push({ namespace: name, ...socket.handshake.auth, userId: socket.data.userId });
+      });
+    }
+    await new Promise<void>((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
+    cleanups.push(async () => {
+      auth.close();
+      await io.close();
+    });
+    const url = `http://127.0.0.1:${(httpServer.address() as AddressInfo).port}`;
+    const since = { orders: 4 };
+    const token = await hs256({ userId: 'u-1' });
+    const connectedTo = (namespace: NamespaceName, options: Record<string, unknown>) =>
+      new Promise<void>((resolve, reject) => {
+        const socket = client(url, namespace, options);
+        socket.once('connect', () => resolve());
+        socket.once('connect_error', reject);
+      });
+    await connectedTo('/user', { auth: { token, since } });
+    await connectedTo('/prices', { auth: {} });
+    await connectedTo('/prices', { extraHeaders: { authorization: `Bearer ${token}` } });
+    expect(seen).toEqual([
+      { namespace: '/user', since, userId: 'u-1' },
+      { namespace: '/prices', userId: null },
+      { namespace: '/prices', userId: 'u-1' },
+    ]);
+  });
+});
+
 describe('token expiry while connected', () => {
   function collect(socket: ClientSocket): SystemMessage[] {
     const messages: SystemMessage[] = [];
@@ -237,6 +274,23 @@ describe('token expiry while connected', () => {
     expect(reason).toBe('io server disconnect');
     expect(messages.map((m) => m.type)).toEqual(['warning', 'critical']);
     expect(messages[1]?.message).toBe('token expired');
+  });
+
+  it('sockets share the expiry timers: each is dropped at its own expiry, in order; one that left is skipped', async () => {
+    const { url } = await serve({ secret: SECRET, expiryNoticeMs: 0 });
+    const first = client(url, '/user', { auth: { token: await hs256({ userId: 'u-1', exp: now() + 2 }) } });
+    const second = client(url, '/user', { auth: { token: await hs256({ userId: 'u-2', exp: now() + 3 }) } });
+    const left = client(url, '/user', { auth: { token: await hs256({ userId: 'u-3', exp: now() + 2 }) } });
+    const messages = [collect(first), collect(second)];
+    await Promise.all([connected(first), connected(second), connected(left)]);
+    left.disconnect();
+    const order: string[] = [];
+    await Promise.all([
+      disconnected(first).then((reason) => order.push(`first ${reason}`)),
+      disconnected(second).then((reason) => order.push(`second ${reason}`)),
+    ]);
+    expect(order).toEqual(['first io server disconnect', 'second io server disconnect']);
+    for (const m of messages) expect(m.map((x) => x.message)).toEqual(['token expired']);
   });
 
   it('close() clears the expiry timers', async () => {

@@ -174,6 +174,19 @@ describe('RateLimitMiddleware handshakes', () => {
     expect((await connectError(client(url, '/prices'))).message).toBe('RATE_LIMITED');
   });
 
+  it('a namespace joined later on a paid connection is free too (the settled charge is kept as a count)', async () => {
+    const { url } = await serve({ handshake: { points: 1, durationSec: 60 } });
+    const manager = new Manager(url, { transports: ['websocket'], reconnection: false });
+    cleanups.push(() => {
+      manager.engine?.close();
+    });
+    // manager.socket() connects by itself (autoConnect); an extra connect() would send a second CONNECT.
+    await connected(manager.socket('/prices'));
+    // After the charge settled: the other namespaces of this connection still ride on it.
+    for (const ns of ['/market', '/user', '/admin'] as const) await connected(manager.socket(ns));
+    expect((await connectError(client(url, '/prices'))).message).toBe('RATE_LIMITED');
+  });
+
   it('charges namespace re-connects beyond one per namespace on the same connection', async () => {
     const { url, io } = await serve({ handshake: { points: 2, durationSec: 60 } });
     const manager = new Manager(url, { transports: ['websocket'], reconnection: false });

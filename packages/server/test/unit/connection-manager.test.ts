@@ -44,6 +44,28 @@ describe('ConnectionManager', () => {
     expect(m.info('a')).toMatchObject({ rooms: ['user:u'], messagesOut: 0 });
   });
 
+  it('keeps each room’s share across several rooms, leaving one of them, re-joining and a recreated room', () => {
+    const m = new ConnectionManager('n');
+    m.add(identity('a', '/prices', 'u1'));
+    m.joined('/prices', 'user:u1', 'a');
+    m.joined('/prices', 'prices:A', 'a');
+    m.joined('/prices', 'prices:B', 'a');
+    m.joined('/prices', 'prices:A', 'a'); // already in: no new base
+    m.recordRoomOut('/prices', 'prices:A', 10);
+    m.recordRoomOut('/prices', 'prices:B', 20);
+    m.recordRoomOut('/prices', 'prices:B', 20);
+    m.left('prices:C', 'a'); // not in: nothing
+    m.left('prices:A', 'a');
+    expect(m.info('a')).toMatchObject({ rooms: ['user:u1', 'prices:B'], messagesOut: 3, bytesOut: 50 });
+    m.roomDeleted('/prices', 'prices:A');
+    m.recordRoomOut('/prices', 'prices:A', 1000); // nobody here is in it now
+    m.joined('/prices', 'prices:A', 'a');
+    m.recordRoomOut('/prices', 'prices:A', 5);
+    expect(m.info('a')).toMatchObject({ rooms: ['user:u1', 'prices:B', 'prices:A'], messagesOut: 4, bytesOut: 55 });
+    for (const room of ['user:u1', 'prices:B', 'prices:A']) m.left(room, 'a');
+    expect(m.info('a')).toMatchObject({ rooms: [], messagesOut: 4, bytesOut: 55 });
+  });
+
   it('lists with filters, limit and total; remove forgets', () => {
     const m = new ConnectionManager('n');
     m.add(identity('a', '/prices', 'u1'));

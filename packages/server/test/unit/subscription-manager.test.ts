@@ -25,6 +25,22 @@ describe('SubscriptionManager', () => {
     expect(m.subscriberCount('prices:A/USDT')).toBe(1);
   });
 
+  it('keeps a connection’s rooms in subscription order across partial unsubscribes; rooms() is a copy', () => {
+    const m = manager();
+    m.register('s1', '/prices', 'u');
+    m.subscribe('s1', prices('A/USDT', 'B/USDT'));
+    m.subscribe('s1', prices('C/USDT', 'B/USDT', 'D/USDT'));
+    expect(m.unsubscribe('s1', ['prices:B/USDT', 'prices:B/USDT'])).toEqual(['prices:B/USDT']);
+    const held = m.rooms('s1');
+    expect(held).toEqual(['prices:A/USDT', 'prices:C/USDT', 'prices:D/USDT']);
+    held.pop();
+    expect(m.rooms('s1')).toHaveLength(3);
+    expect(m.subscribe('s1', prices('B/USDT', 'A/USDT'))).toEqual(['prices:B/USDT']);
+    expect(m.userChannelCount('u')).toBe(4);
+    expect(m.release('s1')).toEqual(['prices:A/USDT', 'prices:C/USDT', 'prices:D/USDT', 'prices:B/USDT']);
+    expect(m.userChannelCount('u')).toBe(0);
+  });
+
   it('maxSymbolsPerConnection: all or nothing', () => {
     const m = manager({ maxSymbolsPerConnection: 3 });
     m.register('s1', '/prices', null);

@@ -1,0 +1,75 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { createGateway, type Gateway, type GatewayLogger, loadConfig } from '../../src/index.js';
+import { connect } from './helpers/clients.js';
+import { signToken, TEST_SECRET } from './helpers/tokens.js';
+
+type Line = Record<string, unknown> & { msg: string | undefined };
+
+/** Records every line with its bindings, as pino would print them. */
+function recordingLogger(lines: Line[], bindings: Record<string, unknown> = {}): GatewayLogger {
+  const write = (obj: object, msg?: string) => lines.push({ ...bindings, ...obj, msg });
+  return {
+    debug: write,
+    info: write,
+    warn: write,
+    error: write,
+    child: (more) => recordingLogger(lines, { ...bindings, ...more }),
+  };
+}
+
+describe('connection log', () => {
+  let gateway: Gateway | undefined;
+
+  afterEach(async () => {
+    await gateway?.stop();
+    gateway = undefined;
+  });
+
+  it('one line per connection and per disconnection, each with its own socket’s fields', async () => {
+    const lines: Line[] = [];
+    const config = loadConfig({
+      WS_PORT: '0',
+      WS_HOST: '127.0.0.1',
+      WS_JWT_SECRET: TEST_SECRET,
+      WS_DEMO_FEED: '0',
+      LOG_LEVEL: 'info',
+    });
+    gateway = createGateway(config, { logger: recordingLogger(lines) });
+    await gateway.start();
+    const alice = await connect(gateway.url, '/prices', await signToken({ userId: 'alice' }));
+    const anonymous = await connect(gateway.url, '/market');
+    const bob = await connect(gateway.url, '/user', await signToken({ userId: 'bob' }));
+    const ids = { alice: alice.id, anonymous: anonymous.id, bob: bob.id };
+    for (const socket of [bob, alice, anonymous]) socket.disconnect();
+
+    const ofConnections = (msg: string) =>
+      lines.filter((l) => l['component'] === 'connections' && l.msg === msg).map(({ msg: _, ...rest }) => rest);
+    await expect.poll(() => ofConnections('disconnected').length, { timeout: 10_000 }).toBe(3);
+    const who = (socketId: string | undefined, namespace: string, userId: string | null) => ({
+      component: 'connections',
+      socketId,
+      namespace,
+      userId,
+      ip: expect.stringContaining('127.0.0.1'),
+    });
+    expect(ofConnections('connected')).toEqual([
+      who(ids.alice, '/prices', 'alice'),
+      who(ids.anonymous, '/market', null),
+      who(ids.bob, '/user', 'bob'),
+    ]);
+    const gone = (line: ReturnType<typeof who>) => ({
+      ...line,
+      reason: 'client namespace disconnect',
+      durationMs: expect.any(Number),
+    });
+    // Three connections: the server may see the three disconnects in any order.
+    const byNamespace = (a: Record<string, unknown>, b: Record<string, unknown>) =>
+      String(a['namespace']).localeCompare(String(b['namespace']));
+    expect(ofConnections('disconnected').sort(byNamespace)).toEqual([
+      gone(who(ids.anonymous, '/market', null)),
+      gone(who(ids.alice, '/prices', 'alice')),
+      gone(who(ids.bob, '/user', 'bob')),
+    ]);
+    for (const line of ofConnections('disconnected')) expect(line['durationMs']).toBeGreaterThanOrEqual(0);
+  });
+});
