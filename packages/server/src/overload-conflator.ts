@@ -11,7 +11,7 @@ export type RoomDelivery = (
 
 export interface OverloadConflatorOptions {
   /**
-   * Fan-out time (ms) one event-loop turn may spend (summed over its deliveries) before latest-state
+   * CPU time (ms) one event-loop turn may spend delivering (summed over its deliveries) before latest-state
    * broadcasts of the rest of the turn are held back and conflated; 0 turns conflation off.
    */
   turnBudgetMs: number;
@@ -34,8 +34,8 @@ interface Held {
  *
  * Without it, every published message is fanned out in arrival order, so under sustained overload the
  * backlog (and every client's latency) grows with the excess. Here, once the deliveries of the current
- * event-loop turn have taken `turnBudgetMs` (delivery time only, so a burst of cheap messages never trips
- * it), latest-state broadcasts (`price.update`, `market.ticker`, `market.stats`) are held, one per room and
+ * event-loop turn have taken `turnBudgetMs` of CPU time (delivery only, so neither a burst of cheap messages nor
+ * a host that deschedules the process trips it), latest-state broadcasts (`price.update`, `market.ticker`, `market.stats`) are held, one per room and
  * event, newest wins, and sent at the end of the turn. The work per turn is then bounded by the number of
  * rooms, not by the offered rate. Below the budget nothing is held, so a normally loaded gateway delivers
  * every message at once.
@@ -47,7 +47,7 @@ interface Held {
 export class OverloadConflator {
   /** room → event → newest held broadcast. */
   private readonly held = new Map<string, Map<string, Held>>();
-  /** Fan-out time spent in the current event-loop turn (ms); undefined between turns. */
+  /** CPU time spent delivering in the current event-loop turn (ms); undefined between turns. */
   private spentMs: number | undefined;
 
   constructor(
@@ -91,11 +91,15 @@ export class OverloadConflator {
     payload: object,
     except: readonly string[] | undefined,
   ): void {
-    const started = performance.now();
+    // CPU time, not wall time: a process descheduled by a busy host has not done more fan-out work.
+    const started = process.cpuUsage();
     try {
       this.deliver(namespace, room, event, payload, except);
     } finally {
-      if (this.spentMs !== undefined) this.spentMs += performance.now() - started;
+      if (this.spentMs !== undefined) {
+        const used = process.cpuUsage(started);
+        this.spentMs += (used.user + used.system) / 1000;
+      }
     }
   }
 
