@@ -61,26 +61,42 @@ type Ack = (response: unknown) => void;
 
 const MAX_EVENT_NAME_ECHO = 64;
 
+type Dispatcher = (this: Socket, event: unknown, ...args: unknown[]) => void;
+
 /**
  * The one path every client→server event takes: argument shape, binary refusal, rate limit, schema
  * validation, the handler, and a `{ ok: true, ...result }` or typed-error answer. Nothing a client sends
  * can throw out of here.
  */
 export class InboundHandler {
+  /** Per routes table and namespace, the one listener its sockets share (see `attach`). */
+  private readonly dispatchers = new WeakMap<Record<string, InboundRoute>, Map<NamespaceName, Dispatcher>>();
+
   constructor(private readonly deps: InboundHandlerDeps) {}
 
-  /** Registers the routes on the socket, plus a catch-all that answers NOT_FOUND for any other event. */
+  /**
+   * Registers the routes on the socket, answering NOT_FOUND for any other event. One `onAny` listener per
+   * routes table and namespace serves every socket (Socket.IO calls it with the socket as `this`): no
+   * closures, listener entries or Set per connection. Pass the same routes object for every socket.
+   */
   attach(socket: Socket, namespace: NamespaceName, routes: Record<string, InboundRoute>): void {
-    const known = new Set(Object.keys(routes));
-    for (const [event, route] of Object.entries(routes)) {
-      socket.on(event, (...args: unknown[]) => {
-        void this.handle(socket, namespace, event, route, args);
-      });
+    let byNamespace = this.dispatchers.get(routes);
+    if (!byNamespace) {
+      byNamespace = new Map();
+      this.dispatchers.set(routes, byNamespace);
     }
-    socket.onAny((event: unknown, ...args: unknown[]) => {
-      if (typeof event === 'string' && known.has(event)) return;
-      void this.handle(socket, namespace, String(event).slice(0, MAX_EVENT_NAME_ECHO), undefined, args);
-    });
+    let dispatch = byNamespace.get(namespace);
+    if (!dispatch) {
+      const table = new Map(Object.entries(routes));
+      const handle = (s: Socket, event: string, route: InboundRoute | undefined, args: unknown[]) =>
+        this.handle(s, namespace, event, route, args);
+      dispatch = function (this: Socket, event: unknown, ...args: unknown[]): void {
+        const route = typeof event === 'string' ? table.get(event) : undefined;
+        void handle(this, route ? (event as string) : String(event).slice(0, MAX_EVENT_NAME_ECHO), route, args);
+      };
+      byNamespace.set(namespace, dispatch);
+    }
+    socket.onAny(dispatch);
   }
 
   private async handle(

@@ -330,9 +330,20 @@ export class WebSocketServer {
     for (const name of NAMESPACE_NAMES) {
       const nsp = io.of(name);
       nsp.use(this.#admission(name) as Parameters<typeof nsp.use>[0]);
-      nsp.on('connection', (socket) =>
-        this.#onConnection(name, socket as unknown as Socket, { ...common, ...handlers[name] }),
-      );
+      // Built once per namespace, with one disconnect listener shared by its sockets (called with the socket as `this`).
+      const routes = { ...common, ...handlers[name] };
+      const onDisconnect = function (this: Socket, reason: string): void {
+        resolved.logger.debug(
+          { socketId: this.id, namespace: name, userId: this.data.userId ?? null, reason },
+          'disconnected',
+        );
+        subscriptions.release(this.id);
+        guard?.release(this.id);
+        connections.remove(this.id);
+        rateLimit?.release(this);
+        metrics.connectionClosed(name);
+      };
+      nsp.on('connection', (socket) => this.#onConnection(name, socket as unknown as Socket, routes, onDisconnect));
       nsp.adapter.on('join-room', (room: string, id: string) => connections.joined(name, room, id));
       nsp.adapter.on('leave-room', (room: string, id: string) => connections.left(room, id));
       nsp.adapter.on('delete-room', (room: string) => connections.roomDeleted(name, room));
@@ -626,7 +637,12 @@ export class WebSocketServer {
     };
   }
 
-  #onConnection(name: NamespaceName, socket: Socket, routes: Record<string, InboundRoute>): void {
+  #onConnection(
+    name: NamespaceName,
+    socket: Socket,
+    routes: Record<string, InboundRoute>,
+    onDisconnect: (this: Socket, reason: string) => void,
+  ): void {
     const rt = this.#rt();
     try {
       const data = socket.data as Partial<SocketData>;
@@ -651,14 +667,7 @@ export class WebSocketServer {
       rt.subscriptions.register(socket.id, name, userId);
       rt.metrics.connectionOpened(name);
       rt.options.logger.debug({ socketId: socket.id, namespace: name, userId, ip: data.ip }, 'connected');
-      socket.on('disconnect', (reason) => {
-        rt.options.logger.debug({ socketId: socket.id, namespace: name, userId, reason }, 'disconnected');
-        rt.subscriptions.release(socket.id);
-        rt.guard?.release(socket.id);
-        rt.connections.remove(socket.id);
-        rt.rateLimit?.release(socket);
-        rt.metrics.connectionClosed(name);
-      });
+      socket.on('disconnect', onDisconnect);
       if (userId !== null) {
         // Lets disconnect-by-user find the user's sockets on every namespace, cluster-wide.
         if (name === '/user') new UserNamespaceHandler().onConnection(socket, userId);
