@@ -1,4 +1,9 @@
-/** Read once per thread (each thread has its own origin, and `now()` counts from it). */
+import { performance } from 'node:perf_hooks';
+
+/**
+ * Read once per thread (each thread has its own origin, and `now()` counts from it). The import, unlike
+ * the global `performance`, is not a lazy getter run on every access.
+ */
 const TIME_ORIGIN = performance.timeOrigin;
 
 /**

@@ -30,44 +30,69 @@ export function recordMicros(histogram: Histogram, micros: number): void {
   histogram.recordValue(Math.min(HIGHEST_US, Math.max(1, Math.round(micros))));
 }
 
-/** Values below this many µs (about 1 s: latencies of an overloaded server included) are counted flat. */
-const FLAT_US = 1 << 20;
+/**
+ * The counts layout `createHistogram()` builds (3 significant digits, lowest 1): values below 2048 have
+ * one slot each, then every power of two is split into 1024 slots. `MicrosRecorder` indexes its own
+ * counts the same way, so moving them into the histogram in bulk gives the very same histogram.
+ */
+const SUB_BUCKET_BITS = 10;
+const SUB_BUCKETS = 1 << (SUB_BUCKET_BITS + 1);
+const SLOTS = (22 << SUB_BUCKET_BITS) + SUB_BUCKETS;
+
+/** The HDR counts index of an integer value below 2^32. */
+function slotOf(value: number): number {
+  const shift = Math.max(0, 31 - Math.clz32(value) - SUB_BUCKET_BITS);
+  return (shift << SUB_BUCKET_BITS) + (value >>> shift);
+}
+
+/** The lowest value of a slot. */
+function valueOfSlot(slot: number): number {
+  if (slot < SUB_BUCKETS) return slot;
+  const shift = (slot >> SUB_BUCKET_BITS) - 1;
+  return ((slot & ((1 << SUB_BUCKET_BITS) - 1)) + (1 << SUB_BUCKET_BITS)) * 2 ** shift;
+}
 
 /**
- * Records microsecond values into an HDR histogram at the cost of one array increment each: values below
- * 2^20 µs are counted exactly in a flat array (4 MiB, one per thread's stats) and moved into the histogram
- * in bulk by `flush()` (the same histogram as recording each one); larger values go straight in. Same
- * clamping as `recordMicros`.
+ * Records microsecond values into an HDR histogram at the cost of one array increment each (instead of
+ * hdr-histogram-js's log2 and pow per value): counts are kept in the histogram's own slot layout and
+ * moved into it in bulk by `flush()`, with the exact smallest and largest values, so the result is the
+ * histogram recording each value would give. Same clamping as `recordMicros`.
  */
 export class MicrosRecorder {
   readonly histogram: Histogram = createHistogram();
-  private readonly flat = new Uint32Array(FLAT_US);
-  /** The flat range touched since the last flush, so a flush scans only that. */
-  private low = FLAT_US;
-  private high = -1;
+  private readonly slots = new Uint32Array(SLOTS);
+  private min = Number.POSITIVE_INFINITY;
+  private max = 0;
 
   record(micros: number): void {
     const value = micros < 1 ? 1 : micros > HIGHEST_US ? HIGHEST_US : Math.round(micros);
-    if (value < FLAT_US) {
-      this.flat[value] = (this.flat[value] as number) + 1;
-      if (value < this.low) this.low = value;
-      if (value > this.high) this.high = value;
-    } else {
+    if (Number.isNaN(value)) {
+      // Let the histogram deal with it as it always has.
       this.histogram.recordValue(value);
+      return;
     }
+    const slot = slotOf(value);
+    this.slots[slot] = (this.slots[slot] as number) + 1;
+    if (value < this.min) this.min = value;
+    if (value > this.max) this.max = value;
   }
 
-  /** Moves the flat counts into `histogram` and returns it. */
+  /** Moves the counts into `histogram` and returns it. */
   flush(): Histogram {
-    const { flat } = this;
-    for (let value = this.low; value <= this.high; value++) {
-      const count = flat[value] as number;
+    if (this.max === 0) return this.histogram;
+    const { slots } = this;
+    const low = slotOf(this.min);
+    const high = slotOf(this.max);
+    for (let slot = low; slot <= high; slot++) {
+      const count = slots[slot] as number;
       if (count === 0) continue;
+      // The extremes go in as themselves, so the histogram's min and max are exact.
+      const value = slot === high ? this.max : slot === low ? this.min : valueOfSlot(slot);
       this.histogram.recordValueWithCount(value, count);
-      flat[value] = 0;
+      slots[slot] = 0;
     }
-    this.low = FLAT_US;
-    this.high = -1;
+    this.min = Number.POSITIVE_INFINITY;
+    this.max = 0;
     return this.histogram;
   }
 }

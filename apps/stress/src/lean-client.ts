@@ -1,6 +1,6 @@
 import type { ClientStats } from './client-stats.js';
-import { hiResNow, latencyMicros } from './clock.js';
-import { decimalField, intField, needle, stringField } from './frame-fields.js';
+import { latencyMicros } from './clock.js';
+import { decimalAt, intAt, needle, stringField } from './frame-fields.js';
 import { RawWebSocket, type RawWebSocketError } from './raw-websocket.js';
 import { ReceivedEvents } from './received-events.js';
 
@@ -24,8 +24,6 @@ export interface LeanClientOptions {
   stats: ClientStats;
 }
 
-const SEQ = needle('seq');
-const TIMESTAMP = needle('timestamp');
 const EVENT = needle('event');
 const CODE = needle('code');
 /** How the raw-ws baseline's frames begin: `{"event":"price.update","data":{…}}`. */
@@ -97,18 +95,18 @@ export class LeanClient {
       const onBaselineMessage = (text: string) => {
         if (settled) {
           if (text.startsWith(BASELINE_HEAD)) {
-            this.onEvent(text, BASELINE_HEAD.length - 1);
+            this.onEvent(text, BASELINE_HEAD.length - 1, ws);
             return;
           }
           const key = text.indexOf(EVENT);
-          if (key >= 0 && text.charCodeAt(key + EVENT.length) === 34) this.onEvent(text, key + EVENT.length);
+          if (key >= 0 && text.charCodeAt(key + EVENT.length) === 34) this.onEvent(text, key + EVENT.length, ws);
         } else if (text.includes('"subscribed"')) succeed();
       };
       // `42/prices,["price.update",{…}]`: the event name's opening quote follows the prefix and `[`.
       const eventQuote = this.eventPrefix.length + 1;
       const onSocketIoMessage = (text: string) => {
         if (text.startsWith(this.eventPrefix)) {
-          this.onEvent(text, eventQuote);
+          this.onEvent(text, eventQuote, ws);
           return;
         }
         const type = text.charCodeAt(0);
@@ -177,8 +175,8 @@ export class LeanClient {
     }
   }
 
-  /** A frame carrying an event whose quoted name starts at `quote`. */
-  private onEvent(text: string, quote: number): void {
+  /** A frame carrying an event whose quoted name starts at `quote`; `ws` tells when it was read. */
+  private onEvent(text: string, quote: number, ws: RawWebSocket): void {
     const kind = this.events.at(text, quote);
     if (kind === null) return;
     const { stats } = this.options;
@@ -187,7 +185,8 @@ export class LeanClient {
       if (kind.name === 'error') stats.error(stringField(text, CODE) ?? 'ERROR');
       return;
     }
-    const seq = intField(text, SEQ);
+    const seqAt = kind.seqKey.find(text);
+    const seq = seqAt < 0 ? null : intAt(text, seqAt + kind.seqKey.key.length);
     let first = false;
     if (seq !== null) {
       // seq is per room; the baselines send none, so they skip this bookkeeping.
@@ -200,8 +199,18 @@ export class LeanClient {
     let latencyUs: number | null = null;
     // The first message of a room may be the snapshot sent on subscribe: old by design, so not timed.
     if (!first) {
-      const stamp = kind.stampNeedle === null ? null : decimalField(text, kind.stampNeedle);
-      latencyUs = latencyMicros(hiResNow(), stamp, stamp === null ? intField(text, TIMESTAMP) : null);
+      const { stampKey, timestampKey } = kind;
+      let stamp: number | null = null;
+      if (stampKey !== null) {
+        const at = stampKey.find(text);
+        if (at >= 0) stamp = decimalAt(text, at + stampKey.key.length);
+      }
+      let timestamp: number | null = null;
+      if (stamp === null) {
+        const at = timestampKey.find(text);
+        if (at >= 0) timestamp = intAt(text, at + timestampKey.key.length);
+      }
+      latencyUs = latencyMicros(ws.receivedAt(), stamp, timestamp);
     }
     stats.countMessage(kind.counter, latencyUs);
   }

@@ -1,4 +1,5 @@
 import { connect, type Socket } from 'node:net';
+import { hiResNow } from './clock.js';
 import {
   clientFrame,
   decodeText,
@@ -101,6 +102,8 @@ export class RawWebSocket {
   private closeReason = '';
   private closeSent = false;
   private errored = false;
+  /** hiResNow() of the read being parsed, 0 until asked for. */
+  private readAt = 0;
 
   constructor(
     options: RawWebSocketOptions,
@@ -139,6 +142,15 @@ export class RawWebSocket {
     return this.current;
   }
 
+  /**
+   * When the data of the message being handled was read (hiResNow): taken on first use and shared by
+   * every message of one read, which all arrived together. Only meaningful inside `onMessage`.
+   */
+  receivedAt(): number {
+    if (this.readAt === 0) this.readAt = hiResNow();
+    return this.readAt;
+  }
+
   /** Sends a text message; false (and nothing sent) once closing. Throws while still connecting. */
   send(text: string): boolean {
     if (this.current === 'connecting') throw new Error('RawWebSocket: send before open');
@@ -168,6 +180,7 @@ export class RawWebSocket {
   }
 
   private onRead(n: number, buf: Buffer): boolean {
+    this.readAt = 0;
     if (this.current === 'connecting') this.readHandshake(buf, n);
     else this.parser.push(buf, 0, n);
     return true;

@@ -1,5 +1,5 @@
 import type { ClientStats, EventCounter } from './client-stats.js';
-import { needle } from './frame-fields.js';
+import { KeyFinder, needle } from './frame-fields.js';
 import { isStreamEvent, roomOfEvent, STAMP_FIELDS } from './stream-room.js';
 
 /** The seq state of one room: the last seq seen, -1 before the first message. */
@@ -14,8 +14,11 @@ export interface EventKind {
   readonly quoted: string;
   /** Counter of this stream event; null for lifecycle events (`connection.authenticated`, `error`…). */
   readonly counter: EventCounter | null;
-  /** Needle of the field carrying the publisher's sub-ms stamp, if the event has one. */
-  readonly stampNeedle: string | null;
+  /** Finders of `seq`, of the field carrying the publisher's sub-ms stamp (if the event has one) and of
+   * `timestamp`, each learning where its key sits in this event's frames. */
+  readonly seqKey: KeyFinder;
+  readonly stampKey: KeyFinder | null;
+  readonly timestampKey: KeyFinder;
   /** The room when it does not depend on the symbol (`/user` streams). */
   readonly fixedRoom: RoomSeq | null;
   /** Per-symbol rooms seen: the symbol followed by its closing quote, for an in-place compare. */
@@ -23,6 +26,8 @@ export interface EventKind {
 }
 
 const SYMBOL = needle('symbol');
+const SEQ = needle('seq');
+const TIMESTAMP = needle('timestamp');
 /** Beyond these, lookups still work but are not cached (a client sees a handful of events and symbols). */
 const MAX_KINDS = 32;
 const MAX_ROOMS_PER_KIND = 64;
@@ -82,7 +87,9 @@ export class ReceivedEvents {
       name,
       quoted: `"${name}"`,
       counter: stream ? this.stats.eventCounter(this.namespace, name) : null,
-      stampNeedle: stampField === undefined ? null : needle(stampField),
+      seqKey: new KeyFinder(SEQ),
+      stampKey: stampField === undefined ? null : new KeyFinder(needle(stampField)),
+      timestampKey: new KeyFinder(TIMESTAMP),
       fixedRoom: symbolFree ? this.room(roomOfEvent(name, null)) : null,
       rooms: [],
     };

@@ -1,8 +1,8 @@
 import { decodeFromCompressedBase64 } from 'hdr-histogram-js';
 import { describe, expect, it } from 'vitest';
 import { ClientStats } from '../../src/client-stats.js';
-import { decimalField, needle } from '../../src/frame-fields.js';
-import { createHistogram, MicrosRecorder, recordMicros } from '../../src/histogram.js';
+import { decimalField, KeyFinder, needle } from '../../src/frame-fields.js';
+import { createHistogram, encodeHistogram, MicrosRecorder, recordMicros } from '../../src/histogram.js';
 import { ReceivedEvents } from '../../src/received-events.js';
 import { roomOfEvent } from '../../src/stream-room.js';
 
@@ -34,17 +34,47 @@ describe('decimalField read in place', () => {
   });
 });
 
+describe('KeyFinder', () => {
+  it('finds a once-occurring key where lastIndexOf does, as the layout of frames shifts', () => {
+    const finders = ['seq', 'volume', 'timestamp', 'symbol', 'event', 'missing'].map((k) => new KeyFinder(needle(k)));
+    for (let i = 0; i < 3_000; i++) {
+      // Varying widths before and after the keys, keys in varying order, some frames without seq.
+      const fields = [
+        `"symbol":"${'BTC/USDT'.slice(0, 3 + (i % 6))}"`,
+        `"price":"${(i * 7.13).toFixed(i % 4)}"`,
+        `"volume":"${(1_764_100_000_000 + i).toFixed(3)}"`,
+        `"timestamp":${1_764_100_000_000 + i * 13}`,
+      ];
+      if (i % 3 !== 0) fields.push(`"seq":${i}`);
+      if (i % 7 === 0) fields.reverse();
+      const text = `{"event":"price.update","data":{${fields.join(',')}}}`;
+      for (const finder of finders)
+        expect(finder.find(text), `${finder.key} in ${text}`).toBe(text.lastIndexOf(finder.key));
+    }
+  });
+
+  it('anchors on a rare character of the key, and checks the key around every hit', () => {
+    // Every "q" but the last is a decoy.
+    const text = '{"q":"qq","seqq":1,"eq":"q","seq":42}';
+    expect(new KeyFinder(needle('seq')).find(text)).toBe(text.indexOf('"seq":'));
+    expect(new KeyFinder(needle('seq')).find('{"sequence":1}')).toBe(-1);
+    expect(new KeyFinder('"q":').find(text)).toBe(1);
+  });
+});
+
 describe('MicrosRecorder', () => {
   it('builds the same histogram as recording every value with recordMicros', () => {
     const recorder = new MicrosRecorder();
     const reference = createHistogram();
-    const values = [-5, 0, 0.4, 0.6, 1, 1.5, 999.5, 65_536, 1_048_575, 1_048_575.6, 1_048_576, 2e6, 4e9];
+    const values = [-5, 0, 0.4, 0.6, 1, 1.5, 999.5, 2047, 2048, 2049, 4095, 4096, 65_536, 2 ** 31, 2 ** 32 - 1, 4e9];
     for (let i = 0; i < 5_000; i++) values.push(Math.random() * 3_000_000);
+    for (let i = 0; i < 1_000; i++) values.push(2 ** (Math.random() * 32));
     for (const v of values) {
       recorder.record(v);
       recordMicros(reference, v);
     }
     const flushed = recorder.flush();
+    expect(encodeHistogram(flushed)).toBe(encodeHistogram(reference));
     expect(flushed.totalCount).toBe(reference.totalCount);
     for (const p of [0, 1, 25, 50, 90, 99, 99.9, 100]) {
       expect(flushed.getValueAtPercentile(p), `p${p}`).toBe(reference.getValueAtPercentile(p));
