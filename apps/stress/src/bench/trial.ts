@@ -31,8 +31,9 @@ export type Limit = 'server-cpu' | 'load-generator-cpu' | 'latency' | 'delivery'
 
 export function limitOf(failed: TrialResult | undefined, maxP99Ms: number): Limit {
   if (failed === undefined) return 'none';
-  if ((failed.loadgenCpuPercent ?? 0) >= 90) return 'load-generator-cpu';
+  // A load generator that keeps up reads often and looks busy too: a saturated server is the limit first.
   if ((failed.serverCpuPercent ?? 0) >= 90) return 'server-cpu';
+  if ((failed.loadgenCpuPercent ?? 0) >= 90) return 'load-generator-cpu';
   if (failed.p99Ms > maxP99Ms) return 'latency';
   return 'delivery';
 }
