@@ -164,6 +164,9 @@ async function benchTarget(
         minDeliveredRatio: options.minDeliveredRatio,
         maxP99Ms: options.maxP99Ms,
       };
+      // Warm-up (JIT, first frames to the new clients), not recorded.
+      const warm = await runTrial({ ...ctx, durationSec: 2 }, nextStart / 2);
+      log(`  warm-up: ${fmtTrial(warm)}`);
       const search = await searchMaxRate(ctx, nextStart, options.maxRate, options.bisections, (t) =>
         log(`  ${fmtTrial(t)}`),
       );

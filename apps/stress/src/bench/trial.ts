@@ -125,7 +125,9 @@ export interface SearchResult {
 
 /**
  * Raises the offered rate ×1.5 until a trial is not sustained, then bisects between the last sustained and
- * the first failing rate (or stops at `maxRate`, or when past `deadline`). Bounded: at most 12 raising trials, `bisections` more, 5 lowering ones.
+ * the first failing rate (or stops at `maxRate`, or when past `deadline`); the first failure while raising
+ * is confirmed by one more trial at the same rate. Bounded: at most 13 raising trials, `bisections` more,
+ * 5 lowering ones.
  */
 export async function searchMaxRate(
   ctx: TrialContext,
@@ -148,8 +150,15 @@ export async function searchMaxRate(
     return t.sustained;
   };
   let rate = Math.min(startRate, maxRate);
+  let confirmed = false;
   for (let i = 0; i < 12 && high === null && !late(); i++) {
-    if (await attempt(rate)) {
+    // A first failure while raising is run once more: one pause (GC, a neighbour) must not end the search.
+    let ok = await attempt(rate);
+    if (!ok && !confirmed && !late()) {
+      confirmed = true;
+      ok = await attempt(rate);
+    }
+    if (ok) {
       low = rate;
       if (rate >= maxRate) break;
       rate = Math.min(rate * 1.5, maxRate);
