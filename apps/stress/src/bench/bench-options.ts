@@ -24,6 +24,8 @@ export interface BenchOptions {
   workers: number;
   /** After the search, one trial at this multiple of the max (overload behaviour); 0 skips it. */
   overloadFactor: number;
+  /** A second overload trial at this multiple (does latency grow with the excess?); 0 skips it. */
+  overloadHighFactor: number;
   /** Pin the server to CPU 0 and the load generator to CPU 1 (needs 2+ CPUs and taskset). */
   pin: boolean;
   /** Wall-time budget of the whole run (s), shared equally by the targets; 0 = none. */
@@ -76,6 +78,7 @@ export function readBenchOptions(env: Record<string, string | undefined>, defaul
     bisections: numberEnv(env, 'BENCH_BISECTIONS', 3, 0, 10),
     workers: numberEnv(env, 'BENCH_WORKERS', 1, 1, 16),
     overloadFactor: numberEnv(env, 'BENCH_OVERLOAD', 2, 0, 10),
+    overloadHighFactor: numberEnv(env, 'BENCH_OVERLOAD_HIGH', 4, 0, 20),
     pin: env.BENCH_PIN !== '0',
     budgetSec: numberEnv(env, 'BENCH_BUDGET_SEC', 0, 0, 86_400),
     outDir: env.BENCH_OUT ?? defaultOutDir,

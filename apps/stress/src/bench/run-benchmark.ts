@@ -26,6 +26,8 @@ export interface StepResult {
   halfLoad: TrialResult | null;
   /** One trial at `overloadFactor` × the max: does latency stay bounded? */
   overload: TrialResult | null;
+  /** One trial at `overloadHighFactor` × the max. */
+  overloadHigh?: TrialResult | null;
   trials: TrialResult[];
 }
 
@@ -180,6 +182,10 @@ async function benchTarget(
         if (options.overloadFactor > 0) {
           step.overload = await runTrial(ctx, search.maxDeliveredPerSec * options.overloadFactor);
           log(`  overload x${options.overloadFactor}: ${fmtTrial(step.overload)}`);
+        }
+        if (options.overloadHighFactor > 0) {
+          step.overloadHigh = await runTrial(ctx, search.maxDeliveredPerSec * options.overloadHighFactor);
+          log(`  overload x${options.overloadHighFactor}: ${fmtTrial(step.overloadHigh)}`);
         }
         nextStart = Math.max(1000, Math.round(search.maxDeliveredPerSec * 0.6));
       }

@@ -61,6 +61,7 @@ describe('pnpm test:ws:performance harness', () => {
       expect(step?.maxDeliveredPerSec).toBeGreaterThan(0);
       expect(step?.halfLoad?.deliveredPerSec).toBeGreaterThan(0);
       expect(step?.overload?.offeredPerSec).toBeGreaterThan(0);
+      expect(step?.overloadHigh?.offeredPerSec).toBeGreaterThan(0);
       expect(step?.idleRssBytes).toBeGreaterThan(0);
     }
     expect(doc.ratios).toHaveLength(1);
