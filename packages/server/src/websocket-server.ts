@@ -747,6 +747,10 @@ export class WebSocketServer {
       bytes = estimateBytes(payload);
       nsp.to(room).emit(event, payload);
       recipients = nsp.adapter.rooms.get(room)?.size ?? 0;
+    } else if (!nsp.adapter.rooms.has(room)) {
+      // Nobody here (e.g. a bus message for a user connected to another node): nothing to encode.
+      bytes = 0;
+      recipients = 0;
     } else {
       // Local members only (single node, or a message every node takes off the bus): encoded once.
       const frame = encodeBroadcastFrame(name, event, payload);
