@@ -718,7 +718,7 @@ export class WebSocketServer {
     socket.emit(event, payload);
   }
 
-  /** `except` set: from the cluster bus, so to this node's members only (every node gets the bus message). */
+  /** Room messages go to this node's members via the conflator; `except` (bus deliveries) skips held sockets. */
   #emit(name: NamespaceName, room: string | null, event: string, payload: object, except?: readonly string[]): void {
     const rt = this.#rt();
     if (room !== null) {
@@ -735,24 +735,18 @@ export class WebSocketServer {
     rt.metrics.broadcast(name, event, recipients, (performance.now() - started) / 1000);
   }
 
-  /** Delivers a room broadcast now (the conflator decides when). */
+  /**
+   * Delivers a room broadcast to this node's members now (the conflator decides when). Room messages never
+   * go through the Redis adapter: in cluster mode every node takes them off the bus and delivers its own.
+   */
   #deliverToRoom(name: NamespaceName, room: string, event: string, payload: object, except?: readonly string[]): void {
     const rt = this.#rt();
     const started = performance.now();
     const nsp = rt.io.of(name) as unknown as Namespace;
-    let recipients: number;
-    let bytes: number;
-    if (except === undefined && rt.options.redis !== undefined) {
-      // Not from the bus, with the Redis adapter: the adapter also forwards the message to the other nodes.
-      bytes = estimateBytes(payload);
-      nsp.to(room).emit(event, payload);
-      recipients = nsp.adapter.rooms.get(room)?.size ?? 0;
-    } else if (!nsp.adapter.rooms.has(room)) {
-      // Nobody here (e.g. a bus message for a user connected to another node): nothing to encode.
-      bytes = 0;
-      recipients = 0;
-    } else {
-      // Local members only (single node, or a message every node takes off the bus): encoded once.
+    let recipients = 0;
+    let bytes = 0;
+    // Nobody here (e.g. a bus message for a user connected to another node): nothing to encode.
+    if (nsp.adapter.rooms.has(room)) {
       const frame = encodeBroadcastFrame(name, event, payload);
       bytes = frame.bytes;
       const sent = fanOutToRoom(nsp, room, frame, except && except.length > 0 ? new Set(except) : undefined);
