@@ -27,7 +27,7 @@ export interface StepResult {
   /** One trial at `overloadFactor` × the max: does latency stay bounded? */
   overload: TrialResult | null;
   /** One trial at `overloadHighFactor` × the max. */
-  overloadHigh?: TrialResult | null;
+  overloadHigh: TrialResult | null;
   trials: TrialResult[];
 }
 
@@ -153,6 +153,7 @@ async function benchTarget(
         atMax: null,
         halfLoad: null,
         overload: null,
+        overloadHigh: null,
         trials: [],
       };
       result.steps.push(step);
