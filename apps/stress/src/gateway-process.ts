@@ -7,6 +7,9 @@ export interface GatewayProcessOptions {
   cpu?: number | undefined;
   /** Extra environment, e.g. `WS_DEMO_FEED=1`. */
   env?: Record<string, string>;
+  /** Extra Node.js flags and a log file (diagnostics), as in `ServerProcessOptions`. */
+  nodeFlags?: string[];
+  logFile?: string | undefined;
 }
 
 const gatewayDir = fileURLToPath(new URL('../../gateway/', import.meta.url));
@@ -22,6 +25,8 @@ export function startGatewayProcess(options: GatewayProcessOptions): Promise<Ser
     script: 'src/main.ts',
     cwd: gatewayDir,
     cpu: options.cpu,
+    nodeFlags: options.nodeFlags ?? [],
+    logFile: options.logFile,
     env: {
       NODE_ENV: 'development',
       WS_JWT_SECRET: options.jwtSecret,

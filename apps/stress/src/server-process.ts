@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { createWriteStream } from 'node:fs';
 import { createServer } from 'node:net';
 
 export interface ServerProcessOptions {
@@ -15,6 +16,10 @@ export interface ServerProcessOptions {
   cpu?: number | undefined;
   /** Bound on start-up until `/healthz` answers 200 (ms). Default 60 000. */
   readyTimeoutMs?: number;
+  /** Extra Node.js flags before the script, e.g. `--trace-gc` or `--cpu-prof` (diagnostics). */
+  nodeFlags?: string[];
+  /** Also append the process's stdout and stderr to this file (diagnostics). */
+  logFile?: string | undefined;
 }
 
 export interface ServerProcess {
@@ -58,7 +63,7 @@ async function waitHealthy(url: string, child: ChildProcess, timeoutMs: number, 
 /** Starts a server process on loopback and waits until `/healthz` answers; kills it if that fails. */
 export async function startServerProcess(options: ServerProcessOptions): Promise<ServerProcess> {
   const port = options.port ?? (await freePort());
-  const nodeArgs = ['--conditions=@ws/source', '--import', 'tsx', options.script];
+  const nodeArgs = [...(options.nodeFlags ?? []), '--conditions=@ws/source', '--import', 'tsx', options.script];
   const [command, args] =
     options.cpu === undefined
       ? [process.execPath, nodeArgs]
@@ -69,9 +74,12 @@ export async function startServerProcess(options: ServerProcessOptions): Promise
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
+  const log = options.logFile === undefined ? undefined : createWriteStream(options.logFile, { flags: 'a' });
   const keep = (chunk: Buffer) => {
     output = (output + chunk.toString()).slice(-4000);
+    log?.write(chunk);
   };
+  child.once('exit', () => log?.end());
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
   const exited = once(child, 'exit').catch(() => undefined);

@@ -32,6 +32,10 @@ export interface BenchOptions {
   budgetSec: number;
   /** Where the JSON result goes. */
   outDir: string;
+  /** Extra Node.js flags for the server processes, e.g. `--trace-gc` (diagnostics; empty by default). */
+  serverNodeFlags: string[];
+  /** When set, each server's stdout and stderr are appended to `<dir>/<target>.log`. */
+  serverLogDir: string | undefined;
 }
 
 /**
@@ -82,5 +86,7 @@ export function readBenchOptions(env: Record<string, string | undefined>, defaul
     pin: env.BENCH_PIN !== '0',
     budgetSec: numberEnv(env, 'BENCH_BUDGET_SEC', 0, 0, 86_400),
     outDir: env.BENCH_OUT ?? defaultOutDir,
+    serverNodeFlags: (env.BENCH_SERVER_NODE_FLAGS ?? '').split(' ').filter((flag) => flag !== ''),
+    serverLogDir: env.BENCH_SERVER_LOG_DIR || undefined,
   };
 }

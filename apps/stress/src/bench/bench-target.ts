@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startGatewayProcess } from '../gateway-process.js';
 import type { LeanTarget } from '../lean-client.js';
@@ -17,17 +18,37 @@ export interface RunningTarget {
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 
+/** Diagnostics for the server processes (`BENCH_SERVER_NODE_FLAGS`, `BENCH_SERVER_LOG_DIR`). */
+export interface TargetDiagnostics {
+  nodeFlags: string[];
+  logDir: string | undefined;
+}
+
 /** Starts one benchmark target as its own process, pinned to `cpu` when given. */
-export async function startTarget(name: BenchTarget, cpu: number | undefined): Promise<RunningTarget> {
+export async function startTarget(
+  name: BenchTarget,
+  cpu: number | undefined,
+  diagnostics: TargetDiagnostics = { nodeFlags: [], logDir: undefined },
+): Promise<RunningTarget> {
+  const { nodeFlags } = diagnostics;
+  const logFile = diagnostics.logDir === undefined ? undefined : join(diagnostics.logDir, `${name}.log`);
   if (name === 'gateway') {
     return {
       name,
-      process: await startGatewayProcess({ jwtSecret: BENCH_JWT_SECRET, cpu }),
+      process: await startGatewayProcess({ jwtSecret: BENCH_JWT_SECRET, cpu, nodeFlags, logFile }),
       protocol: 'socketio',
       auth: true,
     };
   }
   const script = name === 'baseline-ws' ? 'baseline-ws-server.ts' : 'baseline-socketio-server.ts';
-  const process = await startServerProcess({ name, script: `${here}${script}`, cwd: here, env: {}, cpu });
+  const process = await startServerProcess({
+    name,
+    script: `${here}${script}`,
+    cwd: here,
+    env: {},
+    cpu,
+    nodeFlags,
+    logFile,
+  });
   return { name, process, protocol: name === 'baseline-ws' ? 'ws' : 'socketio', auth: false };
 }

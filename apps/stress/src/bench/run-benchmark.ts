@@ -94,7 +94,7 @@ async function benchTarget(
   deadline: number,
 ): Promise<void> {
   const name = result.target;
-  const target = await startTarget(name, cpu);
+  const target = await startTarget(name, cpu, { nodeFlags: options.serverNodeFlags, logDir: options.serverLogDir });
   running.add(target.process);
   const pool = new WorkerPool(
     {
