@@ -4,11 +4,18 @@ import { OverloadConflator } from '../../src/overload-conflator.js';
 
 type Delivered = [room: string, event: string, seq: number, except?: readonly string[]];
 
-/** `slow(ms)`: the next delivery takes `ms`, as a fan-out to many sockets would. */
+/**
+ * `slow(ms)`: the next delivery takes `ms` of CPU, as a fan-out to many sockets would; `stalled(ms)`: it takes
+ * `ms` of wall time without CPU, as on a host that deschedules the process.
+ */
 function setup(turnBudgetMs: number) {
   let nextCostMs = 0;
+  let nextStallMs = 0;
   const slow = (ms: number) => {
     nextCostMs = ms;
+  };
+  const stalled = (ms: number) => {
+    nextStallMs = ms;
   };
   const delivered: Delivered[] = [];
   const conflated: string[] = [];
@@ -16,7 +23,9 @@ function setup(turnBudgetMs: number) {
     { turnBudgetMs, onConflated: (ns, event) => conflated.push(`${ns} ${event}`) },
     (_ns, room, event, payload, except) => {
       busy(nextCostMs);
+      sleep(nextStallMs);
       nextCostMs = 0;
+      nextStallMs = 0;
       delivered.push(
         except
           ? [room, event, (payload as { seq: number }).seq, except]
@@ -26,7 +35,12 @@ function setup(turnBudgetMs: number) {
   );
   const emit = (ns: NamespaceName, room: string, event: string, seq: number, except?: readonly string[]) =>
     conflator.emit(ns, room, event, { seq }, except);
-  return { conflator, delivered, conflated, emit, slow };
+  return { conflator, delivered, conflated, emit, slow, stalled };
+}
+
+/** Blocks the thread for `ms` without using CPU. */
+function sleep(ms: number): void {
+  if (ms > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
 /** Spends `ms` of this turn, as a long fan-out would. */
@@ -116,6 +130,38 @@ describe('OverloadConflator', () => {
       ['prices:BTC/USDT', 'price.update', 1, []],
       ['prices:BTC/USDT', 'price.update', 3, ['b']],
     ]);
+  });
+
+  it('holds nothing when deliveries took long without using CPU (a descheduled process)', () => {
+    // The process's other threads use a little CPU meanwhile: the budget leaves room for that.
+    const { delivered, conflated, emit, stalled } = setup(20);
+    stalled(30);
+    emit('/prices', 'prices:BTC/USDT', 'price.update', 1);
+    emit('/prices', 'prices:BTC/USDT', 'price.update', 2);
+    emit('/prices', 'prices:BTC/USDT', 'price.update', 3);
+    expect(delivered.map((d) => d[2])).toEqual([1, 2, 3]);
+    expect(conflated).toEqual([]);
+  });
+
+  it('holds once a descheduled turn has also used its budget of CPU', () => {
+    const { delivered, emit, slow, stalled } = setup(20);
+    stalled(30);
+    emit('/prices', 'prices:BTC/USDT', 'price.update', 1);
+    emit('/prices', 'prices:BTC/USDT', 'price.update', 2);
+    slow(25);
+    emit('/prices', 'prices:BTC/USDT', 'price.update', 3);
+    emit('/prices', 'prices:BTC/USDT', 'price.update', 4);
+    expect(delivered.map((d) => d[2])).toEqual([1, 2, 3]);
+  });
+
+  it('holds nothing when the turn spends its CPU outside deliveries (cheap messages)', () => {
+    const { delivered, conflated, emit } = setup(2);
+    for (let seq = 1; seq <= 5; seq++) {
+      busy(2);
+      emit('/prices', 'prices:BTC/USDT', 'price.update', seq);
+    }
+    expect(delivered.map((d) => d[2])).toEqual([1, 2, 3, 4, 5]);
+    expect(conflated).toEqual([]);
   });
 
   it('with a budget of 0 never holds anything', () => {
