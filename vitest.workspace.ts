@@ -46,6 +46,7 @@ export default [
   project('packages/server', 'integration'),
   project('packages/client', 'unit', { typecheck: true }),
   project('packages/client', 'integration'),
+  project('apps/gateway', 'unit'),
   project('apps/gateway', 'integration'),
   project('apps/stress', 'integration'),
   project('apps/admin-cli', 'integration'),

@@ -1,5 +1,12 @@
+/** What a verified token grants. */
+export interface VerifiedToken {
+  role: string | null;
+  /** The token's `exp` (ms since the epoch); null when it has none. */
+  expiresAt: number | null;
+}
+
 /** Verifies a JWT; rejects when it is invalid, expired or not for this gateway. */
-export type VerifyToken = (token: string) => Promise<{ role: string | null }>;
+export type VerifyToken = (token: string) => Promise<VerifiedToken>;
 
 /** Why a request was refused: 401 for a missing or bad token, 403 for a good token without the right role. */
 export class BearerAuthError extends Error {

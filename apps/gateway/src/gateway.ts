@@ -11,6 +11,7 @@ import { createHttpApi } from './http-api.js';
 import { createLogger, type GatewayLogger } from './logger.js';
 import { Readiness } from './readiness.js';
 import { createRedisClients, type RedisClients } from './redis-clients.js';
+import { cacheVerifiedTokens } from './verified-token-cache.js';
 
 export interface GatewayOptions {
   /** Defaults to a pino logger at the configured level. */
@@ -110,7 +111,8 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
       publish: async (items) => {
         await server.broadcast.publishBatch(items);
       },
-      verifyToken: (token) => auth.verify(token),
+      // Publishers send the same service token on every request: its signature is checked once a minute.
+      verifyToken: cacheVerifiedTokens((token) => auth.verify(token)),
       logger: logger.child({ component: 'http' }),
       maxBodyBytes: config.publish.maxBodyBytes,
       maxItems: config.publish.maxItems,
