@@ -72,6 +72,8 @@ export interface GatewayConfig {
   recoveryWindowMs: number;
   /** CPU ms of fan-out per event-loop turn before latest-state broadcasts are conflated (`WS_OVERLOAD_TURN_BUDGET_MS`; 0 = off). */
   overloadTurnBudgetMs: number;
+  /** Event-loop busy share (percent) also required before conflating (`WS_OVERLOAD_LOOP_UTILIZATION_PCT`; 0 = budget alone). */
+  overloadLoopUtilizationPct: number;
 }
 
 export interface ConfigIssue {
@@ -318,6 +320,7 @@ export function loadConfig(envVars: Env = process.env): GatewayConfig {
   const adminStatsIntervalMs = env.int('WS_ADMIN_STATS_INTERVAL_MS', 5_000, 100, 3_600_000);
   const recoveryWindowMs = env.int('WS_RECOVERY_WINDOW', 120, 1, 86_400) * 1000;
   const overloadTurnBudgetMs = env.int('WS_OVERLOAD_TURN_BUDGET_MS', 10, 0, 10_000);
+  const overloadLoopUtilizationPct = env.int('WS_OVERLOAD_LOOP_UTILIZATION_PCT', 90, 0, 100);
   const publish = {
     maxBodyBytes: env.int('WS_PUBLISH_MAX_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024),
     maxItems: env.int('WS_PUBLISH_MAX_ITEMS', 1000, 1, 1000),
@@ -350,5 +353,6 @@ export function loadConfig(envVars: Env = process.env): GatewayConfig {
     publish,
     recoveryWindowMs,
     overloadTurnBudgetMs,
+    overloadLoopUtilizationPct,
   };
 }

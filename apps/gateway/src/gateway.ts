@@ -96,6 +96,7 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
     admin: { statsIntervalMs: config.adminStatsIntervalMs },
     recovery: { windowMs: config.recoveryWindowMs },
     overloadTurnBudgetMs: config.overloadTurnBudgetMs,
+    overloadMinLoopUtilization: config.overloadLoopUtilizationPct / 100,
     shutdown: { deadlineMs: config.shutdownDeadlineMs },
     authMiddleware: auth,
     rateLimiter: rateLimit,

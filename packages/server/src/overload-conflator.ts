@@ -16,12 +16,21 @@ export interface OverloadConflatorOptions {
    * turns conflation off.
    */
   turnBudgetMs: number;
+  /**
+   * Share of wall time (0–1) the event loop must have been busy over the last ~100 ms before a turn over its
+   * budget conflates: with headroom left, a long turn (a burst, a GC pause) is absorbed by the next ones and
+   * nothing needs dropping. 0 conflates on the turn budget alone. Default 0.9.
+   */
+  minLoopUtilization?: number;
   /** A held broadcast was replaced by a newer one of the same room and event. */
   onConflated?: (namespace: NamespaceName, event: string) => void;
 }
 
 /** Events that carry a room's complete latest state: a newer one makes an unsent older one worthless. */
 export const LATEST_STATE_EVENTS: ReadonlySet<string> = new Set(['price.update', 'market.ticker', 'market.stats']);
+
+/** The event loop's utilization is measured over windows of at least this length (ms). */
+const LOOP_WINDOW_MS = 100;
 
 interface Held {
   namespace: NamespaceName;
@@ -39,8 +48,10 @@ interface Held {
  * first broadcast, latest-state broadcasts (`price.update`, `market.ticker`, `market.stats`) are held, one
  * per room and event, newest wins, and sent at the end of the turn. Delivery time is measured, so a burst of
  * cheap messages does not trip it; CPU time confirms it, so a host that deschedules the process does not.
- * The work per turn is then bounded by the number of rooms, not by the offered rate. Below the budget
- * nothing is held, so a normally loaded gateway delivers every message at once.
+ * It also needs the event loop to have been busy (`minLoopUtilization`) lately: a long turn on a loop with
+ * headroom is a burst the next turns absorb, not overload. The work per turn is then bounded by the number
+ * of rooms, not by the offered rate. Below the budget nothing is held, so a normally loaded gateway delivers
+ * every message at once.
  *
  * Never conflated: trades, order-book deltas, `/user` streams and system messages. A message of a room
  * that has a held one first sends the held one, so a room's messages always leave in seq order. Clients
@@ -57,6 +68,10 @@ export class OverloadConflator {
   private checkAtMs = 0;
   /** This turn is over its budget: hold latest-state broadcasts until it ends. */
   private overBudget = false;
+  /** Event-loop utilization at the start of the current window, when it started, and the last window's verdict. */
+  private loopSample = performance.eventLoopUtilization();
+  private loopSampledAt = performance.now();
+  private loopBusy = false;
 
   constructor(
     private readonly options: OverloadConflatorOptions,
@@ -81,6 +96,7 @@ export class OverloadConflator {
       this.checkAtMs = this.options.turnBudgetMs;
       this.overBudget = false;
       this.turnStartCpu = process.cpuUsage();
+      this.sampleLoop();
       setImmediate(this.endTurn);
     }
     const heldForRoom = this.held.get(room);
@@ -103,6 +119,12 @@ export class OverloadConflator {
   private isOverBudget(spentMs: number): boolean {
     if (this.overBudget) return true;
     if (spentMs < this.checkAtMs) return false;
+    this.sampleLoop();
+    if (!this.loopBusy) {
+      // Headroom: let this turn run long; look again after another budget's worth of deliveries.
+      this.checkAtMs = spentMs + this.options.turnBudgetMs;
+      return false;
+    }
     const used = process.cpuUsage(this.turnStartCpu);
     const cpuMs = (used.user + used.system) / 1000;
     if (cpuMs >= this.options.turnBudgetMs) {
@@ -112,6 +134,21 @@ export class OverloadConflator {
     // Descheduled for part of the turn: look again once deliveries could have used the rest of the budget.
     this.checkAtMs = spentMs + (this.options.turnBudgetMs - cpuMs);
     return false;
+  }
+
+  /** Closes the utilization window once it is long enough (also mid-turn: a very long turn is itself busy). */
+  private sampleLoop(): void {
+    const min = this.options.minLoopUtilization ?? 0.9;
+    if (min <= 0) {
+      this.loopBusy = true;
+      return;
+    }
+    const now = performance.now();
+    if (now - this.loopSampledAt < LOOP_WINDOW_MS) return;
+    const current = performance.eventLoopUtilization();
+    this.loopBusy = performance.eventLoopUtilization(current, this.loopSample).utilization >= min;
+    this.loopSample = current;
+    this.loopSampledAt = now;
   }
 
   private timedDeliver(

@@ -85,6 +85,11 @@ export interface WebSocketServerOptions {
    * `market.ticker`, `market.stats`) of the rest of the turn are conflated per room; 0 turns it off.
    */
   overloadTurnBudgetMs: number;
+  /**
+   * Event-loop utilization (0–1) over the last ~100 ms required as well before a turn over its budget
+   * conflates, so a burst on a loop with headroom is delivered whole; 0 conflates on the budget alone.
+   */
+  overloadMinLoopUtilization: number;
 }
 
 export type WebSocketServerInit = Partial<
@@ -131,6 +136,7 @@ export function resolveServerOptions(init: WebSocketServerInit = {}): WebSocketS
     recovery: { windowMs: 120_000, maxEvents: 1000, ...init.recovery },
     clusterConfirmTimeoutMs: init.clusterConfirmTimeoutMs ?? 5_000,
     overloadTurnBudgetMs: init.overloadTurnBudgetMs ?? 10,
+    overloadMinLoopUtilization: init.overloadMinLoopUtilization ?? 0.9,
     slowConsumer:
       init.slowConsumer === false
         ? false
@@ -164,6 +170,10 @@ export function resolveServerOptions(init: WebSocketServerInit = {}): WebSocketS
   }
   if (!Number.isFinite(options.overloadTurnBudgetMs) || options.overloadTurnBudgetMs < 0) {
     throw new TypeError('options.overloadTurnBudgetMs must be a non-negative number');
+  }
+  const utilization = options.overloadMinLoopUtilization;
+  if (!Number.isFinite(utilization) || utilization < 0 || utilization > 1) {
+    throw new TypeError('options.overloadMinLoopUtilization must be a number from 0 to 1');
   }
   if (!Number.isInteger(options.shutdown.reconnectJitterMs) || options.shutdown.reconnectJitterMs < 0) {
     throw new TypeError('options.shutdown.reconnectJitterMs must be a non-negative integer');

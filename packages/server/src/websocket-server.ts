@@ -258,6 +258,7 @@ export class WebSocketServer {
       conflator: new OverloadConflator(
         {
           turnBudgetMs: resolved.overloadTurnBudgetMs,
+          minLoopUtilization: resolved.overloadMinLoopUtilization,
           onConflated: (ns, event) => metrics.messageConflated?.(ns, event),
         },
         (ns, room, event, payload, except) => this.#deliverToRoom(ns, room, event, payload, except),

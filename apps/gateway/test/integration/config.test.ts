@@ -24,6 +24,7 @@ describe('loadConfig', () => {
     expect(config.limits).toEqual({ maxSymbolsPerConnection: 100, maxChannelsPerUser: 50, maxRoomsPerConnection: 20 });
     expect(config.recoveryWindowMs).toBe(120_000);
     expect(config.overloadTurnBudgetMs).toBe(10);
+    expect(config.overloadLoopUtilizationPct).toBe(90);
     expect(config.symbols).toEqual([...DEFAULT_SYMBOLS]);
     expect(config.symbols.length).toBeGreaterThanOrEqual(8);
     expect(config.demo.enabled).toBe(true);
@@ -48,9 +49,11 @@ describe('loadConfig', () => {
       LOG_LEVEL: 'warn',
       WS_RECOVERY_WINDOW: '30',
       WS_OVERLOAD_TURN_BUDGET_MS: '0',
+      WS_OVERLOAD_LOOP_UTILIZATION_PCT: '0',
     });
     expect(config.recoveryWindowMs).toBe(30_000);
     expect(config.overloadTurnBudgetMs).toBe(0);
+    expect(config.overloadLoopUtilizationPct).toBe(0);
     expect(config.redisUrl).toBeNull();
     expect(config.port).toBe(4000);
     expect(config.corsOrigin).toEqual(['https://app.example.com', 'http://localhost:5173']);
@@ -75,6 +78,7 @@ describe('loadConfig', () => {
       LOG_LEVEL: 'loud',
       WS_JWT_SECRET: 'short',
       WS_OVERLOAD_TURN_BUDGET_MS: '-1',
+      WS_OVERLOAD_LOOP_UTILIZATION_PCT: '101',
     });
     expect(issues.map((i) => i.variable).sort()).toEqual(
       [
@@ -83,6 +87,7 @@ describe('loadConfig', () => {
         'WS_CORS_ORIGIN',
         'WS_DEMO_FEED',
         'WS_JWT_SECRET',
+        'WS_OVERLOAD_LOOP_UTILIZATION_PCT',
         'WS_OVERLOAD_TURN_BUDGET_MS',
         'WS_PING_INTERVAL',
         'WS_PORT',

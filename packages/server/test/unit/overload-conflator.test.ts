@@ -8,7 +8,7 @@ type Delivered = [room: string, event: string, seq: number, except?: readonly st
  * `slow(ms)`: the next delivery takes `ms` of CPU, as a fan-out to many sockets would; `stalled(ms)`: it takes
  * `ms` of wall time without CPU, as on a host that deschedules the process.
  */
-function setup(turnBudgetMs: number) {
+function setup(turnBudgetMs: number, minLoopUtilization = 0) {
   let nextCostMs = 0;
   let nextStallMs = 0;
   const slow = (ms: number) => {
@@ -20,7 +20,7 @@ function setup(turnBudgetMs: number) {
   const delivered: Delivered[] = [];
   const conflated: string[] = [];
   const conflator = new OverloadConflator(
-    { turnBudgetMs, onConflated: (ns, event) => conflated.push(`${ns} ${event}`) },
+    { turnBudgetMs, minLoopUtilization, onConflated: (ns, event) => conflated.push(`${ns} ${event}`) },
     (_ns, room, event, payload, except) => {
       busy(nextCostMs);
       sleep(nextStallMs);
@@ -52,8 +52,10 @@ function busy(ms: number): void {
 }
 
 const endOfTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+const idle = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 describe('OverloadConflator', () => {
+  // Most cases pin the turn budget's mechanics with the event-loop gate off (minLoopUtilization 0).
   it('delivers everything at once, in order, while the turn is within its budget', () => {
     const { delivered, conflated, emit } = setup(1_000);
     for (let seq = 1; seq <= 50; seq++) emit('/prices', 'prices:BTC/USDT', 'price.update', seq);
@@ -162,6 +164,31 @@ describe('OverloadConflator', () => {
     }
     expect(delivered.map((d) => d[2])).toEqual([1, 2, 3, 4, 5]);
     expect(conflated).toEqual([]);
+  });
+
+  it('holds nothing in a long turn when the event loop had headroom before it (a burst, not overload)', async () => {
+    const { delivered, conflated, emit, slow } = setup(2, 0.9);
+    await idle(150);
+    slow(5);
+    emit('/prices', 'prices:BTC/USDT', 'price.update', 1);
+    slow(5);
+    emit('/prices', 'prices:BTC/USDT', 'price.update', 2);
+    emit('/prices', 'prices:BTC/USDT', 'price.update', 3);
+    expect(delivered.map((d) => d[2])).toEqual([1, 2, 3]);
+    expect(conflated).toEqual([]);
+  });
+
+  it('holds in a long turn once the event loop has been busy for a while (overload)', async () => {
+    const { delivered, emit, slow } = setup(2, 0.9);
+    emit('/prices', 'prices:ETH/USDT', 'price.update', 1);
+    busy(150);
+    slow(5);
+    emit('/prices', 'prices:BTC/USDT', 'price.update', 1);
+    emit('/prices', 'prices:BTC/USDT', 'price.update', 2);
+    emit('/prices', 'prices:BTC/USDT', 'price.update', 3);
+    expect(delivered.map(([room, , seq]) => `${room}#${seq}`)).toEqual(['prices:ETH/USDT#1', 'prices:BTC/USDT#1']);
+    await endOfTurn();
+    expect(delivered.map(([room, , seq]) => `${room}#${seq}`)).toContain('prices:BTC/USDT#3');
   });
 
   it('with a budget of 0 never holds anything', () => {

@@ -31,6 +31,8 @@ describe('resolveServerOptions', () => {
     expect(() => resolveServerOptions({ limits: { maxChannelsPerUser: 0 } })).toThrow(/maxChannelsPerUser/);
     expect(() => resolveServerOptions({ maxHttpBufferSize: -1 })).toThrow(/maxHttpBufferSize/);
     expect(() => resolveServerOptions({ shutdown: { reconnectJitterMs: -5 } })).toThrow(/reconnectJitterMs/);
+    expect(() => resolveServerOptions({ overloadMinLoopUtilization: 1.5 })).toThrow(/overloadMinLoopUtilization/);
+    expect(resolveServerOptions({}).overloadMinLoopUtilization).toBe(0.9);
   });
 });
 
