@@ -184,7 +184,7 @@ async function benchTarget(
           step.overload = await runTrial(ctx, search.maxDeliveredPerSec * options.overloadFactor);
           log(`  overload x${options.overloadFactor}: ${fmtTrial(step.overload)}`);
         }
-        if (options.overloadHighFactor > 0) {
+        if (options.overloadFactor > 0 && options.overloadHighFactor > 0) {
           step.overloadHigh = await runTrial(ctx, search.maxDeliveredPerSec * options.overloadHighFactor);
           log(`  overload x${options.overloadHighFactor}: ${fmtTrial(step.overloadHigh)}`);
         }
