@@ -50,8 +50,8 @@ export function queuedBytes(socket: Socket): number {
  * queue past the hard mark the client is disconnected with SLOW_CONSUMER, never silently skipped.
  */
 export class SlowConsumerGuard {
-  /** socket id → rooms left while conflating. */
-  private readonly paused = new Map<string, string[]>();
+  /** socket id → the socket and the rooms it left while conflating. */
+  private readonly paused = new Map<string, { socket: Socket; rooms: string[] }>();
   private readonly timer: NodeJS.Timeout;
 
   constructor(
@@ -71,11 +71,9 @@ export class SlowConsumerGuard {
     return this.paused.has(socketId);
   }
 
-  /** Measures every connection once. */
+  /** Measures every connection once; runs every `checkIntervalMs` over every socket, so it allocates nothing per idle one. */
   check(): void {
-    const seen = new Set<string>();
     for (const socket of this.deps.sockets()) {
-      seen.add(socket.id);
       const conn = socket.conn as unknown as EngineConn;
       const idle = (conn.writeBuffer?.length ?? 0) === 0 && (conn.transport?.socket?.bufferedAmount ?? 0) === 0;
       if (idle && !this.paused.has(socket.id)) continue;
@@ -90,17 +88,17 @@ export class SlowConsumerGuard {
         this.resume(socket);
       }
     }
-    for (const id of this.paused.keys()) if (!seen.has(id)) this.paused.delete(id);
+    for (const [id, { socket }] of this.paused) if (!socket.connected) this.paused.delete(id);
   }
 
   private pause(socket: Socket): void {
     const left = [...socket.rooms].filter((room) => CONFLATABLE.test(room));
-    this.paused.set(socket.id, left);
+    this.paused.set(socket.id, { socket, rooms: left });
     for (const room of left) void socket.leave(room);
   }
 
   private resume(socket: Socket): void {
-    const left = this.paused.get(socket.id) ?? [];
+    const left = this.paused.get(socket.id)?.rooms ?? [];
     this.paused.delete(socket.id);
     const still = new Set(this.deps.subscribedRooms(socket.id));
     const rooms = left.filter((r) => still.has(r));

@@ -10,8 +10,10 @@ afterEach(async () => {
 });
 
 /** The client's TCP socket: pausing it makes the client stop reading, like a stalled browser tab. */
-function tcp(client: TestClient): { pause(): void; resume(): void } {
-  return (client.io.engine.transport as unknown as { ws: { _socket: { pause(): void; resume(): void } } }).ws._socket;
+function tcp(client: TestClient): { pause(): void; resume(): void; destroy(): void } {
+  return (
+    client.io.engine.transport as unknown as { ws: { _socket: { pause(): void; resume(): void; destroy(): void } } }
+  ).ws._socket;
 }
 
 const tick = () => new Promise<void>((r) => setImmediate(r));
@@ -84,6 +86,30 @@ describe('slow consumers', () => {
     await expect.poll(() => fastDepth.at(-1)?.seq, { timeout: 20_000 }).toBe(lastDepth.seq);
     const first = fastDepth[0]!.seq;
     expect(fastDepth.map((d) => d.seq)).toEqual(Array.from({ length: lastDepth.seq - first + 1 }, (_, k) => first + k));
+  });
+
+  it('forgets a conflated client once it is gone', async () => {
+    server = await startServer({
+      slowConsumer: { softBytes: 16 * 1024, hardBytes: 64 * 1024 * 1024, checkIntervalMs: 10 },
+    });
+    const s = server;
+    const slow = s.connect('/market');
+    await connected(slow);
+    await request(slow, 'subscribe', { channels: ['depth'], symbols: ['BTC/USDT'] });
+    tcp(slow).pause();
+    const socketId = slow.id!;
+    for (let i = 0; i < 20_000 && !s.server.slowConsumers?.isConflating(socketId); i++) {
+      await s.server.broadcast.broadcastDepth({
+        symbol: 'BTC/USDT',
+        type: 'snapshot',
+        bids: levels(1000, 100, (i % 7) + 1),
+        asks: levels(2000, 100, (i % 5) + 1),
+      });
+      if (i % 20 === 0) await tick();
+    }
+    expect(s.server.slowConsumers?.conflating).toBe(1);
+    tcp(slow).destroy();
+    await expect.poll(() => s.server.slowConsumers?.conflating, { timeout: 10_000 }).toBe(0);
   });
 
   it('over the hard mark a /user client is disconnected with SLOW_CONSUMER and counted; private events are never conflated', async () => {
