@@ -1,4 +1,4 @@
-import { createPublicKey, type KeyObject } from 'node:crypto';
+import { createPublicKey, type KeyObject, webcrypto } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { type NamespaceName, type Role, type SystemMessage, USER_ID_PATTERN } from '@ws/protocol';
 import { createRemoteJWKSet, type JWTPayload, type JWTVerifyGetKey, errors as joseErrors, jwtVerify } from 'jose';
@@ -66,6 +66,8 @@ export class AuthMiddleware {
   readonly #secret: Uint8Array | undefined;
   readonly #publicKey: KeyObject | undefined;
   readonly #jwks: ReturnType<typeof createRemoteJWKSet> | undefined;
+  /** The secret imported once per HS algorithm: jose would import a raw secret again on every verification. */
+  readonly #hmacKeys = new Map<string, Promise<webcrypto.CryptoKey>>();
   /**
    * Watched sockets and the expiry their deadlines were scheduled for (null: none). One shared timer per
    * kind of deadline instead of timers per socket, and one disconnect listener function for all sockets:
@@ -213,12 +215,22 @@ export class AuthMiddleware {
     const alg = header.alg ?? '';
     if (HMAC_ALGS.includes(alg)) {
       if (this.#secret === undefined) throw new joseErrors.JOSEAlgNotAllowed('HMAC is not configured');
-      return this.#secret;
+      return this.#hmacKey(alg, this.#secret);
     }
     if (this.#publicKey !== undefined) return this.#publicKey;
     if (this.#jwks !== undefined) return this.#jwks(header, token);
     throw new joseErrors.JOSEAlgNotAllowed('no key for this algorithm');
   };
+
+  #hmacKey(alg: string, secret: Uint8Array): Promise<webcrypto.CryptoKey> {
+    let key = this.#hmacKeys.get(alg);
+    if (key === undefined) {
+      const hash = `SHA-${alg.slice(2)}`;
+      key = webcrypto.subtle.importKey('raw', new Uint8Array(secret), { name: 'HMAC', hash }, false, ['verify']);
+      this.#hmacKeys.set(alg, key);
+    }
+    return key;
+  }
 
   #checkAlgorithms(asymmetric: string[]): void {
     if (this.#algorithms.length === 0) throw new Error('AuthMiddleware: algorithms must not be empty');

@@ -83,6 +83,16 @@ describe('AuthMiddleware.verify with HS256', () => {
     expect((await rejection(auth.verify(forged))).code).toBe('UNAUTHORIZED');
   });
 
+  it('verifies HS256, HS384 and HS512 with one secret, each with its own hash, over and over', async () => {
+    const all = new AuthMiddleware({ secret: SECRET, algorithms: ['HS256', 'HS384', 'HS512'] });
+    for (const alg of ['HS256', 'HS384', 'HS512', 'HS256', 'HS512']) {
+      const context = await all.verify(await hs256({ userId: `u-${alg}` }, SECRET, alg));
+      expect(context.userId).toBe(`u-${alg}`);
+      const other = await hs256({ userId: 'u-x' }, 'another-secret-that-is-at-least-32-bytes', alg);
+      expect((await rejection(all.verify(other))).code).toBe('UNAUTHORIZED');
+    }
+  });
+
   it('refuses HS512 when only HS256 is allowed', async () => {
     const token = await hs256({ ...base, userId: 'u-1' }, SECRET, 'HS512');
     expect(await rejection(auth.verify(token))).toEqual({
