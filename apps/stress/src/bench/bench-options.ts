@@ -22,6 +22,8 @@ export interface BenchOptions {
   bisections: number;
   /** Load-generator threads. */
   workers: number;
+  /** Trials at half the max; the one with the median p99 is reported. */
+  halfLoadTrials: number;
   /** After the search, one trial at this multiple of the max (overload behaviour); 0 skips it. */
   overloadFactor: number;
   /** A second overload trial at this multiple (does latency grow with the excess?); 0 skips it. */
@@ -81,6 +83,7 @@ export function readBenchOptions(env: Record<string, string | undefined>, defaul
     maxRate: numberEnv(env, 'BENCH_MAX_RATE', 2_000_000, 10, 100_000_000),
     bisections: numberEnv(env, 'BENCH_BISECTIONS', 3, 0, 10),
     workers: numberEnv(env, 'BENCH_WORKERS', 1, 1, 16),
+    halfLoadTrials: numberEnv(env, 'BENCH_HALF_LOAD_TRIALS', 3, 1, 9),
     overloadFactor: numberEnv(env, 'BENCH_OVERLOAD', 2, 0, 10),
     overloadHighFactor: numberEnv(env, 'BENCH_OVERLOAD_HIGH', 4, 0, 20),
     pin: env.BENCH_PIN !== '0',

@@ -23,7 +23,9 @@ export interface StepResult {
   /** What stopped the rate from going higher; `load-generator-cpu` means the number is a floor. */
   limit: Limit;
   atMax: TrialResult | null;
+  /** The trial with the median p99 of `halfLoadTrials`: one stall in one trial does not decide it. */
   halfLoad: TrialResult | null;
+  halfLoadTrials: TrialResult[];
   /** One trial at `overloadFactor` × the max: does latency stay bounded? */
   overload: TrialResult | null;
   /** One trial at `overloadHighFactor` × the max. */
@@ -81,6 +83,12 @@ const fmtTrial = (t: TrialResult) =>
   `offered ${t.offeredPerSec.toLocaleString('en-US')}/s -> ${t.deliveredPerSec.toLocaleString('en-US')}/s ` +
   `(${(t.deliveredRatio * 100).toFixed(1)}%) p50 ${t.p50Ms} p99 ${t.p99Ms} ms srv ${t.serverCpuPercent ?? '-'}% ` +
   `gen ${t.loadgenCpuPercent ?? '-'}% drain ${t.drainMs} ms ${t.sustained ? 'ok' : 'NOT sustained'}`;
+
+/** The trial whose p99 is the median (the lower middle one of an even count). */
+export function medianByP99(trials: readonly TrialResult[]): TrialResult | null {
+  const sorted = [...trials].sort((a, b) => a.p99Ms - b.p99Ms);
+  return sorted[Math.floor((sorted.length - 1) / 2)] ?? null;
+}
 
 /** Server processes alive right now, so an interrupt can stop them. */
 export type RunningServers = Set<ServerProcess>;
@@ -152,6 +160,7 @@ async function benchTarget(
         limit: 'none',
         atMax: null,
         halfLoad: null,
+        halfLoadTrials: [],
         overload: null,
         overloadHigh: null,
         trials: [],
@@ -178,8 +187,12 @@ async function benchTarget(
       step.limit = search.limit;
       step.trials = search.trials;
       if (search.maxDeliveredPerSec > 0) {
-        step.halfLoad = await runTrial(ctx, search.maxDeliveredPerSec / 2);
-        log(`  half load: ${fmtTrial(step.halfLoad)}`);
+        for (let i = 0; i < options.halfLoadTrials; i++) {
+          const trial = await runTrial(ctx, search.maxDeliveredPerSec / 2);
+          step.halfLoadTrials.push(trial);
+          log(`  half load: ${fmtTrial(trial)}`);
+        }
+        step.halfLoad = medianByP99(step.halfLoadTrials);
         if (options.overloadFactor > 0) {
           step.overload = await runTrial(ctx, search.maxDeliveredPerSec * options.overloadFactor);
           log(`  overload x${options.overloadFactor}: ${fmtTrial(step.overload)}`);

@@ -24,6 +24,7 @@ describe('pnpm test:ws:performance harness', () => {
         BENCH_START_RATE: '50',
         BENCH_MAX_RATE: '50',
         BENCH_BISECTIONS: '0',
+        BENCH_HALF_LOAD_TRIALS: '2',
         BENCH_MAX_P99_MS: '10000',
         BENCH_MIN_DELIVERED: '0.5',
         BENCH_PIN: '0',
@@ -60,6 +61,7 @@ describe('pnpm test:ws:performance harness', () => {
       expect(step?.connect).toMatchObject({ added: 10, failed: 0 });
       expect(step?.maxDeliveredPerSec).toBeGreaterThan(0);
       expect(step?.halfLoad?.deliveredPerSec).toBeGreaterThan(0);
+      expect(step?.halfLoadTrials).toHaveLength(2);
       expect(step?.overload?.offeredPerSec).toBeGreaterThan(0);
       expect(step?.overloadHigh?.offeredPerSec).toBeGreaterThan(0);
       expect(step?.idleRssBytes).toBeGreaterThan(0);

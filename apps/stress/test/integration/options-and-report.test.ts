@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { checkGoals, computeRatios } from '../../src/bench/bench-report.js';
-import type { BenchRun, StepResult } from '../../src/bench/run-benchmark.js';
+import { type BenchRun, medianByP99, type StepResult } from '../../src/bench/run-benchmark.js';
 import { decimalField, intField, needle, stringField } from '../../src/frame-fields.js';
 import { readSeries, summarizeSamples } from '../../src/gateway-metrics.js';
 import { sourceAddressFor } from '../../src/loopback.js';
@@ -93,6 +93,16 @@ describe('thresholds', () => {
       { threshold: 'minMessagesPerSec', limit: 1000, actual: 900 },
       { threshold: 'maxGaps', limit: 0, actual: 2 },
     ]);
+  });
+});
+
+describe('half-load trials', () => {
+  it('report the trial with the median p99, so one stall in one trial does not decide it', () => {
+    const trial = (p99Ms: number) => ({ p99Ms }) as Parameters<typeof medianByP99>[0][number];
+    expect(medianByP99([trial(9), trial(507), trial(8)])?.p99Ms).toBe(9);
+    expect(medianByP99([trial(30), trial(10)])?.p99Ms).toBe(10);
+    expect(medianByP99([trial(12)])?.p99Ms).toBe(12);
+    expect(medianByP99([])).toBeNull();
   });
 });
 
