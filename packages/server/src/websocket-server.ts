@@ -14,6 +14,7 @@ import {
   type MetricsSnapshot,
   NAMESPACE_NAMES,
   type NamespaceName,
+  type NodeStatus,
   rooms,
   type ServerToClientEvents,
   type SocketData,
@@ -324,6 +325,7 @@ export class WebSocketServer {
         disconnect: (target) => this.disconnect(target),
         setMaintenance: (enabled, message) => this.setMaintenance(enabled, message),
         subscriptionStats: () => subscriptions.stats(),
+        nodeStatus: () => this.#nodeStatus(),
         broadcastSystemMessage: (message) => broadcast.broadcastSystemMessage(message),
       }).routes(),
     };
@@ -772,6 +774,18 @@ export class WebSocketServer {
       void rt.broadcast.broadcastSystemMessage({ type: 'info', message: 'maintenance is over' }).catch(() => undefined);
     }
     rt.options.logger.warn({ maintenance: state }, 'maintenance mode changed');
+  }
+
+  #nodeStatus(): NodeStatus {
+    const rt = this.#rt();
+    return {
+      nodeId: rt.options.nodeId,
+      maintenance: this.maintenance,
+      rateLimitRejections: this.#rateLimitRejections + this.#handshakeRejections(rt),
+      eventLoopLagMs: rt.metrics.eventLoopLagMs(),
+      slowConsumers: rt.slowConsumers?.conflating ?? 0,
+      uptimeSec: Math.round(process.uptime()),
+    };
   }
 
   #tickAdmin(): void {

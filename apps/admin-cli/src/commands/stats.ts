@@ -1,4 +1,4 @@
-import type { MetricsSnapshot, SubscriptionStats } from '@ws/protocol';
+import type { MetricsSnapshot, NodeStatus, SubscriptionStats } from '@ws/protocol';
 import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
 import { formatMs, formatNumber, type Output } from '../output.js';
@@ -9,29 +9,45 @@ export interface StatsSnapshot {
   timestamp: number;
   metrics: MetricsSnapshot;
   subscriptions: SubscriptionStats;
+  /** The answering node's state: maintenance, rate-limit rejections, slow consumers. */
+  node: NodeStatus;
 }
 
 export function registerStatsCommand(program: Command, ctx: CliContext): void {
   program
     .command('stats')
-    .description('one snapshot of the gateway: connections, messages, latency, errors, subscriptions')
+    .description(
+      'one snapshot of the gateway: maintenance, connections, messages, latency, errors, rate limits, subscriptions',
+    )
     .option('--json', 'print JSON for scripts')
     .action(async (opts: { json?: boolean }, command: Command) => {
       const snapshot = await ctx.withSession(command, async (session) => {
-        const [metrics, subs] = await Promise.all([
+        const [metrics, subs, node] = await Promise.all([
           session.run(() => session.client.admin.metrics()),
           session.run(() => session.client.admin.command('subscriptions.stats')),
+          session.run(() => session.client.admin.command('node.status')),
         ]);
-        return { url: session.url, timestamp: Date.now(), metrics, subscriptions: subs.stats } satisfies StatsSnapshot;
+        return {
+          url: session.url,
+          timestamp: Date.now(),
+          metrics,
+          subscriptions: subs.stats,
+          node: node.status,
+        } satisfies StatsSnapshot;
       });
       if (opts.json) ctx.stdout.json(snapshot);
       else printStats(ctx.stdout, snapshot);
     });
 }
 
-function printStats(out: Output, { url, metrics: m, subscriptions: s }: StatsSnapshot): void {
+function printStats(out: Output, { url, metrics: m, subscriptions: s, node: n }: StatsSnapshot): void {
   out.line(out.color.bold(`Gateway ${url}`));
+  const maintenance = n.maintenance.enabled
+    ? out.color.yellow(`ON${n.maintenance.message ? ` (${n.maintenance.message})` : ''}`)
+    : 'off';
   out.pairs([
+    ['node', `${n.nodeId}, up ${formatNumber(n.uptimeSec)} s, event-loop lag ${formatMs(n.eventLoopLagMs)}`],
+    ['maintenance', maintenance],
     ['connections', `${formatNumber(m.connections.current)} current, ${formatNumber(m.connections.total)} total`],
     ['messages', `${formatNumber(m.messages.total)} total, ${formatNumber(m.messages.perSecond, 1)}/s`],
     [
@@ -39,6 +55,8 @@ function printStats(out: Output, { url, metrics: m, subscriptions: s }: StatsSna
       `avg ${formatMs(m.latency.avg)}  p50 ${formatMs(m.latency.p50)}  p95 ${formatMs(m.latency.p95)}  p99 ${formatMs(m.latency.p99)}`,
     ],
     ['errors', `${formatNumber(m.errors.total)} total, ${formatNumber(m.errors.rate, 2)}/s`],
+    ['rate limits', `${formatNumber(n.rateLimitRejections)} refused on this node`],
+    ['slow consumers', `${formatNumber(n.slowConsumers)} held at their latest state`],
     ['subscriptions', `${formatNumber(s.subscriptions)} in ${formatNumber(s.rooms)} rooms`],
   ]);
   out.line();

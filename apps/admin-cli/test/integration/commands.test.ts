@@ -51,6 +51,10 @@ describe('admin commands against a real gateway', { timeout: 120_000 }, () => {
     expect(code).toBe(0);
     expect(stdout).toContain(`Gateway ${gateway.url}`);
     expect(stdout).toMatch(/^connections\s+2 current/m);
+    expect(stdout).toMatch(/^node\s+\S+, up \d+ s, event-loop lag /m);
+    expect(stdout).toMatch(/^maintenance\s+off$/m);
+    expect(stdout).toMatch(/^rate limits\s+\d+ refused on this node$/m);
+    expect(stdout).toMatch(/^slow consumers\s+0 held at their latest state$/m);
     expect(stdout).toMatch(/^NAMESPACE\s+CONNECTIONS\s+MSGS IN\s+MSGS OUT\s+SUBSCRIPTIONS$/m);
     expect(stdout).toMatch(/^\/prices\s+1\s+\d+\s+\d+\s+2$/m);
     expect(stdout).toMatch(/^BTC\/USDT\s+1$/m);
@@ -75,6 +79,12 @@ describe('admin commands against a real gateway', { timeout: 120_000 }, () => {
       p99: expect.any(Number),
     });
     expect(snapshot.subscriptions.topSymbols).toEqual([{ symbol: 'SOL/USDT', subscribers: 1 }]);
+    expect(snapshot.node).toMatchObject({
+      maintenance: { enabled: false },
+      rateLimitRejections: expect.any(Number),
+      slowConsumers: 0,
+      eventLoopLagMs: expect.any(Number),
+    });
   });
 
   it('connections list filters by namespace and user, in JSON and as a table', async () => {
@@ -152,6 +162,7 @@ describe('admin commands against a real gateway', { timeout: 120_000 }, () => {
     const stats = await runCli(['stats', '--json'], env);
     expect(stats.code).toBe(0);
     expect(JSON.parse(stats.stdout).metrics.connections).toBeDefined();
+    expect(JSON.parse(stats.stdout).node.maintenance).toEqual({ enabled: true, message: 'upgrading' });
 
     const off = await runCli(['maintenance', 'off'], env);
     expect(off.code).toBe(0);

@@ -85,6 +85,19 @@ export const SubscriptionStats = Type.Object({
 });
 export type SubscriptionStats = Static<typeof SubscriptionStats>;
 
+/** `node.status`: the operating state of the node that answers (maintenance is cluster-wide, the counts are this node's). */
+export const NodeStatus = Type.Object({
+  nodeId: Type.String(),
+  maintenance: MaintenanceState,
+  /** Requests and handshakes refused by the rate limits since start. */
+  rateLimitRejections: Count,
+  eventLoopLagMs: Rate,
+  /** Connections the slow-consumer guard currently holds at their latest state. */
+  slowConsumers: Count,
+  uptimeSec: Rate,
+});
+export type NodeStatus = Static<typeof NodeStatus>;
+
 /** Each admin command: its args schema and its result. */
 export const AdminCommands = {
   'connections.list': {
@@ -95,6 +108,7 @@ export const AdminCommands = {
   'maintenance.enable': { args: MaintenanceEnableArgs, result: Type.Object({ maintenance: MaintenanceState }) },
   'maintenance.disable': { args: EmptyArgs, result: Type.Object({ maintenance: MaintenanceState }) },
   'subscriptions.stats': { args: EmptyArgs, result: Type.Object({ stats: SubscriptionStats }) },
+  'node.status': { args: EmptyArgs, result: Type.Object({ status: NodeStatus }) },
 } as const;
 export type AdminCommandName = keyof typeof AdminCommands;
 export const ADMIN_COMMAND_NAMES = Object.keys(AdminCommands) as AdminCommandName[];
@@ -111,6 +125,7 @@ export const AdminCommandAck = AckOkSchema({
     AdminCommands['maintenance.enable'].result,
     AdminCommands['maintenance.disable'].result,
     AdminCommands['subscriptions.stats'].result,
+    AdminCommands['node.status'].result,
   ]),
 });
 

@@ -30,6 +30,7 @@ export const adminCommandExamples: Record<AdminCommandName, Record<string, unkno
   'maintenance.enable': { message: 'Back in 10 minutes' },
   'maintenance.disable': {},
   'subscriptions.stats': {},
+  'node.status': {},
 };
 
 const order = {

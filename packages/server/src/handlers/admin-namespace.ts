@@ -8,6 +8,7 @@ import {
   inboundValidators,
   type MaintenanceState,
   type MetricsSnapshot,
+  type NodeStatus,
   type SubscriptionStats,
   type SystemMessageType,
 } from '@ws/protocol';
@@ -23,10 +24,11 @@ export interface AdminNamespaceDeps {
   disconnect(target: { socketId?: string; userId?: string }): Promise<number>;
   setMaintenance(enabled: boolean, message?: string): MaintenanceState;
   subscriptionStats(): SubscriptionStats;
+  nodeStatus(): NodeStatus;
   broadcastSystemMessage(message: { type: SystemMessageType; message: string }): Promise<unknown>;
 }
 
-/** `/admin`: `admin.metrics`, `admin.command` (connections, maintenance, subscription stats) and `admin.broadcast`. */
+/** `/admin`: `admin.metrics`, `admin.command` (connections, maintenance, subscription stats, node status) and `admin.broadcast`. */
 export class AdminNamespaceHandler {
   constructor(private readonly deps: AdminNamespaceDeps) {}
 
@@ -73,6 +75,8 @@ export class AdminNamespaceHandler {
         return { maintenance: this.deps.setMaintenance(false) };
       case 'subscriptions.stats':
         return { stats: this.deps.subscriptionStats() };
+      case 'node.status':
+        return { status: this.deps.nodeStatus() };
     }
   }
 }

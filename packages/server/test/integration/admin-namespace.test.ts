@@ -117,6 +117,44 @@ describe('/admin', () => {
     });
   });
 
+  it('node.status reports maintenance, rate-limit rejections and the guards of the node that answers', async () => {
+    ts = await startServer({
+      nodeId: 'node-a',
+      rateLimit: {
+        namespaces: {
+          '/prices': { points: 1, durationSec: 60 },
+          '/market': { points: 100, durationSec: 1 },
+          '/user': { points: 50, durationSec: 1 },
+          '/admin': { points: 200, durationSec: 1 },
+        },
+        blockDurationSec: 0,
+      },
+    });
+    const admin = await adminClient(ts);
+    type Status = { result: { status: Record<string, unknown> } };
+    const status = async () =>
+      (await request<Status>(admin, 'admin.command', { command: 'node.status', args: {} })).result.status;
+    const before = await status();
+    expect(before).toMatchObject({
+      nodeId: 'node-a',
+      maintenance: { enabled: false },
+      rateLimitRejections: 0,
+      slowConsumers: 0,
+    });
+    expect(before.eventLoopLagMs).toBeTypeOf('number');
+    expect(before.uptimeSec).toBeGreaterThanOrEqual(0);
+
+    const c = ts.connect('/prices');
+    await connected(c);
+    expect(await request(c, 'ping', {})).toMatchObject({ ok: true });
+    expect(await request(c, 'ping', {})).toMatchObject({ ok: false, error: { code: 'RATE_LIMITED' } });
+    await request(admin, 'admin.command', { command: 'maintenance.enable', args: { message: 'upgrade' } });
+    expect(await status()).toMatchObject({
+      maintenance: { enabled: true, message: 'upgrade' },
+      rateLimitRejections: 1,
+    });
+  });
+
   it('admin.broadcast sends system.message to every namespace', async () => {
     ts = await startServer();
     const admin = await adminClient(ts);
