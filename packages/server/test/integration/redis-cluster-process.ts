@@ -20,6 +20,38 @@ export async function startRedisCluster(): Promise<RedisClusterProcess> {
   const dir = await mkdtemp(join(tmpdir(), 'ws-redis-cluster-'));
   const ports: number[] = [];
   const children: ChildProcess[] = [];
+  const stopServers = async () => {
+    await Promise.all(children.map((child) => stopProcess(child)));
+    await rm(dir, { recursive: true, force: true });
+  };
+  try {
+    await startNodes(dir, ports, children);
+  } catch (err) {
+    // A node that failed to start, or a cluster that never became ok, must not leave the others running.
+    await stopServers();
+    throw err;
+  }
+  const clients: Cluster[] = [];
+  return {
+    ports,
+    client: (options = {}) => {
+      const c = new Cluster(
+        ports.map((port) => ({ host: '127.0.0.1', port })),
+        { redisOptions: { maxRetriesPerRequest: 1 }, ...options },
+      );
+      c.on('error', () => undefined);
+      clients.push(c);
+      return c;
+    },
+    stop: async () => {
+      for (const c of clients) c.disconnect();
+      await stopServers();
+    },
+  };
+}
+
+/** Spawns the three nodes (recording each in `ports`/`children` as it starts), creates the cluster, waits for ok. */
+async function startNodes(dir: string, ports: number[], children: ChildProcess[]): Promise<void> {
   for (let i = 0; i < 3; i++) {
     // Cluster bus port is port + 10000: keep the port low enough.
     let port = await freePort();
@@ -53,22 +85,4 @@ export async function startRedisCluster(): Promise<RedisClusterProcess> {
     if (Date.now() > deadline) throw new Error('Redis Cluster did not become ok');
     await new Promise((r) => setTimeout(r, 200));
   }
-  const clients: Cluster[] = [];
-  return {
-    ports,
-    client: (options = {}) => {
-      const c = new Cluster(
-        ports.map((port) => ({ host: '127.0.0.1', port })),
-        { redisOptions: { maxRetriesPerRequest: 1 }, ...options },
-      );
-      c.on('error', () => undefined);
-      clients.push(c);
-      return c;
-    },
-    stop: async () => {
-      for (const c of clients) c.disconnect();
-      await Promise.all(children.map((child) => stopProcess(child)));
-      await rm(dir, { recursive: true, force: true });
-    },
-  };
 }
