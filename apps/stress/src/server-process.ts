@@ -79,7 +79,8 @@ export async function startServerProcess(options: ServerProcessOptions): Promise
     output = (output + chunk.toString()).slice(-4000);
     log?.write(chunk);
   };
-  child.once('exit', () => log?.end());
+  // 'close', not 'exit': output can still arrive after the process has exited, until its pipes close.
+  child.once('close', () => log?.end());
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
   const exited = once(child, 'exit').catch(() => undefined);
