@@ -578,9 +578,11 @@ export class WebSocketServer {
     for (const name of NAMESPACE_NAMES) yield* rt.io.of(name).sockets.values() as Iterable<Socket>;
   }
 
-  #handshakeRejections(rt: Runtime): number {
+  /** Requests refused by the per-connection limits plus handshakes refused by the limiter. */
+  #rateLimitRejectionsTotal(rt: Runtime): number {
     const limiter = rt.rateLimit as { handshakeRejections?: unknown } | undefined;
-    return typeof limiter?.handshakeRejections === 'number' ? limiter.handshakeRejections : 0;
+    const handshakes = typeof limiter?.handshakeRejections === 'number' ? limiter.handshakeRejections : 0;
+    return this.#rateLimitRejections + handshakes;
   }
 
   #rt(): Runtime {
@@ -781,7 +783,7 @@ export class WebSocketServer {
     return {
       nodeId: rt.options.nodeId,
       maintenance: this.maintenance,
-      rateLimitRejections: this.#rateLimitRejections + this.#handshakeRejections(rt),
+      rateLimitRejections: this.#rateLimitRejectionsTotal(rt),
       eventLoopLagMs: rt.metrics.eventLoopLagMs(),
       slowConsumers: rt.slowConsumers?.conflating ?? 0,
       uptimeSec: Math.round(process.uptime()),
@@ -808,7 +810,7 @@ export class WebSocketServer {
         nodeId: rt.options.nodeId,
         metrics,
         topSymbols: rt.subscriptions.topSymbols(10),
-        rateLimitRejections: this.#rateLimitRejections + this.#handshakeRejections(rt),
+        rateLimitRejections: this.#rateLimitRejectionsTotal(rt),
         maintenance: this.maintenance,
         eventLoopLagMs: lag,
       };
