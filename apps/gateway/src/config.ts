@@ -70,7 +70,7 @@ export interface GatewayConfig {
   publish: { maxBodyBytes: number; maxItems: number };
   /** How long `/user` events stay replayable after a disconnect (`WS_RECOVERY_WINDOW`, seconds). */
   recoveryWindowMs: number;
-  /** CPU ms of fan-out per event-loop turn before latest-state broadcasts are conflated (`WS_OVERLOAD_TURN_BUDGET_MS`; 0 = off). */
+  /** ms of fan-out per event-loop turn, confirmed as CPU time, before latest-state broadcasts are conflated (`WS_OVERLOAD_TURN_BUDGET_MS`; 0 = off). */
   overloadTurnBudgetMs: number;
   /** Event-loop busy share (percent) also required before conflating (`WS_OVERLOAD_LOOP_UTILIZATION_PCT`; 0 = budget alone). */
   overloadLoopUtilizationPct: number;

@@ -38,8 +38,9 @@ export function cacheVerifiedTokens(verify: VerifyToken, options: VerifiedTokenC
       entries.delete(token);
     }
     const result = await verify(token);
-    const until = Math.min(now() + ttlMs, result.expiresAt ?? Number.POSITIVE_INFINITY);
-    if (until > now()) {
+    const verifiedAt = now();
+    const until = Math.min(verifiedAt + ttlMs, result.expiresAt ?? Number.POSITIVE_INFINITY);
+    if (until > verifiedAt) {
       entries.delete(token);
       if (entries.size >= maxEntries) {
         const oldest = entries.keys().next();

@@ -81,8 +81,9 @@ export interface WebSocketServerOptions {
   /** Bounds on bytes queued per connection (conflate over `softBytes`, disconnect over `hardBytes`); `false` turns it off. */
   slowConsumer: SlowConsumerOptions | false;
   /**
-   * CPU time (ms) of fan-out per event-loop turn after which latest-state broadcasts (`price.update`,
-   * `market.ticker`, `market.stats`) of the rest of the turn are conflated per room; 0 turns it off.
+   * Time (ms) of fan-out per event-loop turn, confirmed as CPU time, after which latest-state broadcasts
+   * (`price.update`, `market.ticker`, `market.stats`) of the rest of the turn are conflated per room; 0 turns
+   * it off.
    */
   overloadTurnBudgetMs: number;
   /**
