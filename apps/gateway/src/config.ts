@@ -68,6 +68,8 @@ export interface GatewayConfig {
   drainDelayMs: number;
   adminStatsIntervalMs: number;
   publish: { maxBodyBytes: number; maxItems: number };
+  /** Plain HTTP requests (and Engine.IO handshakes): how long the headers, and the whole request, may take to arrive. */
+  http: { headersTimeoutMs: number; requestTimeoutMs: number };
   /** How long `/user` events stay replayable after a disconnect (`WS_RECOVERY_WINDOW`, seconds). */
   recoveryWindowMs: number;
   /** ms of fan-out per event-loop turn, confirmed as CPU time, before latest-state broadcasts are conflated (`WS_OVERLOAD_TURN_BUDGET_MS`; 0 = off). */
@@ -326,6 +328,14 @@ export function loadConfig(envVars: Env = process.env): GatewayConfig {
     maxItems: env.int('WS_PUBLISH_MAX_ITEMS', 1000, 1, 1000),
   };
 
+  const http = {
+    headersTimeoutMs: env.int('WS_HTTP_HEADERS_TIMEOUT_MS', 10_000, 100, 600_000),
+    requestTimeoutMs: env.int('WS_HTTP_REQUEST_TIMEOUT_MS', 30_000, 100, 600_000),
+  };
+  if (http.headersTimeoutMs > http.requestTimeoutMs) {
+    env.fail('WS_HTTP_HEADERS_TIMEOUT_MS', `must not exceed WS_HTTP_REQUEST_TIMEOUT_MS (${http.requestTimeoutMs})`);
+  }
+
   if (env.issues.length > 0) throw new ConfigError(env.issues);
   return {
     production,
@@ -351,6 +361,7 @@ export function loadConfig(envVars: Env = process.env): GatewayConfig {
     drainDelayMs,
     adminStatsIntervalMs,
     publish,
+    http,
     recoveryWindowMs,
     overloadTurnBudgetMs,
     overloadLoopUtilizationPct,

@@ -106,6 +106,7 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
   });
 
   const http = createServer(
+    { connectionsCheckingInterval: timeoutCheckInterval(config.http) },
     createHttpApi({
       readiness,
       metrics: async () => ({ contentType: metrics.contentType, body: await metrics.exportPrometheusMetrics() }),
@@ -119,9 +120,9 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
       maxItems: config.publish.maxItems,
     }),
   );
-  // Slow or idle HTTP clients must not hold sockets forever; Socket.IO upgrades are unaffected.
-  http.requestTimeout = 30_000;
-  http.headersTimeout = 10_000;
+  // Slow or idle HTTP clients (slowloris) must not hold sockets; upgraded WebSockets are no longer HTTP requests.
+  http.requestTimeout = config.http.requestTimeoutMs;
+  http.headersTimeout = config.http.headersTimeoutMs;
 
   let market: MarketSimulator | null = null;
   let users: UserActivitySimulator | null = null;
@@ -217,6 +218,15 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
       return url;
     },
   };
+}
+
+/**
+ * Node enforces `headersTimeout` and `requestTimeout` only when it sweeps its connections (every 30 s by default),
+ * so a client dribbling headers was held up to 30 s whatever the timeouts said: sweep often enough that a
+ * timeout holds to within a quarter of itself (at most a second late; the sweep only visits requests in progress).
+ */
+function timeoutCheckInterval(timeouts: GatewayConfig['http']): number {
+  return Math.max(25, Math.min(1_000, Math.floor(Math.min(timeouts.headersTimeoutMs, timeouts.requestTimeoutMs) / 4)));
 }
 
 /** Distinct user ids with a `/user` connection on this node (read from the sockets: no per-tick copies). */
