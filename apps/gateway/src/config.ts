@@ -62,6 +62,8 @@ export interface GatewayConfig {
   devSecretFile: string;
   symbols: string[];
   demo: { enabled: boolean; intervalMs: number; snapshotIntervalMs: number };
+  /** Serve the operations console at `/admin/console` (`WS_ADMIN_CONSOLE`; off in production unless set). */
+  adminConsole: boolean;
   logLevel: LogLevel;
   shutdownDeadlineMs: number;
   /** After SIGTERM, how long readiness reports 503 while still serving, so load balancers stop routing here first. */
@@ -312,6 +314,8 @@ export function loadConfig(envVars: Env = process.env): GatewayConfig {
     snapshotIntervalMs: env.int('WS_DEMO_SNAPSHOT_INTERVAL_MS', 30_000, 100, 3_600_000),
   };
 
+  const adminConsole = env.bool('WS_ADMIN_CONSOLE', !production);
+
   const level = env.raw('LOG_LEVEL')?.toLowerCase() ?? 'info';
   let logLevel: LogLevel = 'info';
   if ((LOG_LEVELS as readonly string[]).includes(level)) logLevel = level as LogLevel;
@@ -356,6 +360,7 @@ export function loadConfig(envVars: Env = process.env): GatewayConfig {
     devSecretFile,
     symbols,
     demo,
+    adminConsole,
     logLevel,
     shutdownDeadlineMs,
     drainDelayMs,

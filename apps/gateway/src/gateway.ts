@@ -1,10 +1,12 @@
 import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { consoleAssetsDir } from '@ws/console';
 import { WebSocketMetrics } from '@ws/metrics';
 import { NAMESPACE_NAMES, type NamespaceName } from '@ws/protocol';
 import { AuthMiddleware, RateLimitMiddleware, WebSocketServer } from '@ws/server';
 import type { Socket } from 'socket.io';
 import { ConfigError, type GatewayConfig, type JwtConfig } from './config.js';
+import { CONSOLE_PATH, createConsoleAssets } from './console-assets.js';
 import { MarketSimulator } from './demo/market-simulator.js';
 import { UserActivitySimulator } from './demo/user-activity-simulator.js';
 import { createHttpApi } from './http-api.js';
@@ -18,6 +20,8 @@ export interface GatewayOptions {
   logger?: GatewayLogger;
   /** The development HS256 secret, required when the configuration has no JWT settings. */
   devSecret?: string;
+  /** The operations console's files; defaults to the build output of `@ws/console`. */
+  consoleDir?: string;
 }
 
 export interface Gateway {
@@ -105,6 +109,10 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
     ...(redis ? { redis: { pub: redis.pub, sub: redis.sub, prefix: config.redisPrefix } } : {}),
   });
 
+  const adminConsole = createConsoleAssets({
+    dir: options.consoleDir ?? consoleAssetsDir,
+    enabled: config.adminConsole,
+  });
   const http = createServer(
     { connectionsCheckingInterval: timeoutCheckInterval(config.http) },
     createHttpApi({
@@ -118,6 +126,7 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
       logger: logger.child({ component: 'http' }),
       maxBodyBytes: config.publish.maxBodyBytes,
       maxItems: config.publish.maxItems,
+      console: adminConsole,
     }),
   );
   // Slow or idle HTTP clients (slowloris) must not hold sockets; upgraded WebSockets are no longer HTTP requests.
@@ -170,6 +179,14 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
     });
     const { port } = http.address() as AddressInfo;
     url = `http://${config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host}:${port}`;
+    const consoleStatus = adminConsole.status;
+    if (consoleStatus.state === 'ready') logger.info({ path: CONSOLE_PATH }, 'admin console served');
+    else if (consoleStatus.state === 'missing') {
+      logger.warn(
+        { path: CONSOLE_PATH, reason: consoleStatus.reason },
+        'admin console not built: run `pnpm --filter @ws/console build`',
+      );
+    }
     startDemo();
     readiness.set('ready');
     return { port };

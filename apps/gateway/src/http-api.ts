@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ErrorCode, ValidationIssue } from '@ws/protocol';
 import { authorizeBearer, BearerAuthError, type VerifyToken } from './bearer-auth.js';
+import type { ConsoleAssets } from './console-assets.js';
 import type { GatewayLogger } from './logger.js';
 import { type PublishItem, parsePublishRequest } from './publish-request.js';
 import type { Readiness } from './readiness.js';
@@ -18,6 +19,8 @@ export interface HttpApiOptions {
   maxBodyBytes: number;
   /** Most events in one publish request (413 above). */
   maxItems: number;
+  /** The operations console under `/admin/console` (absent or disabled: 404 there). */
+  console?: ConsoleAssets;
 }
 
 /** Roles allowed to publish over HTTP. */
@@ -110,8 +113,8 @@ function discardRest(req: IncomingMessage, res: ServerResponse, limit: number): 
 }
 
 /**
- * The gateway's HTTP routes on node:http: `/healthz`, `/readyz`, `/metrics` and
- * `POST /api/v1/publish`. Socket.IO handles `/socket.io/` before these run.
+ * The gateway's HTTP routes on node:http: `/healthz`, `/readyz`, `/metrics`,
+ * `POST /api/v1/publish` and, when enabled, the console's files under `/admin/console`. Socket.IO handles `/socket.io/` before these run.
  */
 export function createHttpApi(options: HttpApiOptions): (req: IncomingMessage, res: ServerResponse) => void {
   const { readiness, logger } = options;
@@ -155,6 +158,7 @@ export function createHttpApi(options: HttpApiOptions): (req: IncomingMessage, r
   }
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (options.console?.handle(req, res)) return;
     const path = (req.url ?? '/').split('?')[0];
     const method = req.method ?? 'GET';
     const read = method === 'GET' || method === 'HEAD';

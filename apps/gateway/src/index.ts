@@ -9,6 +9,14 @@ export {
   loadConfig,
   type RateLimitConfig,
 } from './config.js';
+export {
+  CONSOLE_CSP,
+  CONSOLE_PATH,
+  type ConsoleAssets,
+  type ConsoleAssetsOptions,
+  type ConsoleAssetsState,
+  createConsoleAssets,
+} from './console-assets.js';
 export type { MarketBroadcastPort, UserBroadcastPort } from './demo/broadcast-port.js';
 export { MarketSimulator, type MarketSimulatorOptions, type Quote } from './demo/market-simulator.js';
 export { UserActivitySimulator, type UserActivitySimulatorOptions } from './demo/user-activity-simulator.js';

@@ -32,6 +32,7 @@ function banner(config: GatewayConfig, url: string, devSecretPath: string | null
     `  HTTP:        ${url}/healthz  ${url}/readyz  ${url}/metrics  POST ${url}/api/v1/publish`,
     `  Demo market: ${config.demo.enabled ? `on (${config.symbols.length} symbols, every ${config.demo.intervalMs} ms)` : 'off'}`,
     `  Redis:       ${config.redisUrl ? 'on (Redis adapter, shared rate limits)' : 'off (single node, in-memory)'}`,
+    `  Console:     ${config.adminConsole ? `${url}/admin/console (log in with an admin token)` : 'off (WS_ADMIN_CONSOLE=1 turns it on)'}`,
   ];
   if (devSecretPath) {
     lines.push(
