@@ -1,35 +1,61 @@
-import { DECIMAL_PATTERN } from './primitives.js';
+/** A decimal string on the wire: optional minus, no leading zeros, no exponent. */
+export const DECIMAL_PATTERN = '^-?(0|[1-9][0-9]*)(\\.[0-9]+)?$';
+/** Longest decimal string on the wire. */
+export const MAX_DECIMAL_LENGTH = 64;
 
 const decimalRe = new RegExp(DECIMAL_PATTERN);
 const looseDecimalRe = /^([+-])?(\d+)(?:\.(\d*))?$/;
 
 export function isDecimalString(value: unknown): value is string {
-  return typeof value === 'string' && value.length <= 64 && decimalRe.test(value);
+  return typeof value === 'string' && value.length <= MAX_DECIMAL_LENGTH && decimalRe.test(value);
 }
 
 /**
  * Canonical decimal string: no exponent, no leading zeros, no trailing fractional zeros, no "-0".
  * Canonical strings make order-book keys and checksums exact ("50000.10" and 50000.1 are one level).
- * Throws a TypeError for non-finite numbers and non-decimal strings.
+ * Throws a TypeError for non-finite numbers, non-decimal strings and values whose plain form is longer
+ * than the wire allows (`1e300`, `5e-324`); `tryDecimalString` answers `undefined` for them instead.
  */
 export function toDecimalString(value: string | number): string {
+  const result = tryDecimalString(value);
+  if (result === undefined) {
+    throw new TypeError(`not a decimal of at most ${MAX_DECIMAL_LENGTH} characters: ${preview(value)}`);
+  }
+  return result;
+}
+
+/**
+ * The canonical decimal string of `value`, or `undefined` when it has none the wire accepts: not finite,
+ * not a decimal, or a plain form longer than 64 characters. The one conversion every schema check and
+ * normaliser uses, so "valid" and "convertible" cannot disagree.
+ */
+export function tryDecimalString(value: string | number): string | undefined {
   let text: string;
   if (typeof value === 'number') {
-    if (!Number.isFinite(value)) throw new TypeError(`not a finite number: ${value}`);
+    if (!Number.isFinite(value)) return undefined;
     text = numberToPlain(value);
-  } else {
+  } else if (typeof value === 'string') {
     text = value.trim();
-  }
+  } else return undefined;
+  // A plain form this long cannot shrink to 64 characters (only trailing fractional zeros are dropped).
+  if (text.length > MAX_DECIMAL_LENGTH * 2) return undefined;
   const m = looseDecimalRe.exec(text);
-  if (!m || text.length > 80) throw new TypeError(`not a decimal: ${JSON.stringify(String(value)).slice(0, 80)}`);
+  if (!m) return undefined;
   const sign = m[1] === '-' ? '-' : '';
   const int = m[2]!.replace(/^0+(?=\d)/, '');
   const frac = (m[3] ?? '').replace(/0+$/, '');
   const out = frac ? `${int}.${frac}` : int;
   const result = out === '0' ? '0' : sign + out;
-  // The wire's Decimal allows 64 characters; fail here rather than emit what receivers reject.
-  if (result.length > 64) throw new TypeError(`decimal too long: ${result.slice(0, 20)}...`);
-  return result;
+  return result.length > MAX_DECIMAL_LENGTH ? undefined : result;
+}
+
+/** True for a finite number whose canonical decimal string fits the wire (`1e300` and `5e-324` do not). */
+export function isDecimalNumber(value: unknown): value is number {
+  return typeof value === 'number' && tryDecimalString(value) !== undefined;
+}
+
+function preview(value: unknown): string {
+  return JSON.stringify(String(value)).slice(0, 80);
 }
 
 function numberToPlain(n: number): string {

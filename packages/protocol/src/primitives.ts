@@ -1,4 +1,5 @@
 import Type from 'typebox';
+import { DECIMAL_PATTERN, isDecimalNumber, MAX_DECIMAL_LENGTH } from './decimal.js';
 
 /** Upper bound for any free-text field that enters the system. */
 export const MAX_TEXT = 1000;
@@ -8,7 +9,6 @@ export const MAX_LIST_ITEMS = 1000;
 export const MAX_DEPTH_LEVELS = 5000;
 
 export const SYMBOL_PATTERN = '^[A-Z0-9]{1,20}/[A-Z0-9]{1,20}$';
-export const DECIMAL_PATTERN = '^-?(0|[1-9][0-9]*)(\\.[0-9]+)?$';
 export const USER_ID_PATTERN = '^[A-Za-z0-9_.:@|-]{1,128}$';
 
 /** `BASE/QUOTE`, upper case: `BTC/USDT`. */
@@ -22,15 +22,32 @@ export type MarketSymbol = string;
 /** Decimal string on the wire ("50000.12"): exact, as exchanges send it. */
 export const Decimal = Type.String({
   pattern: DECIMAL_PATTERN,
-  maxLength: 64,
+  maxLength: MAX_DECIMAL_LENGTH,
   'x-decimal': true,
   description: 'Decimal number as a string',
 });
 export type Decimal = string;
 
 /** What publishers may pass for a decimal: a string or a finite number; normalised to a string. */
-export const DecimalInput = Type.Union([Decimal, Type.Number({ 'x-decimal': true })]);
+export const DecimalInput = Type.Union([Decimal, decimalNumber({})]);
 export type DecimalInput = string | number;
+
+/**
+ * A number a publisher passes for a decimal. Checked by the same conversion that normalises it, so a finite
+ * number without a plain form of at most 64 characters (`1e300`, `1e64`, `5e-324`) is a validation issue at
+ * its JSON pointer, never a failure after validation.
+ */
+function decimalNumber(options: { minimum?: number; exclusiveMinimum?: number }) {
+  return Type.Refine(
+    Type.Number({
+      ...options,
+      'x-decimal': true,
+      description: `a finite number whose plain decimal form has at most ${MAX_DECIMAL_LENGTH} characters`,
+    }),
+    (value: number) => isDecimalNumber(value),
+    () => `must have a plain decimal form of at most ${MAX_DECIMAL_LENGTH} characters`,
+  );
+}
 
 /** Epoch milliseconds of the event at its source. */
 export const Timestamp = Type.Integer({ minimum: 0, maximum: 8_640_000_000_000_000, description: 'epoch ms' });

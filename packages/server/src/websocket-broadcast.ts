@@ -206,7 +206,16 @@ export class WebsocketBroadcast {
     ) {
       throw new WsError('UNKNOWN_SYMBOL', `unknown symbol: ${input.symbol}`);
     }
-    const normalized = normalizeDecimals(def.input, result.value) as Record<string, unknown>;
+    let normalized: Record<string, unknown>;
+    try {
+      normalized = normalizeDecimals(def.input, result.value) as Record<string, unknown>;
+    } catch (err) {
+      // The schema checks every decimal with the conversion itself; this only guards a schema without that check.
+      throw new WsError('INVALID_PAYLOAD', `invalid ${event} payload: a decimal has no wire form`, {
+        details: [{ path: path || '/', message: 'a decimal has no plain form of at most 64 characters' }],
+        cause: err,
+      });
+    }
     const now = Date.now();
     normalized.timestamp ??= now;
     if (event === 'market.trades') {

@@ -4,6 +4,7 @@ import { OrderBooks } from '../../src/order-books.js';
 import { MemorySequenceStore, type SequenceStore } from '../../src/sequence-store.js';
 import { MemorySnapshotStore } from '../../src/snapshot-store.js';
 import { WebsocketBroadcast } from '../../src/websocket-broadcast.js';
+import { WsError } from '../../src/ws-error.js';
 
 type Sent = { ns: NamespaceName; room: string | null; event: string; payload: Record<string, unknown> };
 
@@ -87,6 +88,41 @@ describe('WebsocketBroadcast', () => {
     );
     expect(sent).toEqual([]);
   });
+
+  it.each([1e300, 1e-300, 1e64, 5e-324, -1e300])(
+    'a finite number without a 64-character decimal form (%s) is INVALID_PAYLOAD at its pointer, never a TypeError',
+    (n) => {
+      const { sent, broadcast } = setup();
+      const refusal = (fn: () => unknown, path: string) => {
+        let thrown: unknown;
+        try {
+          fn();
+        } catch (err) {
+          thrown = err;
+        }
+        expect(thrown).toBeInstanceOf(WsError);
+        expect(thrown).toMatchObject({
+          code: 'INVALID_PAYLOAD',
+          details: expect.arrayContaining([expect.objectContaining({ path })]),
+        });
+      };
+      refusal(() => broadcast.broadcastPriceUpdate('BTC/USDT', { price: n, bid: 1, ask: 2, volume: 3 }), '/price');
+      refusal(
+        () => broadcast.broadcastDepth({ symbol: 'BTC/USDT', type: 'snapshot', bids: [[1, n]], asks: [] }),
+        '/bids/0/1',
+      );
+      refusal(
+        () => broadcast.broadcastWalletUpdate('alice', { asset: 'USDT', available: n, locked: 0, total: 1 }),
+        '/available',
+      );
+      refusal(
+        () =>
+          broadcast.publishBatch([{ event: 'market.ticker', data: { symbol: 'BTC/USDT', bid: 1, ask: n, last: 1 } }]),
+        '/0/ask',
+      );
+      expect(sent).toEqual([]);
+    },
+  );
 
   it('unknown symbols are refused unless allowUnknownSymbols', async () => {
     const strict = setup();
