@@ -1,21 +1,11 @@
 import { isMarketSymbol } from '@ws/protocol';
+import { type ConfigVariableName, DEFAULT_SYMBOLS, defaultOf } from './config-variables.js';
+
+export { DEFAULT_SYMBOLS };
 
 /** Log levels pino accepts. */
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
-
-export const DEFAULT_SYMBOLS = [
-  'BTC/USDT',
-  'ETH/USDT',
-  'SOL/USDT',
-  'BNB/USDT',
-  'XRP/USDT',
-  'ADA/USDT',
-  'DOGE/USDT',
-  'AVAX/USDT',
-  'LINK/USDT',
-  'DOT/USDT',
-] as const;
 
 export interface JwtConfig {
   /** HS256 shared secret (at least 32 characters). */
@@ -95,45 +85,55 @@ export class ConfigError extends Error {
 
 type Env = Record<string, string | undefined>;
 
-/** Reads one variable at a time and collects every problem, so an operator sees them all at once. */
+/**
+ * Reads one variable at a time and collects every problem, so an operator sees them all at once. Names are
+ * those of CONFIG_VARIABLES, and so are the defaults: a variable is defined, and its default given, once.
+ */
 class EnvReader {
   readonly issues: ConfigIssue[] = [];
   constructor(private readonly env: Env) {}
 
-  raw(name: string): string | undefined {
+  raw(name: ConfigVariableName): string | undefined {
     const value = this.env[name]?.trim();
     return value === undefined || value === '' ? undefined : value;
   }
 
-  fail(variable: string, message: string): void {
+  fail(variable: ConfigVariableName, message: string): void {
     this.issues.push({ variable, message });
   }
 
-  int(name: string, fallback: number, min: number, max: number): number {
+  /** The value, or the variable's default. */
+  string(name: ConfigVariableName): string {
+    return this.raw(name) ?? defaultOf<string>(name, 'string');
+  }
+
+  /** An integer in [min, max], or the variable's default (or `fallback`, for a computed default). */
+  int(name: ConfigVariableName, min: number, max: number, fallback?: number): number {
     const value = this.raw(name);
-    if (value === undefined) return fallback;
+    if (value === undefined) return fallback ?? defaultOf<number>(name, 'number');
     const n = Number(value);
     if (!/^-?\d+$/.test(value) || !Number.isSafeInteger(n) || n < min || n > max) {
       this.fail(name, `must be an integer from ${min} to ${max}, got ${quote(value)}`);
-      return fallback;
+      return fallback ?? min;
     }
     return n;
   }
 
-  optionalInt(name: string, min: number, max: number): number | undefined {
-    return this.raw(name) === undefined ? undefined : this.int(name, min, min, max);
+  optionalInt(name: ConfigVariableName, min: number, max: number): number | undefined {
+    return this.raw(name) === undefined ? undefined : this.int(name, min, max, min);
   }
 
-  bool(name: string, fallback: boolean): boolean {
+  bool(name: ConfigVariableName, fallback?: boolean): boolean {
     const value = this.raw(name)?.toLowerCase();
-    if (value === undefined) return fallback;
+    const byDefault = fallback ?? defaultOf<boolean>(name, 'boolean');
+    if (value === undefined) return byDefault;
     if (['1', 'true', 'yes', 'on'].includes(value)) return true;
     if (['0', 'false', 'no', 'off'].includes(value)) return false;
     this.fail(name, `must be 1/0, true/false, yes/no or on/off, got ${quote(value)}`);
-    return fallback;
+    return byDefault;
   }
 
-  list(name: string): string[] | undefined {
+  list(name: ConfigVariableName): string[] | undefined {
     const value = this.raw(name);
     if (value === undefined) return undefined;
     return value
@@ -149,7 +149,7 @@ function quote(value: string): string {
 
 function parseOrigins(env: EnvReader): string[] | '*' {
   const name = 'WS_CORS_ORIGIN';
-  const list = env.list(name) ?? ['http://localhost:3000'];
+  const list = env.list(name) ?? [defaultOf<string>(name, 'string')];
   if (list.length === 1 && list[0] === '*') return '*';
   const origins: string[] = [];
   for (const entry of list) {
@@ -171,17 +171,40 @@ function parseOrigins(env: EnvReader): string[] | '*' {
   return origins;
 }
 
+/**
+ * The host (and port, when a `:` announces one) of a `scheme://[user@]host[:port]` address, or the reason it
+ * has none: `new URL('redis://127.0.0.1:')` silently means port 6379, and an empty host means localhost.
+ */
+export function missingHostOrPort(address: string): string | null {
+  const authority = /^[a-z][a-z0-9+.-]*:\/\/(?:[^@/?#]*@)?([^/?#]*)/i.exec(address)?.[1];
+  if (authority === undefined) return null;
+  const hostPort = /^(\[[^\]]*\]|[^:]*)(?::(.*))?$/.exec(authority);
+  const host = hostPort?.[1] ?? '';
+  const port = hostPort?.[2];
+  if (host === '' || host === '[]') return 'has an empty host';
+  if (port === '') return 'has an empty port after ":"';
+  return null;
+}
+
 function parseRedisUrl(env: EnvReader): string | null {
   const value = env.raw('REDIS_URL');
   if (value === undefined) return null;
-  try {
-    const url = new URL(value);
-    if (url.protocol === 'redis:' || url.protocol === 'rediss:') return value;
-  } catch {
-    // reported below
+  if (!/^rediss?:\/\//i.test(value)) {
+    env.fail('REDIS_URL', 'must be a redis:// or rediss:// URL (or empty for a single node without Redis)');
+    return null;
   }
-  env.fail('REDIS_URL', 'must be a redis:// or rediss:// URL (or empty for a single node without Redis)');
-  return null;
+  const missing = missingHostOrPort(value);
+  if (missing !== null) {
+    env.fail('REDIS_URL', `${missing}: write the host and port in full, e.g. redis://127.0.0.1:6379`);
+    return null;
+  }
+  try {
+    new URL(value);
+  } catch {
+    env.fail('REDIS_URL', 'is not a valid URL');
+    return null;
+  }
+  return value;
 }
 
 function parseJwt(env: EnvReader, production: boolean): JwtConfig {
@@ -270,31 +293,31 @@ export function loadConfig(envVars: Env = process.env): GatewayConfig {
   const env = new EnvReader(envVars);
   const production = env.raw('NODE_ENV') === 'production';
 
-  const port = env.int('WS_PORT', 3000, 0, 65_535);
-  const host = env.raw('WS_HOST') ?? '0.0.0.0';
+  const port = env.int('WS_PORT', 0, 65_535);
+  const host = env.string('WS_HOST');
   const nodeId = env.raw('WS_NODE_ID') ?? `gw-${process.pid}`;
   if (!/^[A-Za-z0-9_.:-]{1,64}$/.test(nodeId)) env.fail('WS_NODE_ID', 'must be 1-64 characters of A-Z a-z 0-9 _ . : -');
-  const trustProxy = env.bool('WS_TRUST_PROXY', false);
+  const trustProxy = env.bool('WS_TRUST_PROXY');
   const corsOrigin = parseOrigins(env);
-  const pingIntervalMs = env.int('WS_PING_INTERVAL', 25_000, 1_000, 300_000);
-  const pingTimeoutMs = env.int('WS_PING_TIMEOUT', 5_000, 500, 300_000);
-  const maxHttpBufferSize = env.int('WS_MAX_HTTP_BUFFER_SIZE', 64 * 1024, 1024, 16 * 1024 * 1024);
+  const pingIntervalMs = env.int('WS_PING_INTERVAL', 1_000, 300_000);
+  const pingTimeoutMs = env.int('WS_PING_TIMEOUT', 500, 300_000);
+  const maxHttpBufferSize = env.int('WS_MAX_HTTP_BUFFER_SIZE', 1024, 16 * 1024 * 1024);
   const redisUrl = parseRedisUrl(env);
-  const redisPrefix = env.raw('REDIS_PREFIX') ?? 'ws:';
+  const redisPrefix = env.string('REDIS_PREFIX');
   if (!/^[A-Za-z0-9_.:-]{1,64}$/.test(redisPrefix))
     env.fail('REDIS_PREFIX', 'must be 1-64 characters of A-Z a-z 0-9 _ . : -');
 
   const rateLimit: RateLimitConfig = {
     points: env.optionalInt('WS_RATE_LIMIT_POINTS', 1, 1_000_000),
-    durationSec: env.int('WS_RATE_LIMIT_DURATION', 1, 1, 3600),
-    blockDurationSec: env.int('WS_RATE_LIMIT_BLOCK', 60, 0, 86_400),
-    handshakePoints: env.int('WS_HANDSHAKE_RATE_LIMIT_POINTS', 300, 1, 1_000_000),
-    handshakeDurationSec: env.int('WS_HANDSHAKE_RATE_LIMIT_DURATION', 10, 1, 3600),
+    durationSec: env.int('WS_RATE_LIMIT_DURATION', 1, 3600),
+    blockDurationSec: env.int('WS_RATE_LIMIT_BLOCK', 0, 86_400),
+    handshakePoints: env.int('WS_HANDSHAKE_RATE_LIMIT_POINTS', 1, 1_000_000),
+    handshakeDurationSec: env.int('WS_HANDSHAKE_RATE_LIMIT_DURATION', 1, 3600),
   };
   const limits = {
-    maxSymbolsPerConnection: env.int('WS_MAX_SYMBOLS_PER_CONNECTION', 100, 1, 1000),
-    maxChannelsPerUser: env.int('WS_MAX_CHANNELS_PER_USER', 50, 1, 100_000),
-    maxRoomsPerConnection: env.int('WS_MAX_ROOMS_PER_CONNECTION', 20, 1, 1000),
+    maxSymbolsPerConnection: env.int('WS_MAX_SYMBOLS_PER_CONNECTION', 1, 1000),
+    maxChannelsPerUser: env.int('WS_MAX_CHANNELS_PER_USER', 1, 100_000),
+    maxRoomsPerConnection: env.int('WS_MAX_ROOMS_PER_CONNECTION', 1, 1000),
   };
 
   const jwt = parseJwt(env, production);
@@ -305,36 +328,36 @@ export function loadConfig(envVars: Env = process.env): GatewayConfig {
       'NODE_ENV=production needs real JWT configuration: set WS_JWT_SECRET, WS_JWT_PUBLIC_KEY or WS_JWT_JWKS_URL',
     );
   }
-  const devSecretFile = env.raw('WS_DEV_SECRET_FILE') ?? '.dev-secret';
+  const devSecretFile = env.string('WS_DEV_SECRET_FILE');
 
   const symbols = parseSymbols(env);
   const demo = {
     enabled: env.bool('WS_DEMO_FEED', !production),
-    intervalMs: env.int('WS_DEMO_FEED_INTERVAL_MS', 250, 10, 60_000),
-    snapshotIntervalMs: env.int('WS_DEMO_SNAPSHOT_INTERVAL_MS', 30_000, 100, 3_600_000),
+    intervalMs: env.int('WS_DEMO_FEED_INTERVAL_MS', 10, 60_000),
+    snapshotIntervalMs: env.int('WS_DEMO_SNAPSHOT_INTERVAL_MS', 100, 3_600_000),
   };
 
   const adminConsole = env.bool('WS_ADMIN_CONSOLE', !production);
 
-  const level = env.raw('LOG_LEVEL')?.toLowerCase() ?? 'info';
+  const level = env.string('LOG_LEVEL').toLowerCase();
   let logLevel: LogLevel = 'info';
   if ((LOG_LEVELS as readonly string[]).includes(level)) logLevel = level as LogLevel;
   else env.fail('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}, got ${quote(level)}`);
 
-  const shutdownDeadlineMs = env.int('WS_SHUTDOWN_DEADLINE_MS', 10_000, 0, 600_000);
-  const drainDelayMs = env.int('WS_SHUTDOWN_DRAIN_DELAY_MS', 0, 0, 300_000);
-  const adminStatsIntervalMs = env.int('WS_ADMIN_STATS_INTERVAL_MS', 5_000, 100, 3_600_000);
-  const recoveryWindowMs = env.int('WS_RECOVERY_WINDOW', 120, 1, 86_400) * 1000;
-  const overloadTurnBudgetMs = env.int('WS_OVERLOAD_TURN_BUDGET_MS', 10, 0, 10_000);
-  const overloadLoopUtilizationPct = env.int('WS_OVERLOAD_LOOP_UTILIZATION_PCT', 90, 0, 100);
+  const shutdownDeadlineMs = env.int('WS_SHUTDOWN_DEADLINE_MS', 0, 600_000);
+  const drainDelayMs = env.int('WS_SHUTDOWN_DRAIN_DELAY_MS', 0, 300_000);
+  const adminStatsIntervalMs = env.int('WS_ADMIN_STATS_INTERVAL_MS', 100, 3_600_000);
+  const recoveryWindowMs = env.int('WS_RECOVERY_WINDOW', 1, 86_400) * 1000;
+  const overloadTurnBudgetMs = env.int('WS_OVERLOAD_TURN_BUDGET_MS', 0, 10_000);
+  const overloadLoopUtilizationPct = env.int('WS_OVERLOAD_LOOP_UTILIZATION_PCT', 0, 100);
   const publish = {
-    maxBodyBytes: env.int('WS_PUBLISH_MAX_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024),
-    maxItems: env.int('WS_PUBLISH_MAX_ITEMS', 1000, 1, 1000),
+    maxBodyBytes: env.int('WS_PUBLISH_MAX_BYTES', 1024, 64 * 1024 * 1024),
+    maxItems: env.int('WS_PUBLISH_MAX_ITEMS', 1, 1000),
   };
 
   const http = {
-    headersTimeoutMs: env.int('WS_HTTP_HEADERS_TIMEOUT_MS', 10_000, 100, 600_000),
-    requestTimeoutMs: env.int('WS_HTTP_REQUEST_TIMEOUT_MS', 30_000, 100, 600_000),
+    headersTimeoutMs: env.int('WS_HTTP_HEADERS_TIMEOUT_MS', 100, 600_000),
+    requestTimeoutMs: env.int('WS_HTTP_REQUEST_TIMEOUT_MS', 100, 600_000),
   };
   if (http.headersTimeoutMs > http.requestTimeoutMs) {
     env.fail('WS_HTTP_HEADERS_TIMEOUT_MS', `must not exceed WS_HTTP_REQUEST_TIMEOUT_MS (${http.requestTimeoutMs})`);

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { consoleAssetsDir } from '@ws/console';
 import { WebSocketMetrics } from '@ws/metrics';
 import { NAMESPACE_NAMES, type NamespaceName } from '@ws/protocol';
-import { AuthMiddleware, RateLimitMiddleware, WebSocketServer } from '@ws/server';
+import { AuthMiddleware, defaultRateLimitOptions, RateLimitMiddleware, WebSocketServer } from '@ws/server';
 import type { Socket } from 'socket.io';
 import { ConfigError, type GatewayConfig, type JwtConfig } from './config.js';
 import { CONSOLE_PATH, createConsoleAssets } from './console-assets.js';
@@ -35,9 +35,6 @@ export interface Gateway {
   /** `http://host:port` once started. */
   readonly url: string;
 }
-
-/** Per-namespace inbound limits of the seed; `WS_RATE_LIMIT_POINTS` sets one value for all. */
-const DEFAULT_POINTS: Record<NamespaceName, number> = { '/prices': 100, '/market': 100, '/user': 50, '/admin': 200 };
 
 function jwtOptions(config: GatewayConfig, devSecret: string | undefined): JwtConfig {
   if (!config.needsDevSecret) return config.jwt;
@@ -77,7 +74,8 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
   const auth = createAuth(jwt, config);
   const { rateLimit: rl } = config;
   const namespaces = Object.fromEntries(
-    Object.entries(DEFAULT_POINTS).map(([ns, points]) => [
+    // The server's per-namespace defaults; `WS_RATE_LIMIT_POINTS` sets one value for all.
+    Object.entries(defaultRateLimitOptions.namespaces).map(([ns, { points }]) => [
       ns,
       { points: rl.points ?? points, durationSec: rl.durationSec },
     ]),

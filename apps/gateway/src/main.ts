@@ -4,6 +4,7 @@ import { loadOrCreateDevSecret } from './dev-secret.js';
 import type { Gateway } from './gateway.js';
 import { createLogger, type GatewayLogger } from './logger.js';
 import { ThrottledLog } from './throttled-log.js';
+import { findUnknownVariables } from './unknown-variables.js';
 
 /** Extra time beyond the graceful-close deadline before the process exits anyway. */
 const EXIT_GRACE_MS = 3_000;
@@ -86,6 +87,9 @@ function installSignals(gateway: Gateway, config: GatewayConfig, logger: Gateway
 async function main(): Promise<void> {
   const config = readConfig();
   const logger = createLogger({ level: config.logLevel, nodeId: config.nodeId });
+  for (const { variable, closest } of findUnknownVariables(process.env)) {
+    logger.warn({ variable, closest }, `unknown variable ${variable} is ignored; did you mean ${closest}?`);
+  }
   let devSecret: string | undefined;
   let devSecretPath: string | null = null;
   if (config.needsDevSecret) {

@@ -67,6 +67,7 @@ export { type TypedNamespace, WebSocketServer } from './websocket-server.js';
 export {
   type AlertThresholds,
   defaultAlertThresholds,
+  defaultServerOptions,
   defaultSubscriptionLimits,
   resolveServerOptions,
   type SubscriptionLimits,

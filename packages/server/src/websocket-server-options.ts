@@ -115,6 +115,24 @@ export const defaultAlertThresholds: AlertThresholds = {
   connections: 50_000,
 };
 
+/**
+ * The defaults of every tunable option, defined once: `resolveServerOptions` fills gaps from them and the
+ * gateway's environment variables default to them.
+ */
+export const defaultServerOptions = Object.freeze({
+  maxHttpBufferSize: 64 * 1024,
+  pingIntervalMs: 25_000,
+  // Socket.IO's own default: a trader on a congested mobile link is not cut off after a few seconds of silence.
+  pingTimeoutMs: 20_000,
+  admin: Object.freeze({ statsIntervalMs: 5_000 }),
+  shutdown: Object.freeze({ deadlineMs: 10_000, reconnectJitterMs: 5_000 }),
+  recovery: Object.freeze({ windowMs: 120_000, maxEvents: 1000 }),
+  clusterConfirmTimeoutMs: 5_000,
+  overloadTurnBudgetMs: 10,
+  overloadMinLoopUtilization: 0.9,
+  slowConsumer: Object.freeze({ softBytes: 1024 * 1024, hardBytes: 8 * 1024 * 1024, checkIntervalMs: 250 }),
+});
+
 /** Merges with the defaults and validates; throws a TypeError naming the bad option. */
 export function resolveServerOptions(init: WebSocketServerInit = {}): WebSocketServerOptions {
   const options: WebSocketServerOptions = {
@@ -124,24 +142,21 @@ export function resolveServerOptions(init: WebSocketServerInit = {}): WebSocketS
     allowUnknownSymbols: init.allowUnknownSymbols ?? false,
     limits: { ...defaultSubscriptionLimits, ...init.limits },
     corsOrigins: init.corsOrigins ?? [],
-    maxHttpBufferSize: init.maxHttpBufferSize ?? 64 * 1024,
-    pingIntervalMs: init.pingIntervalMs ?? 25_000,
-    pingTimeoutMs: init.pingTimeoutMs ?? 20_000,
+    maxHttpBufferSize: init.maxHttpBufferSize ?? defaultServerOptions.maxHttpBufferSize,
+    pingIntervalMs: init.pingIntervalMs ?? defaultServerOptions.pingIntervalMs,
+    pingTimeoutMs: init.pingTimeoutMs ?? defaultServerOptions.pingTimeoutMs,
     admin: {
-      statsIntervalMs: init.admin?.statsIntervalMs ?? 5_000,
+      statsIntervalMs: init.admin?.statsIntervalMs ?? defaultServerOptions.admin.statsIntervalMs,
       alerts: { ...defaultAlertThresholds, ...init.admin?.alerts },
     },
-    shutdown: { deadlineMs: 10_000, reconnectJitterMs: 5_000, ...init.shutdown },
+    shutdown: { ...defaultServerOptions.shutdown, ...init.shutdown },
     maintenance: init.maintenance ?? { enabled: false },
     logger: init.logger ?? silentLogger,
-    recovery: { windowMs: 120_000, maxEvents: 1000, ...init.recovery },
-    clusterConfirmTimeoutMs: init.clusterConfirmTimeoutMs ?? 5_000,
-    overloadTurnBudgetMs: init.overloadTurnBudgetMs ?? 10,
-    overloadMinLoopUtilization: init.overloadMinLoopUtilization ?? 0.9,
-    slowConsumer:
-      init.slowConsumer === false
-        ? false
-        : { softBytes: 1024 * 1024, hardBytes: 8 * 1024 * 1024, checkIntervalMs: 250, ...init.slowConsumer },
+    recovery: { ...defaultServerOptions.recovery, ...init.recovery },
+    clusterConfirmTimeoutMs: init.clusterConfirmTimeoutMs ?? defaultServerOptions.clusterConfirmTimeoutMs,
+    overloadTurnBudgetMs: init.overloadTurnBudgetMs ?? defaultServerOptions.overloadTurnBudgetMs,
+    overloadMinLoopUtilization: init.overloadMinLoopUtilization ?? defaultServerOptions.overloadMinLoopUtilization,
+    slowConsumer: init.slowConsumer === false ? false : { ...defaultServerOptions.slowConsumer, ...init.slowConsumer },
   };
   for (const symbol of options.symbols) {
     if (!isMarketSymbol(symbol)) throw new TypeError(`options.symbols: invalid symbol ${JSON.stringify(symbol)}`);

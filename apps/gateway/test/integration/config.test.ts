@@ -18,7 +18,7 @@ describe('loadConfig', () => {
     const config = loadConfig({});
     expect(config.port).toBe(3000);
     expect(config.pingIntervalMs).toBe(25_000);
-    expect(config.pingTimeoutMs).toBe(5_000);
+    expect(config.pingTimeoutMs).toBe(20_000);
     expect(config.redisUrl).toBeNull();
     expect(config.redisPrefix).toBe('ws:');
     expect(config.limits).toEqual({ maxSymbolsPerConnection: 100, maxChannelsPerUser: 50, maxRoomsPerConnection: 20 });
@@ -116,6 +116,8 @@ describe('the gateway process refuses a bad configuration', () => {
   it.each([
     ['WS_PORT', { WS_PORT: 'eighty' }],
     ['WS_CORS_ORIGIN', { WS_CORS_ORIGIN: 'ftp://example.com' }],
+    // An empty port would silently mean 6379: a Redis the gateway was never pointed at.
+    ['REDIS_URL', { REDIS_URL: 'redis://127.0.0.1:' }],
     ['WS_JWT_SECRET', { NODE_ENV: 'production' }],
     // Passes the PEM shape check but is no key: refused when the server's AuthMiddleware imports it.
     ['WS_JWT_PUBLIC_KEY', { WS_JWT_PUBLIC_KEY: '-----BEGIN PUBLIC KEY-----\\nAAAA\\n-----END PUBLIC KEY-----' }],
@@ -138,6 +140,17 @@ describe('the gateway process refuses a bad configuration', () => {
       expect(stderr).toContain(`WS_PORT: port ${first.port} is already in use`);
     } finally {
       await first.kill();
+    }
+  });
+
+  it('starts with an unknown WS_* variable but warns naming the closest known one', async () => {
+    const gateway = await startGateway({ WS_JWT_SECRET: TEST_SECRET, WS_DEMO_FEED: '0', WS_RATE_LIMT_POINTS: '5' });
+    try {
+      expect(gateway.logs).toContainEqual(
+        expect.objectContaining({ level: 40, variable: 'WS_RATE_LIMT_POINTS', closest: 'WS_RATE_LIMIT_POINTS' }),
+      );
+    } finally {
+      await gateway.kill();
     }
   });
 });

@@ -1,0 +1,213 @@
+import {
+  defaultRateLimitOptions,
+  defaultSubscriptionLimits as limits,
+  defaultServerOptions as server,
+} from '@ws/server';
+
+/** A value the parser falls back to when the variable is unset or empty. */
+export type DefaultValue = string | number | boolean;
+
+/** One environment variable of the gateway: its default and what it means, as the README table shows them. */
+export interface ConfigVariable {
+  /** The value used when the variable is unset; absent when unset means "none" or is computed. */
+  readonly default?: DefaultValue;
+  /** The README's default column when `default` is absent or not the whole story (computed, per namespace). */
+  readonly defaultText?: string;
+  /** The README's meaning column (Markdown). */
+  readonly meaning: string;
+  /** Read by a library rather than by `loadConfig` (listed so it is documented and not reported as unknown). */
+  readonly readBy?: string;
+}
+
+export const DEFAULT_SYMBOLS = [
+  'BTC/USDT',
+  'ETH/USDT',
+  'SOL/USDT',
+  'BNB/USDT',
+  'XRP/USDT',
+  'ADA/USDT',
+  'DOGE/USDT',
+  'AVAX/USDT',
+  'LINK/USDT',
+  'DOT/USDT',
+] as const;
+
+const perNamespacePoints = Object.entries(defaultRateLimitOptions.namespaces)
+  .map(([ns, limit]) => `\`${ns}\` ${limit.points}`)
+  .join(', ');
+
+/**
+ * Every environment variable the gateway reads, in the README's order: the one place a default is defined.
+ * `loadConfig` reads only names listed here (its reader is typed by them), the README's configuration table
+ * is generated from here (`pnpm docs:config`, checked by a test), and a `WS_*`/`REDIS_*` variable not listed
+ * here is reported at start with the closest listed name. To add a variable: add its entry here, read it in
+ * config.ts, run `pnpm docs:config`.
+ */
+export const CONFIG_VARIABLES = {
+  NODE_ENV: {
+    meaning: '`production` requires JWT configuration and turns the demo feed off by default',
+  },
+  WS_PORT: {
+    default: 3000,
+    meaning: 'HTTP and WebSocket port; `0` picks a free port (logged in the `listening` line)',
+  },
+  WS_HOST: { default: '0.0.0.0', meaning: 'interface to listen on' },
+  WS_NODE_ID: {
+    defaultText: '`gw-<pid>`',
+    meaning: "this node's name in logs, metrics (`ws_node_info`) and admin listings",
+  },
+  WS_CORS_ORIGIN: {
+    default: 'http://localhost:3000',
+    meaning: 'comma-separated browser origins allowed to connect, or `*` (only if you mean it)',
+  },
+  WS_PING_INTERVAL: { default: server.pingIntervalMs, meaning: 'Engine.IO heartbeat interval, ms' },
+  WS_PING_TIMEOUT: {
+    default: server.pingTimeoutMs,
+    meaning: 'Engine.IO heartbeat timeout, ms (a silent connection is dropped after interval + timeout)',
+  },
+  WS_MAX_HTTP_BUFFER_SIZE: {
+    default: server.maxHttpBufferSize,
+    meaning: 'largest inbound frame in bytes; bigger frames close the connection',
+  },
+  REDIS_URL: {
+    defaultText: 'empty',
+    meaning:
+      '`redis://` or `rediss://` URL with an explicit host (and port, if any). Empty or unset: one node, in-memory adapter and stores. Set: `@socket.io/redis-adapter` over ioredis and Redis-backed rate limits',
+  },
+  REDIS_PREFIX: { default: 'ws:', meaning: 'key prefix of the adapter channels; rate-limit keys use `<prefix>rl`' },
+  WS_RATE_LIMIT_POINTS: {
+    defaultText: `per namespace: ${perNamespacePoints}`,
+    meaning: 'inbound events per connection per window; when set, applies to every namespace',
+  },
+  WS_RATE_LIMIT_DURATION: {
+    default: defaultRateLimitOptions.namespaces['/prices'].durationSec,
+    meaning: 'rate-limit window, seconds',
+  },
+  WS_RATE_LIMIT_BLOCK: {
+    default: defaultRateLimitOptions.blockDurationSec,
+    meaning: 'how long a connection over its limit stays blocked, seconds',
+  },
+  WS_HANDSHAKE_RATE_LIMIT_POINTS: {
+    default: defaultRateLimitOptions.handshake.points,
+    meaning: 'connections per client IP per handshake window (generous: offices share a NAT)',
+  },
+  WS_HANDSHAKE_RATE_LIMIT_DURATION: {
+    default: defaultRateLimitOptions.handshake.durationSec,
+    meaning: 'handshake window, seconds',
+  },
+  WS_TRUST_PROXY: {
+    default: false,
+    meaning: 'take the client IP from `X-Forwarded-For`; set it only behind your own proxy (the compose file does)',
+  },
+  WS_MAX_SYMBOLS_PER_CONNECTION: {
+    default: limits.maxSymbolsPerConnection,
+    meaning: 'distinct symbols per connection',
+  },
+  WS_MAX_CHANNELS_PER_USER: {
+    default: limits.maxChannelsPerUser,
+    meaning: 'rooms per user across all their connections',
+  },
+  WS_MAX_ROOMS_PER_CONNECTION: {
+    default: limits.maxRoomsPerConnection,
+    meaning: 'channel × symbol rooms per `/market` connection',
+  },
+  WS_JWT_SECRET: { meaning: 'HS256 secret, at least 32 characters (`openssl rand -hex 32`)' },
+  WS_JWT_PUBLIC_KEY: { meaning: 'PEM public key for RS256/ES256 tokens (literal `\\n` are accepted)' },
+  WS_JWT_JWKS_URL: { meaning: 'JWKS URL (https; http only for localhost or outside production), cached' },
+  WS_JWT_ALGORITHMS: {
+    defaultText: 'from the key kind',
+    meaning: 'explicit allow-list, e.g. `RS256`; `none` is never accepted',
+  },
+  WS_JWT_ISSUER: { meaning: 'required `iss`' },
+  WS_JWT_AUDIENCE: { meaning: 'required `aud` (comma-separated for several)' },
+  WS_DEV_SECRET_FILE: {
+    default: '.dev-secret',
+    meaning: 'where the development secret is kept (only without JWT configuration, outside production)',
+  },
+  WS_SYMBOLS: {
+    default: DEFAULT_SYMBOLS.join(','),
+    meaning: 'the symbols clients may subscribe to and services may publish for',
+  },
+  WS_DEMO_FEED: {
+    defaultText: '`1`, `0` in production',
+    meaning: 'run the demo market (`1/0`, `true/false`, `on/off`)',
+  },
+  WS_DEMO_FEED_INTERVAL_MS: { default: 250, meaning: 'demo market tick; user activity runs every 4 ticks' },
+  WS_DEMO_SNAPSHOT_INTERVAL_MS: {
+    default: 30_000,
+    meaning: 'how often the demo re-publishes every book as a full depth snapshot',
+  },
+  WS_ADMIN_STATS_INTERVAL_MS: { default: server.admin.statsIntervalMs, meaning: 'period of `admin.stats` on `/admin`' },
+  WS_ADMIN_CONSOLE: {
+    defaultText: '`1`, `0` in production',
+    meaning:
+      "serve the web operations console at `/admin/console` (same origin, strict CSP; log in with an admin token; the gateway's own origin must be in `WS_CORS_ORIGIN`)",
+  },
+  WS_RECOVERY_WINDOW: {
+    default: server.recovery.windowMs / 1000,
+    meaning:
+      'seconds `/user` events stay replayable after a disconnect (clients reconnect with `auth.since`; history in Redis Streams with `REDIS_URL`, in memory without)',
+  },
+  WS_OVERLOAD_TURN_BUDGET_MS: {
+    default: server.overloadTurnBudgetMs,
+    meaning:
+      "time (ms, confirmed as CPU time) one event-loop turn may spend fanning out before the rest of the turn's `price.update`, `market.ticker` and `market.stats` are conflated per symbol (newest wins) so latency stays bounded under overload; trades, depth and `/user` are never conflated; `0` turns it off",
+  },
+  WS_OVERLOAD_LOOP_UTILIZATION_PCT: {
+    default: Math.round(server.overloadMinLoopUtilization * 100),
+    meaning:
+      'conflation also needs the event loop to have been busy at least this share of the last ~100 ms, so a burst on a node with headroom is delivered whole; `0` conflates on the turn budget alone',
+  },
+  WS_PUBLISH_MAX_BYTES: { default: 1024 * 1024, meaning: 'largest `POST /api/v1/publish` body (413 above)' },
+  WS_PUBLISH_MAX_ITEMS: { default: 1000, meaning: 'most events in one publish request (413 above; at most 1000)' },
+  WS_HTTP_HEADERS_TIMEOUT_MS: {
+    default: 10_000,
+    meaning:
+      "how long an HTTP request's headers may take to arrive (Engine.IO handshakes included); a client dribbling them is answered 408 and cut",
+  },
+  WS_HTTP_REQUEST_TIMEOUT_MS: {
+    default: 30_000,
+    meaning: 'how long a whole HTTP request may take to arrive; at least `WS_HTTP_HEADERS_TIMEOUT_MS`',
+  },
+  WS_SHUTDOWN_DRAIN_DELAY_MS: {
+    default: 0,
+    meaning:
+      'after SIGTERM, how long `/readyz` answers 503 while the node still serves, so load balancers stop routing to it first (e.g. `5000` on Kubernetes)',
+  },
+  WS_SHUTDOWN_DEADLINE_MS: {
+    default: server.shutdown.deadlineMs,
+    meaning: 'graceful close deadline for all sockets',
+  },
+  LOG_LEVEL: {
+    default: 'info',
+    meaning: '`fatal`, `error`, `warn`, `info`, `debug`, `trace` or `silent`',
+  },
+  DEBUG: {
+    meaning: "`DEBUG=socket.io*` turns on Socket.IO's own debug output (stderr)",
+    readBy: 'the debug module of Socket.IO',
+  },
+} as const satisfies Record<string, ConfigVariable>;
+
+export type ConfigVariableName = keyof typeof CONFIG_VARIABLES;
+
+/**
+ * `WS_*` variables that the SDK examples and tools read (`pnpm ws:example`, the client's tests), not the
+ * gateway: a shell that sets them for those is not misconfiguring the gateway.
+ */
+export const CLIENT_VARIABLES: readonly string[] = ['WS_URL', 'WS_TOKEN'];
+
+/** The default of `name` as the parser uses it; throws (a bug in config.ts) when it has no default of that type. */
+export function defaultOf<T extends DefaultValue>(name: ConfigVariableName, type: 'number' | 'string' | 'boolean'): T {
+  const value = (CONFIG_VARIABLES[name] as ConfigVariable).default;
+  if (typeof value !== type) throw new Error(`config-variables.ts: ${name} has no ${type} default`);
+  return value as T;
+}
+
+/** The README's default column of one variable. */
+export function defaultText(variable: ConfigVariable): string {
+  if (variable.defaultText !== undefined) return variable.defaultText;
+  const value = variable.default;
+  if (value === undefined) return '—';
+  if (typeof value === 'boolean') return value ? '`1`' : '`0`';
+  return `\`${value}\``;
+}
