@@ -211,7 +211,11 @@ function toHttpError(err: unknown, single: boolean): HttpError {
   if (typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string') {
     const e = err as { code: string; message?: string; details?: ValidationIssue[] };
     if (e.code === 'INVALID_PAYLOAD' || e.code === 'UNKNOWN_SYMBOL' || e.code === 'LIMIT_EXCEEDED') {
-      const details = e.details?.map((d) => (single ? { ...d, path: d.path.replace(/^\/0(?=\/|$)/, '') } : d));
+      // The server points into each item's data (`/0/symbol`); the body has the envelope (`/0/data/symbol`).
+      const details = e.details?.map((d) => ({
+        ...d,
+        path: d.path.replace(/^\/(\d+)(?=\/|$)/, (_m, i: string) => (single ? '/data' : `/${i}/data`)),
+      }));
       return new HttpError(400, e.code, e.message ?? 'invalid payload', details);
     }
   }

@@ -198,13 +198,11 @@ export class WebsocketBroadcast {
       throw invalid(`invalid ${event} payload: ${describeIssues(result.errors)}`, details);
     }
     const input = result.value as { symbol?: string };
-    if (
-      typeof input.symbol === 'string' &&
-      !this.deps.allowUnknownSymbols &&
-      !def.private &&
-      !this.deps.isKnownSymbol(input.symbol)
-    ) {
-      throw new WsError('UNKNOWN_SYMBOL', `unknown symbol: ${input.symbol}`);
+    // Private events too: an order or position on a market the gateway does not list is a publisher bug.
+    if (typeof input.symbol === 'string' && !this.deps.allowUnknownSymbols && !this.deps.isKnownSymbol(input.symbol)) {
+      throw new WsError('UNKNOWN_SYMBOL', `unknown symbol: ${input.symbol}`, {
+        details: [{ path: `${path}/symbol`, message: 'not a configured symbol' }],
+      });
     }
     let normalized: Record<string, unknown>;
     try {

@@ -129,6 +129,38 @@ describe('WebsocketBroadcast', () => {
     expect(() => strict.broadcast.broadcastPriceUpdate('DOGE/USDT', { price: 1, bid: 1, ask: 1, volume: 1 })).toThrow(
       expect.objectContaining({ code: 'UNKNOWN_SYMBOL' }),
     );
+    // Private events carry a symbol too: an order on a market the gateway does not list is refused alike.
+    const foreign = { ...order, symbol: 'FOO/BAR', status: 'new' as const };
+    expect(() => strict.broadcast.broadcastOrderUpdate('alice', foreign)).toThrow(
+      expect.objectContaining({ code: 'UNKNOWN_SYMBOL' }),
+    );
+    const position = {
+      positionId: 'p1',
+      symbol: 'FOO/BAR',
+      side: 'long' as const,
+      size: 1,
+      entryPrice: 1,
+      markPrice: 1,
+      liquidationPrice: 0,
+      unrealizedPnl: 0,
+      margin: 1,
+      leverage: 1,
+    };
+    expect(() => strict.broadcast.broadcastPositionUpdate('alice', position)).toThrow(
+      expect.objectContaining({ code: 'UNKNOWN_SYMBOL' }),
+    );
+    expect(() =>
+      strict.broadcast.broadcastMarginCall('alice', {
+        symbol: 'FOO/BAR',
+        marginRatio: 1,
+        maintenanceMargin: 1,
+        message: 'm',
+      }),
+    ).toThrow(expect.objectContaining({ code: 'UNKNOWN_SYMBOL' }));
+    expect(() => strict.broadcast.publishBatch([{ event: 'order.new', userId: 'alice', data: foreign }])).toThrow(
+      expect.objectContaining({ code: 'UNKNOWN_SYMBOL' }),
+    );
+    expect(strict.sent).toEqual([]);
     const lax = setup({ allowUnknownSymbols: true });
     await lax.broadcast.broadcastPriceUpdate('DOGE/USDT', { price: 1, bid: 1, ask: 1, volume: 1 });
     expect(lax.sent).toHaveLength(1);
