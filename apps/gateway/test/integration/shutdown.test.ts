@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { collect, connect } from './helpers/clients.js';
-import { type GatewayProcess, startGateway } from './helpers/gateway-process.js';
+import { type GatewayProcess, isRunning, startGateway } from './helpers/gateway-process.js';
 import { TEST_SECRET } from './helpers/tokens.js';
 
 describe('gateway process: signals', () => {
@@ -46,4 +46,25 @@ describe('gateway process: signals', () => {
     gateway = await startGateway({ WS_JWT_SECRET: TEST_SECRET, WS_DEMO_FEED: '0' });
     expect(await gateway.stop('SIGINT')).toBe(0);
   });
+
+  // `pnpm start` is what a user runs, so the process they (or their supervisor) signal is pnpm, not node.
+  it.each(['SIGTERM', 'SIGINT'] as const)(
+    '%s to the `pnpm start` process drains the gateway; pnpm exits 0',
+    async (signal) => {
+      gateway = await startGateway({ WS_JWT_SECRET: TEST_SECRET, WS_DEMO_FEED: '0' }, 120_000, { kind: 'pnpm' });
+      expect(gateway.pid).not.toBe(gateway.proc.pid);
+      const prices = await connect(gateway.url, '/prices');
+      const messages = collect<{ type: string }>(prices, 'system.message');
+      const disconnected = new Promise<string>((resolve) => prices.once('disconnect', (reason) => resolve(reason)));
+
+      expect(await gateway.stop(signal)).toBe(0);
+      expect(await disconnected).toBe('io server disconnect');
+      expect(messages.some((m) => m.type === 'reconnect')).toBe(true);
+      expect(gateway.logs).toContainEqual(expect.objectContaining({ msg: 'stopped', signal }));
+      // pnpm waited for the gateway: nothing is left serving.
+      expect(isRunning(gateway.pid)).toBe(false);
+      await expect(fetch(`${gateway.url}/healthz`)).rejects.toThrow();
+      prices.close();
+    },
+  );
 });

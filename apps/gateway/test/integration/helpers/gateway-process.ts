@@ -3,13 +3,36 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 export const gatewayDir = fileURLToPath(new URL('../../../', import.meta.url));
+export const repoDir = fileURLToPath(new URL('../../../../../', import.meta.url));
 
-/** The gateway's own `start` script, split into argv, so tests run exactly what `pnpm start` runs. */
-function startCommand(): { command: string; args: string[] } {
-  const pkg = JSON.parse(readFileSync(`${gatewayDir}package.json`, 'utf8')) as { scripts: { start: string } };
-  const [command, ...args] = pkg.scripts.start.split(/\s+/);
-  if (command !== 'node') throw new Error(`unexpected start script: ${pkg.scripts.start}`);
-  return { command: process.execPath, args };
+/**
+ * How a test starts the gateway: `source` runs the gateway's own `start` script (from source, as `pnpm start`
+ * does, without pnpm); `built` runs its `start:prod` script (`node dist/main.js`) on the bundle in `dir`;
+ * `pnpm` runs the repository's `pnpm start`, so the process a test signals is pnpm, as a user's would be;
+ * `command` runs anything else (the image's CMD in a laid-out image directory).
+ */
+export type GatewayLaunch =
+  | { kind: 'source' }
+  | { kind: 'built'; dir: string }
+  | { kind: 'pnpm' }
+  | { kind: 'command'; command: string; args: string[]; cwd: string };
+
+/** A package script split into argv, `exec` dropped (the scripts exec node so signals reach it). */
+function scriptArgv(script: 'start' | 'start:prod'): string[] {
+  const pkg = JSON.parse(readFileSync(`${gatewayDir}package.json`, 'utf8')) as { scripts: Record<string, string> };
+  const argv = (pkg.scripts[script] ?? '').split(/\s+/);
+  if (argv[0] === 'exec') argv.shift();
+  if (argv[0] !== 'node') throw new Error(`unexpected ${script} script: ${pkg.scripts[script]}`);
+  return argv.slice(1);
+}
+
+function startCommand(launch: GatewayLaunch): { command: string; args: string[]; cwd: string } {
+  if (launch.kind === 'command') return launch;
+  if (launch.kind === 'pnpm') return { command: 'pnpm', args: ['start'], cwd: repoDir };
+  if (launch.kind === 'source') return { command: process.execPath, args: scriptArgv('start'), cwd: gatewayDir };
+  // `node dist/main.js` with dist/ replaced by the directory the test built into.
+  const args = scriptArgv('start:prod').map((a) => (a.startsWith('dist/') ? `${launch.dir}/${a.slice(5)}` : a));
+  return { command: process.execPath, args, cwd: gatewayDir };
 }
 
 /** The environment of a spawned gateway: the test's env without any gateway settings, plus `env`. */
@@ -30,6 +53,8 @@ export interface LogLine {
 
 export interface GatewayProcess {
   port: number;
+  /** The gateway's own process id (from its log): with the `pnpm` launch, `proc` is pnpm's. */
+  pid: number;
   url: string;
   proc: ChildProcess;
   /** Parsed JSON log lines so far. */
@@ -43,9 +68,9 @@ export interface GatewayProcess {
   kill(): Promise<void>;
 }
 
-function spawnGateway(env: Record<string, string>) {
-  const { command, args } = startCommand();
-  const proc = spawn(command, args, { cwd: gatewayDir, env: gatewayEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+function spawnGateway(env: Record<string, string>, launch: GatewayLaunch = { kind: 'source' }) {
+  const { command, args, cwd } = startCommand(launch);
+  const proc = spawn(command, args, { cwd, env: gatewayEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
   const logs: LogLine[] = [];
   let stdout = '';
   let stderr = '';
@@ -76,14 +101,20 @@ function spawnGateway(env: Record<string, string>) {
 }
 
 /** Spawns the gateway from its start script and resolves once it logs `listening` with its port. */
-export async function startGateway(env: Record<string, string> = {}, timeoutMs = 25_000): Promise<GatewayProcess> {
-  const g = spawnGateway(env);
+export async function startGateway(
+  env: Record<string, string> = {},
+  timeoutMs = 25_000,
+  launch: GatewayLaunch = { kind: 'source' },
+): Promise<GatewayProcess> {
+  const g = spawnGateway(env, launch);
+  let pid = 0;
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => {
       reject(new Error(`gateway did not start in ${timeoutMs} ms\nstderr:\n${g.stderr()}`));
     }, timeoutMs);
     const onLine = (line: LogLine) => {
       if (line.msg === 'listening' && typeof line['port'] === 'number') {
+        pid = typeof line['pid'] === 'number' ? line['pid'] : 0;
         clearTimeout(timer);
         g.listeners.delete(onLine);
         resolve(line['port']);
@@ -100,9 +131,12 @@ export async function startGateway(env: Record<string, string> = {}, timeoutMs =
       g.proc.kill('SIGKILL');
       await g.exited;
     }
+    // Killing pnpm does not kill the gateway under it.
+    if (pid !== 0 && pid !== g.proc.pid && isRunning(pid)) process.kill(pid, 'SIGKILL');
   };
   return {
     port,
+    pid,
     url: `http://127.0.0.1:${port}`,
     proc: g.proc,
     logs: g.logs,
@@ -121,10 +155,21 @@ export async function startGateway(env: Record<string, string> = {}, timeoutMs =
 export async function runGatewayToExit(
   env: Record<string, string>,
   timeoutMs = 25_000,
+  launch: GatewayLaunch = { kind: 'source' },
 ): Promise<{ code: number | null; stderr: string; logs: LogLine[] }> {
-  const g = spawnGateway(env);
+  const g = spawnGateway(env, launch);
   const timer = setTimeout(() => g.proc.kill('SIGKILL'), timeoutMs);
   const code = await g.exited;
   clearTimeout(timer);
   return { code, stderr: g.stderr(), logs: g.logs };
+}
+
+/** Whether a process with this id exists. */
+export function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -1,0 +1,32 @@
+import { defineConfig } from 'tsup';
+
+/**
+ * The production build: `dist/main.js`, one ESM program with the workspace packages (from source) and every
+ * npm dependency inlined, so the image needs no node_modules and nothing is compiled at run time.
+ * `@ws/console` stays outside: it locates its static files next to its own package.
+ */
+const outside = ['@ws/console', 'bufferutil', 'utf-8-validate'];
+
+export default defineConfig({
+  entry: { main: 'src/main.ts' },
+  format: ['esm'],
+  platform: 'node',
+  target: 'node20',
+  outDir: 'dist',
+  clean: true,
+  sourcemap: true,
+  splitting: true,
+  dts: false,
+  minify: true,
+  keepNames: true,
+  // Everything but `outside` is bundled (tsup would leave package.json dependencies external).
+  noExternal: [new RegExp(`^(?!(${outside.map((m) => m.replace('/', '\\/')).join('|')})$)`)],
+  external: outside,
+  esbuildOptions(options) {
+    options.conditions = ['@ws/source'];
+  },
+  // Bundled CommonJS dependencies call require() for Node built-ins; an ES module has none of its own.
+  banner: {
+    js: "import { createRequire as __gatewayRequire } from 'node:module';\nconst require = __gatewayRequire(import.meta.url);",
+  },
+});
