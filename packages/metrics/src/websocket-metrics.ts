@@ -432,6 +432,22 @@ export class WebSocketMetrics {
     };
   }
 
+  /** Totals since start (or the last `reset()`) over every namespace: errors and refusals by code, conflated broadcasts. */
+  counters(): { errorsByCode: Record<string, number>; refusalsByCode: Record<string, number>; conflated: number } {
+    const errorsByCode: Record<string, number> = {};
+    const refusalsByCode: Record<string, number> = {};
+    let conflated = 0;
+    const add = (into: Record<string, number>, cells: Map<string, Cell<NsCodeLabels>>) => {
+      for (const [code, cell] of cells) if (cell.value > 0) into[code] = (into[code] ?? 0) + cell.value;
+    };
+    for (const s of [...this.#states.values(), this.#none]) {
+      add(errorsByCode, s.errors);
+      add(refusalsByCode, s.refusals);
+      for (const cell of s.conflated.values()) conflated += cell.value;
+    }
+    return { errorsByCode, refusalsByCode, conflated };
+  }
+
   /** Every metric of the registry in the Prometheus text exposition format. */
   exportPrometheusMetrics(): Promise<string> {
     return this.registry.metrics();

@@ -7,10 +7,12 @@ import type {
   AdminMetricsRequest,
   AdminMetricsResult,
   AdminStats,
+  AlertsList,
   AnyAdminCommandResult,
   ConnectionInfo,
   ConnectionsListArgs,
   MaintenanceState,
+  NodeStatus,
 } from './events/admin.js';
 import type {
   AuthRefreshRequest,
@@ -122,6 +124,10 @@ export type InterServerEvents = {
     filter: ConnectionsListArgs,
     ack: (result: { connections: ConnectionInfo[]; total: number }) => void,
   ) => void;
+  /** Asks every other node for its `node.status` (admin `nodes.list`). */
+  'node.status': (ack: (status: NodeStatus) => void) => void;
+  /** Asks every other node for its active and recent alerts (admin `alerts.list`). */
+  'alerts.list': (ack: (alerts: AlertsList) => void) => void;
 };
 
 /** What the server keeps on `socket.data`. */

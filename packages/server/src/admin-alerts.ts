@@ -14,14 +14,21 @@ const LABELS: Record<keyof AlertThresholds, string> = {
   connections: 'connection count',
 };
 
+/** How many raised alerts a node keeps for `alerts.list`. */
+const HISTORY = 100;
+
 /**
  * Edge-triggered threshold checks: one `warning` alert when a value crosses its threshold, one `info`
  * alert when it falls back below, nothing while it stays on the same side.
  */
 export class AdminAlerts {
-  private readonly firing = new Set<keyof AlertThresholds>();
+  private readonly firing = new Map<keyof AlertThresholds, AdminAlert>();
+  private readonly raised: AdminAlert[] = [];
 
-  constructor(private readonly thresholds: AlertThresholds) {}
+  constructor(
+    private readonly thresholds: AlertThresholds,
+    private readonly nodeId?: string,
+  ) {}
 
   check(inputs: AlertInputs, now = Date.now()): AdminAlert[] {
     const alerts: AdminAlert[] = [];
@@ -30,9 +37,7 @@ export class AdminAlerts {
       const threshold = this.thresholds[metric];
       const above = value > threshold;
       if (above === this.firing.has(metric)) continue;
-      if (above) this.firing.add(metric);
-      else this.firing.delete(metric);
-      alerts.push({
+      const alert: AdminAlert = {
         level: above ? 'warning' : 'info',
         message: above
           ? `${LABELS[metric]} ${round(value)} is above the threshold ${threshold}`
@@ -41,14 +46,25 @@ export class AdminAlerts {
         value,
         threshold,
         timestamp: now,
-      });
+        ...(this.nodeId === undefined ? {} : { nodeId: this.nodeId }),
+      };
+      if (above) this.firing.set(metric, alert);
+      else this.firing.delete(metric);
+      alerts.push(alert);
+      this.raised.push(alert);
+      if (this.raised.length > HISTORY) this.raised.shift();
     }
     return alerts;
   }
 
   /** Metrics currently above their threshold. */
   active(): (keyof AlertThresholds)[] {
-    return [...this.firing];
+    return [...this.firing.keys()];
+  }
+
+  /** The alerts firing now and the last raised ones, oldest first. */
+  list(): { active: AdminAlert[]; history: AdminAlert[] } {
+    return { active: [...this.firing.values()], history: [...this.raised] };
   }
 }
 

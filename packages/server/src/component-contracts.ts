@@ -37,6 +37,8 @@ export interface MetricsComponent {
   setSubscriptions(ns: string, count: number): void;
   setRedisStatus(up: boolean): void;
   eventLoopLagMs(): number;
+  /** Totals by code and of conflated broadcasts, for `admin.stats` (absent: not reported). */
+  counters?(): { errorsByCode: Record<string, number>; refusalsByCode: Record<string, number>; conflated: number };
   getMetrics(): MetricsSnapshot;
   exportPrometheusMetrics(): Promise<string>;
   readonly contentType: string;

@@ -4,7 +4,9 @@ import type { Server as HttpsServer } from 'node:https';
 import { createAdapter, createShardedAdapter } from '@socket.io/redis-adapter';
 import { WebSocketMetrics } from '@ws/metrics';
 import {
+  type AdminAlert,
   type AdminStats,
+  type AlertsList,
   adminCommandValidators,
   type ClientToServerEvents,
   type ConnectionInfo,
@@ -251,7 +253,7 @@ export class WebSocketServer {
       books,
       broadcast,
       inbound,
-      alerts: new AdminAlerts(resolved.admin.alerts),
+      alerts: new AdminAlerts(resolved.admin.alerts, resolved.nodeId),
       statsTimer,
       fanout,
       history,
@@ -326,6 +328,8 @@ export class WebSocketServer {
         setMaintenance: (enabled, message) => this.setMaintenance(enabled, message),
         subscriptionStats: () => subscriptions.stats(),
         nodeStatus: () => this.#nodeStatus(),
+        listNodes: () => this.#listNodes(),
+        listAlerts: () => this.#listAlerts(),
         broadcastSystemMessage: (message) => broadcast.broadcastSystemMessage(message),
       }).routes(),
     };
@@ -356,6 +360,12 @@ export class WebSocketServer {
       if (typeof ack !== 'function') return;
       const checked = adminCommandValidators['connections.list'].validate(filter);
       ack(checked.ok ? connections.list(checked.value) : { connections: [], total: 0 });
+    });
+    io.on('node.status', (ack) => {
+      if (typeof ack === 'function') ack(this.#nodeStatus());
+    });
+    io.on('alerts.list', (ack) => {
+      if (typeof ack === 'function') ack(this.#runtime?.alerts.list() ?? { active: [], history: [] });
     });
     io.on('maintenance.set', (state) => {
       // Comes from other nodes over Redis: take only a well-formed state.
@@ -541,6 +551,44 @@ export class WebSocketServer {
     }
     if (filter.limit !== undefined) connectionsOut = connectionsOut.slice(0, filter.limit);
     return { connections: connectionsOut, total };
+  }
+
+  /** This node's answer and every other node's that arrives within the adapter's request timeout. */
+  async #gather<T>(
+    event: 'node.status' | 'alerts.list',
+    local: T,
+    valid: (answer: unknown) => answer is T,
+  ): Promise<T[]> {
+    const rt = this.#rt();
+    if (!rt.options.redis) return [local];
+    let remote: unknown[] = [];
+    try {
+      remote = await (rt.io.serverSideEmitWithAck as (event: string) => Promise<unknown[]>)(event);
+    } catch (err) {
+      rt.options.logger.warn({ err, event }, 'admin: some nodes did not answer');
+    }
+    return [local, ...remote.filter(valid)];
+  }
+
+  async #listNodes(): Promise<NodeStatus[]> {
+    const isStatus = (a: unknown): a is NodeStatus =>
+      typeof (a as NodeStatus | null)?.nodeId === 'string' && typeof (a as NodeStatus).uptimeSec === 'number';
+    const nodes = await this.#gather('node.status', this.#nodeStatus(), isStatus);
+    return nodes.sort((a, b) => a.nodeId.localeCompare(b.nodeId));
+  }
+
+  async #listAlerts(): Promise<AlertsList> {
+    const isList = (a: unknown): a is AlertsList =>
+      Array.isArray((a as AlertsList | null)?.active) && Array.isArray((a as AlertsList).history);
+    const lists = await this.#gather('alerts.list', this.#rt().alerts.list(), isList);
+    const byTime = (x: AdminAlert, y: AdminAlert) => x.timestamp - y.timestamp;
+    return {
+      active: lists.flatMap((l) => l.active).sort(byTime),
+      history: lists
+        .flatMap((l) => l.history)
+        .sort(byTime)
+        .slice(-100),
+    };
   }
 
   /** Replays to every local `/user` socket what the bus did not deliver while it was down. */
@@ -787,6 +835,7 @@ export class WebSocketServer {
       eventLoopLagMs: rt.metrics.eventLoopLagMs(),
       slowConsumers: rt.slowConsumers?.conflating ?? 0,
       uptimeSec: Math.round(process.uptime()),
+      connections: rt.connections.size,
     };
   }
 
@@ -813,6 +862,8 @@ export class WebSocketServer {
         rateLimitRejections: this.#rateLimitRejectionsTotal(rt),
         maintenance: this.maintenance,
         eventLoopLagMs: lag,
+        ...rt.metrics.counters?.(),
+        slowConsumers: rt.slowConsumers?.conflating ?? 0,
       };
       this.#emit('/admin', null, 'admin.stats', stats);
       for (const alert of alerts) this.#emit('/admin', null, 'admin.alert', alert);

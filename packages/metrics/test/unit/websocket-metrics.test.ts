@@ -142,6 +142,27 @@ describe('getMetrics', () => {
     expect(m.getMetrics().errors).toEqual({ total: 5, rate: 2.5 });
   });
 
+  it('counters() totals errors and refusals by code over every namespace, and conflated broadcasts', () => {
+    const m = create();
+    expect(m.counters()).toEqual({ errorsByCode: {}, refusalsByCode: {}, conflated: 0 });
+    m.error('RATE_LIMITED', '/prices');
+    m.error('RATE_LIMITED', '/market');
+    m.error('INTERNAL');
+    m.error('made-up');
+    m.connectionRefused('/admin', 'FORBIDDEN');
+    m.connectionRefused('/user', 'MAINTENANCE');
+    m.connectionRefused('/prices', 'MAINTENANCE');
+    m.messageConflated('/prices', 'price.update');
+    m.messageConflated('/market', 'market.ticker');
+    expect(m.counters()).toEqual({
+      errorsByCode: { RATE_LIMITED: 2, INTERNAL: 1, other: 1 },
+      refusalsByCode: { FORBIDDEN: 1, MAINTENANCE: 2 },
+      conflated: 2,
+    });
+    m.reset();
+    expect(m.counters()).toEqual({ errorsByCode: {}, refusalsByCode: {}, conflated: 0 });
+  });
+
   it('validates against the protocol schema', async () => {
     const m = create();
     m.connectionOpened('/prices');

@@ -95,8 +95,31 @@ export const NodeStatus = Type.Object({
   /** Connections the slow-consumer guard currently holds at their latest state. */
   slowConsumers: Count,
   uptimeSec: Rate,
+  /** This node's open connections (absent from nodes of older versions). */
+  connections: Type.Optional(Count),
 });
 export type NodeStatus = Static<typeof NodeStatus>;
+
+export const AlertLevel = Type.Union([Type.Literal('info'), Type.Literal('warning'), Type.Literal('critical')]);
+/** S→C `admin.alert` when a configured threshold is crossed. */
+export const AdminAlert = Type.Object({
+  level: AlertLevel,
+  message: Type.String(),
+  metric: Type.Optional(Type.String()),
+  value: Type.Optional(Type.Number()),
+  threshold: Type.Optional(Type.Number()),
+  timestamp: Timestamp,
+  /** The node whose figure crossed the threshold. */
+  nodeId: Type.Optional(Type.String()),
+});
+export type AdminAlert = Static<typeof AdminAlert>;
+
+/** `alerts.list`: the alerts firing now and the latest ones raised (newest last), of every node. */
+export const AlertsList = Type.Object({
+  active: Type.Array(AdminAlert),
+  history: Type.Array(AdminAlert),
+});
+export type AlertsList = Static<typeof AlertsList>;
 
 /** Each admin command: its args schema and its result. */
 export const AdminCommands = {
@@ -109,6 +132,9 @@ export const AdminCommands = {
   'maintenance.disable': { args: EmptyArgs, result: Type.Object({ maintenance: MaintenanceState }) },
   'subscriptions.stats': { args: EmptyArgs, result: Type.Object({ stats: SubscriptionStats }) },
   'node.status': { args: EmptyArgs, result: Type.Object({ status: NodeStatus }) },
+  /** `node.status` of every node of the cluster that answers in time (this node's alone without Redis). */
+  'nodes.list': { args: EmptyArgs, result: Type.Object({ nodes: Type.Array(NodeStatus) }) },
+  'alerts.list': { args: EmptyArgs, result: AlertsList },
 } as const;
 export type AdminCommandName = keyof typeof AdminCommands;
 export const ADMIN_COMMAND_NAMES = Object.keys(AdminCommands) as AdminCommandName[];
@@ -126,6 +152,8 @@ export const AdminCommandAck = AckOkSchema({
     AdminCommands['maintenance.disable'].result,
     AdminCommands['subscriptions.stats'].result,
     AdminCommands['node.status'].result,
+    AdminCommands['nodes.list'].result,
+    AdminCommands['alerts.list'].result,
   ]),
 });
 
@@ -146,17 +174,13 @@ export const AdminStats = Type.Object({
   rateLimitRejections: Count,
   maintenance: MaintenanceState,
   eventLoopLagMs: Rate,
+  /** Errors since start by code (`ws_errors_total`); the optional figures are absent from older nodes. */
+  errorsByCode: Type.Optional(Type.Record(Type.String(), Count)),
+  /** Refused handshakes since start by code (`ws_connection_refusals_total`). */
+  refusalsByCode: Type.Optional(Type.Record(Type.String(), Count)),
+  /** Broadcasts conflated under overload since start (`ws_messages_conflated_total`). */
+  conflated: Type.Optional(Count),
+  /** Connections the slow-consumer guard holds at their latest state now. */
+  slowConsumers: Type.Optional(Count),
 });
 export type AdminStats = Static<typeof AdminStats>;
-
-export const AlertLevel = Type.Union([Type.Literal('info'), Type.Literal('warning'), Type.Literal('critical')]);
-/** S→C `admin.alert` when a configured threshold is crossed. */
-export const AdminAlert = Type.Object({
-  level: AlertLevel,
-  message: Type.String(),
-  metric: Type.Optional(Type.String()),
-  value: Type.Optional(Type.Number()),
-  threshold: Type.Optional(Type.Number()),
-  timestamp: Timestamp,
-});
-export type AdminAlert = Static<typeof AdminAlert>;

@@ -31,6 +31,8 @@ export const adminCommandExamples: Record<AdminCommandName, Record<string, unkno
   'maintenance.disable': {},
   'subscriptions.stats': {},
   'node.status': {},
+  'nodes.list': {},
+  'alerts.list': {},
 };
 
 const order = {

@@ -1,6 +1,7 @@
 import {
   type AdminCommandName,
   AdminCommands,
+  type AlertsList,
   type AnyAdminCommandResult,
   adminCommandValidators,
   type ConnectionInfo,
@@ -25,10 +26,14 @@ export interface AdminNamespaceDeps {
   setMaintenance(enabled: boolean, message?: string): MaintenanceState;
   subscriptionStats(): SubscriptionStats;
   nodeStatus(): NodeStatus;
+  /** `node.status` of every node that answers (this one first). */
+  listNodes(): Promise<NodeStatus[]>;
+  /** Active and recent alerts of every node that answers. */
+  listAlerts(): Promise<AlertsList>;
   broadcastSystemMessage(message: { type: SystemMessageType; message: string }): Promise<unknown>;
 }
 
-/** `/admin`: `admin.metrics`, `admin.command` (connections, maintenance, subscription stats, node status) and `admin.broadcast`. */
+/** `/admin`: `admin.metrics`, `admin.command` (connections, maintenance, subscription stats, nodes, alerts) and `admin.broadcast`. */
 export class AdminNamespaceHandler {
   constructor(private readonly deps: AdminNamespaceDeps) {}
 
@@ -77,6 +82,10 @@ export class AdminNamespaceHandler {
         return { stats: this.deps.subscriptionStats() };
       case 'node.status':
         return { status: this.deps.nodeStatus() };
+      case 'nodes.list':
+        return { nodes: await this.deps.listNodes() };
+      case 'alerts.list':
+        return this.deps.listAlerts();
     }
   }
 }

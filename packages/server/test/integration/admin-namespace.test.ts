@@ -195,6 +195,49 @@ describe('/admin', () => {
     expect(alerts[1]).toMatchObject({ level: 'info', metric: 'connections' });
   });
 
+  it('nodes.list answers every node (here one) with its connections; alerts.list keeps the active and past alerts', async () => {
+    ts = await startServer({ nodeId: 'node-a', admin: { statsIntervalMs: 50, alerts: { connections: 1 } } });
+    const admin = await adminClient(ts);
+    type Nodes = { result: { nodes: { nodeId: string; connections?: number }[] } };
+    const nodes = await request<Nodes>(admin, 'admin.command', { command: 'nodes.list' });
+    expect(nodes.result.nodes).toEqual([expect.objectContaining({ nodeId: 'node-a', connections: 1 })]);
+
+    type Alerts = { result: { active: AdminAlert[]; history: AdminAlert[] } };
+    const alerts = async () => (await request<Alerts>(admin, 'admin.command', { command: 'alerts.list' })).result;
+    expect(await alerts()).toEqual({ active: [], history: [] });
+    const extra = ts.connect('/prices');
+    await connected(extra);
+    await expect.poll(async () => (await alerts()).active.length, { timeout: 10_000 }).toBe(1);
+    const firing = await alerts();
+    expect(firing.active[0]).toMatchObject({ level: 'warning', metric: 'connections', nodeId: 'node-a', value: 2 });
+    expect(firing.history).toEqual(firing.active);
+    extra.disconnect();
+    await expect.poll(async () => (await alerts()).active.length, { timeout: 10_000 }).toBe(0);
+    expect((await alerts()).history.map((a) => `${a.level}:${a.metric}`)).toEqual([
+      'warning:connections',
+      'info:connections',
+    ]);
+  });
+
+  it('admin.stats carries errors and refusals by code, conflated broadcasts and slow consumers', async () => {
+    ts = await startServer({ admin: { statsIntervalMs: 50 } });
+    const admin = await adminClient(ts);
+    const user = await ts.token({ userId: 'eve' });
+    expect((await refused(ts.connect('/admin', { token: user }))).data?.code).toBe('FORBIDDEN');
+    const c = ts.connect('/prices');
+    await connected(c);
+    expect(await request(c, 'subscribe', { symbols: 'BTC/USDT' })).toMatchObject({ ok: false });
+    await expect
+      .poll(async () => (await nextEvent<AdminStats>(admin, 'admin.stats')).errorsByCode?.['INVALID_PAYLOAD'], {
+        timeout: 10_000,
+      })
+      .toBe(1);
+    const stats = await nextEvent<AdminStats>(admin, 'admin.stats');
+    expect(stats.refusalsByCode).toMatchObject({ FORBIDDEN: 1 });
+    expect(stats.conflated).toBe(0);
+    expect(stats.slowConsumers).toBe(0);
+  });
+
   it('refuses a user token and anonymous clients', async () => {
     ts = await startServer();
     expect((await refused(ts.connect('/admin'))).data?.code).toBe('UNAUTHORIZED');

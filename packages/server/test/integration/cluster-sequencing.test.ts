@@ -181,4 +181,32 @@ describe('cluster-wide admin', () => {
     expect(limited.result.connections).toHaveLength(1);
     expect(limited.result.total).toBe(3);
   });
+
+  it('nodes.list and alerts.list on one node answer for every node', async () => {
+    const a = await node('node-0');
+    // Only node-1 has a threshold its one connection crosses.
+    const b = await node('node-1', { admin: { statsIntervalMs: 50, alerts: { connections: 0 } } });
+    for (const ns of NAMESPACE_NAMES) {
+      await expect.poll(() => a.server.io.of(ns).adapter.serverCount(), { timeout: 10_000 }).toBe(2);
+    }
+    const onB = b.connect('/prices');
+    const admin = a.connect('/admin', { token: await a.token({ userId: 'root', role: 'admin' }) });
+    await Promise.all([connected(onB), connected(admin)]);
+    type Nodes = { result: { nodes: { nodeId: string; connections?: number }[] } };
+    const nodes = await request<Nodes>(admin, 'admin.command', { command: 'nodes.list' });
+    expect(nodes.result.nodes.map((n) => [n.nodeId, n.connections])).toEqual([
+      ['node-0', 1],
+      ['node-1', 1],
+    ]);
+    type Alerts = { result: { active: { nodeId?: string; metric?: string }[] } };
+    await expect
+      .poll(
+        async () =>
+          (await request<Alerts>(admin, 'admin.command', { command: 'alerts.list' })).result.active.map(
+            (x) => `${x.nodeId}:${x.metric}`,
+          ),
+        { timeout: 10_000 },
+      )
+      .toEqual(['node-1:connections']);
+  });
 });
