@@ -75,6 +75,11 @@ export const CONFIG_VARIABLES = {
       '`redis://` or `rediss://` URL with an explicit host (and port, if any). Empty or unset: one node, in-memory adapter and stores. Set: `@socket.io/redis-adapter` over ioredis and Redis-backed rate limits',
   },
   REDIS_PREFIX: { default: 'ws:', meaning: 'key prefix of the adapter channels; rate-limit keys use `<prefix>rl`' },
+  WS_READY_REQUIRES_REDIS: {
+    default: false,
+    meaning:
+      '`1`: `/readyz` answers 503 while the configured Redis is unreachable. By default it answers 200 `{"status":"degraded","reason"}` (and `ws_redis_up` is 0): an outage of the shared Redis would otherwise take every node out of rotation at once (see [Readiness and Redis](apps/gateway/README.md#readiness-and-redis))',
+  },
   WS_RATE_LIMIT_POINTS: {
     defaultText: `per namespace: ${perNamespacePoints}`,
     meaning: 'inbound events per connection per window; when set, applies to every namespace',

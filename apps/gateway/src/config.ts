@@ -44,6 +44,8 @@ export interface GatewayConfig {
   /** `null` runs a single node with in-memory adapter and stores. */
   redisUrl: string | null;
   redisPrefix: string;
+  /** `/readyz` 503 while Redis is unreachable (`WS_READY_REQUIRES_REDIS`); by default 200 `degraded`. */
+  readyRequiresRedis: boolean;
   rateLimit: RateLimitConfig;
   limits: { maxSymbolsPerConnection: number; maxChannelsPerUser: number; maxRoomsPerConnection: number };
   jwt: JwtConfig;
@@ -307,6 +309,8 @@ export function loadConfig(envVars: Env = process.env): GatewayConfig {
   if (!/^[A-Za-z0-9_.:-]{1,64}$/.test(redisPrefix))
     env.fail('REDIS_PREFIX', 'must be 1-64 characters of A-Z a-z 0-9 _ . : -');
 
+  const readyRequiresRedis = env.bool('WS_READY_REQUIRES_REDIS');
+
   const rateLimit: RateLimitConfig = {
     points: env.optionalInt('WS_RATE_LIMIT_POINTS', 1, 1_000_000),
     durationSec: env.int('WS_RATE_LIMIT_DURATION', 1, 3600),
@@ -376,6 +380,7 @@ export function loadConfig(envVars: Env = process.env): GatewayConfig {
     maxHttpBufferSize,
     redisUrl,
     redisPrefix,
+    readyRequiresRedis,
     rateLimit,
     limits,
     jwt,

@@ -68,7 +68,8 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
   const logger = options.logger ?? createLogger({ level: config.logLevel, nodeId: config.nodeId });
   const readiness = new Readiness();
   const redis: RedisClients | null = config.redisUrl ? createRedisClients(config.redisUrl, logger) : null;
-  if (redis) readiness.addCheck('redis', () => redis.problem());
+  // A Redis outage hits every node at once: by default it degrades readiness rather than emptying the pool.
+  if (redis) readiness.addCheck('redis', () => redis.problem(), { required: config.readyRequiresRedis });
 
   const metrics = new WebSocketMetrics({ nodeId: config.nodeId, collectDefaultMetrics: true });
   const auth = createAuth(jwt, config);

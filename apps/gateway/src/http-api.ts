@@ -170,7 +170,8 @@ export function createHttpApi(options: HttpApiOptions): (req: IncomingMessage, r
       case '/readyz': {
         if (!read) throw new HttpError(405, 'NOT_FOUND', 'use GET');
         const status = readiness.status();
-        if (status.ready) send(res, 200, { status: 'ready' });
+        if (status.ready && status.degraded) send(res, 200, { status: 'degraded', reason: status.reason });
+        else if (status.ready) send(res, 200, { status: 'ready' });
         else send(res, 503, { status: 'not_ready', state: status.state, reason: status.reason });
         return;
       }

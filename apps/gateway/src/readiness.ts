@@ -1,19 +1,30 @@
 export type ReadinessState = 'starting' | 'ready' | 'draining';
 
 export interface ReadinessStatus {
+  /** Whether the node should receive traffic (`/readyz` 200). */
   ready: boolean;
   state: ReadinessState;
-  /** Why the node is not ready; absent when ready. */
+  /** Ready, but a dependency that is not required for readiness is failing (`/readyz` 200 `degraded`). */
+  degraded?: true;
+  /** Why the node is not ready or degraded; absent when all is well. */
   reason?: string;
 }
 
 /** A dependency check: `null` when healthy, otherwise the reason. */
 export type ReadinessCheck = () => string | null;
 
+export interface ReadinessCheckOptions {
+  /**
+   * A failing required check takes the node out of rotation (503); a failing optional one only marks it
+   * degraded (200), for a dependency whose outage hits every node at once and that the node can serve without.
+   */
+  required: boolean;
+}
+
 /** Whether this node should receive traffic: its own lifecycle plus dependency checks (Redis). */
 export class Readiness {
   private current: ReadinessState = 'starting';
-  private readonly checks = new Map<string, ReadinessCheck>();
+  private readonly checks = new Map<string, { check: ReadinessCheck; required: boolean }>();
 
   get state(): ReadinessState {
     return this.current;
@@ -25,18 +36,22 @@ export class Readiness {
     this.current = state;
   }
 
-  addCheck(name: string, check: ReadinessCheck): void {
-    this.checks.set(name, check);
+  addCheck(name: string, check: ReadinessCheck, options: ReadinessCheckOptions = { required: true }): void {
+    this.checks.set(name, { check, required: options.required });
   }
 
   status(): ReadinessStatus {
     if (this.current !== 'ready') {
       return { ready: false, state: this.current, reason: this.current === 'starting' ? 'starting' : 'draining' };
     }
-    for (const [name, check] of this.checks) {
+    let degraded: string | undefined;
+    for (const [name, { check, required }] of this.checks) {
       const problem = check();
-      if (problem !== null) return { ready: false, state: this.current, reason: `${name}: ${problem}` };
+      if (problem === null) continue;
+      if (required) return { ready: false, state: this.current, reason: `${name}: ${problem}` };
+      degraded ??= `${name}: ${problem}`;
     }
+    if (degraded !== undefined) return { ready: true, state: this.current, degraded: true, reason: degraded };
     return { ready: true, state: this.current };
   }
 }

@@ -263,7 +263,7 @@ export class WebSocketMetrics {
       for (const s of reported()) g.set(s.labels, s.subscriptions);
     });
     this.#redisUp = gauge(
-      'redis_adapter_up',
+      'redis_up',
       '1 when the Redis adapter is connected, 0 when down or not reported.',
       [],
       () => {},

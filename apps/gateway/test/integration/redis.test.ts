@@ -9,7 +9,7 @@ import { signToken, TEST_SECRET } from './helpers/tokens.js';
 
 async function redisUp(url: string): Promise<number> {
   const text = await (await fetch(`${url}/metrics`)).text();
-  return sum(parseExposition(text), 'ws_redis_adapter_up');
+  return sum(parseExposition(text), 'ws_redis_up');
 }
 
 describe('gateway processes over Redis', () => {
@@ -23,7 +23,7 @@ describe('gateway processes over Redis', () => {
     const env = { WS_JWT_SECRET: TEST_SECRET, WS_DEMO_FEED: '0', REDIS_URL: redis.url, REDIS_PREFIX: 'gwtest:' };
     [a, b] = await Promise.all([
       startGateway({ ...env, WS_NODE_ID: 'node-a' }),
-      startGateway({ ...env, WS_NODE_ID: 'node-b' }),
+      startGateway({ ...env, WS_NODE_ID: 'node-b', WS_READY_REQUIRES_REDIS: '1' }),
     ]);
   });
 
@@ -71,30 +71,44 @@ describe('gateway processes over Redis', () => {
     );
   });
 
-  it('reports not ready while Redis is down, keeps running, and recovers', async () => {
+  it('reports degraded (200) while Redis is down, or not ready with WS_READY_REQUIRES_REDIS=1, and recovers', async () => {
     const port = redis.port;
     await redis.stop();
     await vi.waitFor(
       async () => {
         const res = await fetch(`${a.url}/readyz`);
+        expect(res.status).toBe(200);
+        expect(await res.json()).toEqual({ status: 'degraded', reason: expect.stringMatching(/^redis: /) });
+      },
+      { timeout: 15_000, interval: 100 },
+    );
+    await vi.waitFor(
+      async () => {
+        const res = await fetch(`${b.url}/readyz`);
         expect(res.status).toBe(503);
-        expect(((await res.json()) as { reason: string }).reason).toMatch(/redis/);
+        expect(await res.json()).toMatchObject({ status: 'not_ready', reason: expect.stringMatching(/^redis: /) });
       },
       { timeout: 15_000, interval: 100 },
     );
     expect((await fetch(`${a.url}/healthz`)).status).toBe(200);
     expect(await redisUp(a.url)).toBe(0);
+    expect(await redisUp(b.url)).toBe(0);
     redis = await startRedis(port);
-    await vi.waitFor(async () => expect((await fetch(`${a.url}/readyz`)).status).toBe(200), {
-      timeout: 20_000,
-      interval: 200,
-    });
+    for (const node of [a, b]) {
+      await vi.waitFor(
+        async () => expect(await (await fetch(`${node.url}/readyz`)).json()).toEqual({ status: 'ready' }),
+        {
+          timeout: 20_000,
+          interval: 200,
+        },
+      );
+    }
     await vi.waitFor(async () => expect(await redisUp(a.url)).toBe(1), { timeout: 10_000, interval: 200 });
     expect(a.proc.exitCode).toBeNull();
     expect(b.proc.exitCode).toBeNull();
   });
 
-  it('a gateway started while Redis is down serves unready, then joins the cluster when Redis comes up', async () => {
+  it('a gateway started while Redis is down serves degraded, then joins the cluster when Redis comes up', async () => {
     const port = await freePort();
     const env = { WS_JWT_SECRET: TEST_SECRET, WS_DEMO_FEED: '0', REDIS_URL: `redis://127.0.0.1:${port}` };
     let late: RedisServer | undefined;
@@ -103,8 +117,8 @@ describe('gateway processes over Redis', () => {
     try {
       c = await startGateway({ ...env, WS_NODE_ID: 'node-c' });
       const res = await fetch(`${c.url}/readyz`);
-      expect(res.status).toBe(503);
-      expect(((await res.json()) as { reason: string }).reason).toMatch(/redis/);
+      expect(res.status).toBe(200);
+      expect(await res.json()).toEqual({ status: 'degraded', reason: expect.stringMatching(/^redis: /) });
       const prices = await connect(c.url, '/prices');
       sockets.push(prices);
       const updates = collect<{ price: string }>(prices, 'price.update');
@@ -112,7 +126,7 @@ describe('gateway processes over Redis', () => {
 
       late = await startRedis(port);
       const cUrl = c.url;
-      await vi.waitFor(async () => expect((await fetch(`${cUrl}/readyz`)).status).toBe(200), {
+      await vi.waitFor(async () => expect(await (await fetch(`${cUrl}/readyz`)).json()).toEqual({ status: 'ready' }), {
         timeout: 20_000,
         interval: 200,
       });

@@ -235,7 +235,7 @@ describe('exportPrometheusMetrics', () => {
         'ws_node_info',
         'ws_ping_rtt_seconds',
         'ws_rate_limited_total',
-        'ws_redis_adapter_up',
+        'ws_redis_up',
         'ws_subscriptions',
       ].sort(),
     );
@@ -285,7 +285,7 @@ describe('exportPrometheusMetrics', () => {
     expect(value('ws_errors_total', { namespace: 'none', code: 'INTERNAL' })).toBe(1);
     expect(value('ws_rate_limited_total', { namespace: '/market' })).toBe(1);
     expect(value('ws_subscriptions', { namespace: '/prices' })).toBe(2);
-    expect(value('ws_redis_adapter_up', {})).toBe(1);
+    expect(value('ws_redis_up', {})).toBe(1);
     expect(value('ws_node_info', { node_id: 'node-a' })).toBe(1);
     expect(value('ws_event_loop_lag_seconds', {})).toBeGreaterThanOrEqual(0);
   });
