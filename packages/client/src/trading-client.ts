@@ -168,6 +168,8 @@ export class TradingClient extends TypedEmitter<TradingClientEvents> {
   private lastConnectError: TradingClientError | undefined;
   /** The token `onTokenExpiring` was last asked to replace, so the same token is not asked about twice. */
   private refreshedToken: string | undefined;
+  /** Engines whose handshake is watched (`watchHandshake`). */
+  private readonly watchedEngines = new WeakSet<object>();
 
   constructor(options: TradingClientOptions) {
     super();
@@ -477,7 +479,10 @@ export class TradingClient extends TypedEmitter<TradingClientEvents> {
       this.scheduleTokenRefresh();
     }
     // While a reconnect is pending, its attempt connects every wanted namespace.
-    if (this.reconnectTimer === undefined && !handle.socket.active) handle.socket.connect();
+    if (this.reconnectTimer === undefined && !handle.socket.active) {
+      handle.socket.connect();
+      this.watchHandshake();
+    }
     return promise;
   }
 
@@ -709,6 +714,34 @@ export class TradingClient extends TypedEmitter<TradingClientEvents> {
     for (const h of wanted) if (!h.socket.connected && !h.socket.active) h.socket.connect();
     // Sockets still subscribed to the Manager send their CONNECT as soon as it opens.
     this.manager.open();
+    this.watchHandshake();
+  }
+
+  /**
+   * socket.io's Manager waits for `open` or `error` from a new engine and misses a `close` before the
+   * Engine.IO handshake completed — a connection reset right after the WebSocket upgrade, inside the OPEN
+   * packet, raises no error — so the attempt would hang until the Manager's connect timeout (20 s) while
+   * the Manager still says "opening". Such a close fails the attempt at once, and the backoff retries.
+   */
+  private watchHandshake(): void {
+    const engine = this.manager.engine;
+    if (!engine || this.watchedEngines.has(engine)) return;
+    this.watchedEngines.add(engine);
+    let settled = false;
+    engine.once('open', () => {
+      settled = true;
+    });
+    // The Manager's own listener runs first and has handled the attempt as a connect_error.
+    engine.once('error', () => {
+      settled = true;
+    });
+    engine.once('close', (reason: string) => {
+      if (settled || this.closed || this.manager.engine !== engine) return;
+      const handle = [...this.namespaces.values()].find((h) => h.wanted && !h.socket.connected);
+      if (handle) this.onConnectError(handle, new Error(`connection closed during the handshake (${reason})`));
+      // Resets the Manager to "closed", so the next attempt opens a new engine.
+      this.manager._close();
+    });
   }
 
   /** Gives up: no namespace can connect with these credentials. */
