@@ -52,6 +52,15 @@ export const CONFIG_VARIABLES = {
     meaning: 'HTTP and WebSocket port; `0` picks a free port (logged in the `listening` line)',
   },
   WS_HOST: { default: '0.0.0.0', meaning: 'interface to listen on' },
+  WS_TLS_CERT_FILE: {
+    meaning:
+      'PEM certificate (chain) file: with `WS_TLS_KEY_FILE` the gateway serves HTTPS and `wss://` on `WS_PORT`; both files are read again on SIGHUP, without dropping connections',
+  },
+  WS_TLS_KEY_FILE: { meaning: 'PEM private key file of `WS_TLS_CERT_FILE`' },
+  WS_TLS_CA_FILE: {
+    meaning: 'optional PEM file of intermediate CA certificates, sent to complete the chain of `WS_TLS_CERT_FILE`',
+  },
+  WS_TLS_KEY_PASSPHRASE: { meaning: 'passphrase of an encrypted `WS_TLS_KEY_FILE`' },
   WS_NODE_ID: {
     defaultText: '`gw-<pid>`',
     meaning: "this node's name in logs, metrics (`ws_node_info`) and admin listings",

@@ -29,10 +29,22 @@ export interface RateLimitConfig {
   handshakeDurationSec: number;
 }
 
+/** HTTPS/WSS: PEM files read at start and again on SIGHUP. */
+export interface TlsConfig {
+  certFile: string;
+  keyFile: string;
+  /** Extra CA certificates (PEM): intermediates to complete the served chain. */
+  caFile?: string;
+  /** Passphrase of an encrypted key. */
+  passphrase?: string;
+}
+
 export interface GatewayConfig {
   production: boolean;
   port: number;
   host: string;
+  /** `null` serves plain HTTP/WS (TLS terminated in front, or none). */
+  tls: TlsConfig | null;
   nodeId: string;
   /** Take client IPs from `X-Forwarded-For` (only behind your own proxy). */
   trustProxy: boolean;
@@ -209,6 +221,27 @@ function parseRedisUrl(env: EnvReader): string | null {
   return value;
 }
 
+function parseTls(env: EnvReader): TlsConfig | null {
+  const certFile = env.raw('WS_TLS_CERT_FILE');
+  const keyFile = env.raw('WS_TLS_KEY_FILE');
+  const caFile = env.raw('WS_TLS_CA_FILE');
+  const passphrase = env.raw('WS_TLS_KEY_PASSPHRASE');
+  if (certFile === undefined && keyFile === undefined) {
+    if (caFile !== undefined) env.fail('WS_TLS_CA_FILE', 'needs WS_TLS_CERT_FILE and WS_TLS_KEY_FILE');
+    if (passphrase !== undefined) env.fail('WS_TLS_KEY_PASSPHRASE', 'needs WS_TLS_CERT_FILE and WS_TLS_KEY_FILE');
+    return null;
+  }
+  if (certFile === undefined) env.fail('WS_TLS_CERT_FILE', 'must be set with WS_TLS_KEY_FILE (a PEM certificate file)');
+  if (keyFile === undefined) env.fail('WS_TLS_KEY_FILE', 'must be set with WS_TLS_CERT_FILE (a PEM private key file)');
+  if (certFile === undefined || keyFile === undefined) return null;
+  return {
+    certFile,
+    keyFile,
+    ...(caFile !== undefined ? { caFile } : {}),
+    ...(passphrase !== undefined ? { passphrase } : {}),
+  };
+}
+
 function parseJwt(env: EnvReader, production: boolean): JwtConfig {
   const jwt: JwtConfig = {};
   const secret = env.raw('WS_JWT_SECRET');
@@ -297,6 +330,7 @@ export function loadConfig(envVars: Env = process.env): GatewayConfig {
 
   const port = env.int('WS_PORT', 0, 65_535);
   const host = env.string('WS_HOST');
+  const tls = parseTls(env);
   const nodeId = env.raw('WS_NODE_ID') ?? `gw-${process.pid}`;
   if (!/^[A-Za-z0-9_.:-]{1,64}$/.test(nodeId)) env.fail('WS_NODE_ID', 'must be 1-64 characters of A-Z a-z 0-9 _ . : -');
   const trustProxy = env.bool('WS_TRUST_PROXY');
@@ -372,6 +406,7 @@ export function loadConfig(envVars: Env = process.env): GatewayConfig {
     production,
     port,
     host,
+    tls,
     nodeId,
     trustProxy,
     corsOrigin,

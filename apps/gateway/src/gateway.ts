@@ -1,4 +1,5 @@
 import { createServer, type Server as HttpServer } from 'node:http';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { consoleAssetsDir } from '@ws/console';
 import { WebSocketMetrics } from '@ws/metrics';
@@ -13,6 +14,7 @@ import { createHttpApi } from './http-api.js';
 import { createLogger, type GatewayLogger } from './logger.js';
 import { Readiness } from './readiness.js';
 import { createRedisClients, type RedisClients } from './redis-clients.js';
+import { readTlsCredentials } from './tls-credentials.js';
 import { cacheVerifiedTokens } from './verified-token-cache.js';
 
 export interface GatewayOptions {
@@ -32,7 +34,12 @@ export interface Gateway {
   readonly server: WebSocketServer;
   readonly readiness: Readiness;
   readonly http: HttpServer;
-  /** `http://host:port` once started. */
+  /**
+   * Reads the `WS_TLS_*` files again and serves them to new connections; open connections keep theirs.
+   * A file that cannot be used is refused (logged, returns false) and the current certificate stays.
+   */
+  reloadTls(): boolean;
+  /** `http://host:port` (`https://` with TLS) once started. */
   readonly url: string;
 }
 
@@ -65,6 +72,7 @@ function createAuth(jwt: JwtConfig, config: GatewayConfig): AuthMiddleware {
 export function createGateway(config: GatewayConfig, options: GatewayOptions = {}): Gateway {
   // Validated first, so a bad composition throws before any resource exists.
   const jwt = jwtOptions(config, options.devSecret);
+  const tls = config.tls ? readTlsCredentials(config.tls) : null;
   const logger = options.logger ?? createLogger({ level: config.logLevel, nodeId: config.nodeId });
   const readiness = new Readiness();
   const redis: RedisClients | null = config.redisUrl ? createRedisClients(config.redisUrl, logger) : null;
@@ -112,22 +120,24 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
     dir: options.consoleDir ?? consoleAssetsDir,
     enabled: config.adminConsole,
   });
-  const http = createServer(
-    { connectionsCheckingInterval: timeoutCheckInterval(config.http) },
-    createHttpApi({
-      readiness,
-      metrics: async () => ({ contentType: metrics.contentType, body: await metrics.exportPrometheusMetrics() }),
-      publish: async (items) => {
-        await server.broadcast.publishBatch(items);
-      },
-      // Publishers send the same service token on every request: its signature is checked once a minute.
-      verifyToken: cacheVerifiedTokens((token) => auth.verify(token)),
-      logger: logger.child({ component: 'http' }),
-      maxBodyBytes: config.publish.maxBodyBytes,
-      maxItems: config.publish.maxItems,
-      console: adminConsole,
-    }),
-  );
+  const serverOptions = { connectionsCheckingInterval: timeoutCheckInterval(config.http) };
+  const handler = createHttpApi({
+    readiness,
+    metrics: async () => ({ contentType: metrics.contentType, body: await metrics.exportPrometheusMetrics() }),
+    publish: async (items) => {
+      await server.broadcast.publishBatch(items);
+    },
+    // Publishers send the same service token on every request: its signature is checked once a minute.
+    verifyToken: cacheVerifiedTokens((token) => auth.verify(token)),
+    logger: logger.child({ component: 'http' }),
+    maxBodyBytes: config.publish.maxBodyBytes,
+    maxItems: config.publish.maxItems,
+    console: adminConsole,
+  });
+  // An HTTPS server is an HTTP server on TLS sockets: Socket.IO, the routes and the timeouts are the same.
+  const http: HttpServer = tls
+    ? (createHttpsServer({ ...serverOptions, ...tls }, handler) as HttpsServer as unknown as HttpServer)
+    : createServer(serverOptions, handler);
   // Slow or idle HTTP clients (slowloris) must not hold sockets; upgraded WebSockets are no longer HTTP requests.
   http.requestTimeout = config.http.requestTimeoutMs;
   http.headersTimeout = config.http.headersTimeoutMs;
@@ -177,7 +187,7 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
       });
     });
     const { port } = http.address() as AddressInfo;
-    url = `http://${config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host}:${port}`;
+    url = `${tls ? 'https' : 'http'}://${config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host}:${port}`;
     const consoleStatus = adminConsole.status;
     if (consoleStatus.state === 'ready') logger.info({ path: CONSOLE_PATH }, 'admin console served');
     else if (consoleStatus.state === 'missing') {
@@ -218,7 +228,23 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
     await redis?.quit();
   }
 
+  function reloadTls(): boolean {
+    if (!config.tls) return false;
+    try {
+      (http as unknown as HttpsServer).setSecureContext(readTlsCredentials(config.tls));
+    } catch (err) {
+      logger.error(
+        { err: err instanceof Error ? err.message : String(err) },
+        'tls reload refused; serving the previous certificate',
+      );
+      return false;
+    }
+    logger.info({ certFile: config.tls.certFile }, 'tls reloaded');
+    return true;
+  }
+
   return {
+    reloadTls,
     start: () => {
       started ??= start();
       return started;

@@ -75,6 +75,11 @@ function installSignals(gateway: Gateway, config: GatewayConfig, logger: Gateway
   };
   process.on('SIGTERM', () => shutdown('SIGTERM', 0));
   process.on('SIGINT', () => shutdown('SIGINT', 0));
+  // SIGHUP reloads the certificate (rotated by cert-manager, certbot...); without TLS it is ignored, not fatal.
+  process.on('SIGHUP', () => {
+    if (config.tls) gateway.reloadTls();
+    else logger.info({ signal: 'SIGHUP' }, 'no TLS configured; nothing to reload');
+  });
   process.on('uncaughtException', (err) => {
     logger.error({ err }, 'uncaught exception; shutting down');
     shutdown('uncaughtException', 1);
