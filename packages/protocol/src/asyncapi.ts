@@ -49,6 +49,7 @@ function description(): string {
     '## Conventions',
     '',
     '- **Decimals are strings** (`"50000.12"`, schema keyword `x-decimal: true`): canonical, no exponent, no leading or trailing zeros. Publishers may pass numbers; the gateway normalises them.',
+    '- **Sign rules** (schema keyword `x-decimal-sign`): `positive` (> 0) for prices and leverage, `non-negative` (≥ 0) for sizes, volumes, quantities and balances (a depth quantity `"0"` removes the level; an order price `"0"` is a market order), `signed` only for values that can really be negative (PnL, 24h change). Anything else is `INVALID_PAYLOAD`.',
     '- **seq**: every message published to a room carries `seq`, increasing by exactly 1 per room; a gap means a lost message.',
     `- **Order book**: \`market.depth\` starts with a \`snapshot\`, then \`delta\`s whose \`prevSeq\` equals the previous \`seq\`; quantity \`"0"\` removes a level; \`checksum\` is the CRC-32 of \`bid1Price:bid1Qty:ask1Price:ask1Qty:…\` over the top ${CHECKSUM_DEPTH} levels per side after applying the message. On a gap or checksum mismatch, request \`market.snapshot\`.`,
     '- **Acks**: every request takes an ack callback answered with `{ ok: true, ...result }` or `{ ok: false, error: { code, message, retryAfterMs?, details? } }` (the operation `reply`). Without an ack a failure arrives as the `error` event.',

@@ -1,5 +1,9 @@
 /** A decimal string on the wire: optional minus, no leading zeros, no exponent. */
 export const DECIMAL_PATTERN = '^-?(0|[1-9][0-9]*)(\\.[0-9]+)?$';
+/** A decimal string ≥ 0: `DECIMAL_PATTERN` without the minus. */
+export const NON_NEGATIVE_DECIMAL_PATTERN = '^(0|[1-9][0-9]*)(\\.[0-9]+)?$';
+/** A decimal string > 0: a non-zero integer part, or `0.` followed by at least one non-zero digit. */
+export const POSITIVE_DECIMAL_PATTERN = '^([1-9][0-9]*(\\.[0-9]+)?|0\\.[0-9]*[1-9][0-9]*)$';
 /** Longest decimal string on the wire. */
 export const MAX_DECIMAL_LENGTH = 64;
 

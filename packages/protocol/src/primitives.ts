@@ -1,5 +1,11 @@
-import Type from 'typebox';
-import { DECIMAL_PATTERN, isDecimalNumber, MAX_DECIMAL_LENGTH } from './decimal.js';
+import Type, { type TSchema } from 'typebox';
+import {
+  DECIMAL_PATTERN,
+  isDecimalNumber,
+  MAX_DECIMAL_LENGTH,
+  NON_NEGATIVE_DECIMAL_PATTERN,
+  POSITIVE_DECIMAL_PATTERN,
+} from './decimal.js';
 
 /** Upper bound for any free-text field that enters the system. */
 export const MAX_TEXT = 1000;
@@ -19,34 +25,77 @@ export const MarketSymbol = Type.String({
 });
 export type MarketSymbol = string;
 
-/** Decimal string on the wire ("50000.12"): exact, as exchanges send it. */
-export const Decimal = Type.String({
-  pattern: DECIMAL_PATTERN,
-  maxLength: MAX_DECIMAL_LENGTH,
-  'x-decimal': true,
-  description: 'Decimal number as a string',
-});
-export type Decimal = string;
+/**
+ * The sign rule of a decimal field, in every schema as `x-decimal-sign`: `positive` (> 0: prices, leverage),
+ * `non-negative` (≥ 0: sizes, volumes, quantities, balances; quantity "0" removes a depth level) or
+ * `signed` (only what can really be negative: PnL, changes).
+ */
+export type DecimalSign = 'positive' | 'non-negative' | 'signed';
 
-/** What publishers may pass for a decimal: a string or a finite number; normalised to a string. */
-export const DecimalInput = Type.Union([Decimal, decimalNumber({})]);
-export type DecimalInput = string | number;
+const decimalRules = {
+  positive: { pattern: POSITIVE_DECIMAL_PATTERN, number: { exclusiveMinimum: 0 }, text: 'greater than 0' },
+  'non-negative': { pattern: NON_NEGATIVE_DECIMAL_PATTERN, number: { minimum: 0 }, text: 'at least 0' },
+  signed: { pattern: DECIMAL_PATTERN, number: {}, text: 'of either sign' },
+} as const;
+
+function decimalString(sign: DecimalSign) {
+  const rule = decimalRules[sign];
+  return Type.String({
+    pattern: rule.pattern,
+    maxLength: MAX_DECIMAL_LENGTH,
+    'x-decimal': true,
+    'x-decimal-sign': sign,
+    description: `Decimal number ${rule.text}, as a string`,
+  });
+}
 
 /**
  * A number a publisher passes for a decimal. Checked by the same conversion that normalises it, so a finite
  * number without a plain form of at most 64 characters (`1e300`, `1e64`, `5e-324`) is a validation issue at
  * its JSON pointer, never a failure after validation.
  */
-function decimalNumber(options: { minimum?: number; exclusiveMinimum?: number }) {
+function decimalNumber(sign: DecimalSign) {
+  const rule = decimalRules[sign];
   return Type.Refine(
     Type.Number({
-      ...options,
+      ...rule.number,
       'x-decimal': true,
-      description: `a finite number whose plain decimal form has at most ${MAX_DECIMAL_LENGTH} characters`,
+      'x-decimal-sign': sign,
+      description: `a finite number ${rule.text} whose plain decimal form has at most ${MAX_DECIMAL_LENGTH} characters`,
     }),
     (value: number) => isDecimalNumber(value),
     () => `must have a plain decimal form of at most ${MAX_DECIMAL_LENGTH} characters`,
   );
+}
+
+/** Decimal string on the wire ("50000.12"), of either sign: exact, as exchanges send it. */
+export const Decimal = decimalString('signed');
+export type Decimal = string;
+/** Decimal string > 0 on the wire: prices, leverage. */
+export const PositiveDecimal = decimalString('positive');
+/** Decimal string ≥ 0 on the wire: sizes, volumes, quantities, balances. */
+export const NonNegativeDecimal = decimalString('non-negative');
+
+/** What publishers may pass for a signed decimal: a string or a finite number; normalised to a string. */
+export const DecimalInput = Type.Union([Decimal, decimalNumber('signed')]);
+export type DecimalInput = string | number;
+/** What publishers may pass for a decimal > 0. */
+export const PositiveDecimalInput = Type.Union([PositiveDecimal, decimalNumber('positive')]);
+/** What publishers may pass for a decimal ≥ 0. */
+export const NonNegativeDecimalInput = Type.Union([NonNegativeDecimal, decimalNumber('non-negative')]);
+
+/** The three decimal rules as schemas, wire and input side, for the payload builders in `events/`. */
+export const WireDecimals = { positive: PositiveDecimal, nonNegative: NonNegativeDecimal, signed: Decimal };
+export const InputDecimals = {
+  positive: PositiveDecimalInput,
+  nonNegative: NonNegativeDecimalInput,
+  signed: DecimalInput,
+};
+/** A decimal schema per sign rule; generic per rule so the static types stay exact (string on the wire). */
+export interface DecimalSchemas<P extends TSchema = TSchema, N extends TSchema = TSchema, S extends TSchema = TSchema> {
+  positive: P;
+  nonNegative: N;
+  signed: S;
 }
 
 /** Epoch milliseconds of the event at its source. */

@@ -164,3 +164,140 @@ describe('publish API: private events on an unknown symbol', () => {
     await vi.waitFor(() => expect(orders.map((o) => o.orderId)).toEqual(['o-marker']), { timeout: 10_000 });
   });
 });
+
+describe('publish API: sign rules', () => {
+  let gateway: Gateway;
+  let serviceToken: string;
+  let market: Socket | undefined;
+  let depth: { bids: [string, string][]; asks: [string, string][] }[] = [];
+
+  async function publish(body: unknown) {
+    const res = await fetch(`${gateway.url}/api/v1/publish`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${serviceToken}` },
+      body: JSON.stringify(body),
+    });
+    return {
+      status: res.status,
+      body: (await res.json()) as { error?: { code: string; details?: { path: string }[] } },
+    };
+  }
+  const book = (bids: unknown[], asks: unknown[]) => ({
+    event: 'market.depth',
+    data: { symbol: 'ETH/USDT', type: 'delta', bids, asks },
+  });
+
+  beforeAll(async () => {
+    gateway = createGateway(
+      loadConfig({
+        WS_PORT: '0',
+        WS_HOST: '127.0.0.1',
+        WS_JWT_SECRET: TEST_SECRET,
+        WS_DEMO_FEED: '0',
+        LOG_LEVEL: 'silent',
+      }),
+    );
+    await gateway.start();
+    serviceToken = await signToken({ sub: 'books', role: 'service' });
+    market = await connect(gateway.url, '/market');
+    depth = collect(market, 'market.depth');
+    expect((await request(market, 'subscribe', { channels: ['depth'], symbols: ['ETH/USDT'] })).ok).toBe(true);
+  });
+
+  afterAll(async () => {
+    closeAll([market]);
+    await gateway?.stop();
+  });
+
+  it.each([
+    ['a negative bid price', book([['-3000', '1']], []), '/data/bids/0/0'],
+    ['a zero ask price', book([], [[0, '1']]), '/data/asks/0/0'],
+    ['a negative quantity', book([['3000', -2]], []), '/data/bids/0/1'],
+    [
+      'a negative price.update bid',
+      { event: 'price.update', data: { symbol: 'ETH/USDT', price: 1, bid: -1, ask: 2, volume: 1 } },
+      '/data/bid',
+    ],
+    [
+      'a negative 24h volume',
+      { event: 'price.update', data: { symbol: 'ETH/USDT', price: 1, bid: 1, ask: 2, volume: '-5' } },
+      '/data/volume',
+    ],
+    [
+      'a negative wallet total',
+      { event: 'wallet.update', userId: 'u-1', data: { asset: 'USDT', available: 0, locked: 0, total: '-1' } },
+      '/data/total',
+    ],
+    [
+      'a negative order quantity',
+      {
+        event: 'order.new',
+        userId: 'u-1',
+        data: {
+          orderId: 'o',
+          symbol: 'ETH/USDT',
+          side: 'buy',
+          type: 'limit',
+          price: '1',
+          quantity: '-1',
+          filledQuantity: '0',
+          status: 'new',
+        },
+      },
+      '/data/quantity',
+    ],
+  ])('%s is 400 INVALID_PAYLOAD at its pointer', async (_name, body, pointer) => {
+    const res = await publish(body);
+    expect(res.status).toBe(400);
+    expect(res.body.error?.code).toBe('INVALID_PAYLOAD');
+    expect(res.body.error?.details?.map((d) => d.path)).toContain(pointer);
+  });
+
+  it('signed fields keep their sign: a negative PnL and 24h change are accepted', async () => {
+    const position = {
+      positionId: 'p-1',
+      symbol: 'ETH/USDT',
+      side: 'short',
+      size: '2',
+      entryPrice: '3000',
+      markPrice: '3100',
+      liquidationPrice: '4000',
+      unrealizedPnl: '-200',
+      margin: '600',
+      leverage: '10',
+    };
+    expect((await publish({ event: 'position.update', userId: 'u-1', data: position })).status).toBe(202);
+    const stats = {
+      symbol: 'ETH/USDT',
+      open: 3100,
+      high: 3200,
+      low: 2900,
+      last: 3000,
+      volume: 10,
+      quoteVolume: 30000,
+      change: -100,
+      changePercent: '-3.2258',
+    };
+    expect((await publish({ event: 'market.stats', data: stats })).status).toBe(202);
+  });
+
+  it('no refused level reached the book: the stream and market.snapshot hold only the good levels', async () => {
+    expect((await publish(book([['3000', '1']], [['3001', '2']]))).status).toBe(202);
+    // A batch with one negative level is refused whole: its good level must not appear either.
+    expect((await publish([book([['2999', '5']], []), book([['-1', '1']], [])])).status).toBe(400);
+    expect((await publish(book([['3000', '0']], [['3002', '1']]))).status).toBe(202);
+    await vi.waitFor(() => expect(depth).toHaveLength(2), { timeout: 10_000 });
+    const levels = depth.flatMap((d) => [...d.bids, ...d.asks]);
+    expect(levels.every(([p, q]) => !p.startsWith('-') && !q.startsWith('-') && p !== '0')).toBe(true);
+    const snap = await request<{ ok: true; depth: { bids: [string, string][]; asks: [string, string][] } }>(
+      market!,
+      'market.snapshot',
+      { symbol: 'ETH/USDT' },
+    );
+    expect(snap.depth.bids).toEqual([]);
+    expect(snap.depth.asks).toEqual([
+      ['3001', '2'],
+      ['3002', '1'],
+    ]);
+  });
+});

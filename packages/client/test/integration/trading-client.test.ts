@@ -396,9 +396,9 @@ describe('TradingClient against a real WebSocketServer', () => {
     });
     const error = onNext(client, 'error') as Promise<TradingClientError>;
     const after = waitFor<PriceUpdate>((l) => client.on('price:BTC/USDT', l));
-    await gw.server.broadcastPriceUpdate(BTC, price(1));
+    await gw.server.broadcastPriceUpdate(BTC, price(2));
     expect((await error).code).toBe('LISTENER_ERROR');
-    expect((await after).price).toBe('1');
+    expect((await after).price).toBe('2');
   });
 });
 

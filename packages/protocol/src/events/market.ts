@@ -1,15 +1,16 @@
 import Type, { type Static, type TSchema } from 'typebox';
 import { AckOkSchema } from '../errors.js';
 import {
-  Decimal,
-  DecimalInput,
+  type DecimalSchemas,
   Id,
+  InputDecimals,
   MAX_DEPTH_LEVELS,
   MAX_LIST_ITEMS,
   MarketSymbol,
   Seq,
   Side,
   Timestamp,
+  WireDecimals,
 } from '../primitives.js';
 import { MARKET_CHANNELS } from '../rooms.js';
 import { SymbolList } from './prices.js';
@@ -41,41 +42,51 @@ export type MarketSubscribeResult = { channels: string[] };
 export const MarketSnapshotRequest = Type.Object({ symbol: MarketSymbol }, closed);
 export type MarketSnapshotRequest = Static<typeof MarketSnapshotRequest>;
 
-const statsFields = <D extends TSchema>(d: D) => ({
+const statsFields = <P extends TSchema, N extends TSchema, S extends TSchema>(d: DecimalSchemas<P, N, S>) => ({
   symbol: MarketSymbol,
-  open: d,
-  high: d,
-  low: d,
-  last: d,
-  volume: d,
-  quoteVolume: d,
-  change: d,
-  changePercent: d,
+  open: d.positive,
+  high: d.positive,
+  low: d.positive,
+  last: d.positive,
+  volume: d.nonNegative,
+  quoteVolume: d.nonNegative,
+  change: d.signed,
+  changePercent: d.signed,
 });
 /** S→C `market.stats`, room `market:stats:{symbol}`. */
-export const MarketStats = Type.Object({ ...statsFields(Decimal), timestamp: Timestamp, seq: Seq });
+export const MarketStats = Type.Object({ ...statsFields(WireDecimals), timestamp: Timestamp, seq: Seq });
 export type MarketStats = Static<typeof MarketStats>;
 export const MarketStatsInput = Type.Object(
-  { ...statsFields(DecimalInput), timestamp: Type.Optional(Timestamp) },
+  { ...statsFields(InputDecimals), timestamp: Type.Optional(Timestamp) },
   closed,
 );
 export type MarketStatsInput = Static<typeof MarketStatsInput>;
 
-const tickerFields = <D extends TSchema>(d: D) => ({ symbol: MarketSymbol, bid: d, ask: d, last: d });
+const tickerFields = <P extends TSchema, N extends TSchema, S extends TSchema>(d: DecimalSchemas<P, N, S>) => ({
+  symbol: MarketSymbol,
+  bid: d.positive,
+  ask: d.positive,
+  last: d.positive,
+});
 /** S→C `market.ticker`, room `market:ticker:{symbol}`. */
-export const MarketTicker = Type.Object({ ...tickerFields(Decimal), timestamp: Timestamp, seq: Seq });
+export const MarketTicker = Type.Object({ ...tickerFields(WireDecimals), timestamp: Timestamp, seq: Seq });
 export type MarketTicker = Static<typeof MarketTicker>;
 export const MarketTickerInput = Type.Object(
-  { ...tickerFields(DecimalInput), timestamp: Type.Optional(Timestamp) },
+  { ...tickerFields(InputDecimals), timestamp: Type.Optional(Timestamp) },
   closed,
 );
 export type MarketTickerInput = Static<typeof MarketTickerInput>;
 
-const marketTradeFields = <D extends TSchema>(d: D) => ({ tradeId: Id, price: d, quantity: d, side: Side });
-export const MarketTrade = Type.Object({ ...marketTradeFields(Decimal), timestamp: Timestamp });
+const marketTradeFields = <P extends TSchema, N extends TSchema, S extends TSchema>(d: DecimalSchemas<P, N, S>) => ({
+  tradeId: Id,
+  price: d.positive,
+  quantity: d.nonNegative,
+  side: Side,
+});
+export const MarketTrade = Type.Object({ ...marketTradeFields(WireDecimals), timestamp: Timestamp });
 export type MarketTrade = Static<typeof MarketTrade>;
 export const MarketTradeInput = Type.Object(
-  { ...marketTradeFields(DecimalInput), timestamp: Type.Optional(Timestamp) },
+  { ...marketTradeFields(InputDecimals), timestamp: Type.Optional(Timestamp) },
   closed,
 );
 
@@ -100,7 +111,9 @@ export type MarketTradesInput = Static<typeof MarketTradesInput>;
 export const DepthType = Type.Union([Type.Literal('snapshot'), Type.Literal('delta')]);
 export type DepthType = Static<typeof DepthType>;
 
-const levels = <D extends TSchema>(d: D) => Type.Array(Type.Tuple([d, d]), { maxItems: MAX_DEPTH_LEVELS });
+/** `[price > 0, quantity ≥ 0]` levels; quantity "0" removes the level. */
+const levels = <P extends TSchema, N extends TSchema, S extends TSchema>(d: DecimalSchemas<P, N, S>) =>
+  Type.Array(Type.Tuple([d.positive, d.nonNegative]), { maxItems: MAX_DEPTH_LEVELS });
 
 /**
  * S→C `market.depth`, room `market:depth:{symbol}`. A subscriber first gets a snapshot, then deltas
@@ -111,8 +124,8 @@ const levels = <D extends TSchema>(d: D) => Type.Array(Type.Tuple([d, d]), { max
 export const MarketDepth = Type.Object({
   symbol: MarketSymbol,
   type: DepthType,
-  bids: levels(Decimal),
-  asks: levels(Decimal),
+  bids: levels(WireDecimals),
+  asks: levels(WireDecimals),
   seq: Seq,
   prevSeq: Seq,
   checksum: Type.Integer({ minimum: 0, maximum: 0xffffffff }),
@@ -125,8 +138,8 @@ export const MarketDepthInput = Type.Object(
   {
     symbol: MarketSymbol,
     type: DepthType,
-    bids: levels(DecimalInput),
-    asks: levels(DecimalInput),
+    bids: levels(InputDecimals),
+    asks: levels(InputDecimals),
     timestamp: Type.Optional(Timestamp),
   },
   closed,

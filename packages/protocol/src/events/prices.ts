@@ -1,6 +1,16 @@
 import Type, { type Static, type TSchema } from 'typebox';
 import { AckOkSchema } from '../errors.js';
-import { Decimal, DecimalInput, Id, MAX_LIST_ITEMS, MarketSymbol, Seq, Side, Timestamp } from '../primitives.js';
+import {
+  type DecimalSchemas,
+  Id,
+  InputDecimals,
+  MAX_LIST_ITEMS,
+  MarketSymbol,
+  Seq,
+  Side,
+  Timestamp,
+  WireDecimals,
+} from '../primitives.js';
 
 const closed = { additionalProperties: false } as const;
 
@@ -13,36 +23,36 @@ export type PricesUnsubscribeRequest = PricesSubscribeRequest;
 export const PricesSubscribeResult = AckOkSchema({ symbols: Type.Array(MarketSymbol) });
 export type PricesSubscribeResult = { symbols: string[] };
 
-const priceUpdateFields = <D extends TSchema>(d: D) => ({
+const priceUpdateFields = <P extends TSchema, N extends TSchema, S extends TSchema>(d: DecimalSchemas<P, N, S>) => ({
   symbol: MarketSymbol,
-  price: d,
-  bid: d,
-  ask: d,
-  volume: d,
+  price: d.positive,
+  bid: d.positive,
+  ask: d.positive,
+  volume: d.nonNegative,
 });
 
 /** S→C `price.update`, room `prices:{symbol}`. */
-export const PriceUpdate = Type.Object({ ...priceUpdateFields(Decimal), timestamp: Timestamp, seq: Seq });
+export const PriceUpdate = Type.Object({ ...priceUpdateFields(WireDecimals), timestamp: Timestamp, seq: Seq });
 export type PriceUpdate = Static<typeof PriceUpdate>;
 export const PriceUpdateInput = Type.Object(
-  { ...priceUpdateFields(DecimalInput), timestamp: Type.Optional(Timestamp) },
+  { ...priceUpdateFields(InputDecimals), timestamp: Type.Optional(Timestamp) },
   closed,
 );
 export type PriceUpdateInput = Static<typeof PriceUpdateInput>;
 
-const tradeFields = <D extends TSchema>(d: D) => ({
+const tradeFields = <P extends TSchema, N extends TSchema, S extends TSchema>(d: DecimalSchemas<P, N, S>) => ({
   symbol: MarketSymbol,
   tradeId: Id,
-  price: d,
-  quantity: d,
+  price: d.positive,
+  quantity: d.nonNegative,
   side: Side,
 });
 
 /** S→C `price.trade`, room `prices:{symbol}`. */
-export const PriceTrade = Type.Object({ ...tradeFields(Decimal), timestamp: Timestamp, seq: Seq });
+export const PriceTrade = Type.Object({ ...tradeFields(WireDecimals), timestamp: Timestamp, seq: Seq });
 export type PriceTrade = Static<typeof PriceTrade>;
 export const PriceTradeInput = Type.Object(
-  { ...tradeFields(DecimalInput), timestamp: Type.Optional(Timestamp) },
+  { ...tradeFields(InputDecimals), timestamp: Type.Optional(Timestamp) },
   closed,
 );
 export type PriceTradeInput = Static<typeof PriceTradeInput>;

@@ -96,3 +96,123 @@ describe('decimal conversion of finite numbers', () => {
     },
   );
 });
+
+type Sign = 'positive' | 'non-negative' | 'signed';
+
+/** The rule of every decimal field, pinned: prices > 0, amounts ≥ 0, only PnL and changes signed. */
+const SIGN_RULES: Record<PublishableEventName, Record<string, Sign>> = {
+  'price.update': { '/price': 'positive', '/bid': 'positive', '/ask': 'positive', '/volume': 'non-negative' },
+  'price.trade': { '/price': 'positive', '/quantity': 'non-negative' },
+  'market.stats': {
+    '/open': 'positive',
+    '/high': 'positive',
+    '/low': 'positive',
+    '/last': 'positive',
+    '/volume': 'non-negative',
+    '/quoteVolume': 'non-negative',
+    '/change': 'signed',
+    '/changePercent': 'signed',
+  },
+  'market.ticker': { '/bid': 'positive', '/ask': 'positive', '/last': 'positive' },
+  'market.trades': { '/trades/0/price': 'positive', '/trades/0/quantity': 'non-negative' },
+  'market.depth': {
+    '/bids/0/0': 'positive',
+    '/bids/0/1': 'non-negative',
+    '/bids/1/0': 'positive',
+    '/bids/1/1': 'non-negative',
+    '/asks/0/0': 'positive',
+    '/asks/0/1': 'non-negative',
+  },
+  'order.new': { '/price': 'non-negative', '/quantity': 'non-negative', '/filledQuantity': 'non-negative' },
+  'order.update': {
+    '/price': 'non-negative',
+    '/quantity': 'non-negative',
+    '/filledQuantity': 'non-negative',
+    '/averagePrice': 'non-negative',
+  },
+  'order.filled': { '/price': 'non-negative', '/quantity': 'non-negative', '/filledQuantity': 'non-negative' },
+  'order.cancelled': { '/price': 'non-negative', '/quantity': 'non-negative', '/filledQuantity': 'non-negative' },
+  'position.update': {
+    '/size': 'non-negative',
+    '/entryPrice': 'positive',
+    '/markPrice': 'positive',
+    '/liquidationPrice': 'non-negative',
+    '/unrealizedPnl': 'signed',
+    '/margin': 'non-negative',
+    '/leverage': 'positive',
+  },
+  'position.liquidated': {
+    '/size': 'non-negative',
+    '/entryPrice': 'positive',
+    '/markPrice': 'positive',
+    '/liquidationPrice': 'non-negative',
+    '/unrealizedPnl': 'signed',
+    '/margin': 'non-negative',
+    '/leverage': 'positive',
+  },
+  'wallet.update': { '/available': 'non-negative', '/locked': 'non-negative', '/total': 'non-negative' },
+  'margin.call': { '/marginRatio': 'non-negative', '/maintenanceMargin': 'non-negative' },
+  'system.message': {},
+};
+
+describe('sign rules of decimal fields', () => {
+  const fields = (Object.keys(publishInputExamples) as PublishableEventName[]).flatMap((event) =>
+    decimalPointers(PublishableEvents[event].input as Schema, publishInputExamples[event]).map(
+      (pointer) => [event, pointer] as const,
+    ),
+  );
+
+  it('every decimal field has exactly the pinned rule, and the schema says it (x-decimal-sign)', () => {
+    const found: Record<string, Record<string, Sign>> = {};
+    for (const [event, pointer] of fields) {
+      const schema = schemaAt(PublishableEvents[event].input as Schema, pointer);
+      const sign = (schema.anyOf?.[0] as { 'x-decimal-sign'?: Sign } | undefined)?.['x-decimal-sign'];
+      found[event] = { ...found[event], [pointer]: sign as Sign };
+      // The wire schema carries the same rule, so receivers validate what publishers were held to.
+      const wire = schemaAt(PublishableEvents[event].schema as Schema, pointer) as { 'x-decimal-sign'?: Sign };
+      expect(wire['x-decimal-sign'], `${event} ${pointer} on the wire`).toBe(sign);
+    }
+    for (const event of Object.keys(SIGN_RULES) as PublishableEventName[]) found[event] ??= {};
+    expect(found).toEqual(SIGN_RULES);
+  });
+
+  const cases: [Sign, unknown, boolean][] = [
+    ['positive', '-1', false],
+    ['positive', -1, false],
+    ['positive', '0', false],
+    ['positive', '0.000', false],
+    ['positive', 0, false],
+    ['positive', -0, false],
+    ['positive', '0.00000001', true],
+    ['positive', 1e-8, true],
+    ['non-negative', '-0.5', false],
+    ['non-negative', -0.5, false],
+    ['non-negative', '-0', false],
+    ['non-negative', -1e-8, false],
+    ['non-negative', '0', true],
+    ['non-negative', 0, true],
+    ['non-negative', '12.5', true],
+    ['signed', '-12.5', true],
+    ['signed', -12.5, true],
+    ['signed', '0', true],
+  ];
+
+  it.each(fields)('%s %s: refuses what its rule refuses, with the pointer, string or number', (event, pointer) => {
+    const sign = SIGN_RULES[event][pointer]!;
+    for (const [rule, value, accepted] of cases) {
+      if (rule !== sign) continue;
+      const result = publishValidators[event].input.validate(setAt(publishInputExamples[event], pointer, value));
+      expect(result.ok, `${event} ${pointer} = ${JSON.stringify(value)}`).toBe(accepted);
+      if (!result.ok) expect(result.errors.map((e) => e.path)).toContain(pointer);
+    }
+  });
+});
+
+function schemaAt(schema: Schema, pointer: string): Schema {
+  let at = schema;
+  for (const key of pointer.split('/').slice(1)) {
+    if (at.properties) at = at.properties[key]!;
+    else at = (Array.isArray(at.items) ? at.items[Number(key)] : at.items)!;
+  }
+  return at;
+}

@@ -124,6 +124,36 @@ describe('WebsocketBroadcast', () => {
     },
   );
 
+  it('negative prices and quantities are INVALID_PAYLOAD and never reach the book', async () => {
+    const { sent, broadcast, books } = setup();
+    await broadcast.broadcastDepth({
+      symbol: 'BTC/USDT',
+      type: 'snapshot',
+      bids: [['100', '1']],
+      asks: [['101', '1']],
+    });
+    type Levels = [string | number, string | number][];
+    const refused: [Levels, Levels, string][] = [
+      [[['-99', '1']], [], '/bids/0/0'],
+      [[['99', '-1']], [], '/bids/0/1'],
+      [[], [[0, '1']], '/asks/0/0'],
+      [[], [[-102, 1]], '/asks/0/0'],
+    ];
+    for (const [bids, asks, path] of refused) {
+      expect(() => broadcast.broadcastDepth({ symbol: 'BTC/USDT', type: 'delta', bids, asks })).toThrow(
+        expect.objectContaining({
+          code: 'INVALID_PAYLOAD',
+          details: expect.arrayContaining([expect.objectContaining({ path })]),
+        }),
+      );
+    }
+    expect(() =>
+      broadcast.broadcastWalletUpdate('alice', { asset: 'USDT', available: -1, locked: 0, total: 0 }),
+    ).toThrow(expect.objectContaining({ code: 'INVALID_PAYLOAD' }));
+    expect(books.snapshot('BTC/USDT')).toMatchObject({ bids: [['100', '1']], asks: [['101', '1']], seq: 1 });
+    expect(sent).toHaveLength(1);
+  });
+
   it('unknown symbols are refused unless allowUnknownSymbols', async () => {
     const strict = setup();
     expect(() => strict.broadcast.broadcastPriceUpdate('DOGE/USDT', { price: 1, bid: 1, ask: 1, volume: 1 })).toThrow(
@@ -240,12 +270,12 @@ describe('WebsocketBroadcast', () => {
     const all = [];
     for (let i = 0; i < 10; i++) {
       all.push(broadcast.broadcastDepth({ symbol: 'BTC/USDT', type: 'delta', bids: [[100 + i, 1]], asks: [] }));
-      all.push(broadcast.broadcastTicker({ symbol: 'BTC/USDT', bid: i, ask: i, last: i }));
+      all.push(broadcast.broadcastTicker({ symbol: 'BTC/USDT', bid: i + 1, ask: i + 1, last: i + 1 }));
     }
     await Promise.all(all);
     const depth = sent.filter((s) => s.event === 'market.depth').map((s) => [s.payload.seq, s.payload.prevSeq]);
     expect(depth).toEqual(Array.from({ length: 10 }, (_, i) => [i + 1, i]));
     const ticker = sent.filter((s) => s.event === 'market.ticker').map((s) => [s.payload.seq, s.payload.last]);
-    expect(ticker).toEqual(Array.from({ length: 10 }, (_, i) => [i + 1, String(i)]));
+    expect(ticker).toEqual(Array.from({ length: 10 }, (_, i) => [i + 1, String(i + 1)]));
   });
 });
