@@ -83,6 +83,25 @@ export const CONFIG_VARIABLES = {
     meaning:
       '`redis://` or `rediss://` URL with an explicit host (and port, if any). Empty or unset: one node, in-memory adapter and stores. Set: `@socket.io/redis-adapter` over ioredis and Redis-backed rate limits',
   },
+  REDIS_CLUSTER_NODES: {
+    meaning:
+      'instead of `REDIS_URL`: seed nodes of a Redis Cluster, `host:port,host:port` (ioredis `Cluster`; the sharded adapter over `SSUBSCRIBE`)',
+  },
+  REDIS_SENTINELS: {
+    meaning:
+      'instead of `REDIS_URL`: Sentinels, `host:port,host:port`; the gateway asks them for the master `REDIS_SENTINEL_NAME` and follows it through a failover',
+  },
+  REDIS_SENTINEL_NAME: { meaning: 'the master name the Sentinels monitor (required with `REDIS_SENTINELS`)' },
+  REDIS_SENTINEL_PASSWORD: {
+    meaning: 'password of the Sentinels themselves (`requirepass` in sentinel.conf), when they have one',
+  },
+  REDIS_USERNAME: { meaning: "ACL user of the Redis nodes (any mode; overrides the URL's)" },
+  REDIS_PASSWORD: { meaning: "password of the Redis nodes (any mode; overrides the URL's)" },
+  REDIS_TLS: {
+    default: false,
+    meaning:
+      "TLS to Redis (cluster nodes and Sentinels too); implied by `rediss://`. A private CA goes in Node's `NODE_EXTRA_CA_CERTS`",
+  },
   REDIS_PREFIX: { default: 'ws:', meaning: 'key prefix of the adapter channels; rate-limit keys use `<prefix>rl`' },
   WS_READY_REQUIRES_REDIS: {
     default: false,

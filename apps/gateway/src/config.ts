@@ -29,6 +29,28 @@ export interface RateLimitConfig {
   handshakeDurationSec: number;
 }
 
+export interface HostPort {
+  host: string;
+  port: number;
+}
+
+/** Where Redis is: one node by URL, a Redis Cluster by seed nodes, or a master found through Sentinel. */
+export type RedisTarget =
+  | { kind: 'url'; url: string }
+  | { kind: 'cluster'; nodes: HostPort[] }
+  | { kind: 'sentinel'; sentinels: HostPort[]; name: string };
+
+export interface RedisConfig {
+  target: RedisTarget;
+  /** ACL user and password of the data nodes (with a URL, these override the URL's). */
+  username?: string;
+  password?: string;
+  /** Password of the Sentinels themselves, when they require one. */
+  sentinelPassword?: string;
+  /** TLS to the data nodes (and Sentinels); `rediss://` URLs imply it. */
+  tls: boolean;
+}
+
 /** HTTPS/WSS: PEM files read at start and again on SIGHUP. */
 export interface TlsConfig {
   certFile: string;
@@ -53,8 +75,10 @@ export interface GatewayConfig {
   pingIntervalMs: number;
   pingTimeoutMs: number;
   maxHttpBufferSize: number;
-  /** `null` runs a single node with in-memory adapter and stores. */
+  /** `REDIS_URL`, when that is how Redis is configured. */
   redisUrl: string | null;
+  /** `null` runs a single node with in-memory adapter and stores. */
+  redis: RedisConfig | null;
   redisPrefix: string;
   /** `/readyz` 503 while Redis is unreachable (`WS_READY_REQUIRES_REDIS`); by default 200 `degraded`. */
   readyRequiresRedis: boolean;
@@ -242,6 +266,58 @@ function parseTls(env: EnvReader): TlsConfig | null {
   };
 }
 
+/** `host:port,host:port` (IPv6 as `[::1]:6379`); an empty host or port is refused, never defaulted. */
+function parseHostPorts(env: EnvReader, name: 'REDIS_CLUSTER_NODES' | 'REDIS_SENTINELS'): HostPort[] | undefined {
+  const list = env.list(name);
+  if (list === undefined) return undefined;
+  const out: HostPort[] = [];
+  for (const entry of list) {
+    const m = /^(\[[^\]]+\]|[^:[\]]+):(\d+)$/.exec(entry);
+    const port = Number(m?.[2]);
+    if (!m || !Number.isInteger(port) || port < 1 || port > 65_535) {
+      env.fail(
+        name,
+        `must be a comma-separated list of host:port with both parts, e.g. 10.0.0.1:6379; got ${quote(entry)}`,
+      );
+      continue;
+    }
+    out.push({ host: (m[1] ?? '').replace(/^\[|\]$/g, ''), port });
+  }
+  if (out.length === 0 && !env.issues.some((i) => i.variable === name)) env.fail(name, 'lists no host:port');
+  return out;
+}
+
+function parseRedis(env: EnvReader, url: string | null): RedisConfig | null {
+  const nodes = parseHostPorts(env, 'REDIS_CLUSTER_NODES');
+  const sentinels = parseHostPorts(env, 'REDIS_SENTINELS');
+  const name = env.raw('REDIS_SENTINEL_NAME');
+  const given = [url !== null || env.raw('REDIS_URL') !== undefined, nodes !== undefined, sentinels !== undefined];
+  if (given.filter(Boolean).length > 1) {
+    env.fail('REDIS_URL', 'set only one of REDIS_URL, REDIS_CLUSTER_NODES and REDIS_SENTINELS');
+    return null;
+  }
+  if (sentinels !== undefined && name === undefined) {
+    env.fail('REDIS_SENTINEL_NAME', 'must name the master the Sentinels monitor (`sentinel monitor <name> ...`)');
+  }
+  if (name !== undefined && sentinels === undefined) env.fail('REDIS_SENTINEL_NAME', 'needs REDIS_SENTINELS');
+  let target: RedisTarget | null = null;
+  if (url !== null) target = { kind: 'url', url };
+  else if (nodes !== undefined) target = { kind: 'cluster', nodes };
+  else if (sentinels !== undefined && name !== undefined) target = { kind: 'sentinel', sentinels, name };
+  const username = env.raw('REDIS_USERNAME');
+  const password = env.raw('REDIS_PASSWORD');
+  const sentinelPassword = env.raw('REDIS_SENTINEL_PASSWORD');
+  const tls = env.bool('REDIS_TLS') || (url?.startsWith('rediss:') ?? false);
+  if (target === null) return null;
+  return {
+    target,
+    ...(username !== undefined ? { username } : {}),
+    ...(password !== undefined ? { password } : {}),
+    ...(sentinelPassword !== undefined ? { sentinelPassword } : {}),
+    tls,
+  };
+}
+
 function parseJwt(env: EnvReader, production: boolean): JwtConfig {
   const jwt: JwtConfig = {};
   const secret = env.raw('WS_JWT_SECRET');
@@ -339,6 +415,7 @@ export function loadConfig(envVars: Env = process.env): GatewayConfig {
   const pingTimeoutMs = env.int('WS_PING_TIMEOUT', 500, 300_000);
   const maxHttpBufferSize = env.int('WS_MAX_HTTP_BUFFER_SIZE', 1024, 16 * 1024 * 1024);
   const redisUrl = parseRedisUrl(env);
+  const redis = parseRedis(env, redisUrl);
   const redisPrefix = env.string('REDIS_PREFIX');
   if (!/^[A-Za-z0-9_.:-]{1,64}$/.test(redisPrefix))
     env.fail('REDIS_PREFIX', 'must be 1-64 characters of A-Z a-z 0-9 _ . : -');
@@ -414,6 +491,7 @@ export function loadConfig(envVars: Env = process.env): GatewayConfig {
     pingTimeoutMs,
     maxHttpBufferSize,
     redisUrl,
+    redis,
     redisPrefix,
     readyRequiresRedis,
     rateLimit,

@@ -75,7 +75,7 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
   const tls = config.tls ? readTlsCredentials(config.tls) : null;
   const logger = options.logger ?? createLogger({ level: config.logLevel, nodeId: config.nodeId });
   const readiness = new Readiness();
-  const redis: RedisClients | null = config.redisUrl ? createRedisClients(config.redisUrl, logger) : null;
+  const redis: RedisClients | null = config.redis ? createRedisClients(config.redis, logger) : null;
   // A Redis outage hits every node at once: by default it degrades readiness rather than emptying the pool.
   if (redis) readiness.addCheck('redis', () => redis.problem(), { required: config.readyRequiresRedis });
 

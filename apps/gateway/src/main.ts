@@ -32,7 +32,7 @@ function banner(config: GatewayConfig, url: string, devSecretPath: string | null
     `  Namespaces:  ${NAMESPACE_NAMES.map((ns) => `${url}${ns}`).join('  ')}`,
     `  HTTP:        ${url}/healthz  ${url}/readyz  ${url}/metrics  POST ${url}/api/v1/publish`,
     `  Demo market: ${config.demo.enabled ? `on (${config.symbols.length} symbols, every ${config.demo.intervalMs} ms)` : 'off'}`,
-    `  Redis:       ${config.redisUrl ? 'on (Redis adapter, shared rate limits)' : 'off (single node, in-memory)'}`,
+    `  Redis:       ${config.redis ? `on (${config.redis.target.kind}: Redis adapter, shared rate limits)` : 'off (single node, in-memory)'}`,
     `  Console:     ${config.adminConsole ? `${url}/admin/console (log in with an admin token)` : 'off (WS_ADMIN_CONSOLE=1 turns it on)'}`,
   ];
   if (devSecretPath) {
@@ -106,7 +106,7 @@ async function main(): Promise<void> {
       'NO JWT CONFIGURATION: using a development secret (set WS_JWT_SECRET, WS_JWT_PUBLIC_KEY or WS_JWT_JWKS_URL for real deployments)',
     );
   }
-  if (config.demo.enabled && config.redisUrl) {
+  if (config.demo.enabled && config.redis) {
     logger.warn({}, 'demo feed with REDIS_URL: run the demo feed on exactly one node (WS_DEMO_FEED=0 on the others)');
   }
   // Loaded after the configuration is known to be valid, so a bad variable is reported at once.
@@ -120,7 +120,7 @@ async function main(): Promise<void> {
       url: gateway.url,
       namespaces: NAMESPACE_NAMES,
       demoFeed: config.demo.enabled,
-      redis: config.redisUrl !== null,
+      redis: config.redis?.target.kind ?? null,
     },
     'listening',
   );

@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { NamespaceName } from '@ws/protocol';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { type RateLimiterAbstract, RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { WsError } from './ws-error.js';
 
@@ -21,8 +21,8 @@ export interface RateLimitOptions {
   floodDisconnectAfter: number;
   /** Handshakes per client IP; generous, since many traders share an office NAT. */
   handshake: RateLimit;
-  /** ioredis client: limits are kept in Redis so they hold across nodes; memory store when absent. */
-  redis?: Redis;
+  /** ioredis client (or Cluster): limits are kept in Redis so they hold across nodes; memory store when absent. */
+  redis?: Redis | Cluster;
   /** Redis key prefix (default `ws:rl`). */
   keyPrefix?: string;
   /** Take the client IP from the last `X-Forwarded-For` entry (set by your own proxy); off by default. */

@@ -122,3 +122,63 @@ describe('REDIS_URL with an empty host or port', () => {
     expect(missingHostOrPort(url)).toBeNull();
   });
 });
+
+describe('Redis Cluster and Sentinel configuration', () => {
+  const issues = (env: Record<string, string>) => {
+    try {
+      loadConfig(env);
+      return [];
+    } catch (err) {
+      if (err instanceof ConfigError) return err.issues.map((i) => i.variable);
+      throw err;
+    }
+  };
+
+  it('reads cluster nodes, sentinels and credentials', () => {
+    expect(loadConfig({ REDIS_CLUSTER_NODES: '10.0.0.1:7000, [::1]:7001', REDIS_PASSWORD: 'pw' }).redis).toEqual({
+      target: {
+        kind: 'cluster',
+        nodes: [
+          { host: '10.0.0.1', port: 7000 },
+          { host: '::1', port: 7001 },
+        ],
+      },
+      password: 'pw',
+      tls: false,
+    });
+    expect(
+      loadConfig({
+        REDIS_SENTINELS: 's1:26379,s2:26379',
+        REDIS_SENTINEL_NAME: 'main',
+        REDIS_USERNAME: 'gw',
+        REDIS_TLS: '1',
+      }).redis,
+    ).toEqual({
+      target: {
+        kind: 'sentinel',
+        name: 'main',
+        sentinels: [
+          { host: 's1', port: 26379 },
+          { host: 's2', port: 26379 },
+        ],
+      },
+      username: 'gw',
+      tls: true,
+    });
+    expect(loadConfig({ REDIS_URL: 'rediss://cache:6380' }).redis).toEqual({
+      target: { kind: 'url', url: 'rediss://cache:6380' },
+      tls: true,
+    });
+    expect(loadConfig({}).redis).toBeNull();
+  });
+
+  it.each([
+    [{ REDIS_CLUSTER_NODES: '10.0.0.1:' }, 'REDIS_CLUSTER_NODES'],
+    [{ REDIS_CLUSTER_NODES: ':7000' }, 'REDIS_CLUSTER_NODES'],
+    [{ REDIS_SENTINELS: 's1:26379' }, 'REDIS_SENTINEL_NAME'],
+    [{ REDIS_SENTINEL_NAME: 'main' }, 'REDIS_SENTINEL_NAME'],
+    [{ REDIS_URL: 'redis://a:1', REDIS_CLUSTER_NODES: 'b:2' }, 'REDIS_URL'],
+  ])('refuses %o naming %s', (env, variable) => {
+    expect(issues(env)).toEqual([variable]);
+  });
+});

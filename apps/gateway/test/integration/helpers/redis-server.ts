@@ -1,5 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
+import { join } from 'node:path';
 
 /** A free TCP port on 127.0.0.1 (never 6379). */
 export async function freePort(): Promise<number> {
@@ -22,12 +24,15 @@ export interface RedisServer {
   stop(): Promise<void>;
 }
 
-/** Spawns a throwaway `redis-server` without persistence on `port` (a free one by default). */
-export async function startRedis(port?: number): Promise<RedisServer> {
+/**
+ * Spawns a throwaway `redis-server` without persistence on `port` (a free one by default); `extraArgs` are
+ * appended (e.g. `--requirepass`, `--replicaof`).
+ */
+export async function startRedis(port?: number, extraArgs: readonly string[] = []): Promise<RedisServer> {
   const p = port ?? (await freePort());
   const proc: ChildProcess = spawn(
     'redis-server',
-    ['--port', String(p), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    ['--port', String(p), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...extraArgs],
     {
       stdio: ['ignore', 'pipe', 'pipe'],
     },
@@ -51,6 +56,58 @@ export async function startRedis(port?: number): Promise<RedisServer> {
   return {
     port: p,
     url: `redis://127.0.0.1:${p}`,
+    async stop() {
+      if (proc.exitCode === null && proc.signalCode === null) {
+        proc.kill('SIGKILL');
+        await exited;
+      }
+    },
+  };
+}
+
+/**
+ * Spawns a Redis Sentinel on a free port that monitors `master` (quorum 1) under `name`, with `config` lines
+ * added to its configuration file in `dir`; resolves once it monitors the master.
+ */
+export async function startSentinel(
+  dir: string,
+  name: string,
+  masterPort: number,
+  config: readonly string[] = [],
+): Promise<RedisServer> {
+  const port = await freePort();
+  const file = join(dir, `sentinel-${port}.conf`);
+  await writeFile(
+    file,
+    [
+      `port ${port}`,
+      'bind 127.0.0.1',
+      `dir ${dir}`,
+      `sentinel monitor ${name} 127.0.0.1 ${masterPort} 1`,
+      ...config,
+      '',
+    ].join('\n'),
+  );
+  const proc = spawn('redis-server', [file, '--sentinel'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+  await new Promise<void>((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`sentinel did not start: ${out}`)), 10_000);
+    proc.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+      out += chunk;
+      if (out.includes('+monitor master')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    proc.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`sentinel exited with ${code}: ${out}`));
+    });
+  });
+  return {
+    port,
+    url: `redis://127.0.0.1:${port}`,
     async stop() {
       if (proc.exitCode === null && proc.signalCode === null) {
         proc.kill('SIGKILL');
