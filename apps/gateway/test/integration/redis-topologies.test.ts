@@ -168,7 +168,8 @@ describe('gateway processes on Redis Sentinel (REDIS_SENTINELS, REDIS_SENTINEL_N
   it('follow the master through a failover: delivery and /user recovery resume on the promoted replica', async () => {
     dir = await mkdtemp(join(tmpdir(), 'ws-sentinel-'));
     const password = 'sentinel-test-password';
-    const auth = ['--requirepass', password, '--masterauth', password];
+    // --dir: a replica's full sync writes dump.rdb into its working directory even with --save ''.
+    const auth = ['--requirepass', password, '--masterauth', password, '--dir', dir];
     const master = await startRedis(undefined, auth);
     const replica = await startRedis(undefined, [...auth, '--replicaof', '127.0.0.1', String(master.port)]);
     servers.push(master, replica);
