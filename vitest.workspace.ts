@@ -5,6 +5,11 @@ const root = fileURLToPath(new URL('.', import.meta.url));
 
 /** Tests and typecheck read the packages' sources, never a build. */
 const alias = [
+  // Subpath entries (`@ws/protocol/runtime`, `@ws/client/validate`) are src/<name>.ts.
+  {
+    find: /^@ws\/(protocol|client|react)\/([a-z-]+)$/,
+    replacement: `${root}packages/$1/src/$2.ts`,
+  },
   {
     find: /^@ws\/(protocol|server|metrics|client)$/,
     replacement: `${root}packages/$1/src/index.ts`,

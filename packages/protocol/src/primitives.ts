@@ -6,16 +6,9 @@ import {
   NON_NEGATIVE_DECIMAL_PATTERN,
   POSITIVE_DECIMAL_PATTERN,
 } from './decimal.js';
+import { MAX_TEXT, SYMBOL_PATTERN, USER_ID_PATTERN } from './patterns.js';
 
-/** Upper bound for any free-text field that enters the system. */
-export const MAX_TEXT = 1000;
-/** Hard bound on `symbols`/`channels` arrays, above every configurable limit (which answers LIMIT_EXCEEDED). */
-export const MAX_LIST_ITEMS = 1000;
-/** Hard bound on depth levels per side in one message. */
-export const MAX_DEPTH_LEVELS = 5000;
-
-export const SYMBOL_PATTERN = '^[A-Z0-9]{1,20}/[A-Z0-9]{1,20}$';
-export const USER_ID_PATTERN = '^[A-Za-z0-9_.:@|-]{1,128}$';
+export { MAX_DEPTH_LEVELS, MAX_LIST_ITEMS, MAX_TEXT, SYMBOL_PATTERN, USER_ID_PATTERN } from './patterns.js';
 
 /** `BASE/QUOTE`, upper case: `BTC/USDT`. */
 export const MarketSymbol = Type.String({

@@ -1,4 +1,4 @@
-import { SYMBOL_PATTERN, USER_ID_PATTERN } from './primitives.js';
+import { SYMBOL_PATTERN, USER_ID_PATTERN } from './patterns.js';
 
 export const MARKET_CHANNELS = ['stats', 'depth', 'trades', 'ticker'] as const;
 export type MarketChannel = (typeof MARKET_CHANNELS)[number];
