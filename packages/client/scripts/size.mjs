@@ -1,43 +1,25 @@
-// Bundles the SDK as a browser would get it (socket.io-client included), minified, and checks min+gz against the budget.
-import { gzipSync } from 'node:zlib';
-import { build } from 'esbuild';
+// `pnpm --filter @ws/client size`: the browser bundle sizes of the packed packages, and the budget check
+// (also run by `pnpm build`, and by the bundle-size test in `pnpm test`).
+import { BUDGET_BYTES, kib, measureAll, WHOLE_BUDGET_BYTES } from './bundle-size.mjs';
 
-/** The budget stated in the README: SDK + socket.io-client + the protocol pieces it uses, minified and gzipped. */
-const BUDGET_BYTES = 45 * 1024;
-
-// What an app gets: the client and its error guard; tree-shaking drops the opt-in `protocolEventValidator`.
-const bundle = (contents) =>
-  build({
-    stdin: { contents, resolveDir: new URL('..', import.meta.url).pathname, loader: 'ts' },
-    bundle: true,
-    minify: true,
-    format: 'esm',
-    platform: 'browser',
-    target: 'es2022',
-    conditions: ['@ws/source'],
-    write: false,
-    metafile: process.argv.includes('--analyze'),
-    logLevel: 'error',
-  });
-const result = await bundle("export { TradingClient, isTradingClientError } from './src/index.ts';");
-const strict = await bundle(
-  "export { TradingClient, isTradingClientError, protocolEventValidator } from './src/index.ts';",
+const { sizes, split } = await measureAll();
+const line = (label, s) =>
+  console.log(`  ${label.padEnd(62)} ${kib(s.bytes).padStart(9)} min ${kib(s.gzip).padStart(9)} min+gz`);
+console.log('@ws/client in a browser bundle (esbuild, minified, browser, ESM, from the packed tarballs):');
+line("import { TradingClient } from '@ws/client', loaded first", split);
+console.log(
+  `  ${'  + the order book, loaded by the first subscribeOrderBook()'.padEnd(62)} ${''.padStart(13)} ${kib(split.lazy).padStart(9)} min+gz`,
 );
-const code = result.outputFiles[0].contents;
-const gz = gzipSync(code, { level: 9 }).length;
-const kib = (n) => `${(n / 1024).toFixed(1)} KiB`;
-console.log(`@ws/client browser bundle: ${kib(code.length)} minified, ${kib(gz)} min+gz (budget ${kib(BUDGET_BYTES)})`);
-const strictGz = gzipSync(strict.outputFiles[0].contents, { level: 9 }).length;
-console.log(`  with protocolEventValidator (opt-in, not budgeted): ${kib(strictGz)} min+gz`);
-if (result.metafile) {
-  const inputs = Object.entries(result.metafile.outputs)[0][1].inputs;
-  for (const [file, { bytesInOutput }] of Object.entries(inputs)
-    .sort((a, b) => b[1].bytesInOutput - a[1].bytesInOutput)
-    .slice(0, 25)) {
-    console.log(`${String(bytesInOutput).padStart(8)}  ${file}`);
-  }
-}
-if (gz > BUDGET_BYTES) {
-  console.error(`over budget by ${kib(gz - BUDGET_BYTES)}`);
-  process.exit(1);
-}
+line('the same without code splitting (the order book inlined)', sizes.tradingClient);
+line('+ isTradingClientError, without code splitting', sizes.typicalApp);
+line("+ protocolEventValidator from '@ws/client/validate' (opt-in)", sizes.strict);
+line("export * from '@ws/protocol/runtime'", sizes.protocolRuntime);
+line('socket.io-client alone (Manager)', sizes.socketIoClient);
+const over = [
+  [split.gzip, BUDGET_BYTES, 'loaded first'],
+  [sizes.tradingClient.gzip, WHOLE_BUDGET_BYTES, 'without code splitting'],
+].filter(([size, budget]) => size > budget);
+for (const [size, budget, what] of over) console.error(`over budget (${what}): ${kib(size)} > ${kib(budget)}`);
+if (over.length === 0)
+  console.log(`budgets: ${kib(BUDGET_BYTES)} loaded first, ${kib(WHOLE_BUDGET_BYTES)} without code splitting: ok`);
+else process.exit(1);

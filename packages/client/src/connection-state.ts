@@ -11,6 +11,8 @@ export interface StateChange {
   code: TradingClientErrorCode | null;
   /** Human-readable reason, e.g. the transport's close reason. */
   reason: string;
+  /** With `reconnecting`: in how many ms the reconnect attempt runs (backoff, `retryAfterMs` or a server's drain hint). */
+  retryInMs?: number;
 }
 
 const allowed: Record<ConnectionState, readonly ConnectionState[]> = {
@@ -23,21 +25,28 @@ const allowed: Record<ConnectionState, readonly ConnectionState[]> = {
 
 /** The explicit state machine: only the transitions in the table happen; anything else is ignored. */
 export class ConnectionStateMachine {
-  private state: ConnectionState = 'disconnected';
+  #state: ConnectionState = 'disconnected';
 
   get current(): ConnectionState {
-    return this.state;
+    return this.#state;
   }
 
   canTransition(next: ConnectionState): boolean {
-    return allowed[this.state].includes(next);
+    return allowed[this.#state].includes(next);
   }
 
   /** Moves to `next` and returns the change, or null when the table does not allow it. */
-  transition(next: ConnectionState, code: TradingClientErrorCode | null, reason: string): StateChange | null {
+  transition(
+    next: ConnectionState,
+    code: TradingClientErrorCode | null,
+    reason: string,
+    retryInMs?: number,
+  ): StateChange | null {
     if (!this.canTransition(next)) return null;
-    const previous = this.state;
-    this.state = next;
-    return { state: next, previous, code, reason };
+    const previous = this.#state;
+    this.#state = next;
+    return retryInMs === undefined
+      ? { state: next, previous, code, reason }
+      : { state: next, previous, code, reason, retryInMs };
   }
 }

@@ -1,15 +1,16 @@
 export { backoffDelay } from './backoff.js';
 export { type ConnectionState, ConnectionStateMachine, type StateChange } from './connection-state.js';
 export { jwtExpiresAt } from './jwt-expiry.js';
-export {
+export type { HandshakeAuth, NamespaceSocket, NamespaceState } from './namespace-connection.js';
+// Types only: the class is loaded by `subscribeOrderBook` on first use (and is `@ws/client/order-book`).
+export type {
   LiveOrderBook,
-  type OrderBookEvents,
-  type OrderBookResync,
-  type OrderBookSource,
-  type OrderBookUpdate,
-  type ResyncReason,
+  OrderBookEvents,
+  OrderBookResync,
+  OrderBookSource,
+  OrderBookUpdate,
+  ResyncReason,
 } from './order-book.js';
-export { protocolEventValidator } from './protocol-event-validator.js';
 export { type GapEvent, SequenceTracker } from './sequence-tracker.js';
 export {
   type AdminApi,

@@ -14,14 +14,14 @@ export interface GapEvent {
  * message of each room is compared with what it had before the drop.
  */
 export class SequenceTracker {
-  private readonly last = new Map<string, number>();
-  private readonly restoring = new Set<string>();
+  readonly #last = new Map<string, number>();
+  readonly #restoring = new Set<string>();
 
   /** Records `seq` for `room`; returns the gap it reveals, or null. */
   observe(room: string, seq: number): GapEvent | null {
-    const last = this.last.get(room);
-    this.last.set(room, seq);
-    const cause = this.restoring.delete(room) ? 'reconnect' : 'live';
+    const last = this.#last.get(room);
+    this.#last.set(room, seq);
+    const cause = this.#restoring.delete(room) ? 'reconnect' : 'live';
     if (last === undefined || seq === last + 1) return null;
     // The same seq again (a snapshot of the state we already have) loses nothing.
     if (seq === last) return null;
@@ -34,9 +34,9 @@ export class SequenceTracker {
    * baseline; a later one that differs from the last seq seen means events were lost (a gap).
    */
   seed(room: string, seq: number): GapEvent | null {
-    const last = this.last.get(room);
-    this.last.set(room, seq);
-    const cause = this.restoring.delete(room) ? 'reconnect' : 'live';
+    const last = this.#last.get(room);
+    this.#last.set(room, seq);
+    const cause = this.#restoring.delete(room) ? 'reconnect' : 'live';
     if (last === undefined || seq === last) return null;
     // Nothing came yet: the next message would be seq + 1.
     return { room, expected: last + 1, received: seq + 1, cause };
@@ -44,19 +44,19 @@ export class SequenceTracker {
 
   /** Marks every tracked room whose name passes `filter` as restoring after a reconnect. */
   markRestoring(filter: (room: string) => boolean = () => true): void {
-    for (const room of this.last.keys()) if (filter(room)) this.restoring.add(room);
+    for (const room of this.#last.keys()) if (filter(room)) this.#restoring.add(room);
   }
 
   lastSeq(room: string): number | undefined {
-    return this.last.get(room);
+    return this.#last.get(room);
   }
 
   forget(room: string): void {
-    this.last.delete(room);
-    this.restoring.delete(room);
+    this.#last.delete(room);
+    this.#restoring.delete(room);
   }
 
   rooms(): string[] {
-    return [...this.last.keys()];
+    return [...this.#last.keys()];
   }
 }

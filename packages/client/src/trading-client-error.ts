@@ -1,4 +1,5 @@
-import { type ErrorCode, isErrorCode, type ValidationIssue } from '@ws/protocol';
+import type { ErrorCode, ValidationIssue } from '@ws/protocol';
+import { isErrorCode } from '@ws/protocol/runtime';
 
 /** Codes the client raises itself, in addition to the protocol's `ErrorCodes`. */
 export const ClientErrorCodes = {

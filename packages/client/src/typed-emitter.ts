@@ -6,14 +6,14 @@ export type Listener<T> = (payload: T) => void;
  * A throwing listener never breaks delivery to the others: it goes to `onListenerError`.
  */
 export class TypedEmitter<TEvents extends object> {
-  private readonly listeners = new Map<PropertyKey, Set<Listener<never>>>();
+  readonly #listeners = new Map<PropertyKey, Set<Listener<never>>>();
 
   /** Adds a listener; returns a function that removes it. */
   on<K extends keyof TEvents>(event: K, listener: Listener<TEvents[K]>): () => void {
-    let set = this.listeners.get(event);
+    let set = this.#listeners.get(event);
     if (!set) {
       set = new Set();
-      this.listeners.set(event, set);
+      this.#listeners.set(event, set);
     }
     set.add(listener as Listener<never>);
     return () => this.off(event, listener);
@@ -29,23 +29,23 @@ export class TypedEmitter<TEvents extends object> {
   }
 
   off<K extends keyof TEvents>(event: K, listener: Listener<TEvents[K]>): void {
-    const set = this.listeners.get(event);
+    const set = this.#listeners.get(event);
     if (!set) return;
     set.delete(listener as Listener<never>);
-    if (set.size === 0) this.listeners.delete(event);
+    if (set.size === 0) this.#listeners.delete(event);
   }
 
   listenerCount<K extends keyof TEvents>(event: K): number {
-    return this.listeners.get(event)?.size ?? 0;
+    return this.#listeners.get(event)?.size ?? 0;
   }
 
   removeAllListeners(): void {
-    this.listeners.clear();
+    this.#listeners.clear();
   }
 
   /** Calls every listener of `event`; returns whether there was any. */
   protected emit<K extends keyof TEvents>(event: K, payload: TEvents[K]): boolean {
-    const set = this.listeners.get(event);
+    const set = this.#listeners.get(event);
     if (!set || set.size === 0) return false;
     for (const listener of [...set]) {
       try {

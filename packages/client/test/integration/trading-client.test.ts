@@ -4,13 +4,13 @@ import {
   type GapEvent,
   isTradingClientError,
   type OrderBookUpdate,
-  protocolEventValidator,
   type ResyncEvent,
   type StateChange,
   TradingClient,
   type TradingClientError,
   type TradingClientOptions,
 } from '../../src/index.js';
+import { protocolEventValidator } from '../../src/validate.js';
 import { type Gateway, SYMBOLS, signToken, startGateway, waitFor } from './gateway.js';
 
 const BTC = 'BTC/USDT';

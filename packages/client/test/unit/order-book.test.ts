@@ -63,7 +63,7 @@ function setup() {
   const book = new LiveOrderBook(SYMBOL, source);
   const resyncs: OrderBookResync[] = [];
   book.on('resync', (r) => resyncs.push(r));
-  return { server, book, snapshots, resyncs };
+  return { server, book, snapshots, resyncs, source };
 }
 
 const same = (book: LiveOrderBook, server: ServerBook) => {
@@ -96,13 +96,12 @@ describe('LiveOrderBook', () => {
   });
 
   it('buffers deltas that arrive before the fetched snapshot and applies the newer ones', async () => {
-    const { server, book } = setup();
+    const { server, book, source } = setup();
     const early = server.delta([['97', '1']], []); // seq 2, included in the snapshot below
     const fetched = server.snapshot();
     const late = server.delta([['96', '1']], []); // seq 3, after the snapshot
     book.handle(early);
     book.handle(late);
-    const source = (book as unknown as { source: OrderBookSource }).source;
     source.snapshot = async () => fetched;
     book.sync();
     await book.ready();
@@ -162,8 +161,7 @@ describe('LiveOrderBook', () => {
   });
 
   it('retries a failing snapshot request until it succeeds', async () => {
-    const { server, book } = setup();
-    const source = (book as unknown as { source: OrderBookSource }).source;
+    const { server, book, source } = setup();
     let failures = 2;
     const real = source.snapshot;
     source.snapshot = async (s) => {

@@ -1,0 +1,119 @@
+import type { ConnectionAuthenticated, MarketDepth, NamespaceName, UserRecoverySince } from '@ws/protocol';
+import { USER_STREAMS } from '@ws/protocol/runtime';
+import type { LiveOrderBook } from './order-book.js';
+import { type GapEvent, SequenceTracker } from './sequence-tracker.js';
+
+/** Where routed events go. */
+export interface StreamSink {
+  /** An event for the app's listeners. */
+  deliver(event: string, payload: unknown): void;
+  gap(gap: GapEvent): void;
+  /** `validateEvent` refused (or threw on) an event, which was dropped. */
+  invalid(event: string): void;
+}
+
+/** The room a stream event was published to (for seq tracking). */
+function roomOf(event: string, payload: Record<string, unknown>, userId: string | null | undefined): string | null {
+  const symbol = typeof payload.symbol === 'string' ? payload.symbol : '';
+  if (event.startsWith('price.')) return `prices:${symbol}`;
+  if (event.startsWith('market.')) return `market:${event.slice(7)}:${symbol}`;
+  const user = userId ?? '';
+  if (event.startsWith('order.')) return `orders:${user}`;
+  if (event.startsWith('position.')) return `positions:${user}`;
+  if (event === 'wallet.update') return `wallet:${user}`;
+  if (event === 'margin.call') return `user:${user}`;
+  return null;
+}
+
+function namespaceOfRoom(room: string): NamespaceName {
+  if (room.startsWith('prices:')) return '/prices';
+  if (room.startsWith('market:')) return '/market';
+  return '/user';
+}
+
+/**
+ * Routes server stream events: depth to its live order book, everything else through seq tracking
+ * (a jump is a `gap`), then to the app. Knows where each `/user` stream continues, for `auth.since`.
+ */
+export class StreamRouter {
+  readonly #tracker = new SequenceTracker();
+
+  readonly #books: ReadonlyMap<string, LiveOrderBook>;
+  readonly #sink: StreamSink;
+  readonly #validate: ((event: string, payload: unknown) => boolean) | undefined;
+
+  constructor(
+    books: ReadonlyMap<string, LiveOrderBook>,
+    sink: StreamSink,
+    validate: ((event: string, payload: unknown) => boolean) | undefined,
+  ) {
+    this.#books = books;
+    this.#sink = sink;
+    this.#validate = validate;
+  }
+
+  /** One server event of a stream; `userId` is the `/user` connection's user. */
+  route(event: string, payload: unknown, userId: string | null | undefined): void {
+    if (!payload || typeof payload !== 'object' || !this.accepts(event, payload)) return;
+    const data = payload as Record<string, unknown>;
+    const book = event === 'market.depth' ? this.#books.get(String(data.symbol)) : undefined;
+    if (book) book.handle(payload as MarketDepth);
+    else if (typeof data.seq === 'number') {
+      const room = roomOf(event, data, userId);
+      const gap = room ? this.#tracker.observe(room, data.seq) : null;
+      if (gap) this.#sink.gap(gap);
+    }
+    this.#sink.deliver(event, payload);
+    if (event === 'price.update' && typeof data.symbol === 'string')
+      this.#sink.deliver(`price:${data.symbol}`, payload);
+  }
+
+  /** Runs `validateEvent`; a rejected (or throwing) check drops the event and reports it. */
+  accepts(event: string, payload: unknown): boolean {
+    if (!this.#validate) return true;
+    let ok = false;
+    try {
+      ok = this.#validate(event, payload);
+    } catch {
+      ok = false;
+    }
+    if (!ok) this.#sink.invalid(event);
+    return ok;
+  }
+
+  /** The namespace dropped: the first message of each of its rooms is compared with the last before the drop. */
+  suspend(ns: NamespaceName): void {
+    this.#tracker.markRestoring((room) => namespaceOfRoom(room) === ns);
+  }
+
+  forget(room: string): void {
+    this.#tracker.forget(room);
+  }
+
+  /**
+   * Takes `streams` (where each private stream continues) as the last seq per room, so the next
+   * reconnect's `since` covers streams that had no event yet; a value other than the one the client
+   * had is a stream the server could not replay (a gap).
+   */
+  seedUserStreams(payload: ConnectionAuthenticated): void {
+    const streams: unknown = payload?.streams;
+    const userId = payload?.userId;
+    if (!streams || typeof streams !== 'object' || typeof userId !== 'string') return;
+    for (const stream of USER_STREAMS) {
+      const seq = (streams as Record<string, unknown>)[stream];
+      if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 0) continue;
+      const gap = this.#tracker.seed(`${stream}:${userId}`, seq);
+      if (gap) this.#sink.gap(gap);
+    }
+  }
+
+  /** `auth.since` of a `/user` reconnect: only streams with a known seq (from 0 would replay events from before this session). */
+  since(userId: string): UserRecoverySince | undefined {
+    const since: UserRecoverySince = {};
+    for (const stream of USER_STREAMS) {
+      const seq = this.#tracker.lastSeq(`${stream}:${userId}`);
+      if (seq !== undefined) since[stream] = seq;
+    }
+    return Object.keys(since).length > 0 ? since : undefined;
+  }
+}
