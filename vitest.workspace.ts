@@ -55,4 +55,6 @@ export default [
   project('apps/gateway', 'integration'),
   project('apps/stress', 'integration'),
   project('apps/admin-cli', 'integration'),
+  project('apps/console', 'unit'),
+  project('apps/console', 'integration'),
 ] satisfies TestProjectConfiguration[];

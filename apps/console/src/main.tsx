@@ -1,3 +1,5 @@
 import { render } from 'preact';
+import { App } from './app.js';
+import './console.css';
 
-render(<p>loading</p>, document.getElementById('app')!);
+render(<App />, document.getElementById('app')!);

@@ -1,0 +1,204 @@
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { buildConsole } from '@ws/console/build';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Socket } from 'socket.io-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CONSOLE_CSP, createGateway, type Gateway, loadConfig } from '../../src/index.js';
+import { closeAll, connect } from './helpers/clients.js';
+import { signToken, TEST_SECRET } from './helpers/tokens.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+/** Screenshots of each step, for a person to look at (gitignored). */
+const ARTIFACTS = fileURLToPath(new URL('../../../../test-artifacts/console/', import.meta.url));
+
+let out: string;
+let gateway: Gateway;
+let browser: Browser;
+let page: Page;
+const problems: string[] = [];
+const clients: Socket[] = [];
+
+beforeAll(async () => {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  out = mkdtempSync(join(tmpdir(), 'console-e2e-'));
+  await buildConsole(out);
+  gateway = createGateway(
+    loadConfig({
+      WS_PORT: '0',
+      WS_HOST: '127.0.0.1',
+      WS_JWT_SECRET: TEST_SECRET,
+      WS_DEMO_FEED: '0',
+      WS_ADMIN_STATS_INTERVAL_MS: '200',
+      WS_CORS_ORIGIN: '*',
+      WS_NODE_ID: 'gw-console-test',
+      LOG_LEVEL: 'silent',
+    }),
+    { consoleDir: out },
+  );
+  await gateway.start();
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+  });
+  page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  // Every page error and console error (CSP violations are reported there) fails the run at the end.
+  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error') problems.push(`console: ${m.text()}`);
+  });
+  page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()}`));
+}, 120_000);
+
+afterAll(async () => {
+  closeAll(clients);
+  await browser?.close();
+  await gateway?.stop();
+  if (out) rmSync(out, { recursive: true, force: true });
+});
+
+const shot = (name: string) => page.screenshot({ path: `${ARTIFACTS}${name}.png`, fullPage: true });
+const tileValue = async (id: string) =>
+  Number((await page.getByTestId(`tile-${id}`).locator('dd').textContent())?.trim());
+
+async function logIn(token: string): Promise<void> {
+  await page.getByLabel('Admin token (JWT)').fill(token);
+  await page.getByRole('button', { name: 'Log in' }).click();
+}
+
+async function confirm(name: string): Promise<void> {
+  const dialog = page.getByRole('dialog');
+  await dialog.waitFor();
+  await dialog.getByRole('button', { name }).click();
+  await dialog.waitFor({ state: 'detached' });
+}
+
+/** The page's DOM, for callbacks that run in the browser (this package is typed for Node). */
+type Control = { labels?: { length: number } | null; outerHTML: string; getAttribute(name: string): string | null };
+type PageDocument = {
+  querySelectorAll(selector: string): Iterable<Control>;
+  activeElement: { id: string; tagName: string; textContent: string | null } | null;
+};
+
+/** Every form control on the page has an accessible name from a label or aria-label. */
+async function unlabelled(): Promise<string[]> {
+  return page.evaluate(() =>
+    [...(globalThis as unknown as { document: PageDocument }).document.querySelectorAll('input, select, textarea')]
+      .filter((el) => el.labels?.length === 0 && !el.getAttribute('aria-label'))
+      .map((el) => el.outerHTML),
+  );
+}
+
+const active = () =>
+  page.evaluate(() => {
+    const el = (globalThis as unknown as { document: PageDocument }).document.activeElement;
+    return { id: el?.id ?? '', tag: el?.tagName ?? '', text: el?.textContent ?? '' };
+  });
+
+describe('the operations console in headless Chromium', () => {
+  it('is served with the CSP and refuses a user token with a clear message', async () => {
+    const res = await page.goto(`${gateway.url}/admin/console/`);
+    expect(res?.status()).toBe(200);
+    expect(res?.headers()['content-security-policy']).toBe(CONSOLE_CSP);
+    await page.getByRole('heading', { name: 'Log in' }).waitFor();
+
+    // Keyboard: the token field, the remember box and the button are reached by Tab in that order.
+    await page.locator('body').focus();
+    await page.keyboard.press('Tab');
+    expect((await active()).id).toBe('token');
+    await page.keyboard.press('Tab');
+    expect((await active()).tag).toBe('INPUT');
+    await page.keyboard.press('Tab');
+    expect(await active()).toMatchObject({ tag: 'BUTTON', text: 'Log in' });
+    expect(await unlabelled()).toEqual([]);
+
+    await logIn(await signToken({ sub: 'trader-7', role: 'user' }));
+    const error = page.getByTestId('login-error');
+    await expect.poll(() => error.isVisible(), { timeout: 15_000 }).toBe(true);
+    expect(await error.getAttribute('role')).toBe('alert');
+    expect(await error.textContent()).toMatch(/not an admin token/);
+    await shot('01-user-token-refused');
+  });
+
+  it('logs in with an admin token and shows live numbers change as clients connect', async () => {
+    await page.getByLabel('Admin token (JWT)').fill('');
+    await logIn(await signToken({ sub: 'ops', role: 'admin' }));
+    const status = page.getByRole('status');
+    expect(await status.getAttribute('aria-live')).toBe('polite');
+    await expect.poll(() => status.textContent(), { timeout: 15_000 }).toMatch(/Logged in|Connected/);
+    // The console's own /admin connection.
+    await expect.poll(() => tileValue('nodes'), { timeout: 15_000 }).toBe(1);
+    const before = await tileValue('connections');
+    for (let i = 0; i < 3; i++) clients.push(await connect(gateway.url, '/prices'));
+    await expect.poll(() => tileValue('connections'), { timeout: 15_000 }).toBe(before + 3);
+    await page.getByRole('figure').first().waitFor();
+    expect(await page.getByRole('figure').count()).toBe(8);
+    await shot('02-overview');
+  });
+
+  it('reaches every view by keyboard, with labels on every control', async () => {
+    for (const view of ['Nodes', 'Connections', 'Subscriptions', 'Broadcast & maintenance', 'Alerts', 'Overview']) {
+      const tab = page.getByRole('navigation', { name: 'Views' }).getByRole('button', { name: view, exact: false });
+      await tab.focus();
+      await page.keyboard.press('Enter');
+      await expect.poll(() => tab.getAttribute('aria-current')).toBe('page');
+      expect(await unlabelled(), view).toEqual([]);
+    }
+    await page.getByRole('button', { name: 'Nodes' }).click();
+    await expect.poll(() => page.getByRole('cell', { name: 'gw-console-test' }).count(), { timeout: 15_000 }).toBe(1);
+    await shot('03-nodes');
+  });
+
+  it('kicks a connection after confirmation and it is gone', async () => {
+    const victim = clients[0]!;
+    const gone = new Promise((resolve) => victim.once('disconnect', resolve));
+    await page.getByRole('navigation', { name: 'Views' }).getByRole('button', { name: 'Connections' }).click();
+    const row = page.locator(`tr[data-socket-id="${victim.id}"]`);
+    await row.waitFor({ timeout: 15_000 });
+    await page.getByLabel('Namespace').selectOption('/prices');
+    await expect
+      .poll(() => page.getByTestId('connections-count').textContent(), { timeout: 15_000 })
+      .toMatch(/^3 shown/);
+    await shot('04-connections');
+    await row.getByRole('button', { name: `Kick socket ${victim.id}` }).click();
+    await confirm('Disconnect');
+    await gone;
+    await row.waitFor({ state: 'detached', timeout: 15_000 });
+    await expect.poll(() => page.getByRole('status').textContent()).toMatch(/Disconnected 1 connection/);
+    await expect
+      .poll(() => page.getByTestId('connections-count').textContent(), { timeout: 15_000 })
+      .toMatch(/^2 shown/);
+  });
+
+  it('turns maintenance on with a message, and a new client is refused MAINTENANCE; then off again', async () => {
+    await page
+      .getByRole('navigation', { name: 'Views' })
+      .getByRole('button', { name: 'Broadcast & maintenance' })
+      .click();
+    await page.getByLabel('Message for clients').fill('upgrading the matching engine');
+    await page.getByRole('button', { name: 'Turn maintenance on' }).click();
+    await confirm('Turn maintenance on');
+    await expect
+      .poll(() => page.getByTestId('maintenance-state').textContent(), { timeout: 15_000 })
+      .toMatch(/On: upgrading the matching engine/);
+    const refusal = await connect(gateway.url, '/prices').then(
+      (s) => {
+        clients.push(s);
+        return 'connected';
+      },
+      (err: Error & { data?: { code?: string } }) => err.data?.code,
+    );
+    expect(refusal).toBe('MAINTENANCE');
+    await shot('05-maintenance-on');
+    await page.getByRole('button', { name: 'Turn maintenance off' }).click();
+    await confirm('Turn it off');
+    await expect.poll(() => page.getByTestId('maintenance-state').textContent(), { timeout: 15_000 }).toMatch(/^Off/);
+    clients.push(await connect(gateway.url, '/prices'));
+  });
+
+  it('logged no page error, console error or CSP violation', () => {
+    expect(problems).toEqual([]);
+  });
+});
