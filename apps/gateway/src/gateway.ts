@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { consoleAssetsDir } from '@ws/console';
 import { WebSocketMetrics } from '@ws/metrics';
 import { NAMESPACE_NAMES, type NamespaceName } from '@ws/protocol';
-import { AuthMiddleware, defaultRateLimitOptions, RateLimitMiddleware, WebSocketServer } from '@ws/server';
+import { AuthMiddleware, defaultRateLimitOptions, isWsError, RateLimitMiddleware, WebSocketServer } from '@ws/server';
 import type { Socket } from 'socket.io';
 import { ConfigError, type GatewayConfig, type JwtConfig } from './config.js';
 import { CONSOLE_PATH, createConsoleAssets } from './console-assets.js';
@@ -48,6 +48,9 @@ function jwtOptions(config: GatewayConfig, devSecret: string | undefined): JwtCo
   if (devSecret === undefined) throw new Error('no JWT configuration and no development secret');
   return { ...config.jwt, secret: devSecret };
 }
+
+/** Error codes of a publish that failed on the node's side rather than for what was published. */
+const SERVER_SIDE_CODES: ReadonlySet<string> = new Set(['INTERNAL', 'UNAVAILABLE']);
 
 /** The server's AuthMiddleware; a key it cannot use is a configuration error naming its variable. */
 function createAuth(jwt: JwtConfig, config: GatewayConfig): AuthMiddleware {
@@ -125,7 +128,15 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
     readiness,
     metrics: async () => ({ contentType: metrics.contentType, body: await metrics.exportPrometheusMetrics() }),
     publish: async (items) => {
-      await server.broadcast.publishBatch(items);
+      try {
+        await server.broadcast.publishBatch(items);
+      } catch (err) {
+        // A publish the node could not carry out (not one it refused as invalid) is what the
+        // WsPublishFailures alert of deploy/prometheus watches: ws_errors_total{namespace="none"}.
+        const code = isWsError(err) ? err.code : 'INTERNAL';
+        if (!isWsError(err) || SERVER_SIDE_CODES.has(code)) metrics.error(code);
+        throw err;
+      }
     },
     // Publishers send the same service token on every request: its signature is checked once a minute.
     verifyToken: cacheVerifiedTokens((token) => auth.verify(token)),

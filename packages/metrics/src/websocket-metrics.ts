@@ -95,6 +95,12 @@ function createNamespaceState(namespace: string): NamespaceState {
   };
 }
 
+/** Per namespace, the events overload and slow-consumer conflation may supersede (the server's latest-state streams). */
+const CONFLATABLE: Readonly<Record<string, readonly string[]>> = {
+  '/prices': ['price.update'],
+  '/market': ['market.ticker', 'market.stats'],
+};
+
 /**
  * Gateway metrics on prom-client. Per-message calls only bump plain numbers in pre-built cells
  * (no label hashing, no allocation); prom-client reads them in `collect()` at scrape time.
@@ -238,8 +244,12 @@ export class WebSocketMetrics {
       'Broadcasts superseded by a newer one of the same room before they were sent (overload conflation).',
       ['namespace', 'event'],
       (c) => {
+        // The latest-state streams that can be conflated are exported from zero: a dashboard then shows
+        // "nothing conflated" before the first overload rather than "no data".
         for (const s of states())
-          for (const cell of s.conflated.values()) if (cell.value > 0) c.inc(cell.labels, cell.value);
+          for (const cell of s.conflated.values())
+            if (cell.value > 0 || CONFLATABLE[cell.labels.namespace]?.includes(cell.labels.event))
+              c.inc(cell.labels, cell.value);
       },
     );
     counter(

@@ -326,6 +326,27 @@ describe('exportPrometheusMetrics', () => {
     ]);
   });
 
+  it('exports the conflatable latest-state streams from zero, before anything was conflated', async () => {
+    const m = create();
+    m.connectionOpened('/prices');
+    m.connectionOpened('/market');
+    const families = parseExposition(await m.exportPrometheusMetrics());
+    expect(families.get('ws_messages_conflated_total')?.samples).toEqual(
+      expect.arrayContaining([
+        { name: 'ws_messages_conflated_total', labels: { namespace: '/prices', event: 'price.update' }, value: 0 },
+        { name: 'ws_messages_conflated_total', labels: { namespace: '/market', event: 'market.ticker' }, value: 0 },
+        { name: 'ws_messages_conflated_total', labels: { namespace: '/market', event: 'market.stats' }, value: 0 },
+      ]),
+    );
+    m.messageConflated('/prices', 'price.update');
+    const after = parseExposition(await m.exportPrometheusMetrics());
+    expect(after.get('ws_messages_conflated_total')?.samples).toContainEqual({
+      name: 'ws_messages_conflated_total',
+      labels: { namespace: '/prices', event: 'price.update' },
+      value: 1,
+    });
+  });
+
   it('lets two instances live in one process without colliding', async () => {
     const a = create({ collectDefaultMetrics: true });
     const b = create({ collectDefaultMetrics: true });
