@@ -89,10 +89,15 @@ export function formatNumber(value: number, digits = 0): string {
   return value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 }
 
-/** Milliseconds, with a unit: `0.42 ms`, `12.3 ms`, `1.20 s`. */
+/**
+ * Milliseconds with a unit and three significant digits, so sub-millisecond figures stay readable:
+ * `0.0123 ms`, `0.420 ms`, `12.3 ms`, `250 ms`, `1.20 s`; `0 ms` for nothing measured.
+ */
 export function formatMs(value: number): string {
-  if (value >= 1_000) return `${(value / 1_000).toFixed(2)} s`;
-  return `${value < 10 ? value.toFixed(2) : value.toFixed(1)} ms`;
+  if (!(value > 0.000_001) || !Number.isFinite(value)) return '0 ms';
+  if (value >= 1_000) return `${(value / 1_000).toPrecision(3)} s`;
+  if (value >= 100) return `${value.toFixed(0)} ms`;
+  return `${value.toPrecision(3)} ms`;
 }
 
 /** How long ago `timestamp` was, compactly: `42s`, `5m`, `3h12m`, `2d4h`. */

@@ -1,4 +1,5 @@
 import {
+  defaultAlertThresholds as alerts,
   defaultRateLimitOptions,
   defaultSubscriptionLimits as limits,
   defaultServerOptions as server,
@@ -171,6 +172,16 @@ export const CONFIG_VARIABLES = {
     meaning: 'how often the demo re-publishes every book as a full depth snapshot',
   },
   WS_ADMIN_STATS_INTERVAL_MS: { default: server.admin.statsIntervalMs, meaning: 'period of `admin.stats` on `/admin`' },
+  WS_ALERT_CONNECTIONS: {
+    default: alerts.connections,
+    meaning:
+      "`admin.alert` when this node's open connections go above it (and once when back below); the alerts still firing ride in every `admin.stats` and `node.status`",
+  },
+  WS_ALERT_ERROR_RATE: {
+    default: alerts.errorRatePerSec,
+    meaning: 'the same for errors per second (over the metrics window)',
+  },
+  WS_ALERT_EVENT_LOOP_LAG_MS: { default: alerts.eventLoopLagMs, meaning: 'the same for the p99 event-loop lag, ms' },
   WS_ADMIN_CONSOLE: {
     defaultText: '`1`, `0` in production',
     meaning:

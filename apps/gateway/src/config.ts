@@ -1,4 +1,5 @@
 import { isMarketSymbol } from '@ws/protocol';
+import type { AlertThresholds } from '@ws/server';
 import { type ConfigVariableName, DEFAULT_SYMBOLS, defaultOf } from './config-variables.js';
 
 export { DEFAULT_SYMBOLS };
@@ -97,6 +98,8 @@ export interface GatewayConfig {
   /** After SIGTERM, how long readiness reports 503 while still serving, so load balancers stop routing here first. */
   drainDelayMs: number;
   adminStatsIntervalMs: number;
+  /** Thresholds of `admin.alert` (`WS_ALERT_*`). */
+  alerts: AlertThresholds;
   publish: { maxBodyBytes: number; maxItems: number };
   /** Plain HTTP requests (and Engine.IO handshakes): how long the headers, and the whole request, may take to arrive. */
   http: { headersTimeoutMs: number; requestTimeoutMs: number };
@@ -462,6 +465,11 @@ export function loadConfig(envVars: Env = process.env): GatewayConfig {
   const shutdownDeadlineMs = env.int('WS_SHUTDOWN_DEADLINE_MS', 0, 600_000);
   const drainDelayMs = env.int('WS_SHUTDOWN_DRAIN_DELAY_MS', 0, 300_000);
   const adminStatsIntervalMs = env.int('WS_ADMIN_STATS_INTERVAL_MS', 100, 3_600_000);
+  const alerts: AlertThresholds = {
+    connections: env.int('WS_ALERT_CONNECTIONS', 0, 10_000_000),
+    errorRatePerSec: env.int('WS_ALERT_ERROR_RATE', 0, 1_000_000),
+    eventLoopLagMs: env.int('WS_ALERT_EVENT_LOOP_LAG_MS', 0, 600_000),
+  };
   const recoveryWindowMs = env.int('WS_RECOVERY_WINDOW', 1, 86_400) * 1000;
   const overloadTurnBudgetMs = env.int('WS_OVERLOAD_TURN_BUDGET_MS', 0, 10_000);
   const overloadLoopUtilizationPct = env.int('WS_OVERLOAD_LOOP_UTILIZATION_PCT', 0, 100);
@@ -506,6 +514,7 @@ export function loadConfig(envVars: Env = process.env): GatewayConfig {
     shutdownDeadlineMs,
     drainDelayMs,
     adminStatsIntervalMs,
+    alerts,
     publish,
     http,
     recoveryWindowMs,

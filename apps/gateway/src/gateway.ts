@@ -107,7 +107,7 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
     maxHttpBufferSize: config.maxHttpBufferSize,
     pingIntervalMs: config.pingIntervalMs,
     pingTimeoutMs: config.pingTimeoutMs,
-    admin: { statsIntervalMs: config.adminStatsIntervalMs },
+    admin: { statsIntervalMs: config.adminStatsIntervalMs, alerts: config.alerts },
     recovery: { windowMs: config.recoveryWindowMs },
     overloadTurnBudgetMs: config.overloadTurnBudgetMs,
     overloadMinLoopUtilization: config.overloadLoopUtilizationPct / 100,
@@ -127,9 +127,9 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
   const handler = createHttpApi({
     readiness,
     metrics: async () => ({ contentType: metrics.contentType, body: await metrics.exportPrometheusMetrics() }),
-    publish: async (items) => {
+    publish: async (items, receivedAt) => {
       try {
-        await server.broadcast.publishBatch(items);
+        await server.broadcast.publishBatch(items, { receivedAt });
       } catch (err) {
         // A publish the node could not carry out (not one it refused as invalid) is what the
         // WsPublishFailures alert of deploy/prometheus watches: ws_errors_total{namespace="none"}.

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ErrorCode, ValidationIssue } from '@ws/protocol';
+import { epochNow } from '@ws/server';
 import { authorizeBearer, BearerAuthError, type VerifyToken } from './bearer-auth.js';
 import type { ConsoleAssets } from './console-assets.js';
 import type { GatewayLogger } from './logger.js';
@@ -11,7 +12,8 @@ export interface HttpApiOptions {
   /** Prometheus exposition text and its content type. */
   metrics: () => Promise<{ contentType: string; body: string }>;
   /** Publishes every item or none; rejects with a `{ code, details? }` error on bad input. */
-  publish: (items: PublishItem[]) => Promise<void>;
+  /** `receivedAt`: when the request arrived (epoch ms, sub-ms), where propagation latency starts. */
+  publish: (items: PublishItem[], receivedAt: number) => Promise<void>;
   /** Verifies bearer tokens exactly as the sockets do. */
   verifyToken: VerifyToken;
   logger: GatewayLogger;
@@ -120,6 +122,7 @@ export function createHttpApi(options: HttpApiOptions): (req: IncomingMessage, r
   const { readiness, logger } = options;
 
   async function publish(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const receivedAt = epochNow();
     const { role } = await authorizeBearer(req.headers.authorization, options.verifyToken, PUBLISH_ROLES).catch(
       (err: unknown) => {
         if (err instanceof BearerAuthError) {
@@ -149,7 +152,7 @@ export function createHttpApi(options: HttpApiOptions): (req: IncomingMessage, r
       );
     }
     try {
-      await options.publish(parsed.items);
+      await options.publish(parsed.items, receivedAt);
     } catch (err) {
       throw toHttpError(err, parsed.single);
     }

@@ -19,9 +19,8 @@ function measure(name: string, fn: (i: number) => void): void {
 measure('messageIn (known event)', () => metrics.messageIn('/prices', 'subscribe', 64));
 measure('messageOut (known event, 1 recipient)', () => metrics.messageOut('/user', 'order.new', 300));
 measure('messageOut (unknown event -> other)', () => metrics.messageOut('/prices', 'garbage', 10));
-measure('broadcast (prom-client histograms)', (i) =>
-  metrics.broadcast('/prices', 'price.update', 100, (i % 1000) / 1e6),
-);
+measure('broadcast (fan-out histogram)', () => metrics.broadcast('/prices', 'price.update', 100));
+measure('messageLatency (100 recipients, weighted)', (i) => metrics.messageLatency('/prices', (i % 1000) / 1e6, 100));
 measure('observePingRtt', (i) => metrics.observePingRtt((i % 1000) / 1e6));
 measure('error', () => metrics.error('INVALID_PAYLOAD', '/market'));
 

@@ -3,6 +3,7 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom
 import { EventLoopMonitor } from './event-loop-monitor.js';
 import { METRIC_ERROR_CODES, METRIC_EVENT_NAMES, METRIC_NAMESPACES, OTHER } from './labels.js';
 import { SlidingWindowCounter } from './sliding-window-counter.js';
+import { type HistogramSeries, WeightedHistogram } from './weighted-histogram.js';
 import { WindowedHistogram } from './windowed-histogram.js';
 
 export interface WebSocketMetricsOptions {
@@ -14,7 +15,7 @@ export interface WebSocketMetricsOptions {
   collectDefaultMetrics?: boolean;
   /** Exported as `<prefix>node_info{node_id}` so series from several gateway nodes can be told apart. */
   nodeId?: string;
-  /** Window in seconds of the per-second rates, the latency percentiles of `getMetrics()` and the event-loop lag. */
+  /** Window in seconds of the per-second rates, the latency and ping percentiles of `getMetrics()` and the event-loop lag. */
   rateWindowSec?: number;
   /** Sampling resolution of the event-loop delay monitor in ms. */
   eventLoopResolutionMs?: number;
@@ -60,6 +61,13 @@ interface NamespaceState {
   readonly refusals: Map<string, Cell<NsCodeLabels>>;
   readonly errors: Map<string, Cell<NsCodeLabels>>;
   readonly latencyLabels: NsLabels;
+  /** This namespace's series of the latency histogram, created with its first observation. */
+  latencySeries: HistogramSeries | undefined;
+}
+
+function inMs(histogram: WindowedHistogram): { avg: number; p50: number; p95: number; p99: number } {
+  const h = histogram.summary();
+  return { avg: h.avg * 1000, p50: h.p50 * 1000, p95: h.p95 * 1000, p99: h.p99 * 1000 };
 }
 
 function finiteNonNegative(value: number): number {
@@ -92,6 +100,7 @@ function createNamespaceState(namespace: string): NamespaceState {
     refusals: codeCells(),
     errors: codeCells(),
     latencyLabels: { namespace },
+    latencySeries: undefined,
   };
 }
 
@@ -117,9 +126,10 @@ export class WebSocketMetrics {
   readonly #messageRate: SlidingWindowCounter;
   readonly #errorRate: SlidingWindowCounter;
   readonly #latency: WindowedHistogram;
+  readonly #pingWindow: WindowedHistogram;
   readonly #eventLoop: EventLoopMonitor;
   readonly #broadcastFanout: Histogram<'namespace'>;
-  readonly #broadcastLatency: Histogram<'namespace'>;
+  readonly #broadcastLatency: WeightedHistogram;
   readonly #pingRtt: Histogram;
   readonly #redisUp: Gauge;
   readonly #ownMetrics: { reset(): void }[] = [];
@@ -140,6 +150,7 @@ export class WebSocketMetrics {
     this.#messageRate = new SlidingWindowCounter(windowSec, now);
     this.#errorRate = new SlidingWindowCounter(windowSec, now);
     this.#latency = new WindowedHistogram(windowSec, now);
+    this.#pingWindow = new WindowedHistogram(windowSec, now);
     this.#eventLoop = new EventLoopMonitor(windowSec, Math.max(1, options.eventLoopResolutionMs ?? 20));
 
     const registers = [this.registry];
@@ -286,12 +297,13 @@ export class WebSocketMetrics {
       gauge('node_info', 'Identity of this gateway node (always 1).', ['node_id'], (g) => g.set(info, 1));
     }
     this.#broadcastFanout = histogram('broadcast_fanout', 'Recipients per broadcast.', ['namespace'], FANOUT_BUCKETS);
-    this.#broadcastLatency = histogram(
-      'broadcast_latency_seconds',
-      'Time from a broadcast entering the server to its frame being written.',
-      ['namespace'],
+    this.#broadcastLatency = new WeightedHistogram(
+      `${prefix}broadcast_latency_seconds`,
+      'Time from a message entering the platform (the publish call or request; on other nodes, its publish time) to its frame being written to a recipient socket; one observation per recipient.',
       LATENCY_BUCKETS,
+      registers,
     );
+    this.#ownMetrics.push(this.#broadcastLatency);
     this.#pingRtt = histogram(
       'ping_rtt_seconds',
       'Client ping round trips as observed by the server.',
@@ -357,18 +369,26 @@ export class WebSocketMetrics {
   }
 
   /**
-   * One broadcast: its fan-out and the time from entering the server to its frame being written.
-   * Counts no messages; report the delivered frames with `messageOut`.
+   * One broadcast (one emit to a room or a namespace) and its fan-out on this node. Counts no messages
+   * (report the delivered frames with `messageOut`) and no latency (`messageLatency`).
    */
-  broadcast(ns: string, event: string, fanout: number, latencySeconds: number): void {
+  broadcast(ns: string, event: string, fanout: number): void {
     const s = this.#stateOf(ns);
     const cell = s.broadcasts.get(event) ?? (s.broadcasts.get(OTHER) as Cell<NsEventLabels>);
     cell.value++;
     this.#broadcastFanout.observe(s.latencyLabels, finiteNonNegative(fanout));
-    if (latencySeconds >= 0 && latencySeconds !== Number.POSITIVE_INFINITY) {
-      this.#broadcastLatency.observe(s.latencyLabels, latencySeconds);
-      this.#latency.observe(latencySeconds);
-    }
+  }
+
+  /**
+   * Propagation latency: `recipients` frames of one message on `ns` were written to their sockets
+   * `seconds` after the message entered the platform. This is `getMetrics().latency`.
+   */
+  messageLatency(ns: string, seconds: number, recipients = 1): void {
+    if (!(seconds >= 0) || seconds === Number.POSITIVE_INFINITY || !(recipients >= 1)) return;
+    const s = this.#stateOf(ns);
+    s.latencySeries ??= this.#broadcastLatency.series(s.latencyLabels);
+    this.#broadcastLatency.observe(s.latencySeries, seconds, recipients);
+    this.#latency.observe(seconds, recipients);
   }
 
   /** A broadcast of `event` was dropped because a newer one of the same room replaced it before it was sent. */
@@ -378,11 +398,11 @@ export class WebSocketMetrics {
     cell.value++;
   }
 
-  /** A client ping round trip (or, where the server cannot see one, the ping handler's latency). */
+  /** One heartbeat round trip: the server's ping written until the client's pong read. This is `getMetrics().pingRtt`. */
   observePingRtt(seconds: number): void {
     if (!(seconds >= 0) || seconds === Number.POSITIVE_INFINITY) return;
     this.#pingRtt.observe(seconds);
-    this.#latency.observe(seconds);
+    this.#pingWindow.observe(seconds);
   }
 
   /** An error with an `ErrorCode` (anything else counts as "other"), optionally on a namespace. */
@@ -418,7 +438,7 @@ export class WebSocketMetrics {
     return this.#eventLoop.lagMs();
   }
 
-  /** The `MetricsSnapshot` of the protocol; latency in ms over the last `rateWindowSec` seconds. */
+  /** The `MetricsSnapshot` of the protocol; latency and ping round trips in ms over the last `rateWindowSec` seconds. */
   getMetrics(): MetricsSnapshot {
     const namespaces: Record<string, NamespaceMetrics> = {};
     let current = 0;
@@ -432,11 +452,11 @@ export class WebSocketMetrics {
         subscriptions: s.subscriptions,
       };
     }
-    const latency = this.#latency.summary();
     return {
       connections: { current, total: this.#totalOpened },
       messages: { total: this.#messagesTotal, perSecond: this.#messageRate.rate() },
-      latency: { avg: latency.avg * 1000, p50: latency.p50 * 1000, p95: latency.p95 * 1000, p99: latency.p99 * 1000 },
+      latency: inMs(this.#latency),
+      pingRtt: inMs(this.#pingWindow),
       namespaces,
       errors: { total: this.#errorsTotal, rate: this.#errorRate.rate() },
     };
@@ -493,6 +513,7 @@ export class WebSocketMetrics {
     this.#messageRate.reset();
     this.#errorRate.reset();
     this.#latency.reset();
+    this.#pingWindow.reset();
     this.#eventLoop.reset();
     for (const metric of this.#ownMetrics) metric.reset();
   }

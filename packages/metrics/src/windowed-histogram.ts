@@ -63,19 +63,25 @@ export class WindowedHistogram {
     }));
   }
 
-  /** Records one value (any unit, as long as it is the same everywhere); negative or non-finite values are ignored. */
-  observe(value: number): void {
-    if (!(value >= 0) || value === Number.POSITIVE_INFINITY) return;
+  /**
+   * Records `count` observations of one value (any unit, as long as it is the same everywhere); negative or
+   * non-finite values and counts below 1 are ignored.
+   */
+  observe(value: number, count = 1): void {
+    if (!(value >= 0) || value === Number.POSITIVE_INFINITY || !(count >= 1) || count === Number.POSITIVE_INFINITY) {
+      return;
+    }
+    const n = Math.floor(count);
     const sec = Math.floor(this.#now() / 1000);
     const slot = this.#slots[sec % this.#windowSec];
     if (slot === undefined) return;
     if (slot.second !== sec) clearSlot(slot, sec);
-    slot.count++;
-    slot.sum += value;
+    slot.count += n;
+    slot.sum += value * n;
     if (value < slot.min) slot.min = value;
     if (value > slot.max) slot.max = value;
     const bin = binOf(value);
-    slot.bins[bin] = (slot.bins[bin] ?? 0) + 1;
+    slot.bins[bin] = (slot.bins[bin] ?? 0) + n;
   }
 
   /** Count, mean and percentiles of the window; all zero when it holds no observation. */

@@ -19,7 +19,8 @@ const HISTORY = 100;
 
 /**
  * Edge-triggered threshold checks: one `warning` alert when a value crosses its threshold, one `info`
- * alert when it falls back below, nothing while it stays on the same side.
+ * alert when it falls back below, nothing while it stays on the same side. The warnings still firing are
+ * kept (`active()`), so they can be told to admins who were not connected when they fired.
  */
 export class AdminAlerts {
   private readonly firing = new Map<keyof AlertThresholds, AdminAlert>();
@@ -57,14 +58,14 @@ export class AdminAlerts {
     return alerts;
   }
 
-  /** Metrics currently above their threshold. */
-  active(): (keyof AlertThresholds)[] {
-    return [...this.firing.keys()];
+  /** The alerts still firing, as they were raised (oldest first). */
+  active(): AdminAlert[] {
+    return [...this.firing.values()];
   }
 
   /** The alerts firing now and the last raised ones, oldest first. */
   list(): { active: AdminAlert[]; history: AdminAlert[] } {
-    return { active: [...this.firing.values()], history: [...this.raised] };
+    return { active: this.active(), history: [...this.raised] };
   }
 }
 

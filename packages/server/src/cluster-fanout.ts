@@ -11,13 +11,17 @@ import {
 import type { RedisSnapshotStore } from './redis-snapshot-store.js';
 import { WsError } from './ws-error.js';
 
-/** Sends to this node's members of a room only, skipping `except` socket ids. */
+/**
+ * Sends to this node's members of a room only, skipping `except` socket ids; `enteredAt` (epoch ms, when the
+ * message entered the platform on whichever node published it) is absent for resync snapshots.
+ */
 export type LocalEmitter = (
   namespace: NamespaceName,
   room: string,
   event: string,
   payload: object,
   except: readonly string[],
+  enteredAt?: number,
 ) => void;
 
 export interface ClusterFanoutDeps {
@@ -255,7 +259,7 @@ export class ClusterFanout {
   private emit(msg: BusMessage, wire: object): void {
     const held = this.holds.get(msg.room);
     if (held) for (const list of held.values()) list.push(msg);
-    this.deps.emit(msg.namespace, msg.room, msg.event, wire, held ? [...held.keys()] : []);
+    this.deps.emit(msg.namespace, msg.room, msg.event, wire, held ? [...held.keys()] : [], msg.enteredAt);
     if (msg.namespace === '/user') {
       this.userSeen.delete(msg.room);
       this.userSeen.set(msg.room, msg.seq);

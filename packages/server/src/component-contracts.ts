@@ -29,7 +29,15 @@ export interface MetricsComponent {
   connectionAttempt(ns: string): void;
   messageIn(ns: string, event: string, bytes: number): void;
   messageOut(ns: string, event: string, bytes: number, recipients?: number): void;
-  broadcast(ns: string, event: string, fanout: number, latencySeconds: number): void;
+  /** One emit to a room or a namespace and how many of this node's sockets it reached. */
+  broadcast(ns: string, event: string, fanout: number): void;
+  /**
+   * Propagation latency: `recipients` frames of one message were written to their sockets `seconds` after
+   * the message entered the platform (publish call or request, or its publish time on another node).
+   */
+  messageLatency?(ns: string, seconds: number, recipients?: number): void;
+  /** One Engine.IO heartbeat round trip: ping queued by the server until the client's pong arrived. */
+  observePingRtt?(seconds: number): void;
   /** A held broadcast was superseded by a newer one of its room (overload conflation). */
   messageConflated?(ns: string, event: string): void;
   error(code: string, ns?: string): void;

@@ -12,6 +12,7 @@ export type {
   RateLimitComponent,
 } from './component-contracts.js';
 export { type ConnectionFilter, type ConnectionIdentity, ConnectionManager } from './connection-manager.js';
+export { epochNow } from './epoch-clock.js';
 export { type InboundContext, InboundHandler, type InboundRoute, route } from './inbound-handler.js';
 export { type Logger, silentLogger } from './logger.js';
 export { type DepthUpdate, OrderBooks } from './order-books.js';
@@ -58,6 +59,7 @@ export {
   type OrderEventName,
   type PublishInput,
   type PublishItem,
+  type PublishOptions,
   WebsocketBroadcast,
   type WebsocketBroadcastDeps,
   type WirePayload,

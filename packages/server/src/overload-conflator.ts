@@ -1,12 +1,13 @@
 import type { NamespaceName } from '@ws/protocol';
 
-/** Delivers one broadcast to the local members of `room` (minus `except`). */
+/** Delivers one broadcast to the local members of `room` (minus `except`); `enteredAt` as given to `emit`. */
 export type RoomDelivery = (
   namespace: NamespaceName,
   room: string,
   event: string,
   payload: object,
   except?: readonly string[],
+  enteredAt?: number,
 ) => void;
 
 export interface OverloadConflatorOptions {
@@ -37,6 +38,7 @@ interface Held {
   event: string;
   payload: object;
   except: readonly string[] | undefined;
+  enteredAt: number | undefined;
 }
 
 /**
@@ -85,10 +87,20 @@ export class OverloadConflator {
     return n;
   }
 
-  /** Delivers now, or holds a latest-state broadcast while this turn is over its budget. */
-  emit(namespace: NamespaceName, room: string, event: string, payload: object, except?: readonly string[]): void {
+  /**
+   * Delivers now, or holds a latest-state broadcast while this turn is over its budget. `enteredAt` (when the
+   * message entered the platform) travels with a held message, so its latency includes the hold.
+   */
+  emit(
+    namespace: NamespaceName,
+    room: string,
+    event: string,
+    payload: object,
+    except?: readonly string[],
+    enteredAt?: number,
+  ): void {
     if (this.options.turnBudgetMs <= 0) {
-      this.deliver(namespace, room, event, payload, except);
+      this.deliver(namespace, room, event, payload, except, enteredAt);
       return;
     }
     if (this.spentMs === undefined) {
@@ -102,13 +114,13 @@ export class OverloadConflator {
     const heldForRoom = this.held.get(room);
     if (LATEST_STATE_EVENTS.has(event)) {
       if (heldForRoom !== undefined || this.isOverBudget(this.spentMs)) {
-        this.hold(room, { namespace, event, payload, except }, heldForRoom);
+        this.hold(room, { namespace, event, payload, except, enteredAt }, heldForRoom);
         return;
       }
     } else if (heldForRoom !== undefined) {
       this.flushRoom(room, heldForRoom);
     }
-    this.timedDeliver(namespace, room, event, payload, except);
+    this.timedDeliver(namespace, room, event, payload, except, enteredAt);
   }
 
   /**
@@ -157,10 +169,11 @@ export class OverloadConflator {
     event: string,
     payload: object,
     except: readonly string[] | undefined,
+    enteredAt: number | undefined,
   ): void {
     const started = performance.now();
     try {
-      this.deliver(namespace, room, event, payload, except);
+      this.deliver(namespace, room, event, payload, except, enteredAt);
     } finally {
       if (this.spentMs !== undefined) this.spentMs += performance.now() - started;
     }
@@ -188,7 +201,7 @@ export class OverloadConflator {
 
   private flushRoom(room: string, events: Map<string, Held>): void {
     this.held.delete(room);
-    for (const m of events.values()) this.timedDeliver(m.namespace, room, m.event, m.payload, m.except);
+    for (const m of events.values()) this.timedDeliver(m.namespace, room, m.event, m.payload, m.except, m.enteredAt);
   }
 
   private readonly endTurn = (): void => {

@@ -12,6 +12,8 @@ export interface SequencedMessage {
   event: string;
   data: Record<string, unknown>;
   kind: SequencedKind;
+  /** When the message entered the platform (epoch ms), carried on the bus for propagation latency. */
+  enteredAt?: number;
 }
 
 /** A message as it comes back from the bus or the history. */
@@ -23,6 +25,8 @@ export interface BusMessage {
   room: string;
   event: string;
   data: Record<string, unknown>;
+  /** When the message entered the platform on the publishing node (epoch ms); absent in older messages. */
+  enteredAt?: number;
 }
 
 export interface RedisSequenceStoreOptions {
@@ -93,7 +97,13 @@ export class RedisSequenceStore {
 
   /** Sequences, stores and publishes; resolves to the seq. `floor`: the seq must be above it (after a local-only outage). */
   async publish(message: SequencedMessage, floor = 0): Promise<number> {
-    const body = JSON.stringify({ n: message.namespace, r: message.room, e: message.event, d: message.data });
+    const body = JSON.stringify({
+      n: message.namespace,
+      r: message.room,
+      e: message.event,
+      d: message.data,
+      ...(message.enteredAt === undefined ? {} : { t: message.enteredAt }),
+    });
     const args: (string | number)[] = [
       this.channel,
       message.kind,
@@ -177,7 +187,7 @@ export class RedisSequenceStore {
   }
 }
 
-/** `seq|prevSeq|{"n","r","e","d"}` → message; undefined for anything malformed. */
+/** `seq|prevSeq|{"n","r","e","d","t"?}` → message; undefined for anything malformed. */
 export function parseBusMessage(raw: string): BusMessage | undefined {
   const a = raw.indexOf('|');
   const b = raw.indexOf('|', a + 1);
@@ -185,7 +195,7 @@ export function parseBusMessage(raw: string): BusMessage | undefined {
   const seq = Number(raw.slice(0, a));
   const prevSeq = Number(raw.slice(a + 1, b));
   try {
-    const body = JSON.parse(raw.slice(b + 1)) as { n?: unknown; r?: unknown; e?: unknown; d?: unknown };
+    const body = JSON.parse(raw.slice(b + 1)) as { n?: unknown; r?: unknown; e?: unknown; d?: unknown; t?: unknown };
     if (
       !Number.isSafeInteger(seq) ||
       !Number.isSafeInteger(prevSeq) ||
@@ -197,7 +207,7 @@ export function parseBusMessage(raw: string): BusMessage | undefined {
     ) {
       return undefined;
     }
-    return {
+    const message: BusMessage = {
       seq,
       prevSeq,
       namespace: body.n as NamespaceName,
@@ -205,6 +215,8 @@ export function parseBusMessage(raw: string): BusMessage | undefined {
       event: body.e,
       data: body.d as Record<string, unknown>,
     };
+    if (typeof body.t === 'number' && Number.isFinite(body.t)) message.enteredAt = body.t;
+    return message;
   } catch {
     return undefined;
   }

@@ -30,7 +30,7 @@ interface EngineSocket {
     perMessageDeflate?: unknown;
     socket?: { readyState: number; _sender?: { sendFrame?: (list: Buffer[], cb?: () => void) => void } };
   };
-  write(data: string, options: { wsPreEncodedFrame: Buffer[] }): void;
+  write(data: string, options: { wsPreEncodedFrame: Buffer[] }, callback?: () => void): void;
 }
 
 /** Encodes `event` with `payload` for namespace `nsp` exactly as Socket.IO's default parser would. */
@@ -64,12 +64,16 @@ export function encodeBroadcastFrame(nsp: string, event: string, payload: object
  * shared frame written straight to its WebSocket: same bytes, same order, a fraction of the work. Anyone
  * else (long-polling, mid-upgrade, compression on, packets still buffered) goes through Engine.IO's queue
  * with the same pre-built frame, so ordering with acks, snapshots and pings is always Engine.IO's.
+ *
+ * `onQueuedWritten`, if given, runs once per queued recipient when Engine.IO has written its frame to the
+ * transport (the direct writes are done when this returns), so the caller can time both.
  */
 export function fanOutToRoom(
   nsp: Namespace,
   room: string,
   frame: BroadcastFrame,
   except?: ReadonlySet<string>,
+  onQueuedWritten?: () => void,
 ): FanoutResult {
   const result: FanoutResult = { direct: 0, queued: 0 };
   const members = nsp.adapter.rooms.get(room);
@@ -95,7 +99,7 @@ export function fanOutToRoom(
       sendFrame.call(ws._sender, list);
       result.direct++;
     } else {
-      conn.write(frame.packet, { wsPreEncodedFrame: list });
+      conn.write(frame.packet, { wsPreEncodedFrame: list }, onQueuedWritten);
       result.queued++;
     }
   }

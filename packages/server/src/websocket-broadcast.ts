@@ -32,6 +32,7 @@ import {
   type WalletUpdate,
   type WalletUpdateInput,
 } from '@ws/protocol';
+import { epochNow } from './epoch-clock.js';
 import type { ValidatedPayload } from './inbound-handler.js';
 import type { DepthUpdate, OrderBooks } from './order-books.js';
 import type { SequencedMessage } from './redis-sequence-store.js';
@@ -56,8 +57,26 @@ export interface PublishItem {
   userId?: string;
 }
 
-/** Where the broadcaster sends a finished wire message; `room` null means every client of the namespace. */
-export type BroadcastEmitter = (namespace: NamespaceName, room: string | null, event: string, payload: object) => void;
+/** Options of `publishBatch`. */
+export interface PublishOptions {
+  /**
+   * When the messages entered the platform (epoch ms, sub-ms allowed), e.g. when an HTTP publish request
+   * arrived; propagation latency counts from here. Default: the call.
+   */
+  receivedAt?: number;
+}
+
+/**
+ * Where the broadcaster sends a finished wire message; `room` null means every client of the namespace.
+ * `enteredAt` (epoch ms) is when the message entered the platform, for propagation latency.
+ */
+export type BroadcastEmitter = (
+  namespace: NamespaceName,
+  room: string | null,
+  event: string,
+  payload: object,
+  enteredAt: number,
+) => void;
 
 export interface WebsocketBroadcastDeps {
   emit: BroadcastEmitter;
@@ -79,6 +98,7 @@ interface Prepared {
   namespace: NamespaceName | 'all';
   room: string | null;
   data: Record<string, unknown>;
+  enteredAt: number;
 }
 
 /** Events whose latest message a new subscriber receives as its snapshot. */
@@ -173,16 +193,17 @@ export class WebsocketBroadcast {
   publish<E extends PublishableEventName>(event: E, data: PublishInput<E>, userId?: string): Promise<WirePayload<E>>;
   publish(event: string, data: unknown, userId?: string): Promise<object>;
   publish(event: string, data: unknown, userId?: string): Promise<object> {
-    return this.dispatch(this.prepare(event, data, userId, ''));
+    return this.dispatch(this.prepare(event, data, userId, '', epochNow()));
   }
 
   /** Validates every item first; publishes all of them only if all are valid, otherwise throws and sends nothing. */
-  publishBatch(items: readonly PublishItem[]): Promise<object[]> {
-    const prepared = items.map((item, i) => this.prepare(item.event, item.data, item.userId, `/${i}`));
+  publishBatch(items: readonly PublishItem[], options: PublishOptions = {}): Promise<object[]> {
+    const enteredAt = options.receivedAt ?? epochNow();
+    const prepared = items.map((item, i) => this.prepare(item.event, item.data, item.userId, `/${i}`, enteredAt));
     return Promise.all(prepared.map((p) => this.dispatch(p)));
   }
 
-  private prepare(event: string, data: unknown, userId: string | undefined, path: string): Prepared {
+  private prepare(event: string, data: unknown, userId: string | undefined, path: string, enteredAt: number): Prepared {
     if (!isPublishableEventName(event)) {
       throw invalid(`unknown event ${JSON.stringify(String(event).slice(0, 64))}`, [
         { path: `${path}/event`, message: 'not a publishable event' },
@@ -220,12 +241,12 @@ export class WebsocketBroadcast {
       const trades = normalized.trades as { timestamp?: number }[];
       normalized.trades = trades.map((t) => ({ ...t, timestamp: t.timestamp ?? (normalized.timestamp as number) }));
     }
-    return { event, namespace: def.namespace, room: def.room(input, userId), data: normalized };
+    return { event, namespace: def.namespace, room: def.room(input, userId), data: normalized, enteredAt };
   }
 
   private dispatch(p: Prepared): Promise<object> {
     if (p.namespace === 'all' || p.room === null) {
-      for (const ns of this.deps.namespaces) this.deps.emit(ns, null, p.event, p.data);
+      for (const ns of this.deps.namespaces) this.deps.emit(ns, null, p.event, p.data, p.enteredAt);
       return Promise.resolve(p.data);
     }
     const room = p.room;
@@ -239,7 +260,14 @@ export class WebsocketBroadcast {
             : ns === '/user'
               ? 'history'
               : 'plain';
-      return this.deps.cluster.publish({ namespace: ns, room, event: p.event, data: p.data, kind });
+      return this.deps.cluster.publish({
+        namespace: ns,
+        room,
+        event: p.event,
+        data: p.data,
+        kind,
+        enteredAt: p.enteredAt,
+      });
     }
     return this.sequenced(room, (seq) => {
       let wire: Record<string, unknown>;
@@ -249,7 +277,7 @@ export class WebsocketBroadcast {
         wire = { ...p.data, seq };
         if (SNAPSHOT_EVENTS.has(p.event)) this.deps.snapshots.set(room, { event: p.event, payload: wire });
       }
-      this.deps.emit(ns, room, p.event, wire);
+      this.deps.emit(ns, room, p.event, wire, p.enteredAt);
       if (ns === '/user') this.deps.history?.append(room, { seq, time: Date.now(), event: p.event, payload: wire });
       return wire;
     });

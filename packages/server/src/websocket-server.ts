@@ -36,6 +36,7 @@ import type {
   RateLimitComponent,
 } from './component-contracts.js';
 import { type ConnectionFilter, ConnectionManager } from './connection-manager.js';
+import { epochNow } from './epoch-clock.js';
 import { AdminNamespaceHandler } from './handlers/admin-namespace.js';
 import { commonRoutes } from './handlers/common-routes.js';
 import { MarketNamespaceHandler } from './handlers/market-namespace.js';
@@ -97,6 +98,11 @@ interface Runtime {
 }
 
 const PUBLIC_NAMESPACES: ReadonlySet<NamespaceName> = new Set(['/prices', '/market']);
+
+/** The part of an Engine.IO socket the heartbeat timing listens to. */
+interface EngineConnection {
+  on(event: 'packetCreate' | 'packet', listener: (packet: { type: string }) => void): unknown;
+}
 
 /**
  * The gateway's Socket.IO server: the four namespaces of the protocol with auth, rate limits,
@@ -204,7 +210,7 @@ export class WebSocketServer {
         sub: resolved.redis.sub,
         snapshots: shared,
         books,
-        emit: (ns, room, event, payload, except) => this.#emit(ns, room, event, payload, except),
+        emit: (ns, room, event, payload, except, enteredAt) => this.#emit(ns, room, event, payload, except, enteredAt),
         logger: resolved.logger,
         confirmTimeoutMs: resolved.clusterConfirmTimeoutMs,
         onBusResumed: (lastSeen) => this.#replayAfterBusOutage(lastSeen),
@@ -216,7 +222,7 @@ export class WebSocketServer {
       history = memoryHistory;
     }
     const broadcast = new WebsocketBroadcast({
-      emit: (ns, room, event, payload) => this.#emit(ns, room, event, payload),
+      emit: (ns, room, event, payload, enteredAt) => this.#emit(ns, room, event, payload, undefined, enteredAt),
       sequences: resolved.sequenceStore ?? new MemorySequenceStore(),
       snapshots,
       books,
@@ -264,7 +270,8 @@ export class WebSocketServer {
           minLoopUtilization: resolved.overloadMinLoopUtilization,
           onConflated: (ns, event) => metrics.messageConflated?.(ns, event),
         },
-        (ns, room, event, payload, except) => this.#deliverToRoom(ns, room, event, payload, except),
+        (ns, room, event, payload, except, enteredAt) =>
+          this.#deliverToRoom(ns, room, event, payload, except, enteredAt),
       ),
     };
     if (resolved.slowConsumer) {
@@ -333,6 +340,7 @@ export class WebSocketServer {
         broadcastSystemMessage: (message) => broadcast.broadcastSystemMessage(message),
       }).routes(),
     };
+    this.#observeHeartbeats(io, metrics);
     const common = commonRoutes(auth);
     for (const name of NAMESPACE_NAMES) {
       const nsp = io.of(name);
@@ -755,11 +763,32 @@ export class WebSocketServer {
           (recovered, streams) => authenticated(checked && !checked.ok ? false : recovered, streams),
         );
       } else authenticated();
+      // An admin hears this node's state (and any alert still firing) at once, not at the next tick.
+      if (name === '/admin') this.#send(socket, 'admin.stats', this.#adminStats(rt));
     } catch (err) {
       rt.options.logger.error({ err, namespace: name }, 'connection setup failed');
       rt.metrics.error('INTERNAL', name);
       socket.disconnect(true);
     }
+  }
+
+  /**
+   * Times Engine.IO's heartbeat on every connection: from the server queuing its `ping` to the client's
+   * `pong` arriving (`ws_ping_rtt_seconds`). Two listeners per connection, run once per ping interval.
+   */
+  #observeHeartbeats(io: TypedServer, metrics: MetricsComponent): void {
+    if (!metrics.observePingRtt) return;
+    io.engine.on('connection', (conn: EngineConnection) => {
+      let pingAt: number | undefined;
+      conn.on('packetCreate', (packet) => {
+        if (packet.type === 'ping') pingAt = performance.now();
+      });
+      conn.on('packet', (packet) => {
+        if (packet.type !== 'pong' || pingAt === undefined) return;
+        metrics.observePingRtt?.((performance.now() - pingAt) / 1000);
+        pingAt = undefined;
+      });
+    });
   }
 
   #send(socket: Socket, event: string, payload: object): void {
@@ -771,30 +800,49 @@ export class WebSocketServer {
     socket.emit(event, payload);
   }
 
-  /** Room messages go to this node's members via the conflator; `except` (bus deliveries) skips held sockets. */
-  #emit(name: NamespaceName, room: string | null, event: string, payload: object, except?: readonly string[]): void {
+  /**
+   * Room messages go to this node's members via the conflator; `except` (bus deliveries) skips held sockets.
+   * Namespace-wide emits (system messages, admin stats) are not timed: they are not market data.
+   */
+  #emit(
+    name: NamespaceName,
+    room: string | null,
+    event: string,
+    payload: object,
+    except?: readonly string[],
+    enteredAt?: number,
+  ): void {
     const rt = this.#rt();
     if (room !== null) {
-      rt.conflator.emit(name, room, event, payload, except);
+      rt.conflator.emit(name, room, event, payload, except, enteredAt);
       return;
     }
-    const started = performance.now();
     const nsp = rt.io.of(name) as unknown as Namespace;
     const bytes = estimateBytes(payload);
     nsp.emit(event, payload);
     const recipients = nsp.sockets.size;
     for (const id of nsp.sockets.keys()) rt.connections.recordOut(id, bytes);
     rt.metrics.messageOut(name, event, bytes, recipients);
-    rt.metrics.broadcast(name, event, recipients, (performance.now() - started) / 1000);
+    rt.metrics.broadcast(name, event, recipients);
   }
 
   /**
    * Delivers a room broadcast to this node's members now (the conflator decides when). Room messages never
    * go through the Redis adapter: in cluster mode every node takes them off the bus and delivers its own.
+   *
+   * Propagation latency costs one clock read per message for all direct writes (they are done when the
+   * fan-out returns, so one weighted observation covers them) and one per recipient Engine.IO queued,
+   * when its transport has written the frame.
    */
-  #deliverToRoom(name: NamespaceName, room: string, event: string, payload: object, except?: readonly string[]): void {
+  #deliverToRoom(
+    name: NamespaceName,
+    room: string,
+    event: string,
+    payload: object,
+    except?: readonly string[],
+    enteredAt?: number,
+  ): void {
     const rt = this.#rt();
-    const started = performance.now();
     const nsp = rt.io.of(name) as unknown as Namespace;
     let recipients = 0;
     let bytes = 0;
@@ -802,13 +850,20 @@ export class WebSocketServer {
     if (nsp.adapter.rooms.has(room)) {
       const frame = encodeBroadcastFrame(name, event, payload);
       bytes = frame.bytes;
-      const sent = fanOutToRoom(nsp, room, frame, except && except.length > 0 ? new Set(except) : undefined);
+      const metrics = rt.metrics;
+      const timed = enteredAt !== undefined && metrics.messageLatency !== undefined;
+      const onQueued = timed
+        ? () => metrics.messageLatency?.(name, Math.max(0, epochNow() - enteredAt) / 1000)
+        : undefined;
+      const sent = fanOutToRoom(nsp, room, frame, except && except.length > 0 ? new Set(except) : undefined, onQueued);
       recipients = sent.direct + sent.queued;
+      if (timed && sent.direct > 0)
+        metrics.messageLatency?.(name, Math.max(0, epochNow() - enteredAt) / 1000, sent.direct);
     }
     // Only rooms with local members: counters for rooms nobody here is in (offline users) would only grow.
     if (recipients > 0) rt.connections.recordRoomOut(name, room, bytes);
     rt.metrics.messageOut(name, event, bytes, recipients);
-    rt.metrics.broadcast(name, event, recipients, (performance.now() - started) / 1000);
+    rt.metrics.broadcast(name, event, recipients);
   }
 
   #applyMaintenance(state: MaintenanceState): void {
@@ -836,6 +891,23 @@ export class WebSocketServer {
       slowConsumers: rt.slowConsumers?.conflating ?? 0,
       uptimeSec: Math.round(process.uptime()),
       connections: rt.connections.size,
+      alerts: rt.alerts.active(),
+    };
+  }
+
+  /** `admin.stats` of this node, with the alerts still firing. */
+  #adminStats(rt: Runtime, metrics = rt.metrics.getMetrics(), lag = rt.metrics.eventLoopLagMs()): AdminStats {
+    return {
+      timestamp: Date.now(),
+      nodeId: rt.options.nodeId,
+      metrics,
+      topSymbols: rt.subscriptions.topSymbols(10),
+      rateLimitRejections: this.#rateLimitRejectionsTotal(rt),
+      maintenance: this.maintenance,
+      eventLoopLagMs: lag,
+      ...rt.metrics.counters?.(),
+      slowConsumers: rt.slowConsumers?.conflating ?? 0,
+      alerts: rt.alerts.active(),
     };
   }
 
@@ -854,18 +926,7 @@ export class WebSocketServer {
         connections: rt.connections.size,
       });
       if (admin.sockets.size === 0) return;
-      const stats: AdminStats = {
-        timestamp: Date.now(),
-        nodeId: rt.options.nodeId,
-        metrics,
-        topSymbols: rt.subscriptions.topSymbols(10),
-        rateLimitRejections: this.#rateLimitRejectionsTotal(rt),
-        maintenance: this.maintenance,
-        eventLoopLagMs: lag,
-        ...rt.metrics.counters?.(),
-        slowConsumers: rt.slowConsumers?.conflating ?? 0,
-      };
-      this.#emit('/admin', null, 'admin.stats', stats);
+      this.#emit('/admin', null, 'admin.stats', this.#adminStats(rt, metrics, lag));
       for (const alert of alerts) this.#emit('/admin', null, 'admin.alert', alert);
     } catch (err) {
       rt.options.logger.error({ err }, 'admin stats failed');

@@ -1,6 +1,7 @@
 import type { MetricsSnapshot, NodeStatus, SubscriptionStats } from '@ws/protocol';
 import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
+import { activeAlertLine, formatLatency } from '../dashboard/format-view.js';
 import { formatMs, formatNumber, type Output } from '../output.js';
 
 /** What `admin stats --json` prints. */
@@ -9,7 +10,7 @@ export interface StatsSnapshot {
   timestamp: number;
   metrics: MetricsSnapshot;
   subscriptions: SubscriptionStats;
-  /** The answering node's state: maintenance, rate-limit rejections, slow consumers. */
+  /** The answering node's state: maintenance, rate-limit rejections, slow consumers, alerts still firing. */
   node: NodeStatus;
 }
 
@@ -41,6 +42,8 @@ export function registerStatsCommand(program: Command, ctx: CliContext): void {
 }
 
 function printStats(out: Output, { url, metrics: m, subscriptions: s, node: n }: StatsSnapshot): void {
+  // Nodes of older versions report no alerts.
+  const alerts = n.alerts ?? [];
   out.line(out.color.bold(`Gateway ${url}`));
   const maintenance = n.maintenance.enabled
     ? out.color.yellow(`ON${n.maintenance.message ? ` (${n.maintenance.message})` : ''}`)
@@ -50,15 +53,15 @@ function printStats(out: Output, { url, metrics: m, subscriptions: s, node: n }:
     ['maintenance', maintenance],
     ['connections', `${formatNumber(m.connections.current)} current, ${formatNumber(m.connections.total)} total`],
     ['messages', `${formatNumber(m.messages.total)} total, ${formatNumber(m.messages.perSecond, 1)}/s`],
-    [
-      'latency',
-      `avg ${formatMs(m.latency.avg)}  p50 ${formatMs(m.latency.p50)}  p95 ${formatMs(m.latency.p95)}  p99 ${formatMs(m.latency.p99)}`,
-    ],
+    ['latency', `avg ${formatMs(m.latency.avg)}  ${formatLatency(m.latency)}  (publish → written to each recipient)`],
+    ['ping rtt', m.pingRtt ? `avg ${formatMs(m.pingRtt.avg)}  ${formatLatency(m.pingRtt)}` : '-'],
     ['errors', `${formatNumber(m.errors.total)} total, ${formatNumber(m.errors.rate, 2)}/s`],
     ['rate limits', `${formatNumber(n.rateLimitRejections)} refused on this node`],
     ['slow consumers', `${formatNumber(n.slowConsumers)} held at their latest state`],
     ['subscriptions', `${formatNumber(s.subscriptions)} in ${formatNumber(s.rooms)} rooms`],
+    ['alerts', alerts.length === 0 ? 'none firing' : `${alerts.length} firing`],
   ]);
+  for (const alert of alerts) out.line(`  ${out.color.yellow(activeAlertLine(alert))}`);
   out.line();
   out.table(
     [

@@ -25,14 +25,19 @@ export interface DashboardView {
   /** Messages per second in and out; null until two reports of a node arrived. */
   rate: RateSample | null;
   history: RateSample[];
-  /** The worst node's latency (ms). */
+  /** The worst node's propagation latency (ms): message entering the platform → frame written to a recipient. */
   latency: MetricsSnapshot['latency'];
+  /** The worst node's heartbeat round trip (ms); null when no node reports one. */
+  pingRtt: MetricsSnapshot['latency'] | null;
   errors: { total: number; rate: number };
   topSymbols: { symbol: string; subscribers: number }[];
   rateLimitRejections: number | null;
   maintenance: MaintenanceState | null;
   eventLoopLagMs: number | null;
+  /** Alert events received since the dashboard started (newest last). */
   alerts: AdminAlert[];
+  /** Alerts still firing on the reporting nodes, oldest first, even those raised before the dashboard connected. */
+  activeAlerts: AdminAlert[];
 }
 
 interface NodeEntry {
@@ -112,12 +117,14 @@ export class DashboardState {
       rate: this.totalRate(),
       history: [...this.history],
       latency: { avg: 0, p50: 0, p95: 0, p99: 0 },
+      pingRtt: null,
       errors: { total: 0, rate: 0 },
       topSymbols: [],
       rateLimitRejections: 0,
       maintenance: null,
       eventLoopLagMs: 0,
       alerts: [...this.alerts],
+      activeAlerts: [],
     };
     for (const { stats } of entries) {
       const m = stats.metrics;
@@ -137,6 +144,17 @@ export class DashboardState {
         p95: Math.max(view.latency.p95, m.latency.p95),
         p99: Math.max(view.latency.p99, m.latency.p99),
       };
+      if (m.pingRtt) {
+        const worst = view.pingRtt ?? { avg: 0, p50: 0, p95: 0, p99: 0 };
+        view.pingRtt = {
+          avg: Math.max(worst.avg, m.pingRtt.avg),
+          p50: Math.max(worst.p50, m.pingRtt.p50),
+          p95: Math.max(worst.p95, m.pingRtt.p95),
+          p99: Math.max(worst.p99, m.pingRtt.p99),
+        };
+      }
+      // Reports of older gateways carry no alerts.
+      for (const alert of stats.alerts ?? []) view.activeAlerts.push({ nodeId: stats.nodeId, ...alert });
       view.errors.total += m.errors.total;
       view.errors.rate += m.errors.rate;
       for (const s of stats.topSymbols) symbols.set(s.symbol, (symbols.get(s.symbol) ?? 0) + s.subscribers);
@@ -145,6 +163,7 @@ export class DashboardState {
       if (!view.maintenance || stats.maintenance.enabled) view.maintenance = stats.maintenance;
       view.eventLoopLagMs = Math.max(view.eventLoopLagMs ?? 0, stats.eventLoopLagMs);
     }
+    view.activeAlerts.sort((a, b) => a.timestamp - b.timestamp);
     view.topSymbols = [...symbols]
       .map(([symbol, subscribers]) => ({ symbol, subscribers }))
       .sort((a, b) => b.subscribers - a.subscribers || a.symbol.localeCompare(b.symbol));
@@ -161,12 +180,14 @@ export class DashboardState {
       rate: null,
       history: [...this.history],
       latency: m ? { ...m.latency } : { avg: 0, p50: 0, p95: 0, p99: 0 },
+      pingRtt: m?.pingRtt ? { ...m.pingRtt } : null,
       errors: m ? { ...m.errors } : { total: 0, rate: 0 },
       topSymbols: this.seed ? [...this.seed.topSymbols] : [],
       rateLimitRejections: null,
       maintenance: null,
       eventLoopLagMs: null,
       alerts: [...this.alerts],
+      activeAlerts: [],
     };
   }
 

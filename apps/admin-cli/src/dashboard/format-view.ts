@@ -29,11 +29,24 @@ export function plainStatsLine(view: DashboardView, at = Date.now()): string {
     `p50=${formatMs(view.latency.p50)}`.replace(' ', ''),
     `p95=${formatMs(view.latency.p95)}`.replace(' ', ''),
     `p99=${formatMs(view.latency.p99)}`.replace(' ', ''),
+    `ping=${view.pingRtt ? formatMs(view.pingRtt.p50) : '-'}`.replace(' ', ''),
     `errors=${formatNumber(view.errors.rate, 2)}/s`,
     `rate-limited=${view.rateLimitRejections ?? '-'}`,
     `maintenance=${maintenance}`,
+    `alerts=${view.activeAlerts.length}`,
     `top=${formatTopSymbols(view, 5).replaceAll(' ', ',')}`,
   ].join(' ');
+}
+
+/** Latency figures as `p50 1.23 ms  p95 …  p99 …`. */
+export function formatLatency(latency: { p50: number; p95: number; p99: number }): string {
+  return `p50 ${formatMs(latency.p50)}  p95 ${formatMs(latency.p95)}  p99 ${formatMs(latency.p99)}`;
+}
+
+/** One line of an active alert: `warning gw-1 connection count 3 is above the threshold 2 (since 12:00:01Z)`. */
+export function activeAlertLine(alert: AdminAlert): string {
+  const node = alert.nodeId === undefined ? '' : ` ${alert.nodeId}`;
+  return `${alert.level}${node}: ${alert.message} (since ${new Date(alert.timestamp).toISOString().slice(11, 19)}Z)`;
 }
 
 /** One line of an alert. */

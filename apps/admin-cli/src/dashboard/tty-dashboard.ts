@@ -5,7 +5,7 @@ import { BROADCAST_TYPES } from '../commands/broadcast.js';
 import { connectionTable } from '../connection-table.js';
 import { formatAge, formatMs, formatNumber, formatTable } from '../output.js';
 import { DashboardState } from './dashboard-state.js';
-import { alertLine, formatRate } from './format-view.js';
+import { activeAlertLine, alertLine, formatLatency, formatRate } from './format-view.js';
 import { sparkline } from './sparkline.js';
 
 export interface TtyDashboardOptions {
@@ -41,13 +41,14 @@ export async function runTtyDashboard(session: AdminSession, options: TtyDashboa
   const traffic = box({ parent: screen, top: 1, left: '50%', width: '50%', height: 10, label: ' messages/s ' });
   const health = box({ parent: screen, top: 11, left: 0, width: '50%', height: 9, label: ' latency & errors ' });
   const symbols = box({ parent: screen, top: 11, left: '50%', width: '50%', height: 9, label: ' top symbols ' });
+  const active = box({ parent: screen, top: 20, left: 0, width: '100%', height: 6, label: ' active alerts ' });
   const alerts = blessed.log({
     parent: screen,
-    top: 20,
+    top: 26,
     left: 0,
     width: '100%',
     bottom: 1,
-    label: ' alerts ',
+    label: ' alert log ',
     border: { type: 'line' },
     tags: false,
     scrollback: 200,
@@ -111,13 +112,25 @@ export async function runTtyDashboard(session: AdminSession, options: TtyDashboa
     );
     health.setContent(
       [
-        `latency p50 ${formatMs(view.latency.p50)}  p95 ${formatMs(view.latency.p95)}  p99 ${formatMs(view.latency.p99)}`,
+        `latency  ${formatLatency(view.latency)}`,
+        `ping rtt ${view.pingRtt ? formatLatency(view.pingRtt) : '-'}`,
         `errors  ${formatNumber(view.errors.rate, 2)}/s  (${formatNumber(view.errors.total)} total)`,
         `rate-limit rejections  ${view.rateLimitRejections === null ? '-' : formatNumber(view.rateLimitRejections)}`,
         `event-loop lag  ${view.eventLoopLagMs === null ? '-' : formatMs(view.eventLoopLagMs)}`,
       ]
         .map(blessed.escape)
         .join('\n'),
+    );
+    active.setContent(
+      view.activeAlerts.length === 0
+        ? '{green-fg}none{/green-fg}'
+        : view.activeAlerts
+            .slice(0, 4)
+            .map((a) => {
+              const line = blessed.escape(activeAlertLine(a));
+              return a.level === 'info' ? line : `{yellow-fg}${line}{/yellow-fg}`;
+            })
+            .join('\n') + (view.activeAlerts.length > 4 ? `\n… ${view.activeAlerts.length - 4} more` : ''),
     );
     symbols.setContent(
       formatTable(

@@ -88,12 +88,11 @@ describe('getMetrics', () => {
   it('computes latency percentiles in ms from a histogram of recent observations', () => {
     const clock = manualClock();
     const m = create({ now: clock.now, rateWindowSec: 10 });
-    // 1..100 ms: broadcasts for the odd, pings for the even values.
-    for (let ms = 1; ms <= 100; ms++) {
-      if (ms % 2 === 1) m.broadcast('/prices', 'price.update', 10, ms / 1000);
-      else m.observePingRtt(ms / 1000);
-    }
-    const { latency } = m.getMetrics();
+    // 1..100 ms, one recipient each.
+    for (let ms = 1; ms <= 100; ms++) m.messageLatency('/prices', ms / 1000);
+    const { latency, pingRtt } = m.getMetrics();
+    // Ping round trips are their own figure, never mixed into propagation latency.
+    expect(pingRtt).toEqual({ avg: 0, p50: 0, p95: 0, p99: 0 });
     expect(latency.avg).toBeCloseTo(50.5, 6);
     // Log-linear bins bound the relative error to 1/16.
     expect(Math.abs(latency.p50 - 50) / 50).toBeLessThan(1 / 16);
@@ -102,12 +101,40 @@ describe('getMetrics', () => {
     expect(latency.p99).toBeLessThanOrEqual(100);
   });
 
+  it('weighs a latency by its recipients: one frame written to many sockets is many deliveries', async () => {
+    const clock = manualClock();
+    const m = create({ now: clock.now });
+    m.messageLatency('/prices', 0.002, 99);
+    m.messageLatency('/prices', 0.2, 1);
+    const { latency } = m.getMetrics();
+    expect(Math.abs(latency.p95 - 2) / 2).toBeLessThan(1 / 16);
+    expect(latency.p99).toBeLessThan(3);
+    expect(latency.avg).toBeCloseTo((0.002 * 99 + 0.2) * 10, 6);
+    const families = parseExposition(await m.exportPrometheusMetrics());
+    const samples = families.get('ws_broadcast_latency_seconds')?.samples ?? [];
+    const sample = (name: string, le?: string) =>
+      samples.find((s) => s.name === name && s.labels.namespace === '/prices' && s.labels.le === le)?.value;
+    expect(sample('ws_broadcast_latency_seconds_count')).toBe(100);
+    expect(sample('ws_broadcast_latency_seconds_bucket', '0.0025')).toBe(99);
+    expect(sample('ws_broadcast_latency_seconds_bucket', '+Inf')).toBe(100);
+    expect(sample('ws_broadcast_latency_seconds_sum')).toBeCloseTo(0.002 * 99 + 0.2, 9);
+  });
+
+  it('reports ping round trips apart from latency', () => {
+    const m = create();
+    m.observePingRtt(0.004);
+    m.observePingRtt(0.004);
+    const { latency, pingRtt } = m.getMetrics();
+    expect(latency).toEqual({ avg: 0, p50: 0, p95: 0, p99: 0 });
+    expect(pingRtt?.avg).toBeCloseTo(4, 6);
+  });
+
   it('forgets latency observations older than the window, unlike a running average', () => {
     const clock = manualClock();
     const m = create({ now: clock.now, rateWindowSec: 3 });
-    for (let i = 0; i < 100; i++) m.observePingRtt(0.5);
+    for (let i = 0; i < 100; i++) m.messageLatency('/user', 0.5);
     clock.advance(3000);
-    for (let i = 0; i < 10; i++) m.observePingRtt(0.002);
+    for (let i = 0; i < 10; i++) m.messageLatency('/user', 0.002);
     const { latency } = m.getMetrics();
     expect(latency.avg).toBeCloseTo(2, 6);
     expect(latency.p99).toBeCloseTo(2, 6);
@@ -119,7 +146,9 @@ describe('getMetrics', () => {
     const m = create();
     m.observePingRtt(Number.NaN);
     m.observePingRtt(-1);
-    m.broadcast('/prices', 'price.update', Number.NaN, Number.POSITIVE_INFINITY);
+    m.broadcast('/prices', 'price.update', Number.NaN);
+    m.messageLatency('/prices', Number.POSITIVE_INFINITY);
+    m.messageLatency('/prices', 0.001, Number.NaN);
     m.messageOut('/prices', 'price.update', Number.NaN, -5);
     m.messageIn('/prices', 'ping', -3);
     m.setSubscriptions('/market', Number.NaN);
@@ -179,12 +208,14 @@ describe('getMetrics', () => {
     m.messageOut('/prices', 'price.update', 10, 3);
     m.error('INTERNAL');
     m.observePingRtt(0.01);
+    m.messageLatency('/prices', 0.01, 3);
     m.reset();
     const s = m.getMetrics();
     expect(s.connections).toEqual({ current: 0, total: 0 });
     expect(s.messages.total).toBe(0);
     expect(s.errors.total).toBe(0);
     expect(s.latency.p99).toBe(0);
+    expect(s.pingRtt?.p99).toBe(0);
     const text = await m.exportPrometheusMetrics();
     expect(text).not.toMatch(/ws_messages_sent_total\{/);
     expect(text).toMatch(/ws_connections_opened_total\{namespace="\/prices"\} 0/);
@@ -200,7 +231,8 @@ describe('exportPrometheusMetrics', () => {
     m.connectionOpened('/prices');
     m.messageIn('/prices', 'subscribe', 52);
     m.messageOut('/prices', 'price.update', 120, 4);
-    m.broadcast('/prices', 'price.update', 4, 0.0007);
+    m.broadcast('/prices', 'price.update', 4);
+    m.messageLatency('/prices', 0.0007);
     m.messageConflated('/prices', 'price.update');
     m.messageConflated('/prices', 'price.update');
     m.messageConflated('/market', 'not-an-event');
@@ -304,7 +336,8 @@ describe('exportPrometheusMetrics', () => {
     for (let i = 0; i < 1000; i++) {
       m.messageIn(`/ns-${i}`, `evt-${i}`, 10);
       m.messageOut('/prices', `spam-${i}`, 10);
-      m.broadcast('/prices', `spam-${i}`, 1, 0.001);
+      m.broadcast('/prices', `spam-${i}`, 1);
+      m.messageLatency('/prices', 0.001);
       m.error(`CODE_${i}`, `/ns-${i}`);
       m.connectionRefused('/user', `CODE_${i}`);
     }

@@ -15,11 +15,21 @@ export const NamespaceMetrics = Type.Object({
 });
 export type NamespaceMetrics = Static<typeof NamespaceMetrics>;
 
-/** The shape of `getMetrics()`: every figure measured. Latency in milliseconds. */
+/** Mean and percentiles of a duration, in milliseconds, over the metrics window (all 0 while nothing was measured). */
+export const LatencySummary = Type.Object({ avg: Rate, p50: Rate, p95: Rate, p99: Rate });
+export type LatencySummary = Static<typeof LatencySummary>;
+
+/**
+ * The shape of `getMetrics()`: every figure measured. `latency` is propagation: from a message entering the
+ * platform (the publish call or request; on other nodes its publish time) to its frame being written to each
+ * recipient's socket, over messages that had recipients. `pingRtt` is the Engine.IO heartbeat round trip.
+ */
 export const MetricsSnapshot = Type.Object({
   connections: Type.Object({ current: Count, total: Count }),
   messages: Type.Object({ total: Count, perSecond: Rate }),
-  latency: Type.Object({ avg: Rate, p50: Rate, p95: Rate, p99: Rate }),
+  latency: LatencySummary,
+  /** Optional so a custom metrics component without heartbeat figures still fits. */
+  pingRtt: Type.Optional(LatencySummary),
   namespaces: Type.Record(Type.String(), NamespaceMetrics),
   errors: Type.Object({ total: Count, rate: Rate }),
 });
@@ -85,6 +95,21 @@ export const SubscriptionStats = Type.Object({
 });
 export type SubscriptionStats = Static<typeof SubscriptionStats>;
 
+export const AlertLevel = Type.Union([Type.Literal('info'), Type.Literal('warning'), Type.Literal('critical')]);
+/** S→C `admin.alert` when a configured threshold is crossed. */
+export const AdminAlert = Type.Object({
+  level: AlertLevel,
+  message: Type.String(),
+  metric: Type.Optional(Type.String()),
+  value: Type.Optional(Type.Number()),
+  threshold: Type.Optional(Type.Number()),
+  /** When the alert fired (for an active alert: when its metric crossed the threshold). */
+  timestamp: Timestamp,
+  /** The node whose figure crossed the threshold. */
+  nodeId: Type.Optional(Type.String()),
+});
+export type AdminAlert = Static<typeof AdminAlert>;
+
 /** `node.status`: the operating state of the node that answers (maintenance is cluster-wide, the counts are this node's). */
 export const NodeStatus = Type.Object({
   nodeId: Type.String(),
@@ -97,22 +122,10 @@ export const NodeStatus = Type.Object({
   uptimeSec: Rate,
   /** This node's open connections (absent from nodes of older versions). */
   connections: Type.Optional(Count),
+  /** This node's alerts still firing (absent from older nodes; each metric above its threshold), as their `admin.alert` said when they fired. */
+  alerts: Type.Optional(Type.Array(AdminAlert)),
 });
 export type NodeStatus = Static<typeof NodeStatus>;
-
-export const AlertLevel = Type.Union([Type.Literal('info'), Type.Literal('warning'), Type.Literal('critical')]);
-/** S→C `admin.alert` when a configured threshold is crossed. */
-export const AdminAlert = Type.Object({
-  level: AlertLevel,
-  message: Type.String(),
-  metric: Type.Optional(Type.String()),
-  value: Type.Optional(Type.Number()),
-  threshold: Type.Optional(Type.Number()),
-  timestamp: Timestamp,
-  /** The node whose figure crossed the threshold. */
-  nodeId: Type.Optional(Type.String()),
-});
-export type AdminAlert = Static<typeof AdminAlert>;
 
 /** `alerts.list`: the alerts firing now and the latest ones raised (newest last), of every node. */
 export const AlertsList = Type.Object({
@@ -182,5 +195,7 @@ export const AdminStats = Type.Object({
   conflated: Type.Optional(Count),
   /** Connections the slow-consumer guard holds at their latest state now. */
   slowConsumers: Type.Optional(Count),
+  /** This node's alerts still firing (absent from older nodes), so an admin who connects after an `admin.alert` still learns of it. */
+  alerts: Type.Optional(Type.Array(AdminAlert)),
 });
 export type AdminStats = Static<typeof AdminStats>;

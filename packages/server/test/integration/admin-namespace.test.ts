@@ -238,6 +238,44 @@ describe('/admin', () => {
     expect(stats.slowConsumers).toBe(0);
   });
 
+  it('greets an admin with admin.stats on connect, without waiting for the next tick', async () => {
+    ts = await startServer({ nodeId: 'node-g', admin: { statsIntervalMs: 3_600_000 } });
+    const admin = ts.connect('/admin', { token: await ts.token({ userId: 'root', role: 'admin' }) });
+    const first = nextEvent<AdminStats>(admin, 'admin.stats');
+    await connected(admin);
+    expect(await first).toMatchObject({ nodeId: 'node-g', alerts: [], metrics: { connections: { current: 1 } } });
+  });
+
+  it('an admin who connects after an alert fired still learns of it: admin.stats and node.status carry the active alerts', async () => {
+    ts = await startServer({ nodeId: 'node-z', admin: { statsIntervalMs: 50, alerts: { connections: 1 } } });
+    const token = await ts.token({ userId: 'root', role: 'admin' });
+    const clients = [ts.connect('/prices'), ts.connect('/prices')];
+    await Promise.all(clients.map(connected));
+    // No admin is connected while the alert fires; each probe is a fresh admin that missed its admin.alert.
+    const greeting = async () => {
+      const admin = ts.connect('/admin', { token });
+      const first = nextEvent<AdminStats>(admin, 'admin.stats');
+      await connected(admin);
+      const stats = await first;
+      admin.disconnect();
+      return stats.alerts;
+    };
+    await expect
+      .poll(greeting, { timeout: 20_000, interval: 100 })
+      .toEqual([expect.objectContaining({ level: 'warning', metric: 'connections', threshold: 1, nodeId: 'node-z' })]);
+    const admin = await adminClient(ts);
+    const status = await request<{ result: { status: { alerts: AdminAlert[] } } }>(admin, 'admin.command', {
+      command: 'node.status',
+      args: {},
+    });
+    expect(status.result.status.alerts).toEqual([expect.objectContaining({ metric: 'connections', level: 'warning' })]);
+    // Back below the threshold: the alert is no longer active.
+    for (const c of clients) c.disconnect();
+    await expect
+      .poll(async () => (await nextEvent<AdminStats>(admin, 'admin.stats')).alerts, { timeout: 20_000 })
+      .toEqual([]);
+  });
+
   it('refuses a user token and anonymous clients', async () => {
     ts = await startServer();
     expect((await refused(ts.connect('/admin'))).data?.code).toBe('UNAUTHORIZED');

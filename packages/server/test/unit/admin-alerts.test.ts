@@ -17,10 +17,18 @@ describe('AdminAlerts', () => {
       }),
     ]);
     expect(alerts.check({ ...ok, eventLoopLagMs: 300 })).toEqual([]);
-    expect(alerts.active()).toEqual(['eventLoopLagMs']);
+    expect(alerts.active()).toEqual([high[0]]);
     expect(alerts.check({ ...ok, connections: 11 })).toEqual([
       expect.objectContaining({ level: 'info', metric: 'eventLoopLagMs' }),
       expect.objectContaining({ level: 'warning', metric: 'connections' }),
     ]);
+    expect(alerts.active()).toEqual([expect.objectContaining({ level: 'warning', metric: 'connections', value: 11 })]);
+  });
+
+  it('names the node in every alert it is given', () => {
+    const alerts = new AdminAlerts({ errorRatePerSec: 5, eventLoopLagMs: 100, connections: 0 }, 'gw-7');
+    const [fired] = alerts.check({ errorRatePerSec: 0, eventLoopLagMs: 1, connections: 1 }, 5);
+    expect(fired).toMatchObject({ nodeId: 'gw-7', metric: 'connections', timestamp: 5 });
+    expect(alerts.active()).toEqual([fired]);
   });
 });
