@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -132,9 +132,21 @@ describe('deploy/nginx.conf', () => {
   });
 });
 
+interface ComposeService {
+  image?: string;
+  build?: { dockerfile?: string };
+  command?: string[];
+  environment?: Record<string, string>;
+  volumes?: string[];
+  depends_on?: Record<string, { condition?: string }> | string[];
+  healthcheck?: { test?: string[] };
+  profiles?: string[];
+}
+
 describe('deploy/docker-compose.yml', () => {
   const compose = parse(read('deploy/docker-compose.yml'), { merge: true }) as {
-    services: Record<string, { image?: string; build?: { dockerfile?: string }; environment?: Record<string, string> }>;
+    services: Record<string, ComposeService>;
+    volumes?: Record<string, unknown>;
   };
   const services = Object.entries(compose.services);
   const gateways = services.filter(([, s]) => s.build?.dockerfile === 'apps/gateway/Dockerfile');
@@ -158,5 +170,104 @@ describe('deploy/docker-compose.yml', () => {
   it('upstream servers in nginx.conf are the compose gateway services', () => {
     const nginx = read('deploy/nginx.conf');
     for (const [name] of gateways) expect(nginx).toContain(`server ${name}:3000`);
+  });
+
+  const service = (name: string): ComposeService => {
+    const found = compose.services[name];
+    if (!found) throw new Error(`no service ${name}`);
+    return found;
+  };
+  /** `host:container[:ro]` bind mounts (host paths relative to deploy/) and named volumes of a service. */
+  const mounts = (s: ComposeService) =>
+    (s.volumes ?? []).map((v) => {
+      const [source = '', target = ''] = v.split(':');
+      return { source, target, bind: source.startsWith('.') || source.startsWith('/') };
+    });
+  const dependsOn = (s: ComposeService, name: string) =>
+    Array.isArray(s.depends_on) ? undefined : s.depends_on?.[name]?.condition;
+
+  it('runs Redis with AOF persistence on a named volume, health-checked; gateways wait for it', () => {
+    const redis = service('redis');
+    const command = (redis.command ?? []).join(' ');
+    expect(command).toMatch(/--appendonly yes/);
+    expect(command).toMatch(/--appendfsync (everysec|always)/);
+    const data = mounts(redis).find((m) => m.target === '/data');
+    expect(data?.bind).toBe(false);
+    expect(Object.keys(compose.volumes ?? {})).toContain(data?.source);
+    expect(redis.healthcheck?.test).toEqual(['CMD', 'redis-cli', 'ping']);
+    for (const [, gateway] of gateways) expect(dependsOn(gateway, 'redis')).toBe('service_healthy');
+  });
+
+  it('puts nginx behind healthy gateways (the image HEALTHCHECK) and health-checks every other service', () => {
+    for (const [name] of gateways) expect(dependsOn(service('nginx'), name)).toBe('service_healthy');
+    expect(read('apps/gateway/Dockerfile')).toMatch(/^HEALTHCHECK\s/m);
+    for (const [name, s] of services) {
+      if (s.build?.dockerfile === 'apps/gateway/Dockerfile') continue;
+      expect(s.healthcheck?.test?.length, `${name} has a healthcheck`).toBeGreaterThan(1);
+    }
+  });
+
+  it('every bind-mounted file or directory exists in deploy/', () => {
+    for (const [name, s] of services) {
+      for (const m of mounts(s).filter((x) => x.bind)) {
+        // deploy/tls/ holds the operator's certificates for the opt-in tls profile; nothing is committed there.
+        if (s.profiles?.includes('tls') && m.source === './tls') continue;
+        expect(existsSync(`${root}deploy/${m.source.replace(/^\.\//, '')}`), `${name}: ${m.source}`).toBe(true);
+      }
+    }
+  });
+
+  it('provisions Prometheus with its config and the rules, which promtool accepts, scraping every gateway', async () => {
+    const prometheus = service('prometheus');
+    const byTarget = new Map(mounts(prometheus).map((m) => [m.target, m.source]));
+    expect(byTarget.get('/etc/prometheus/prometheus.yml')).toBe('./prometheus/prometheus.yml');
+    expect(prometheus.command).toContain('--config.file=/etc/prometheus/prometheus.yml');
+    const config = parse(read('deploy/prometheus/prometheus.yml')) as {
+      rule_files: string[];
+      scrape_configs: { job_name: string; static_configs: { targets: string[] }[] }[];
+    };
+    // rule_files are relative to the config file: each must be mounted next to it, from deploy/prometheus/.
+    for (const file of config.rule_files) expect(byTarget.get(`/etc/prometheus/${file}`)).toBe(`./prometheus/${file}`);
+    const job = config.scrape_configs.find((c) => c.job_name === 'ws-gateway');
+    expect(job?.static_configs.flatMap((c) => c.targets).sort()).toEqual(
+      gateways.map(([name]) => `${name}:3000`).sort(),
+    );
+    // The alert on a scrape failing reads up{job="ws-gateway"}.
+    expect(read('deploy/prometheus/rules.yml')).toContain('up{job="ws-gateway"}');
+    const { stdout } = await run('promtool', ['check', 'config', `${root}deploy/prometheus/prometheus.yml`]);
+    expect(stdout).toMatch(/SUCCESS: 1 rule files found/);
+  });
+
+  it('provisions Grafana with a Prometheus data source and the gateway dashboard', () => {
+    const grafana = service('grafana');
+    expect(dependsOn(grafana, 'prometheus')).toBe('service_healthy');
+    const byTarget = new Map(mounts(grafana).map((m) => [m.target, m.source]));
+    expect(byTarget.get('/etc/grafana/provisioning')).toBe('./grafana/provisioning');
+    const datasources = parse(read('deploy/grafana/provisioning/datasources/prometheus.yml')) as {
+      datasources: { type: string; url: string; isDefault?: boolean }[];
+    };
+    // Prometheus listens on its default 9090 (no --web.listen-address), as the compose ports say.
+    expect((service('prometheus').command ?? []).some((c) => c.startsWith('--web.listen-address'))).toBe(false);
+    const port = 9090;
+    expect(datasources.datasources).toContainEqual(
+      expect.objectContaining({ type: 'prometheus', url: `http://prometheus:${port}`, isDefault: true }),
+    );
+    const providers = parse(read('deploy/grafana/provisioning/dashboards/ws-gateway.yml')) as {
+      providers: { type: string; options: { path: string } }[];
+    };
+    const path = providers.providers[0]?.options.path ?? '';
+    expect(byTarget.get(path)).toBe('./grafana/dashboards');
+    expect(existsSync(`${root}deploy/grafana/dashboards/ws-gateway.json`)).toBe(true);
+    expect(grafana.environment?.['GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH']).toBe(`${path}/ws-gateway.json`);
+  });
+
+  it('the tls profile serves nginx-tls.conf with the certificates from deploy/tls', () => {
+    const tls = service('nginx-tls');
+    expect(tls.profiles).toEqual(['tls']);
+    const byTarget = new Map(mounts(tls).map((m) => [m.target, m.source]));
+    expect(byTarget.get('/etc/nginx/nginx.conf')).toBe('./nginx-tls.conf');
+    expect(byTarget.get('/etc/nginx/tls')).toBe('./tls');
+    const conf = read('deploy/nginx-tls.conf');
+    for (const [name] of gateways) expect(conf).toContain(`server ${name}:3000`);
   });
 });
