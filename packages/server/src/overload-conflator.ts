@@ -1,3 +1,5 @@
+// Node's performance (event-loop utilization), also when a DOM lib is in scope (the React bindings' tests).
+import { performance } from 'node:perf_hooks';
 import type { NamespaceName } from '@ws/protocol';
 
 /** Delivers one broadcast to the local members of `room` (minus `except`); `enteredAt` as given to `emit`. */
