@@ -11,22 +11,26 @@ const alias = [
     replacement: `${root}packages/$1/src/$2.ts`,
   },
   {
-    find: /^@ws\/(protocol|server|metrics|client)$/,
+    find: /^@ws\/(protocol|server|metrics|client|react)$/,
     replacement: `${root}packages/$1/src/index.ts`,
   },
 ];
 
 type Kind = 'unit' | 'integration';
 
-function project(dir: string, kind: Kind, extra: { typecheck?: boolean } = {}): TestProjectConfiguration {
+function project(
+  dir: string,
+  kind: Kind,
+  extra: { typecheck?: boolean; environment?: string } = {},
+): TestProjectConfiguration {
   const name = dir.split('/').pop() ?? dir;
   return {
     resolve: { alias },
     test: {
       name: `${name}:${kind}`,
       root: `${root}${dir}`,
-      include: [`test/${kind}/**/*.test.ts`],
-      environment: 'node',
+      include: [`test/${kind}/**/*.test.{ts,tsx}`],
+      environment: extra.environment ?? 'node',
       testTimeout: kind === 'integration' ? 30_000 : 5_000,
       hookTimeout: 30_000,
       // Integration tests spawn servers and processes; keep them from starving each other on 2 cores.
@@ -51,6 +55,8 @@ export default [
   project('packages/server', 'integration'),
   project('packages/client', 'unit', { typecheck: true }),
   project('packages/client', 'integration'),
+  // Hooks rendered with Testing Library in a DOM (happy-dom), against a real gateway.
+  project('packages/react', 'integration', { environment: 'happy-dom' }),
   project('apps/gateway', 'unit'),
   project('apps/gateway', 'integration'),
   project('apps/stress', 'integration'),
