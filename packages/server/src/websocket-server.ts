@@ -338,6 +338,7 @@ export class WebSocketServer {
         listNodes: () => this.#listNodes(),
         listAlerts: () => this.#listAlerts(),
         broadcastSystemMessage: (message) => broadcast.broadcastSystemMessage(message),
+        send,
       }).routes(),
     };
     this.#observeHeartbeats(io, metrics);

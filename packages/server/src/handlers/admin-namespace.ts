@@ -13,6 +13,7 @@ import {
   type SubscriptionStats,
   type SystemMessageType,
 } from '@ws/protocol';
+import type { Socket } from 'socket.io';
 import type { ConnectionFilter } from '../connection-manager.js';
 import { type InboundRoute, route } from '../inbound-handler.js';
 import { WsError } from '../ws-error.js';
@@ -31,6 +32,8 @@ export interface AdminNamespaceDeps {
   /** Active and recent alerts of every node that answers. */
   listAlerts(): Promise<AlertsList>;
   broadcastSystemMessage(message: { type: SystemMessageType; message: string }): Promise<unknown>;
+  /** Sends one event to one socket (counted like every other server message). */
+  send(socket: Socket, event: string, payload: object): void;
 }
 
 /** `/admin`: `admin.metrics`, `admin.command` (connections, maintenance, subscription stats, nodes, alerts) and `admin.broadcast`. */
@@ -39,12 +42,16 @@ export class AdminNamespaceHandler {
 
   routes(): Record<string, InboundRoute> {
     return {
+      // The seed lists `admin.metrics` both ways: the request's ack carries the snapshot, and the same detailed
+      // metrics follow as an `admin.metrics` event, for clients that listen rather than await the ack.
       'admin.metrics': route(
         inboundValidators['/admin']['admin.metrics'],
-        () => ({ metrics: this.deps.getMetrics() }),
-        {
-          payloadOptional: true,
+        (_payload, ctx) => {
+          const metrics = this.deps.getMetrics();
+          ctx.afterAck(() => this.deps.send(ctx.socket, 'admin.metrics', metrics));
+          return { metrics };
         },
+        { payloadOptional: true },
       ),
       'admin.command': route(inboundValidators['/admin']['admin.command'], async (payload) => {
         const command = payload.command;

@@ -1,4 +1,12 @@
-import type { AdminAlert, AdminStats, ConnectionInfo, SystemMessage } from '@ws/protocol';
+import {
+  type AdminAlert,
+  type AdminStats,
+  type ConnectionInfo,
+  compile,
+  type MetricsSnapshot,
+  MetricsSnapshot as MetricsSnapshotSchema,
+  type SystemMessage,
+} from '@ws/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import { connected, nextEvent, record, refused, request, startServer, type TestServer } from './harness.js';
 
@@ -22,6 +30,21 @@ describe('/admin', () => {
     expect(ack.metrics.connections.current).toBeGreaterThanOrEqual(1);
     // Payload-less form: `emit(event, ack)`.
     expect(await request(admin, 'admin.metrics')).toMatchObject({ ok: true });
+  });
+
+  it('admin.metrics also answers with the admin.metrics event carrying the detailed metrics, after the ack', async () => {
+    ts = await startServer();
+    const admin = await adminClient(ts);
+    const seen = record(admin, ['admin.metrics']);
+    const event = nextEvent<MetricsSnapshot>(admin, 'admin.metrics');
+    // Fire-and-forget (no ack) still gets the event.
+    (admin as unknown as { emit(event: string, payload: object): void }).emit('admin.metrics', {});
+    const metrics = await event;
+    expect(metrics).toMatchObject({ connections: { current: 1 }, latency: { p50: expect.any(Number) } });
+    expect(compile(MetricsSnapshotSchema).validate(metrics).ok).toBe(true);
+    const ack = await request<{ ok: true; metrics: MetricsSnapshot }>(admin, 'admin.metrics', {});
+    expect(ack.ok).toBe(true);
+    await expect.poll(() => seen.length).toBe(2);
   });
 
   it('connections.list filters and reports rooms and traffic; connections.disconnect by socket and by user', async () => {
