@@ -48,7 +48,10 @@ export class SdkChaosClient implements ChaosClient {
       if (this.trace.length > 50) this.trace.shift();
     });
     // Failures nobody awaits (a restore that met a dead node) are retried by the SDK; nothing to do here.
-    this.client.on('error', () => {});
+    this.client.on('error', (e) => {
+      this.trace.push(`${Date.now()} error ${e.code} ${e.namespace ?? ''} ${e.message}`);
+      if (this.trace.length > 50) this.trace.shift();
+    });
   }
 
   async start(): Promise<void> {
