@@ -84,6 +84,7 @@ export function App() {
 
   useEffect(() => () => conn?.close(), [conn]);
 
+  const firing = conn ? history.current.activeAlerts().length : 0;
   return (
     <div class="app">
       <header>
@@ -92,6 +93,11 @@ export function App() {
           <div class="session">
             <span class={`link ${link}`}>{link}</span>
             {maintenance?.enabled ? <span class="badge warn">maintenance on</span> : null}
+            {firing > 0 ? (
+              <span class="badge warn" data-testid="alerts-firing">
+                {firing} alert{firing === 1 ? '' : 's'} firing
+              </span>
+            ) : null}
             <button type="button" onClick={logout}>
               Log out
             </button>
@@ -112,7 +118,7 @@ export function App() {
                 onClick={() => setView(v.id)}
               >
                 {v.label}
-                {v.id === 'alerts' && liveAlerts.length > 0 ? ` (${liveAlerts.length})` : ''}
+                {v.id === 'alerts' && firing > 0 ? ` (${firing})` : ''}
               </button>
             ))}
           </nav>
@@ -131,7 +137,9 @@ export function App() {
                 onMaintenance={setMaintenance}
               />
             ) : null}
-            {view === 'alerts' ? <AlertsView conn={conn} announce={setStatus} live={liveAlerts} /> : null}
+            {view === 'alerts' ? (
+              <AlertsView conn={conn} announce={setStatus} live={liveAlerts} firing={firing} />
+            ) : null}
           </main>
         </>
       ) : (

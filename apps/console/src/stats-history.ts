@@ -1,4 +1,4 @@
-import type { AdminStats } from '@ws/protocol';
+import type { AdminAlert, AdminStats } from '@ws/protocol';
 
 /** How far back the charts go. */
 export const WINDOW_MS = 15 * 60_000;
@@ -7,7 +7,7 @@ export const STALE_AFTER_MS = 30_000;
 
 /**
  * One point in time of the cluster's figures, keyed by series: `conn:<namespace>`, `in`, `out`
- * (messages per second), `p50`, `p99` (ms), `err:<code>`, `ref:<code>`, `rl`, `conf` (per second),
+ * (messages per second), `p50`, `p99` (propagation, ms), `rtt50`, `rtt99` (heartbeat round trip, ms), `err:<code>`, `ref:<code>`, `rl`, `conf` (per second),
  * `lag` (ms), `slow` (connections).
  */
 export interface Sample {
@@ -78,6 +78,9 @@ export class StatsHistory {
       // The worst node's latency and lag: an average would hide the node in trouble.
       max('p50', stats.metrics.latency.p50);
       max('p99', stats.metrics.latency.p99);
+      max('rtt50', stats.metrics.pingRtt?.p50 ?? 0);
+      max('rtt99', stats.metrics.pingRtt?.p99 ?? 0);
+      add('alerts', stats.alerts?.length ?? 0);
       max('lag', stats.eventLoopLagMs);
       for (const [key, rate] of Object.entries(entry.rates ?? {})) add(key, rate);
     }
@@ -93,6 +96,13 @@ export class StatsHistory {
     return this.live(now)
       .map((e) => e.stats)
       .sort((a, b) => a.nodeId.localeCompare(b.nodeId));
+  }
+
+  /** The alerts firing now on the nodes that report, oldest first (from `admin.stats`). */
+  activeAlerts(now = Date.now()): AdminAlert[] {
+    return this.live(now)
+      .flatMap((e) => e.stats.alerts ?? [])
+      .sort((a, b) => a.timestamp - b.timestamp);
   }
 
   /** When each node last reported. */

@@ -43,10 +43,10 @@ function AlertTable({ alerts, caption }: { alerts: AdminAlert[]; caption: string
 }
 
 /** The alerts firing now on any node and the latest raised (from `alerts.list`, refreshed on every `admin.alert`). */
-export function AlertsView({ conn, live }: ViewProps & { live: AdminAlert[] }) {
+export function AlertsView({ conn, live, firing }: ViewProps & { live: AdminAlert[]; firing: number }) {
   const { data, error, refresh } = usePoll(() => conn.command('alerts.list'), 15_000);
-  // A new live alert reloads the lists.
-  useEffect(() => void refresh(), [live.length]);
+  // A new live alert, or a change in what admin.stats says is firing, reloads the lists.
+  useEffect(() => void refresh(), [live.length, firing]);
   return (
     <section aria-labelledby="alerts-title">
       <h2 id="alerts-title">Alerts</h2>

@@ -32,9 +32,11 @@ export function OverviewView({ history, seed }: OverviewProps) {
     ['out', 'Messages out', perSecond(v['out'] ?? 0)],
     ['p50', 'Latency p50', formatMs(reported ? (v['p50'] ?? 0) : seed.latency.p50)],
     ['p99', 'Latency p99', formatMs(reported ? (v['p99'] ?? 0) : seed.latency.p99)],
+    ['rtt99', 'Ping RTT p99', formatMs(reported ? (v['rtt99'] ?? 0) : (seed.pingRtt?.p99 ?? 0))],
     ['lag', 'Event-loop lag', formatMs(v['lag'] ?? 0)],
     ['slow', 'Slow consumers', formatNumber(v['slow'] ?? 0)],
     ['nodes', 'Nodes reporting', formatNumber(history.latest(now).length)],
+    ['alerts', 'Alerts firing', formatNumber(v['alerts'] ?? 0)],
   ];
   const chart = (title: string, series: SeriesSpec[], format: (n: number) => string) => (
     <LineChart title={title} series={series} samples={samples} now={now} windowMs={WINDOW_MS} format={format} />
@@ -70,6 +72,14 @@ export function OverviewView({ history, seed }: OverviewProps) {
           [
             { key: 'p50', label: 'p50' },
             { key: 'p99', label: 'p99' },
+          ],
+          formatMs,
+        )}
+        {chart(
+          'Heartbeat round trip',
+          [
+            { key: 'rtt50', label: 'p50' },
+            { key: 'rtt99', label: 'p99' },
           ],
           formatMs,
         )}

@@ -34,6 +34,10 @@ beforeAll(async () => {
       WS_ADMIN_STATS_INTERVAL_MS: '200',
       WS_CORS_ORIGIN: '*',
       WS_NODE_ID: 'gw-console-test',
+      // The console's own connection and three clients cross it; nothing else may alert.
+      WS_ALERT_CONNECTIONS: '3',
+      WS_ALERT_ERROR_RATE: '1000000',
+      WS_ALERT_EVENT_LOOP_LAG_MS: '600000',
       LOG_LEVEL: 'silent',
     }),
     { consoleDir: out },
@@ -134,7 +138,11 @@ describe('the operations console in headless Chromium', () => {
     for (let i = 0; i < 3; i++) clients.push(await connect(gateway.url, '/prices'));
     await expect.poll(() => tileValue('connections'), { timeout: 15_000 }).toBe(before + 3);
     await page.getByRole('figure').first().waitFor();
-    expect(await page.getByRole('figure').count()).toBe(8);
+    expect(await page.getByRole('figure').count()).toBe(9);
+    // Four connections are above WS_ALERT_CONNECTIONS=3: admin.stats says so.
+    await expect
+      .poll(() => page.getByTestId('alerts-firing').textContent(), { timeout: 15_000 })
+      .toBe('1 alert firing');
     await shot('02-overview');
   });
 
@@ -170,6 +178,22 @@ describe('the operations console in headless Chromium', () => {
     await expect
       .poll(() => page.getByTestId('connections-count').textContent(), { timeout: 15_000 })
       .toMatch(/^2 shown/);
+  });
+
+  it('shows the alert that fired and the one that cleared it', async () => {
+    await page.getByRole('navigation', { name: 'Views' }).getByRole('button', { name: 'Alerts' }).click();
+    const history = page.getByRole('table', { name: 'History (newest first)' });
+    await expect
+      .poll(() => history.getByRole('row').allTextContents(), { timeout: 15_000 })
+      .toEqual([
+        expect.stringContaining('Time (UTC)'),
+        expect.stringMatching(/info.*gw-console-test.*connection count 3 is back below the threshold 3/),
+        expect.stringMatching(/warning.*gw-console-test.*connection count 4 is above the threshold 3/),
+      ]);
+    const active = page.getByRole('table', { name: 'Active' });
+    expect(await active.getByRole('row').allTextContents()).toEqual([expect.stringContaining('Time'), 'none']);
+    expect(await page.getByTestId('alerts-firing').count()).toBe(0);
+    await shot('06-alerts');
   });
 
   it('turns maintenance on with a message, and a new client is refused MAINTENANCE; then off again', async () => {
