@@ -1,5 +1,6 @@
 import {
   defaultAlertThresholds as alerts,
+  defaultConnectionCaps as caps,
   defaultRateLimitOptions,
   defaultSubscriptionLimits as limits,
   defaultServerOptions as server,
@@ -68,7 +69,8 @@ export const CONFIG_VARIABLES = {
   },
   WS_CORS_ORIGIN: {
     default: 'http://localhost:3000',
-    meaning: 'comma-separated browser origins allowed to connect, or `*` (only if you mean it)',
+    meaning:
+      'comma-separated browser origins allowed to connect, or `*` (only if you mean it); enforced on WebSocket upgrades and polling handshakes, requests without `Origin` are allowed (see [Security](#security))',
   },
   WS_PING_INTERVAL: { default: server.pingIntervalMs, meaning: 'Engine.IO heartbeat interval, ms' },
   WS_PING_TIMEOUT: {
@@ -131,7 +133,17 @@ export const CONFIG_VARIABLES = {
   },
   WS_TRUST_PROXY: {
     default: false,
-    meaning: 'take the client IP from `X-Forwarded-For`; set it only behind your own proxy (the compose file does)',
+    meaning:
+      'take the client IP from `X-Forwarded-For` (for the handshake limit, the per-IP cap and the logs); set it only behind your own proxy (the compose file does)',
+  },
+  WS_MAX_CONNECTIONS_PER_IP: {
+    default: caps.maxPerIp,
+    meaning:
+      'concurrent connections per client IP (one per client, whatever namespaces it multiplexes), cluster-wide with `REDIS_URL`; `0` = no cap',
+  },
+  WS_MAX_CONNECTIONS_PER_USER: {
+    default: caps.maxPerUser,
+    meaning: 'concurrent connections per authenticated user, cluster-wide with `REDIS_URL`; `0` = no cap',
   },
   WS_MAX_SYMBOLS_PER_CONNECTION: {
     default: limits.maxSymbolsPerConnection,

@@ -85,6 +85,8 @@ export interface GatewayConfig {
   readyRequiresRedis: boolean;
   rateLimit: RateLimitConfig;
   limits: { maxSymbolsPerConnection: number; maxChannelsPerUser: number; maxRoomsPerConnection: number };
+  /** Concurrent connections per client IP and per user, cluster-wide with Redis; 0 = no cap. */
+  connectionCaps: { maxPerIp: number; maxPerUser: number };
   jwt: JwtConfig;
   /** True when no JWT configuration was given: the gateway uses a generated development secret. */
   needsDevSecret: boolean;
@@ -438,6 +440,11 @@ export function loadConfig(envVars: Env = process.env): GatewayConfig {
     maxRoomsPerConnection: env.int('WS_MAX_ROOMS_PER_CONNECTION', 1, 1000),
   };
 
+  const connectionCaps = {
+    maxPerIp: env.int('WS_MAX_CONNECTIONS_PER_IP', 0, 10_000_000),
+    maxPerUser: env.int('WS_MAX_CONNECTIONS_PER_USER', 0, 10_000_000),
+  };
+
   const jwt = parseJwt(env, production);
   const needsDevSecret = jwt.secret === undefined && jwt.publicKey === undefined && jwt.jwksUrl === undefined;
   if (needsDevSecret && production && !env.issues.some((i) => i.variable.startsWith('WS_JWT_'))) {
@@ -504,6 +511,7 @@ export function loadConfig(envVars: Env = process.env): GatewayConfig {
     readyRequiresRedis,
     rateLimit,
     limits,
+    connectionCaps,
     jwt,
     needsDevSecret,
     devSecretFile,

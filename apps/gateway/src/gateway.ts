@@ -103,6 +103,8 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
     nodeId: config.nodeId,
     symbols: config.symbols,
     limits: config.limits,
+    connectionCaps: config.connectionCaps,
+    trustProxy: config.trustProxy,
     corsOrigins: config.corsOrigin,
     maxHttpBufferSize: config.maxHttpBufferSize,
     pingIntervalMs: config.pingIntervalMs,

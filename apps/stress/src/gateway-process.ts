@@ -16,8 +16,8 @@ const gatewayDir = fileURLToPath(new URL('../../gateway/', import.meta.url));
 
 /**
  * The real gateway as its own process (`apps/gateway/src/main.ts`) with every feature on: JWT auth,
- * validation, seq, metrics. Load-test settings: no demo feed, quiet logs, a handshake limit that does not
- * throttle thousands of loopback connections from one IP.
+ * validation, seq, metrics. Load-test settings: no demo feed, quiet logs, a handshake limit and no per-IP
+ * connection cap, so thousands of loopback connections from one IP are neither throttled nor capped.
  */
 export function startGatewayProcess(options: GatewayProcessOptions): Promise<ServerProcess> {
   return startServerProcess({
@@ -33,6 +33,7 @@ export function startGatewayProcess(options: GatewayProcessOptions): Promise<Ser
       WS_DEMO_FEED: '0',
       LOG_LEVEL: 'warn',
       WS_HANDSHAKE_RATE_LIMIT_POINTS: '1000000',
+      WS_MAX_CONNECTIONS_PER_IP: '0',
       WS_SHUTDOWN_DEADLINE_MS: '2000',
       ...options.env,
     },

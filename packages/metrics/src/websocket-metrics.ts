@@ -207,10 +207,10 @@ export class WebSocketMetrics {
     });
     counter(
       'connection_refusals_total',
-      'Refused connections per namespace and error code.',
+      'Refused connections per namespace ("none" when refused at the Engine.IO request, before any namespace) and error code.',
       ['namespace', 'code'],
       (c) => {
-        for (const s of states())
+        for (const s of [...states(), this.#none])
           for (const cell of s.refusals.values()) if (cell.value > 0) c.inc(cell.labels, cell.value);
       },
     );
@@ -336,9 +336,12 @@ export class WebSocketMetrics {
     s.attempts++;
   }
 
-  /** A handshake on `ns` was refused with `code` (an `ErrorCode`; anything else counts as "other"). */
+  /**
+   * A handshake on `ns` was refused with `code` (an `ErrorCode`; anything else counts as "other"); `ns` is
+   * `NO_NAMESPACE` for a refusal at the Engine.IO request, before the client named a namespace.
+   */
   connectionRefused(ns: string, code: string): void {
-    const s = this.#stateOf(ns);
+    const s = ns === NO_NAMESPACE ? this.#none : this.#stateOf(ns);
     s.touched = true;
     const cell = s.refusals.get(code) ?? (s.refusals.get(OTHER) as Cell<NsCodeLabels>);
     cell.value++;

@@ -53,6 +53,7 @@ function description(): string {
     '- **seq**: every message published to a room carries `seq`, increasing by exactly 1 per room; a gap means a lost message.',
     `- **Order book**: \`market.depth\` starts with a \`snapshot\`, then \`delta\`s whose \`prevSeq\` equals the previous \`seq\`; quantity \`"0"\` removes a level; \`checksum\` is the CRC-32 of \`bid1Price:bid1Qty:ask1Price:ask1Qty:…\` over the top ${CHECKSUM_DEPTH} levels per side after applying the message. On a gap or checksum mismatch, request \`market.snapshot\`.`,
     '- **Acks**: every request takes an ack callback answered with `{ ok: true, ...result }` or `{ ok: false, error: { code, message, retryAfterMs?, details? } }` (the operation `reply`). Without an ack a failure arrives as the `error` event.',
+    '- **Handshake `auth`** is `HandshakeAuth`: `{ token?, since? }` and nothing else (`INVALID_PAYLOAD` otherwise).',
     '- **Connection refusals** arrive as `connect_error` with `message === code` and `data: { code, message }`.',
     '',
     '## Error codes',

@@ -29,8 +29,19 @@ export const ErrorCodes = {
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
 
-/** Codes a refused connection can carry in `connect_error`. */
-export const ConnectErrorCodes = ['UNAUTHORIZED', 'FORBIDDEN', 'RATE_LIMITED', 'MAINTENANCE'] as const;
+/**
+ * Codes a refused connection can carry in `connect_error`: `INVALID_PAYLOAD` for a handshake `auth` outside its
+ * schema, `LIMIT_EXCEEDED` over a concurrent-connection cap, `NOT_FOUND` for a namespace the gateway does not serve.
+ */
+export const ConnectErrorCodes = [
+  'UNAUTHORIZED',
+  'FORBIDDEN',
+  'RATE_LIMITED',
+  'MAINTENANCE',
+  'INVALID_PAYLOAD',
+  'LIMIT_EXCEEDED',
+  'NOT_FOUND',
+] as const;
 export type ConnectErrorCode = (typeof ConnectErrorCodes)[number];
 
 /** Codes a request's ack can carry. */

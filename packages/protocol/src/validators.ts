@@ -6,7 +6,7 @@ import {
   AdminCommands,
   AdminMetricsRequest,
 } from './events/admin.js';
-import { AuthRefreshRequest, PingRequest } from './events/common.js';
+import { AuthRefreshRequest, HandshakeAuth, PingRequest } from './events/common.js';
 import { MarketSnapshotRequest, MarketSubscribeRequest } from './events/market.js';
 import { PricesSubscribeRequest } from './events/prices.js';
 import { UserRecoverySince } from './events/user.js';
@@ -35,8 +35,9 @@ export const inboundValidators = {
   },
 } as const;
 
-/** Compiled validators of handshake `auth` fields beyond the token. */
+/** Compiled validators of the handshake `auth` object (every namespace) and of its `/user` fields. */
 export const handshakeValidators = {
+  auth: compile(HandshakeAuth),
   '/user': { since: compile(UserRecoverySince) },
 } as const;
 

@@ -1,5 +1,6 @@
 import type { MetricsSnapshot, NamespaceName } from '@ws/protocol';
 import type { Socket } from 'socket.io';
+import type { WsError } from './ws-error.js';
 
 /** Socket.IO namespace middleware. */
 export type NamespaceMiddleware = (socket: Socket, next: (err?: Error) => void) => void;
@@ -16,6 +17,11 @@ export interface AuthComponent {
 export interface RateLimitComponent {
   consume(socket: Socket): Promise<{ ok: true } | { ok: false; retryAfterMs: number; disconnect: boolean }>;
   handshakeMiddleware(): NamespaceMiddleware;
+  /**
+   * Charges the per-IP handshake limit for a new Engine.IO connection (its `request`), before any namespace;
+   * resolves with the refusal, if any. Optional: without it the first namespace connect is charged.
+   */
+  chargeHandshake?(ip: string, request: object): Promise<WsError | undefined>;
   release(socket: Socket): void;
   /** The client IP as the limiter sees it (honours its proxy setting); optional. */
   clientIp?(socket: Socket): string;

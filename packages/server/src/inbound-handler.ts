@@ -53,8 +53,8 @@ export interface InboundHandlerDeps {
   metrics: MetricsComponent | undefined;
   rateLimit: RateLimitComponent | undefined;
   logger: Logger;
-  /** Called when a request is refused by the rate limiter. */
-  onRateLimited?: () => void;
+  /** A request refused by the rate limit (before it was looked at). */
+  onRateLimited?: (socket: Socket, namespace: NamespaceName, event: string) => void;
 }
 
 type Ack = (response: unknown) => void;
@@ -118,7 +118,7 @@ export class InboundHandler {
         const verdict = await this.deps.rateLimit.consume(socket);
         if (!verdict.ok) {
           this.deps.metrics?.rateLimited(namespace);
-          this.deps.onRateLimited?.();
+          this.deps.onRateLimited?.(socket, namespace, route ? event : 'unknown');
           if (verdict.disconnect) {
             socket.disconnect(true);
             return;

@@ -11,7 +11,20 @@ export type {
   NamespaceMiddleware,
   RateLimitComponent,
 } from './component-contracts.js';
+export {
+  type CapKind,
+  type ConnectionCounter,
+  MemoryConnectionCounter,
+  RedisConnectionCounter,
+  type RedisConnectionCounterOptions,
+} from './connection-counter.js';
 export { type ConnectionFilter, type ConnectionIdentity, ConnectionManager } from './connection-manager.js';
+export {
+  type ConnectionCaps,
+  EngineAdmission,
+  type EngineAdmissionDeps,
+  type EngineConnection,
+} from './engine-admission.js';
 export { epochNow } from './epoch-clock.js';
 export { type InboundContext, InboundHandler, type InboundRoute, route } from './inbound-handler.js';
 export { type Logger, silentLogger } from './logger.js';
@@ -34,6 +47,7 @@ export {
   type SequencedMessage,
 } from './redis-sequence-store.js';
 export { RedisSnapshotStore } from './redis-snapshot-store.js';
+export { defaultRefusalLogOptions, type Refusal, RefusalLog, type RefusalLogOptions } from './refusal-log.js';
 export { MemorySequenceStore, type SequenceStore } from './sequence-store.js';
 export {
   queuedBytes,
@@ -69,6 +83,7 @@ export { type TypedNamespace, WebSocketServer } from './websocket-server.js';
 export {
   type AlertThresholds,
   defaultAlertThresholds,
+  defaultConnectionCaps,
   defaultServerOptions,
   defaultSubscriptionLimits,
   resolveServerOptions,

@@ -2,6 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { NamespaceName } from '@ws/protocol';
 import type { Cluster, Redis } from 'ioredis';
 import { type RateLimiterAbstract, RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import { clientIp } from './client-ip.js';
 import { WsError } from './ws-error.js';
 
 /** A token bucket: `points` requests per `durationSec`. */
@@ -55,6 +56,8 @@ export interface RateLimitSocket {
   readonly handshake: { address: string; headers?: IncomingHttpHeaders };
   /** The underlying transport connection, shared by the namespaces a client multiplexes over it. */
   readonly conn?: object;
+  /** The HTTP request that opened the transport connection (what `chargeHandshake` was given). */
+  readonly request?: object;
 }
 
 export type RateLimitResult = { ok: true } | { ok: false; retryAfterMs: number; disconnect: boolean };
@@ -136,7 +139,8 @@ export class RateLimitMiddleware {
    */
   handshakeMiddleware(): (socket: RateLimitSocket, next: (err?: Error) => void) => void {
     return (socket, next) => {
-      const conn = socket.conn;
+      // Keyed by the opening request when the connection was charged at it (`chargeHandshake`).
+      const conn = socket.request !== undefined && this.#paid.has(socket.request) ? socket.request : socket.conn;
       const paid = conn === undefined ? undefined : this.#paid.get(conn);
       // Free: the other namespaces of a paid connection (they arrive together, so wait for a pending charge).
       // Re-connecting beyond that on the same connection is charged again, so it cannot dodge the limit.
@@ -152,6 +156,26 @@ export class RateLimitMiddleware {
       }
       this.#chargeHandshake(socket, next);
     };
+  }
+
+  /**
+   * Charges one handshake point to `ip` for a new transport connection, at its opening `request` (Engine.IO's
+   * `allowRequest`, before any namespace): resolves with the RATE_LIMITED refusal, or undefined. A charged
+   * connection's first namespace connects are free, like a connection charged at its first namespace.
+   */
+  async chargeHandshake(ip: string, request: object): Promise<WsError | undefined> {
+    try {
+      await this.#consume(this.#handshake, ip);
+    } catch (res) {
+      // A store failure without an answer fails open, like an event.
+      if (!(res instanceof RateLimiterRes)) return undefined;
+      this.#rejections += 1;
+      this.#handshakeRejections += 1;
+      const retryAfterMs = Math.max(1, Math.ceil(res.msBeforeNext));
+      return new WsError('RATE_LIMITED', 'too many connections from this address', { retryAfterMs });
+    }
+    this.#paid.set(request, 0);
+    return undefined;
   }
 
   #chargeHandshake(socket: RateLimitSocket, next: (err?: Error) => void): void {
@@ -183,18 +207,7 @@ export class RateLimitMiddleware {
 
   /** The client IP the handshake limit is keyed by. */
   clientIp(socket: RateLimitSocket): string {
-    let ip = socket.handshake.address;
-    if (this.#options.trustProxy === true) {
-      const header = socket.handshake.headers?.['x-forwarded-for'];
-      const value = Array.isArray(header) ? header.join(',') : header;
-      const last = value
-        ?.split(',')
-        .map((part) => part.trim())
-        .filter((part) => part !== '')
-        .pop();
-      if (last !== undefined) ip = last;
-    }
-    return ip.startsWith('::ffff:') ? ip.slice(7) : ip;
+    return clientIp(socket.handshake.address, socket.handshake.headers, this.#options.trustProxy === true);
   }
 
   /** Forgets a closed connection's counters. */

@@ -3,9 +3,11 @@ import { isMarketSymbol } from '@ws/protocol';
 import type { Cluster, Redis } from 'ioredis';
 import type { AuthOptions } from './auth-middleware.js';
 import type { AuthComponent, MetricsComponent, RateLimitComponent } from './component-contracts.js';
+import type { ConnectionCounter } from './connection-counter.js';
 import type { Logger } from './logger.js';
 import { silentLogger } from './logger.js';
 import type { RateLimitOptions } from './rate-limit-middleware.js';
+import type { RefusalLogOptions } from './refusal-log.js';
 import type { SequenceStore } from './sequence-store.js';
 import type { SlowConsumerOptions } from './slow-consumer-guard.js';
 import type { SnapshotStore } from './snapshot-store.js';
@@ -39,8 +41,24 @@ export interface WebSocketServerOptions {
   allowUnknownSymbols: boolean;
   /** Subscription limits. */
   limits: SubscriptionLimits;
-  /** Allowed CORS origins; `'*'` only when configured explicitly. */
+  /**
+   * Browser origins allowed to connect; `'*'` only when configured explicitly. Enforced at the Engine.IO request
+   * of both transports (a WebSocket upgrade or polling handshake with another `Origin`, `null` included, is
+   * refused with 403); requests without `Origin` (bots, servers) are allowed.
+   */
   corsOrigins: string[] | '*';
+  /**
+   * Concurrent Engine.IO connections (one per client, whatever namespaces it multiplexes) per client IP and per
+   * user, cluster-wide with `redis`; `0` turns a cap off. Refused with `LIMIT_EXCEEDED`. With Redis a node's counts
+   * are trusted for `ttlMs` without its heartbeat, so a crashed node's connections stop counting within it.
+   */
+  connectionCaps: { maxPerIp: number; maxPerUser: number; ttlMs: number };
+  /** A ready counter for the connection caps instead of the built-in memory or Redis one. */
+  connectionCounter?: ConnectionCounter;
+  /** Take the client IP from the last `X-Forwarded-For` entry (set by your own proxy) for the caps and logs. */
+  trustProxy: boolean;
+  /** How refusals are logged: a token bucket per code (`burst` lines, then `perSecond`), then a `suppressed` count. */
+  refusalLog: Partial<RefusalLogOptions>;
   /** Largest inbound frame in bytes; bigger frames close the connection. */
   maxHttpBufferSize: number;
   /** Engine.IO heartbeat interval. */
@@ -94,8 +112,9 @@ export interface WebSocketServerOptions {
 }
 
 export type WebSocketServerInit = Partial<
-  Omit<WebSocketServerOptions, 'limits' | 'admin' | 'shutdown' | 'recovery' | 'slowConsumer'>
+  Omit<WebSocketServerOptions, 'limits' | 'admin' | 'shutdown' | 'recovery' | 'slowConsumer' | 'connectionCaps'>
 > & {
+  connectionCaps?: Partial<WebSocketServerOptions['connectionCaps']>;
   slowConsumer?: Partial<SlowConsumerOptions> | false;
   recovery?: Partial<WebSocketServerOptions['recovery']>;
   limits?: Partial<SubscriptionLimits>;
@@ -108,6 +127,13 @@ export const defaultSubscriptionLimits: SubscriptionLimits = {
   maxRoomsPerConnection: 20,
   maxChannelsPerUser: 50,
 };
+
+/** Generous: an office behind one NAT, a trader with many tabs and bots. */
+export const defaultConnectionCaps: WebSocketServerOptions['connectionCaps'] = Object.freeze({
+  maxPerIp: 1000,
+  maxPerUser: 100,
+  ttlMs: 60_000,
+});
 
 export const defaultAlertThresholds: AlertThresholds = {
   errorRatePerSec: 10,
@@ -142,6 +168,9 @@ export function resolveServerOptions(init: WebSocketServerInit = {}): WebSocketS
     allowUnknownSymbols: init.allowUnknownSymbols ?? false,
     limits: { ...defaultSubscriptionLimits, ...init.limits },
     corsOrigins: init.corsOrigins ?? [],
+    connectionCaps: { ...defaultConnectionCaps, ...init.connectionCaps },
+    trustProxy: init.trustProxy ?? false,
+    refusalLog: init.refusalLog ?? {},
     maxHttpBufferSize: init.maxHttpBufferSize ?? defaultServerOptions.maxHttpBufferSize,
     pingIntervalMs: init.pingIntervalMs ?? defaultServerOptions.pingIntervalMs,
     pingTimeoutMs: init.pingTimeoutMs ?? defaultServerOptions.pingTimeoutMs,
@@ -190,6 +219,11 @@ export function resolveServerOptions(init: WebSocketServerInit = {}): WebSocketS
   const utilization = options.overloadMinLoopUtilization;
   if (!Number.isFinite(utilization) || utilization < 0 || utilization > 1) {
     throw new TypeError('options.overloadMinLoopUtilization must be a number from 0 to 1');
+  }
+  for (const [name, value] of Object.entries(options.connectionCaps)) {
+    if (!Number.isInteger(value) || value < 0 || (name === 'ttlMs' && value < 30)) {
+      throw new TypeError(`options.connectionCaps.${name} must be a non-negative integer (0 = no cap; ttlMs >= 30)`);
+    }
   }
   if (!Number.isInteger(options.shutdown.reconnectJitterMs) || options.shutdown.reconnectJitterMs < 0) {
     throw new TypeError('options.shutdown.reconnectJitterMs must be a non-negative integer');

@@ -10,6 +10,7 @@ import {
   adminCommandValidators,
   type ClientToServerEvents,
   type ConnectionInfo,
+  type ErrorCode,
   handshakeValidators,
   type InterServerEvents,
   type MaintenanceState,
@@ -35,13 +36,16 @@ import type {
   NamespaceMiddleware,
   RateLimitComponent,
 } from './component-contracts.js';
+import { type ConnectionCounter, MemoryConnectionCounter, RedisConnectionCounter } from './connection-counter.js';
 import { type ConnectionFilter, ConnectionManager } from './connection-manager.js';
+import { EngineAdmission } from './engine-admission.js';
 import { epochNow } from './epoch-clock.js';
 import { AdminNamespaceHandler } from './handlers/admin-namespace.js';
 import { commonRoutes } from './handlers/common-routes.js';
 import { MarketNamespaceHandler } from './handlers/market-namespace.js';
 import { PricesNamespaceHandler } from './handlers/prices-namespace.js';
 import { UserNamespaceHandler } from './handlers/user-namespace.js';
+import { checkHandshakeAuth } from './handshake-auth.js';
 import { InboundHandler, type InboundRoute } from './inbound-handler.js';
 import { OrderBooks } from './order-books.js';
 import { OverloadConflator } from './overload-conflator.js';
@@ -49,6 +53,7 @@ import { estimateBytes } from './payload-size.js';
 import { RateLimitMiddleware } from './rate-limit-middleware.js';
 import { RedisSequenceStore } from './redis-sequence-store.js';
 import { RedisSnapshotStore } from './redis-snapshot-store.js';
+import { RefusalLog } from './refusal-log.js';
 import { encodeBroadcastFrame, fanOutToRoom } from './room-frame-fanout.js';
 import { MemorySequenceStore } from './sequence-store.js';
 import { SlowConsumerGuard } from './slow-consumer-guard.js';
@@ -95,6 +100,9 @@ interface Runtime {
   history: UserStreamHistory;
   slowConsumers: SlowConsumerGuard | undefined;
   conflator: OverloadConflator;
+  admission: EngineAdmission;
+  counter: ConnectionCounter;
+  refusals: RefusalLog;
 }
 
 const PUBLIC_NAMESPACES: ReadonlySet<NamespaceName> = new Set(['/prices', '/market']);
@@ -144,6 +152,28 @@ export class WebSocketServer {
             ...(resolved.redis ? { redis: resolved.redis.pub as Redis } : {}),
             ...resolved.rateLimit,
           }));
+    const ownsMetrics = resolved.metrics === undefined;
+    const metrics: MetricsComponent = resolved.metrics ?? new WebSocketMetrics({ nodeId: resolved.nodeId });
+    const refusals = new RefusalLog(resolved.logger, resolved.refusalLog);
+    const counter =
+      resolved.connectionCounter ??
+      (resolved.redis
+        ? new RedisConnectionCounter(resolved.redis.pub, resolved.nodeId, {
+            prefix: resolved.redis.prefix ?? 'ws',
+            ttlMs: resolved.connectionCaps.ttlMs,
+            logger: resolved.logger,
+          })
+        : new MemoryConnectionCounter());
+    const admission = new EngineAdmission({
+      corsOrigins: resolved.corsOrigins,
+      trustProxy: resolved.trustProxy,
+      caps: resolved.connectionCaps,
+      counter,
+      rateLimit,
+      refusals,
+      metrics,
+      closing: () => this.#closing,
+    });
     const io: TypedServer = new Server(httpServer, {
       serveClient: false,
       maxHttpBufferSize: resolved.maxHttpBufferSize,
@@ -153,10 +183,10 @@ export class WebSocketServer {
         resolved.corsOrigins === '*'
           ? { origin: '*' }
           : { origin: resolved.corsOrigins, credentials: true, methods: ['GET', 'POST'] },
-      allowRequest: (_req, callback) => callback(this.#closing ? 'server is shutting down' : null, !this.#closing),
+      // Origin, shutdown, handshake rate limit and the per-IP cap, before the client names any namespace.
+      allowRequest: admission.allowRequest,
     });
-    const ownsMetrics = resolved.metrics === undefined;
-    const metrics: MetricsComponent = resolved.metrics ?? new WebSocketMetrics({ nodeId: resolved.nodeId });
+    admission.attach(io.engine as unknown as Parameters<EngineAdmission['attach']>[0]);
     if (resolved.redis) {
       const { pub, sub } = resolved.redis;
       const key = resolved.redis.prefix ?? 'socket.io';
@@ -237,8 +267,16 @@ export class WebSocketServer {
       metrics,
       rateLimit,
       logger: resolved.logger,
-      onRateLimited: () => {
+      onRateLimited: (socket, namespace, event) => {
         this.#rateLimitRejections++;
+        refusals.request({
+          code: 'RATE_LIMITED',
+          namespace,
+          ip: admission.ipOf(socket),
+          userId: (socket.data as Partial<SocketData>).userId ?? null,
+          reason: 'too many requests',
+          event,
+        });
       },
     });
     const statsTimer = setInterval(() => {
@@ -273,6 +311,9 @@ export class WebSocketServer {
         (ns, room, event, payload, except, enteredAt) =>
           this.#deliverToRoom(ns, room, event, payload, except, enteredAt),
       ),
+      admission,
+      counter,
+      refusals,
     };
     if (resolved.slowConsumer) {
       this.#runtime.slowConsumers = new SlowConsumerGuard(resolved.slowConsumer, {
@@ -343,6 +384,7 @@ export class WebSocketServer {
     };
     this.#observeHeartbeats(io, metrics);
     const common = commonRoutes(auth);
+    this.#refuseUndeclaredNamespaces(io);
     for (const name of NAMESPACE_NAMES) {
       const nsp = io.of(name);
       nsp.use(this.#admission(name) as Parameters<typeof nsp.use>[0]);
@@ -412,6 +454,11 @@ export class WebSocketServer {
   /** The slow-consumer guard (undefined when `slowConsumer: false`). */
   get slowConsumers(): SlowConsumerGuard | undefined {
     return this.#rt().slowConsumers;
+  }
+
+  /** Where refused connections and requests are logged (sampled); `flush()` writes pending `suppressed` counts. */
+  get refusals(): RefusalLog {
+    return this.#rt().refusals;
   }
 
   /** The order books the depth stream is built from. */
@@ -524,6 +571,8 @@ export class WebSocketServer {
     await Promise.all(sockets.map((s) => flushed(s, deadline)));
     for (const name of NAMESPACE_NAMES) rt.io.of(name).local.disconnectSockets(true);
     rt.auth?.close();
+    rt.counter.close();
+    rt.refusals.close();
     for (const detach of this.#detach.splice(0)) detach();
     await new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, Math.max(0, deadline - Date.now()));
@@ -647,11 +696,14 @@ export class WebSocketServer {
     return this.#runtime;
   }
 
-  /** Handshake rate limit, shutdown and maintenance gates, then auth; counts attempts and refusals. */
+  /**
+   * Every namespace's admission, in order: the connection's verdict from its Engine.IO request (handshake rate
+   * limit, per-IP cap), shutdown and maintenance, the closed handshake `auth`, re-connects beyond the free ones,
+   * auth, the per-user cap. Counts attempts; counts and logs (sampled) every refusal with code, IP and user.
+   */
   #admission(name: NamespaceName): NamespaceMiddleware {
     const rt = this.#rt();
-    const steps: NamespaceMiddleware[] = [];
-    if (rt.rateLimit) steps.push(rt.rateLimit.handshakeMiddleware());
+    const steps: NamespaceMiddleware[] = [rt.admission.gate()];
     steps.push((_socket, next) => {
       if (this.#closing) return next(new WsError('MAINTENANCE', 'server is shutting down').toConnectError());
       if (this.#maintenance.enabled && name !== '/admin') {
@@ -661,6 +713,18 @@ export class WebSocketServer {
       }
       next();
     });
+    steps.push((socket, next) => {
+      try {
+        // Replaced by what the protocol defines, so nothing else a client sent stays on the connection.
+        (socket.handshake as { auth: object }).auth = checkHandshakeAuth(name, socket.handshake.auth);
+      } catch (err) {
+        return next(
+          (err instanceof WsError ? err : new WsError('INVALID_PAYLOAD', 'invalid handshake')).toConnectError(),
+        );
+      }
+      next();
+    });
+    if (rt.rateLimit) steps.push(rt.rateLimit.handshakeMiddleware());
     if (rt.auth) steps.push(rt.auth.middleware(name));
     else {
       steps.push((socket, next) => {
@@ -671,7 +735,23 @@ export class WebSocketServer {
         next();
       });
     }
+    steps.push(rt.admission.userCap());
     return (socket, next) => {
+      const refuse = (err: Error) => {
+        if (!EngineAdmission.decidedAtRequest(err)) {
+          const data = (err as { data?: { code?: ErrorCode; message?: string } }).data;
+          const code = data?.code ?? 'INTERNAL';
+          rt.metrics.connectionRefused(name, code);
+          rt.refusals.connection({
+            code,
+            namespace: name,
+            ip: rt.admission.ipOf(socket),
+            userId: (socket.data as Partial<SocketData>).userId ?? null,
+            reason: data?.message ?? err.message,
+          });
+        }
+        next(err);
+      };
       const run = (i: number): void => {
         const step = steps[i];
         if (!step) {
@@ -681,22 +761,48 @@ export class WebSocketServer {
         }
         try {
           step(socket, (err) => {
-            if (err) {
-              const code = (err as { data?: { code?: string } }).data?.code ?? 'INTERNAL';
-              rt.metrics.connectionRefused(name, code);
-              next(err);
-              return;
-            }
+            if (err) return refuse(err);
             run(i + 1);
           });
         } catch (err) {
           rt.options.logger.error({ err, namespace: name }, 'connection middleware failed');
-          rt.metrics.connectionRefused(name, 'INTERNAL');
-          next(new WsError('INTERNAL', 'internal error').toConnectError());
+          refuse(new WsError('INTERNAL', 'internal error').toConnectError());
         }
       };
       run(0);
     };
+  }
+
+  /**
+   * Socket.IO always serves the root namespace `/`: refuse it (NOT_FOUND), so no client holds a connection that
+   * skipped the namespaces' admission. Undeclared namespaces are refused by Socket.IO itself ("Invalid namespace");
+   * they are counted and logged here (Socket.IO does not tell who asked).
+   */
+  #refuseUndeclaredNamespaces(io: TypedServer): void {
+    const rt = this.#rt();
+    io.of('/').use((socket, next) => {
+      const err = new WsError('NOT_FOUND', `namespace "/" is not served; connect to ${NAMESPACE_NAMES.join(', ')}`);
+      rt.metrics.connectionRefused('/', 'NOT_FOUND');
+      rt.refusals.connection({
+        code: 'NOT_FOUND',
+        namespace: '/',
+        ip: rt.admission.ipOf(socket as unknown as Socket),
+        userId: null,
+        reason: err.message,
+      });
+      next(err.toConnectError());
+    });
+    io.of((name, _auth, next) => {
+      rt.metrics.connectionRefused(name, 'NOT_FOUND');
+      rt.refusals.connection({
+        code: 'NOT_FOUND',
+        namespace: name.slice(0, 100),
+        ip: null,
+        userId: null,
+        reason: 'Invalid namespace',
+      });
+      next(null, false);
+    });
   }
 
   #onConnection(
@@ -714,7 +820,7 @@ export class WebSocketServer {
       data.role ??= null;
       data.tokenExpiresAt ??= null;
       data.connectedAt = Date.now();
-      data.ip = rt.rateLimit?.clientIp ? rt.rateLimit.clientIp(socket) : socket.handshake.address;
+      data.ip = rt.admission.ipOf(socket);
       data.userAgent = typeof forwarded === 'string' ? forwarded.slice(0, 256) : '';
       const userId = data.userId;
       rt.connections.add({

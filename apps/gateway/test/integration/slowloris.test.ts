@@ -1,7 +1,7 @@
 import { connect as tcpConnect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError, createGateway, type Gateway, loadConfig } from '../../src/index.js';
-import { TEST_SECRET } from './helpers/tokens.js';
+import { testConfig } from './helpers/test-config.js';
 
 /**
  * A raw TCP client that sends a request line, then one header line every `everyMs` and never the blank line that
@@ -40,17 +40,7 @@ describe('slowloris', () => {
   });
 
   it('a client dribbling headers is cut at WS_HTTP_HEADERS_TIMEOUT_MS, not at Node’s 30 s sweep', async () => {
-    gateway = createGateway(
-      loadConfig({
-        WS_PORT: '0',
-        WS_HOST: '127.0.0.1',
-        WS_JWT_SECRET: TEST_SECRET,
-        WS_DEMO_FEED: '0',
-        LOG_LEVEL: 'silent',
-        WS_HTTP_HEADERS_TIMEOUT_MS: '1000',
-        WS_HTTP_REQUEST_TIMEOUT_MS: '2000',
-      }),
-    );
+    gateway = createGateway(testConfig({ WS_HTTP_HEADERS_TIMEOUT_MS: '1000', WS_HTTP_REQUEST_TIMEOUT_MS: '2000' }));
     const { port } = await gateway.start();
     const { heldMs, answer } = await dribble(port, 100);
     expect(answer).toMatch(/^HTTP\/1\.1 408/);

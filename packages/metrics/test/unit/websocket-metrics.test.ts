@@ -1,7 +1,7 @@
 import { compile, MetricsSnapshot, PUBLISHABLE_EVENT_NAMES } from '@ws/protocol';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { WebSocketMetrics, type WebSocketMetricsOptions } from '../../src/index.js';
+import { NO_NAMESPACE, WebSocketMetrics, type WebSocketMetricsOptions } from '../../src/index.js';
 import { parseExposition } from './exposition.js';
 
 const open: WebSocketMetrics[] = [];
@@ -228,6 +228,8 @@ describe('exportPrometheusMetrics', () => {
     m.connectionAttempt('/prices');
     m.connectionAttempt('/admin');
     m.connectionRefused('/admin', 'UNAUTHORIZED');
+    m.connectionRefused(NO_NAMESPACE, 'FORBIDDEN');
+    m.connectionRefused('/', 'NOT_FOUND');
     m.connectionOpened('/prices');
     m.messageIn('/prices', 'subscribe', 52);
     m.messageOut('/prices', 'price.update', 120, 4);
@@ -290,6 +292,9 @@ describe('exportPrometheusMetrics', () => {
     expect(value('ws_connections', { namespace: '/prices' })).toBe(1);
     expect(value('ws_connection_attempts_total', { namespace: '/admin' })).toBe(1);
     expect(value('ws_connection_refusals_total', { namespace: '/admin', code: 'UNAUTHORIZED' })).toBe(1);
+    // Refused at the Engine.IO request (no namespace yet), and on a namespace the gateway does not serve.
+    expect(value('ws_connection_refusals_total', { namespace: 'none', code: 'FORBIDDEN' })).toBe(1);
+    expect(value('ws_connection_refusals_total', { namespace: 'other', code: 'NOT_FOUND' })).toBe(1);
     expect(value('ws_messages_received_total', { namespace: '/prices', event: 'subscribe' })).toBe(1);
     expect(value('ws_messages_received_bytes_total', { namespace: '/prices', event: 'subscribe' })).toBe(52);
     expect(value('ws_messages_sent_total', { namespace: '/prices', event: 'price.update' })).toBe(4);

@@ -76,6 +76,20 @@ export type PingRequest = Static<typeof PingRequest>;
 export const PingResult = AckOkSchema({ serverTime: Timestamp, clientTime: Type.Optional(Timestamp) });
 export type PingResult = { serverTime: number; clientTime?: number };
 
+/**
+ * The handshake `auth` object of every namespace, closed: the token (else an `Authorization: Bearer` header is
+ * read) and, on `/user`, `since` for replay. Anything else is refused with `INVALID_PAYLOAD`, so no client can
+ * pin data to its connection.
+ */
+export const HandshakeAuth = Type.Object(
+  {
+    token: Type.Optional(Type.Union([Type.String({ maxLength: 8192 }), Type.Null()])),
+    since: Type.Optional(UserRecoverySince),
+  },
+  closed,
+);
+export type HandshakeAuth = Static<typeof HandshakeAuth>;
+
 /** C→S `auth.refresh`: a later token for the same user, so the socket outlives the first token's expiry. */
 export const AuthRefreshRequest = Type.Object({ token: Type.String({ minLength: 1, maxLength: 8192 }) }, closed);
 export type AuthRefreshRequest = Static<typeof AuthRefreshRequest>;

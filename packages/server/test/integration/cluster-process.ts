@@ -17,11 +17,17 @@ export interface NodeProcess {
   stop(): Promise<void>;
 }
 
-/** Spawns a gateway node process (tsx, package sources) on the given Redis. */
-export async function startNodeProcess(redisPort: number, nodeId: string, secret: string): Promise<NodeProcess> {
+/** Spawns a gateway node process (tsx, package sources) on the given Redis; `init` adds server options (JSON). */
+export async function startNodeProcess(
+  redisPort: number,
+  nodeId: string,
+  secret: string,
+  init: object = {},
+): Promise<NodeProcess> {
   const args = ['--import', tsxLoader, '--conditions=@ws/source', fixture, String(redisPort), nodeId, secret];
   const child = spawn(process.execPath, args, {
     stdio: ['pipe', 'pipe', 'pipe'],
+    env: { ...process.env, WS_TEST_SERVER_INIT: JSON.stringify(init) },
   });
   const pending = new Map<string, { resolve(v: Record<string, unknown>): void; reject(e: Error): void }>();
   let buffered = '';
