@@ -1,4 +1,4 @@
-import type { LiveOrderBook, TradingClient, TradingClientError } from '@ws/client';
+import type { LiveOrderBook, TradingClient, TradingClientError, TradingClientEvents } from '@ws/client';
 import type {
   BookLevel,
   MarginCall,
@@ -77,25 +77,46 @@ export function priceSource(
   };
 }
 
+/** A `/market` channel of `symbol`: subscribes to it and folds each of its events into the value. */
+function marketSource<E extends 'market.ticker' | 'market.trades', T>(
+  client: TradingClient,
+  channel: 'ticker' | 'trades',
+  event: E,
+  symbol: string,
+  onError: ErrorSink,
+  initial: T,
+  fold: (previous: T, payload: TradingClientEvents[E]) => T,
+): StreamSource<T> {
+  return {
+    initial,
+    start: (update) => {
+      const report = reporter(onError);
+      const off = client.on(event, (payload: TradingClientEvents[E]) => {
+        if (payload.symbol === symbol) update((previous) => fold(previous, payload));
+      });
+      client.subscribeMarket([channel], [symbol]).catch(report);
+      return () => {
+        off();
+        client.unsubscribeMarket([channel], [symbol]).catch(report);
+      };
+    },
+  };
+}
+
 export function tickerSource(
   client: TradingClient,
   symbol: string,
   onError: ErrorSink,
 ): StreamSource<MarketTicker | undefined> {
-  return {
-    initial: undefined,
-    start: (update) => {
-      const report = reporter(onError);
-      const off = client.on('market.ticker', (t) => {
-        if (t.symbol === symbol) update(() => t);
-      });
-      client.subscribeMarket(['ticker'], [symbol]).catch(report);
-      return () => {
-        off();
-        client.unsubscribeMarket(['ticker'], [symbol]).catch(report);
-      };
-    },
-  };
+  return marketSource(
+    client,
+    'ticker',
+    'market.ticker',
+    symbol,
+    onError,
+    undefined as MarketTicker | undefined,
+    (_, t) => t,
+  );
 }
 
 export function tradesSource(
@@ -103,21 +124,16 @@ export function tradesSource(
   symbol: string,
   onError: ErrorSink,
 ): StreamSource<readonly MarketTrade[]> {
-  return {
-    initial: EMPTY,
-    start: (update) => {
-      const report = reporter(onError);
-      const off = client.on('market.trades', (t) => {
-        if (t.symbol !== symbol || t.trades.length === 0) return;
-        update((previous) => [...[...t.trades].reverse(), ...previous].slice(0, MAX_TRADES));
-      });
-      client.subscribeMarket(['trades'], [symbol]).catch(report);
-      return () => {
-        off();
-        client.unsubscribeMarket(['trades'], [symbol]).catch(report);
-      };
-    },
-  };
+  return marketSource(
+    client,
+    'trades',
+    'market.trades',
+    symbol,
+    onError,
+    EMPTY as readonly MarketTrade[],
+    (previous, t) =>
+      t.trades.length === 0 ? previous : [...[...t.trades].reverse(), ...previous].slice(0, MAX_TRADES),
+  );
 }
 
 function view(book: LiveOrderBook): OrderBookView {
