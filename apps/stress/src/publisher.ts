@@ -1,4 +1,5 @@
-import { Agent, request } from 'node:http';
+import { Agent } from 'node:http';
+import { postPublish } from './post-publish.js';
 import { buildItem, type PublishItem, type PublishTarget } from './publish-plan.js';
 
 export interface PublisherOptions {
@@ -85,12 +86,12 @@ export class Publisher {
   }
 
   private send(items: PublishItem[]): void {
-    const body = JSON.stringify(items);
     this.inFlight++;
-    let settled = false;
-    const done = (status: string) => {
-      if (settled) return;
-      settled = true;
+    postPublish(this.endpoint, JSON.stringify(items), {
+      agent: this.agent,
+      token: this.options.token,
+      timeoutMs: 10_000,
+    }).then((status) => {
       this.inFlight--;
       if (status === '202' || status === '200') this.stats.accepted += items.length;
       else {
@@ -98,28 +99,7 @@ export class Publisher {
         this.stats.failuresByStatus[status] = (this.stats.failuresByStatus[status] ?? 0) + items.length;
       }
       if (this.inFlight === 0) for (const resolve of this.idle) resolve();
-    };
-    const req = request(
-      this.endpoint,
-      {
-        method: 'POST',
-        agent: this.agent,
-        headers: {
-          'content-type': 'application/json',
-          'content-length': Buffer.byteLength(body),
-          ...(this.options.token ? { authorization: `Bearer ${this.options.token}` } : {}),
-        },
-        timeout: 10_000,
-      },
-      (res) => {
-        res.resume();
-        res.on('end', () => done(String(res.statusCode ?? 0)));
-        res.on('error', () => done('response-error'));
-      },
-    );
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', (err: NodeJS.ErrnoException) => done(err.code ?? 'error'));
-    req.end(body);
+    });
   }
 
   private stopTimer(): void {

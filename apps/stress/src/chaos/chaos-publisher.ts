@@ -1,4 +1,5 @@
-import { Agent, request } from 'node:http';
+import { Agent } from 'node:http';
+import { postPublish } from '../post-publish.js';
 
 /** One event as `POST /api/v1/publish` takes it. */
 export interface ChaosPublishItem {
@@ -185,42 +186,18 @@ export class ChaosPublisher {
   }
 
   /** Resolves with the HTTP status, or the error code when there was no answer. */
-  private send(items: ChaosPublishItem[]): Promise<string> {
-    const body = JSON.stringify(items);
+  private async send(items: ChaosPublishItem[]): Promise<string> {
     this.stats.requests++;
-    return new Promise((resolve) => {
-      let settled = false;
-      const done = (status: string) => {
-        if (settled) return;
-        settled = true;
-        if (status === '202') this.stats.acceptedItems += items.length;
-        else {
-          this.stats.failedItems += items.length;
-          this.stats.failuresByStatus[status] = (this.stats.failuresByStatus[status] ?? 0) + items.length;
-        }
-        resolve(status);
-      };
-      const req = request(
-        this.endpoint,
-        {
-          method: 'POST',
-          agent: this.agent,
-          headers: {
-            'content-type': 'application/json',
-            'content-length': Buffer.byteLength(body),
-            authorization: `Bearer ${this.options.token}`,
-          },
-          timeout: 15_000,
-        },
-        (res) => {
-          res.resume();
-          res.on('end', () => done(String(res.statusCode ?? 0)));
-          res.on('error', () => done('response-error'));
-        },
-      );
-      req.on('timeout', () => req.destroy(new Error('timeout')));
-      req.on('error', (err: NodeJS.ErrnoException) => done(err.code ?? 'error'));
-      req.end(body);
+    const status = await postPublish(this.endpoint, JSON.stringify(items), {
+      agent: this.agent,
+      token: this.options.token,
+      timeoutMs: 15_000,
     });
+    if (status === '202') this.stats.acceptedItems += items.length;
+    else {
+      this.stats.failedItems += items.length;
+      this.stats.failuresByStatus[status] = (this.stats.failuresByStatus[status] ?? 0) + items.length;
+    }
+    return status;
   }
 }
