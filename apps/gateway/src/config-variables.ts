@@ -216,6 +216,11 @@ export const CONFIG_VARIABLES = {
   },
   WS_PUBLISH_MAX_BYTES: { default: 1024 * 1024, meaning: 'largest `POST /api/v1/publish` body (413 above)' },
   WS_PUBLISH_MAX_ITEMS: { default: 1000, meaning: 'most events in one publish request (413 above; at most 1000)' },
+  WS_PUBLISH_REDIS_TIMEOUT_MS: {
+    default: server.clusterPublishTimeoutMs,
+    meaning:
+      'with `REDIS_URL`: how long a publish waits for Redis before answering 503 `UNAVAILABLE` with `Retry-After`; a private event is refused at once while Redis is disconnected, and nothing of the request is sent',
+  },
   WS_HTTP_HEADERS_TIMEOUT_MS: {
     default: 10_000,
     meaning:

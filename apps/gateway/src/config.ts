@@ -102,7 +102,8 @@ export interface GatewayConfig {
   adminStatsIntervalMs: number;
   /** Thresholds of `admin.alert` (`WS_ALERT_*`). */
   alerts: AlertThresholds;
-  publish: { maxBodyBytes: number; maxItems: number };
+  /** `redisTimeoutMs`: how long a publish waits for Redis before it is refused UNAVAILABLE (503). */
+  publish: { maxBodyBytes: number; maxItems: number; redisTimeoutMs: number };
   /** Plain HTTP requests (and Engine.IO handshakes): how long the headers, and the whole request, may take to arrive. */
   http: { headersTimeoutMs: number; requestTimeoutMs: number };
   /** How long `/user` events stay replayable after a disconnect (`WS_RECOVERY_WINDOW`, seconds). */
@@ -483,6 +484,7 @@ export function loadConfig(envVars: Env = process.env): GatewayConfig {
   const publish = {
     maxBodyBytes: env.int('WS_PUBLISH_MAX_BYTES', 1024, 64 * 1024 * 1024),
     maxItems: env.int('WS_PUBLISH_MAX_ITEMS', 1, 1000),
+    redisTimeoutMs: env.int('WS_PUBLISH_REDIS_TIMEOUT_MS', 1, 60_000),
   };
 
   const http = {

@@ -113,6 +113,7 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
     recovery: { windowMs: config.recoveryWindowMs },
     overloadTurnBudgetMs: config.overloadTurnBudgetMs,
     overloadMinLoopUtilization: config.overloadLoopUtilizationPct / 100,
+    clusterPublishTimeoutMs: config.publish.redisTimeoutMs,
     shutdown: { deadlineMs: config.shutdownDeadlineMs },
     authMiddleware: auth,
     rateLimiter: rateLimit,

@@ -34,6 +34,7 @@ class HttpError extends Error {
     readonly code: ErrorCode,
     message: string,
     readonly details?: ValidationIssue[],
+    readonly retryAfterMs?: number,
   ) {
     super(message);
   }
@@ -52,12 +53,18 @@ function send(res: ServerResponse, status: number, body: unknown, headers: Recor
 }
 
 function sendError(res: ServerResponse, err: HttpError, headers: Record<string, string> = {}): void {
-  const error: { code: ErrorCode; message: string; details?: ValidationIssue[] } = {
+  const error: { code: ErrorCode; message: string; details?: ValidationIssue[]; retryAfterMs?: number } = {
     code: err.code,
     message: err.message,
   };
   if (err.details !== undefined) error.details = err.details;
-  send(res, err.status, { error }, headers);
+  const extra: Record<string, string> = {};
+  if (err.retryAfterMs !== undefined) {
+    error.retryAfterMs = err.retryAfterMs;
+    // Retry-After counts whole seconds; never 0, which would invite an immediate retry storm.
+    extra['retry-after'] = String(Math.max(1, Math.ceil(err.retryAfterMs / 1000)));
+  }
+  send(res, err.status, { error }, { ...extra, ...headers });
 }
 
 /** Reads the body up to `limit` bytes; beyond it rejects with 413 without buffering the rest. */
@@ -213,7 +220,11 @@ export function createHttpApi(options: HttpApiOptions): (req: IncomingMessage, r
 /** Maps the server's typed errors (WsError-like `{ code, message, details }`) to HTTP. */
 function toHttpError(err: unknown, single: boolean): HttpError {
   if (typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string') {
-    const e = err as { code: string; message?: string; details?: ValidationIssue[] };
+    const e = err as { code: string; message?: string; details?: ValidationIssue[]; retryAfterMs?: number };
+    // An outage, not a bug: nothing was published; the publisher retries after Retry-After.
+    if (e.code === 'UNAVAILABLE') {
+      return new HttpError(503, 'UNAVAILABLE', e.message ?? 'unavailable', undefined, e.retryAfterMs ?? 1000);
+    }
     if (e.code === 'INVALID_PAYLOAD' || e.code === 'UNKNOWN_SYMBOL' || e.code === 'LIMIT_EXCEEDED') {
       // The server points into each item's data (`/0/symbol`); the body has the envelope (`/0/data/symbol`).
       const details = e.details?.map((d) => ({

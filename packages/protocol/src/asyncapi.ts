@@ -36,6 +36,8 @@ const errorCodeText: Record<ErrorCode, string> = {
   NOT_FOUND: 'Unknown command, socket or resource.',
   INTERNAL: 'The server failed while handling the request; it was counted and logged.',
   SLOW_CONSUMER: 'The client read too slowly and was disconnected.',
+  UNAVAILABLE:
+    'A dependency the request needs (Redis) is unavailable; nothing was done, retry after `retryAfterMs` (HTTP: 503 with `Retry-After`).',
 };
 
 function description(): string {

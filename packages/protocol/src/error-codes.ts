@@ -25,6 +25,8 @@ export const ErrorCodes = {
   INTERNAL: 'INTERNAL',
   /** The client read too slowly and was disconnected. */
   SLOW_CONSUMER: 'SLOW_CONSUMER',
+  /** A dependency the request needs (Redis) is unavailable; nothing was done, retry after `retryAfterMs`. */
+  UNAVAILABLE: 'UNAVAILABLE',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

@@ -23,6 +23,7 @@ export const ErrorCodeSchema = Type.Union([
   Type.Literal(ErrorCodes.NOT_FOUND),
   Type.Literal(ErrorCodes.INTERNAL),
   Type.Literal(ErrorCodes.SLOW_CONSUMER),
+  Type.Literal(ErrorCodes.UNAVAILABLE),
 ]);
 
 /** The error object of a failed ack, of the `error` event and of `connect_error.data`. */

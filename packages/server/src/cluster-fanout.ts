@@ -37,6 +37,11 @@ export interface ClusterFanoutDeps {
   /** How long `broadcastDepth` waits to see its own message come back from the bus. */
   confirmTimeoutMs?: number;
   /**
+   * How long a publish waits for Redis before it fails with UNAVAILABLE (default 1000 ms); while Redis is
+   * not connected a private publish fails at once, without sending anything.
+   */
+  publishTimeoutMs?: number;
+  /**
    * Called when the bus subscription is back after an outage, with the last seq this node delivered per
    * `/user` room, so the server can replay from history what its clients missed meanwhile.
    */
@@ -115,21 +120,55 @@ export class ClusterFanout {
     return this.deps.pub.status === 'ready';
   }
 
+  /**
+   * Throws UNAVAILABLE when any of these messages cannot be published now: a private (`history`) message
+   * while Redis is not connected. Lets a batch be refused whole before any of it is sent.
+   */
+  assertAvailable(kinds: Iterable<SequencedMessage['kind']>): void {
+    if (this.redisReady) return;
+    for (const kind of kinds) if (kind === 'history') throw this.unavailable('Redis is not connected');
+  }
+
   /** Sequences and publishes cluster-wide; resolves to the wire payload. */
   async publish(m: SequencedMessage): Promise<object> {
     if (!this.redisReady && m.kind !== 'history') return this.publishLocally(m);
+    // Private events never go local: refused now (nothing sent), so the publisher retries after the outage.
+    this.assertAvailable([m.kind]);
     // Floors keep seq rising even if Redis lost its counters (a restart without persistence).
     const floor = (m.namespace === '/user' ? this.userSeen.get(m.room) : this.floors.get(m.room)) ?? 0;
     if (m.kind !== 'depth') {
-      let seq: number;
-      try {
-        seq = await this.deps.store.publish(m, floor);
-      } catch (err) {
-        throw new WsError('INTERNAL', `publish failed: ${(err as Error).message}`, { cause: err });
-      }
+      const seq = await this.withinPublishTimeout(this.deps.store.publish(m, floor));
       return { ...m.data, seq };
     }
     return this.publishDepth(m, floor);
+  }
+
+  /**
+   * The store's answer within `publishTimeoutMs`. A timeout, or a failure while Redis is not connected, is
+   * UNAVAILABLE (retry later); any other failure is INTERNAL. A command that was already on its way when
+   * Redis went away may still be applied when it comes back (ioredis resends it), so an UNAVAILABLE private
+   * event can arrive once the publisher's retry also does; an accepted one is never lost.
+   */
+  private withinPublishTimeout<T>(pending: Promise<T>): Promise<T> {
+    const timeoutMs = this.deps.publishTimeoutMs ?? 1_000;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => reject(this.unavailable(`Redis did not answer within ${timeoutMs} ms`)), timeoutMs);
+      timer.unref();
+    });
+    const answered = pending.catch((err: unknown) => {
+      if (err instanceof WsError) throw err;
+      if (!this.redisReady) throw this.unavailable(`Redis is not connected (${(err as Error).message})`, err);
+      throw new WsError('INTERNAL', `publish failed: ${(err as Error).message}`, { cause: err });
+    });
+    return Promise.race([answered, timeout]).finally(() => clearTimeout(timer));
+  }
+
+  private unavailable(reason: string, cause?: unknown): WsError {
+    return new WsError('UNAVAILABLE', `${reason}; retry later`, {
+      retryAfterMs: this.deps.publishTimeoutMs ?? 1_000,
+      ...(cause === undefined ? {} : { cause }),
+    });
   }
 
   private async publishDepth(m: SequencedMessage, floor: number): Promise<object> {
@@ -140,7 +179,7 @@ export class ClusterFanout {
     }
     track.count++;
     try {
-      const seq = await this.deps.store.publish(m, floor);
+      const seq = await this.withinPublishTimeout(this.deps.store.publish(m, floor));
       const seen = track.seen.get(seq);
       if (seen) return seen;
       return await new Promise<object>((resolve, reject) => {

@@ -88,7 +88,11 @@ export interface WebsocketBroadcastDeps {
   /** Namespaces a `system.message` goes to. */
   namespaces: readonly NamespaceName[];
   /** Cluster publish path (Redis): seq, stored state and fan-out happen there instead of locally. */
-  cluster?: { publish(message: SequencedMessage): Promise<object> };
+  cluster?: {
+    publish(message: SequencedMessage): Promise<object>;
+    /** Throws (UNAVAILABLE) when messages of these kinds cannot be published now. */
+    assertAvailable?(kinds: Iterable<SequencedMessage['kind']>): void;
+  };
   /** Single-node `/user` history for replay after reconnects. */
   history?: MemoryUserStreamHistory;
 }
@@ -200,6 +204,8 @@ export class WebsocketBroadcast {
   publishBatch(items: readonly PublishItem[], options: PublishOptions = {}): Promise<object[]> {
     const enteredAt = options.receivedAt ?? epochNow();
     const prepared = items.map((item, i) => this.prepare(item.event, item.data, item.userId, `/${i}`, enteredAt));
+    // A private item that cannot be published now fails the whole batch before any item is sent.
+    this.deps.cluster?.assertAvailable?.(prepared.map((p) => kindOf(p)));
     return Promise.all(prepared.map((p) => this.dispatch(p)));
   }
 
@@ -252,20 +258,12 @@ export class WebsocketBroadcast {
     const room = p.room;
     const ns = p.namespace;
     if (this.deps.cluster) {
-      const kind =
-        p.event === 'market.depth'
-          ? 'depth'
-          : SNAPSHOT_EVENTS.has(p.event)
-            ? 'snapshot'
-            : ns === '/user'
-              ? 'history'
-              : 'plain';
       return this.deps.cluster.publish({
         namespace: ns,
         room,
         event: p.event,
         data: p.data,
-        kind,
+        kind: kindOf(p),
         enteredAt: p.enteredAt,
       });
     }
@@ -309,6 +307,13 @@ export class WebsocketBroadcast {
     });
     return result;
   }
+}
+
+/** What the cluster stores for a message: a depth book, a latest-state snapshot, `/user` history, or nothing. */
+function kindOf(p: Prepared): SequencedMessage['kind'] {
+  if (p.event === 'market.depth') return 'depth';
+  if (SNAPSHOT_EVENTS.has(p.event)) return 'snapshot';
+  return p.namespace === '/user' ? 'history' : 'plain';
 }
 
 function invalid(message: string, details: ValidationIssue[]): WsError {

@@ -96,6 +96,11 @@ export interface WebSocketServerOptions {
   recovery: { windowMs: number; maxEvents: number };
   /** With `redis`: how long `broadcastDepth` waits for its message to come back from the bus. */
   clusterConfirmTimeoutMs: number;
+  /**
+   * With `redis`: how long a publish waits for Redis before it fails with `WsError` UNAVAILABLE (private
+   * events also fail at once while Redis is not connected), so a publisher can tell an outage from a bug.
+   */
+  clusterPublishTimeoutMs: number;
   /** Bounds on bytes queued per connection (conflate over `softBytes`, disconnect over `hardBytes`); `false` turns it off. */
   slowConsumer: SlowConsumerOptions | false;
   /**
@@ -154,6 +159,7 @@ export const defaultServerOptions = Object.freeze({
   shutdown: Object.freeze({ deadlineMs: 10_000, reconnectJitterMs: 5_000 }),
   recovery: Object.freeze({ windowMs: 120_000, maxEvents: 1000 }),
   clusterConfirmTimeoutMs: 5_000,
+  clusterPublishTimeoutMs: 1_000,
   overloadTurnBudgetMs: 10,
   overloadMinLoopUtilization: 0.9,
   slowConsumer: Object.freeze({ softBytes: 1024 * 1024, hardBytes: 8 * 1024 * 1024, checkIntervalMs: 250 }),
@@ -183,6 +189,7 @@ export function resolveServerOptions(init: WebSocketServerInit = {}): WebSocketS
     logger: init.logger ?? silentLogger,
     recovery: { ...defaultServerOptions.recovery, ...init.recovery },
     clusterConfirmTimeoutMs: init.clusterConfirmTimeoutMs ?? defaultServerOptions.clusterConfirmTimeoutMs,
+    clusterPublishTimeoutMs: init.clusterPublishTimeoutMs ?? defaultServerOptions.clusterPublishTimeoutMs,
     overloadTurnBudgetMs: init.overloadTurnBudgetMs ?? defaultServerOptions.overloadTurnBudgetMs,
     overloadMinLoopUtilization: init.overloadMinLoopUtilization ?? defaultServerOptions.overloadMinLoopUtilization,
     slowConsumer: init.slowConsumer === false ? false : { ...defaultServerOptions.slowConsumer, ...init.slowConsumer },
@@ -202,6 +209,7 @@ export function resolveServerOptions(init: WebSocketServerInit = {}): WebSocketS
     ['recovery.windowMs', options.recovery.windowMs],
     ['recovery.maxEvents', options.recovery.maxEvents],
     ['clusterConfirmTimeoutMs', options.clusterConfirmTimeoutMs],
+    ['clusterPublishTimeoutMs', options.clusterPublishTimeoutMs],
     ...(options.slowConsumer
       ? ([
           ['slowConsumer.softBytes', options.slowConsumer.softBytes],

@@ -243,6 +243,7 @@ export class WebSocketServer {
         emit: (ns, room, event, payload, except, enteredAt) => this.#emit(ns, room, event, payload, except, enteredAt),
         logger: resolved.logger,
         confirmTimeoutMs: resolved.clusterConfirmTimeoutMs,
+        publishTimeoutMs: resolved.clusterPublishTimeoutMs,
         onBusResumed: (lastSeen) => this.#replayAfterBusOutage(lastSeen),
       });
       history = new RedisUserStreamHistory(store, historyLimits);

@@ -156,8 +156,10 @@ describe('Redis goes away and comes back', () => {
     await expect.poll(() => a.server.options.redis?.pub.status, { timeout: 10_000 }).not.toBe('ready');
     const local = await a.server.broadcastPriceUpdate('BTC/USDT', price(2));
     await expect.poll(() => gotA.at(-1)?.seq, { timeout: 10_000 }).toBe(local.seq);
+    // An outage, not a bug: refused at once with UNAVAILABLE and a retry hint, nothing sent.
     await expect(a.server.broadcast.broadcastOrderUpdate('frank', order(1) as never)).rejects.toMatchObject({
-      code: 'INTERNAL',
+      code: 'UNAVAILABLE',
+      retryAfterMs: expect.any(Number),
     });
 
     redis = await spawnRedisServer(port);

@@ -22,6 +22,9 @@ export interface RedisServer {
   port: number;
   url: string;
   stop(): Promise<void>;
+  /** SIGSTOP / SIGCONT: a Redis that keeps its connections open but answers nothing (a stall, not a crash). */
+  pause(): void;
+  resume(): void;
 }
 
 /**
@@ -56,8 +59,15 @@ export async function startRedis(port?: number, extraArgs: readonly string[] = [
   return {
     port: p,
     url: `redis://127.0.0.1:${p}`,
+    pause() {
+      proc.kill('SIGSTOP');
+    },
+    resume() {
+      proc.kill('SIGCONT');
+    },
     async stop() {
       if (proc.exitCode === null && proc.signalCode === null) {
+        proc.kill('SIGCONT');
         proc.kill('SIGKILL');
         await exited;
       }
