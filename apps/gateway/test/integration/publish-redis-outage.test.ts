@@ -3,12 +3,12 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createGateway, type Gateway, loadConfig } from '../../src/index.js';
 import { closeAll, collect, connect, request } from './helpers/clients.js';
 import { parseExposition, sum } from './helpers/prometheus.js';
-import { type RedisServer, startRedis } from './helpers/redis-server.js';
+import { type SpawnedRedisServer, startRedis } from './helpers/redis-server.js';
 import { signToken, TEST_SECRET } from './helpers/tokens.js';
 
 /** A private publish during a Redis outage: 503 UNAVAILABLE with Retry-After, never a 500, never a lost 202. */
 describe('publish API during a Redis outage', () => {
-  let redis: RedisServer;
+  let redis: SpawnedRedisServer;
   let gateway: Gateway;
   let serviceToken: string;
   let alice: Socket | undefined;

@@ -22,6 +22,10 @@ export interface RedisServer {
   port: number;
   url: string;
   stop(): Promise<void>;
+}
+
+/** A Redis server this test spawned, which it can also freeze. */
+export interface SpawnedRedisServer extends RedisServer {
   /** SIGSTOP / SIGCONT: a Redis that keeps its connections open but answers nothing (a stall, not a crash). */
   pause(): void;
   resume(): void;
@@ -31,7 +35,7 @@ export interface RedisServer {
  * Spawns a throwaway `redis-server` without persistence on `port` (a free one by default); `extraArgs` are
  * appended (e.g. `--requirepass`, `--replicaof`).
  */
-export async function startRedis(port?: number, extraArgs: readonly string[] = []): Promise<RedisServer> {
+export async function startRedis(port?: number, extraArgs: readonly string[] = []): Promise<SpawnedRedisServer> {
   const p = port ?? (await freePort());
   const proc: ChildProcess = spawn(
     'redis-server',
