@@ -89,7 +89,7 @@ describe('apps/gateway/Dockerfile', () => {
       expect(env['NODE_ENV']).toBe('production');
       const [node, ...args] = execForm(instruction('CMD').at(-1));
       expect(node).toBe('node');
-      gateway = await startGateway({ ...env, WS_PORT: '0', WS_HOST: '127.0.0.1', WS_JWT_SECRET: TEST_SECRET }, 25_000, {
+      gateway = await startGateway({ ...env, WS_PORT: '0', WS_HOST: '127.0.0.1', WS_JWT_SECRET: TEST_SECRET }, 60_000, {
         kind: 'command',
         command: process.execPath,
         args,
@@ -110,7 +110,7 @@ describe('apps/gateway/Dockerfile', () => {
       await gateway?.kill();
       await rm(image, { recursive: true, force: true });
     }
-  });
+  }, 120_000);
 });
 
 describe('deploy/nginx.conf', () => {

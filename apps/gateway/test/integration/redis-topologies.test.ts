@@ -85,6 +85,33 @@ async function expectDelivery(a: GatewayProcess, b: GatewayProcess, sockets: Soc
   );
 }
 
+/** Starts two gateways with `env` (ids `<prefix>-a`, `<prefix>-b`) and waits until both report ready. */
+async function startPair(env: Record<string, string>, prefix: string, into: GatewayProcess[]) {
+  const [a, b] = await Promise.all([
+    startGateway({ ...env, WS_NODE_ID: `${prefix}-a` }, 60_000),
+    startGateway({ ...env, WS_NODE_ID: `${prefix}-b` }, 60_000),
+  ]);
+  into.push(a, b);
+  await Promise.all([a, b].map((g) => waitReady(g)));
+  return [a, b] as const;
+}
+
+async function waitReady(g: GatewayProcess, timeout = 20_000): Promise<void> {
+  await vi.waitFor(async () => expect(await readyz(g.url)).toEqual({ status: 'ready' }), { timeout, interval: 100 });
+}
+
+/** `ann` on `b` receives order 1 published on `a`, then disconnects; resolves with her token. */
+async function firstOrderThenDisconnect(a: GatewayProcess, b: GatewayProcess, sockets: Socket[]): Promise<string> {
+  const token = await signToken({ sub: 'ann', role: 'user' });
+  const first = await connect(b.url, '/user', token);
+  sockets.push(first);
+  const seen = collect<{ seq: number }>(first, 'order.new');
+  expect(await publish(a.url, order(1))).toBe(202);
+  await vi.waitFor(() => expect(seen.map((o) => o.seq)).toEqual([1]), { timeout: 10_000, interval: 50 });
+  first.close();
+  return token;
+}
+
 describe('gateway processes on a 3-master Redis Cluster (REDIS_CLUSTER_NODES)', () => {
   let cluster: RedisClusterProcess | undefined;
   const gateways: GatewayProcess[] = [];
@@ -102,28 +129,12 @@ describe('gateway processes on a 3-master Redis Cluster (REDIS_CLUSTER_NODES)', 
       WS_DEMO_FEED: '0',
       REDIS_CLUSTER_NODES: cluster.ports.map((p) => `127.0.0.1:${p}`).join(','),
     };
-    const [a, b] = await Promise.all([
-      startGateway({ ...env, WS_NODE_ID: 'cl-a' }),
-      startGateway({ ...env, WS_NODE_ID: 'cl-b' }),
-    ]);
-    gateways.push(a, b);
-    for (const g of [a, b]) {
-      await vi.waitFor(async () => expect(await readyz(g.url)).toEqual({ status: 'ready' }), {
-        timeout: 20_000,
-        interval: 100,
-      });
-      expect(await redisUp(g.url)).toBe(1);
-    }
+    const [a, b] = await startPair(env, 'cl', gateways);
+    for (const g of [a, b]) expect(await redisUp(g.url)).toBe(1);
     expect(a.logs).toContainEqual(expect.objectContaining({ msg: 'redis ready', mode: 'cluster' }));
     await expectDelivery(a, b, sockets, 1);
 
-    const token = await signToken({ sub: 'ann', role: 'user' });
-    const first = await connect(b.url, '/user', token);
-    sockets.push(first);
-    const seen = collect<{ seq: number }>(first, 'order.new');
-    expect(await publish(a.url, order(1))).toBe(202);
-    await vi.waitFor(() => expect(seen.map((o) => o.seq)).toEqual([1]), { timeout: 10_000, interval: 50 });
-    first.close();
+    const token = await firstOrderThenDisconnect(a, b, sockets);
     expect(await publish(a.url, order(2))).toBe(202);
     const again = await connectSince(a.url, token, { orders: 1 });
     sockets.push(again.socket);
@@ -207,26 +218,10 @@ describe('gateway processes on Redis Sentinel (REDIS_SENTINELS, REDIS_SENTINEL_N
       REDIS_USERNAME: 'default',
       REDIS_PASSWORD: password,
     };
-    const [a, b] = await Promise.all([
-      startGateway({ ...env, WS_NODE_ID: 'st-a' }),
-      startGateway({ ...env, WS_NODE_ID: 'st-b' }),
-    ]);
-    gateways.push(a, b);
-    for (const g of [a, b]) {
-      await vi.waitFor(async () => expect(await readyz(g.url)).toEqual({ status: 'ready' }), {
-        timeout: 20_000,
-        interval: 100,
-      });
-    }
+    const [a, b] = await startPair(env, 'st', gateways);
     await expectDelivery(a, b, sockets, 1);
 
-    const token = await signToken({ sub: 'ann', role: 'user' });
-    const first = await connect(b.url, '/user', token);
-    sockets.push(first);
-    const seen = collect<{ seq: number }>(first, 'order.new');
-    expect(await publish(a.url, order(1))).toBe(202);
-    await vi.waitFor(() => expect(seen.map((o) => o.seq)).toEqual([1]), { timeout: 10_000, interval: 50 });
-    first.close();
+    const token = await firstOrderThenDisconnect(a, b, sockets);
     // The replica has everything so far (WAIT), so the promoted master carries the /user history.
     expect(Number(await cli(master.port, 'wait', '1', '10000'))).toBe(1);
 
@@ -237,10 +232,7 @@ describe('gateway processes on Redis Sentinel (REDIS_SENTINELS, REDIS_SENTINEL_N
       { timeout: 60_000, interval: 200 },
     );
     for (const g of [a, b]) {
-      await vi.waitFor(async () => expect(await readyz(g.url)).toEqual({ status: 'ready' }), {
-        timeout: 60_000,
-        interval: 200,
-      });
+      await waitReady(g, 60_000);
       await vi.waitFor(async () => expect(await redisUp(g.url)).toBe(1), { timeout: 30_000, interval: 200 });
     }
     await expectDelivery(a, b, sockets, 2);

@@ -45,6 +45,16 @@ function servedSerial(port: number, ca: string): Promise<string> {
   });
 }
 
+/** The status of a GET over HTTPS that trusts only `ca`. */
+function httpsStatus(url: string, ca: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    get(url, { ca }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    }).once('error', reject);
+  });
+}
+
 const bare = (serial: string) => serial.replace(/^0+/, '');
 
 describe('TLS (WS_TLS_CERT_FILE, WS_TLS_KEY_FILE, WS_TLS_CA_FILE, WS_TLS_KEY_PASSPHRASE)', () => {
@@ -87,12 +97,7 @@ describe('TLS (WS_TLS_CERT_FILE, WS_TLS_KEY_FILE, WS_TLS_CA_FILE, WS_TLS_KEY_PAS
     expect(await request(prices, 'subscribe', { symbols: ['BTC/USDT'] })).toMatchObject({ ok: true });
     expect(await servedSerial(gateway.port, pki.rootPem)).toBe(bare(first.serial));
 
-    const health = await new Promise<number>((resolve, reject) => {
-      get(`${url}/healthz`, { ca: pki.rootPem }, (res) => {
-        res.resume();
-        resolve(res.statusCode ?? 0);
-      }).once('error', reject);
-    });
+    const health = await httpsStatus(`${url}/healthz`, pki.rootPem);
     expect(health).toBe(200);
     // A client without the CA refuses the certificate; a plain-HTTP client gets no answer.
     await expect(connectWss(url, '/prices')).rejects.toThrow();
@@ -180,7 +185,10 @@ describe('deploy/nginx-tls.conf terminates TLS in front of the gateways', () => 
     pki = await createTestPki();
     const leaf = await pki.issue('nginx');
     gateway = await startGateway({ WS_JWT_SECRET: TEST_SECRET, WS_DEMO_FEED: '0', WS_TRUST_PROXY: '1' });
-    const [httpPort, httpsPort] = [await freePort(), await freePort()];
+    const httpPort = await freePort();
+    let httpsPort = await freePort();
+    // A port just closed may be handed out again: two server blocks on one address would merge.
+    while (httpsPort === httpPort) httpsPort = await freePort();
     const chain = join(pki.dir, 'chain.crt');
     await writeFile(chain, (await readFile(leaf.certFile, 'utf8')) + (await readFile(pki.intermediateFile, 'utf8')));
     const conf = readFileSync(new URL('deploy/nginx-tls.conf', repo), 'utf8')
@@ -205,7 +213,7 @@ describe('deploy/nginx-tls.conf terminates TLS in front of the gateways', () => 
     });
     const url = `https://127.0.0.1:${httpsPort}`;
     const prices = await vi
-      .waitFor(() => connectWss(url, '/prices', pki.rootPem), { timeout: 20_000, interval: 200 })
+      .waitFor(() => connectWss(url, '/prices', pki.rootPem), { timeout: 60_000, interval: 200 })
       .catch((err) => {
         throw new Error(`${err}\nnginx: ${stderr}`);
       });
@@ -215,12 +223,7 @@ describe('deploy/nginx-tls.conf terminates TLS in front of the gateways', () => 
     expect(redirect.status).toBe(301);
     expect(redirect.headers.get('location')).toMatch(/^https:\/\//);
     // /metrics is not public through the proxy.
-    const metrics = await new Promise<number>((resolve, reject) => {
-      get(`${url}/metrics`, { ca: pki.rootPem }, (res) => {
-        res.resume();
-        resolve(res.statusCode ?? 0);
-      }).once('error', reject);
-    });
+    const metrics = await httpsStatus(`${url}/metrics`, pki.rootPem);
     expect(metrics).toBe(404);
   }, 90_000);
 });
