@@ -93,6 +93,25 @@ describe('gateway processes over Redis', () => {
     expect((await fetch(`${a.url}/healthz`)).status).toBe(200);
     expect(await redisUp(a.url)).toBe(0);
     expect(await redisUp(b.url)).toBe(0);
+    // A publish the node cannot carry out counts where the WsPublishFailures alert looks (deploy/prometheus).
+    const failures = async () =>
+      sum(parseExposition(await (await fetch(`${a.url}/metrics`)).text()), 'ws_errors_total', {
+        namespace: 'none',
+        code: 'UNAVAILABLE',
+      });
+    const before = await failures();
+    const service = await signToken({ sub: 'svc', role: 'service' });
+    const refused = await fetch(`${a.url}/api/v1/publish`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${service}` },
+      body: JSON.stringify({
+        event: 'wallet.update',
+        userId: 'carol',
+        data: { asset: 'USDT', available: 1, locked: 0, total: 1 },
+      }),
+    });
+    expect(refused.status).toBe(503);
+    expect(await failures()).toBe(before + 1);
     redis = await startRedis(port);
     for (const node of [a, b]) {
       await vi.waitFor(
