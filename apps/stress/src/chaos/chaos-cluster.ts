@@ -50,6 +50,9 @@ export class ChaosCluster {
   constructor(readonly options: ChaosClusterOptions) {}
 
   async start(): Promise<void> {
+    // Its process loads while the rest starts; it publishes once nginx is up.
+    const publisher = PublisherProcess.spawn();
+    this.publisher = publisher;
     this.redis = await startPersistentRedis(await port(), join(this.dir, 'redis'));
     for (let i = 0; i < this.options.nodes; i++) {
       this.nodes.push(
@@ -84,7 +87,7 @@ export class ChaosCluster {
         await FaultProxy.start({ targetHost: '127.0.0.1', targetPort: nginxPort, localAddress: `127.0.${i + 1}.1` }),
       );
     }
-    this.publisher = await PublisherProcess.start({
+    await publisher.begin({
       url: this.nginx.url,
       token: await this.token('chaos-publisher', 'service'),
       userIds: this.options.userIds,

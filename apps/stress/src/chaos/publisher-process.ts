@@ -19,7 +19,8 @@ export class PublisherProcess {
     private stderr: () => string,
   ) {}
 
-  static async start(options: ChaosPublisherOptions): Promise<PublisherProcess> {
+  /** Forks the process (loading takes seconds on a busy machine: start it early); `begin` starts publishing. */
+  static spawn(): PublisherProcess {
     const child = fork(entry, [], {
       cwd: stressDir,
       execArgv: ['--conditions=@ws/source', '--import', 'tsx'],
@@ -29,9 +30,12 @@ export class PublisherProcess {
     child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
       err = (err + chunk).slice(-4000);
     });
-    const handle = new PublisherProcess(child, () => err);
-    await handle.call({ type: 'start', options }, 'started', 120_000);
-    return handle;
+    return new PublisherProcess(child, () => err);
+  }
+
+  /** Publishes the book's first snapshot, then the continuous streams. */
+  async begin(options: ChaosPublisherOptions): Promise<void> {
+    await this.call({ type: 'start', options }, 'started', 120_000);
   }
 
   /** One request of `count` private events at once. */
