@@ -132,6 +132,14 @@ describe('the operations console in headless Chromium', () => {
     const status = page.getByRole('status');
     expect(await status.getAttribute('aria-live')).toBe('polite');
     await expect.poll(() => status.textContent(), { timeout: 15_000 }).toMatch(/Logged in|Connected/);
+    // Not asked to remember: the token is in memory only.
+    expect(
+      await page.evaluate(() => {
+        const g = globalThis as unknown as { sessionStorage: { length: number }; localStorage: { length: number } };
+        const d = (globalThis as unknown as { document: { cookie: string } }).document;
+        return [g.sessionStorage.length, g.localStorage.length, d.cookie];
+      }),
+    ).toEqual([0, 0, '']);
     // The console's own /admin connection.
     await expect.poll(() => tileValue('nodes'), { timeout: 15_000 }).toBe(1);
     const before = await tileValue('connections');
@@ -196,6 +204,29 @@ describe('the operations console in headless Chromium', () => {
     await shot('06-alerts');
   });
 
+  it('kicks every connection of a user, on every namespace, after confirmation', async () => {
+    const token = await signToken({ sub: 'trader-9', role: 'user' });
+    const mine = [await connect(gateway.url, '/user', token), await connect(gateway.url, '/prices', token)];
+    const gone = Promise.all(mine.map((s) => new Promise((resolve) => s.once('disconnect', resolve))));
+    await page.getByRole('navigation', { name: 'Views' }).getByRole('button', { name: 'Connections' }).click();
+    await page.getByLabel('Namespace').selectOption('');
+    await page.getByLabel('User', { exact: true }).fill('trader-9');
+    await page.getByRole('button', { name: 'Refresh' }).click();
+    await expect
+      .poll(() => page.getByTestId('connections-count').textContent(), { timeout: 15_000 })
+      .toMatch(/^2 shown/);
+    await page.getByRole('button', { name: 'Kick every connection of user trader-9' }).first().click();
+    await confirm('Disconnect');
+    await gone;
+    await expect
+      .poll(() => page.getByRole('status').textContent())
+      .toMatch(/Disconnected 2 connections of user trader-9/);
+    await expect
+      .poll(() => page.getByTestId('connections-count').textContent(), { timeout: 15_000 })
+      .toMatch(/^0 shown/);
+    await page.getByLabel('User', { exact: true }).fill('');
+  });
+
   it('turns maintenance on with a message, and a new client is refused MAINTENANCE; then off again', async () => {
     await page
       .getByRole('navigation', { name: 'Views' })
@@ -220,6 +251,22 @@ describe('the operations console in headless Chromium', () => {
     await confirm('Turn it off');
     await expect.poll(() => page.getByTestId('maintenance-state').textContent(), { timeout: 15_000 }).toMatch(/^Off/);
     clients.push(await connect(gateway.url, '/prices'));
+  });
+
+  it('keeps the token in the tab only when asked, across a reload, and forgets it on log out', async () => {
+    const stored = () =>
+      page.evaluate(() => (globalThis as unknown as { sessionStorage: { length: number } }).sessionStorage.length);
+    await page.getByRole('button', { name: 'Log out' }).click();
+    await page.getByRole('heading', { name: 'Log in' }).waitFor();
+    await page.getByLabel('Keep me logged in in this tab (sessionStorage)').check();
+    await logIn(await signToken({ sub: 'ops', role: 'admin' }));
+    await page.getByRole('button', { name: 'Log out' }).waitFor({ timeout: 15_000 });
+    expect(await stored()).toBe(1);
+    await page.reload();
+    await page.getByRole('button', { name: 'Log out' }).waitFor({ timeout: 15_000 });
+    await page.getByRole('button', { name: 'Log out' }).click();
+    await page.getByRole('heading', { name: 'Log in' }).waitFor();
+    expect(await stored()).toBe(0);
   });
 
   it('logged no page error, console error or CSP violation', () => {
