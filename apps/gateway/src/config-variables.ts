@@ -105,7 +105,11 @@ export const CONFIG_VARIABLES = {
     meaning:
       "TLS to Redis (cluster nodes and Sentinels too); implied by `rediss://`. A private CA goes in Node's `NODE_EXTRA_CA_CERTS`",
   },
-  REDIS_PREFIX: { default: 'ws:', meaning: 'key prefix of the adapter channels; rate-limit keys use `<prefix>rl`' },
+  REDIS_PREFIX: {
+    default: 'ws:',
+    meaning:
+      'prefix of every Redis key and channel, joined with `:` and never doubled (`ws:` and `ws` both give `ws:{room}:seq`, `ws:bus`, `ws:adapter#…`, `ws:rl:…`, `ws:user-channels:…`)',
+  },
   WS_READY_REQUIRES_REDIS: {
     default: false,
     meaning:

@@ -4,7 +4,14 @@ import type { AddressInfo } from 'node:net';
 import { consoleAssetsDir } from '@ws/console';
 import { WebSocketMetrics } from '@ws/metrics';
 import { NAMESPACE_NAMES, type NamespaceName } from '@ws/protocol';
-import { AuthMiddleware, defaultRateLimitOptions, isWsError, RateLimitMiddleware, WebSocketServer } from '@ws/server';
+import {
+  AuthMiddleware,
+  defaultRateLimitOptions,
+  isWsError,
+  RateLimitMiddleware,
+  redisKey,
+  WebSocketServer,
+} from '@ws/server';
 import type { Socket } from 'socket.io';
 import { ConfigError, type GatewayConfig, type JwtConfig } from './config.js';
 import { CONSOLE_PATH, createConsoleAssets } from './console-assets.js';
@@ -97,7 +104,7 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
     blockDurationSec: rl.blockDurationSec,
     handshake: { points: rl.handshakePoints, durationSec: rl.handshakeDurationSec },
     trustProxy: config.trustProxy,
-    ...(redis ? { redis: redis.pub, keyPrefix: `${config.redisPrefix}rl` } : {}),
+    ...(redis ? { redis: redis.pub, keyPrefix: redisKey(config.redisPrefix, 'rl') } : {}),
   });
   const server = new WebSocketServer({
     nodeId: config.nodeId,

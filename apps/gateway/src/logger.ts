@@ -1,4 +1,4 @@
-import { pino } from 'pino';
+import { type DestinationStream, pino } from 'pino';
 import type { LogLevel } from './config.js';
 
 /** The `(obj, msg)` logger shape `@ws/server` takes; pino satisfies it. */
@@ -10,9 +10,16 @@ export interface GatewayLogger {
   child(bindings: Record<string, unknown>): GatewayLogger;
 }
 
-/** Structured JSON logs on stdout, one line per event, tagged with the node id. */
-export function createLogger(options: { level: LogLevel; nodeId: string }): GatewayLogger {
-  return pino({
+/**
+ * Structured JSON logs on stdout (or `destination`), one line per event, tagged with the node id once: in the
+ * base bindings, which is why no component adds a `nodeId` field of its own.
+ */
+export function createLogger(options: {
+  level: LogLevel;
+  nodeId: string;
+  destination?: DestinationStream;
+}): GatewayLogger {
+  const settings = {
     level: options.level,
     base: { nodeId: options.nodeId, pid: process.pid },
     timestamp: pino.stdTimeFunctions.isoTime,
@@ -21,5 +28,6 @@ export function createLogger(options: { level: LogLevel; nodeId: string }): Gate
       paths: ['token', '*.token', 'authorization', '*.authorization', 'secret', '*.secret'],
       censor: '[redacted]',
     },
-  });
+  };
+  return options.destination ? pino(settings, options.destination) : pino(settings);
 }

@@ -37,6 +37,7 @@ export {
   type RateLimitResult,
   type RateLimitSocket,
 } from './rate-limit-middleware.js';
+export { DEFAULT_REDIS_PREFIX, redisKey } from './redis-keys.js';
 export { createRedisPublisher, type RedisPublisherOptions } from './redis-publisher.js';
 export {
   type BusMessage,

@@ -3,6 +3,7 @@ import type { NamespaceName } from '@ws/protocol';
 import type { Cluster, Redis } from 'ioredis';
 import { type RateLimiterAbstract, RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { clientIp } from './client-ip.js';
+import { DEFAULT_REDIS_PREFIX, redisKey } from './redis-keys.js';
 import { WsError } from './ws-error.js';
 
 /** A token bucket: `points` requests per `durationSec`. */
@@ -24,7 +25,7 @@ export interface RateLimitOptions {
   handshake: RateLimit;
   /** ioredis client (or Cluster): limits are kept in Redis so they hold across nodes; memory store when absent. */
   redis?: Redis | Cluster;
-  /** Redis key prefix (default `ws:rl`). */
+  /** Redis key prefix (default `ws:rl`; the server passes `<redis.prefix>:rl`). */
   keyPrefix?: string;
   /** Take the client IP from the last `X-Forwarded-For` entry (set by your own proxy); off by default. */
   trustProxy?: boolean;
@@ -43,7 +44,7 @@ export const defaultRateLimitOptions: RateLimitOptions = Object.freeze({
   blockDurationSec: 60,
   floodDisconnectAfter: 20,
   handshake: Object.freeze({ points: 300, durationSec: 10 }),
-  keyPrefix: 'ws:rl',
+  keyPrefix: redisKey(DEFAULT_REDIS_PREFIX, 'rl'),
 });
 
 /** Namespace connects one paid transport connection covers: one per namespace. */
@@ -235,7 +236,7 @@ export class RateLimitMiddleware {
   }
 
   #createLimiter(name: string, limit: RateLimit, blockDurationSec: number): Limiter {
-    const keyPrefix = `${this.#options.keyPrefix ?? 'ws:rl'}:${name}`;
+    const keyPrefix = redisKey(this.#options.keyPrefix ?? redisKey(DEFAULT_REDIS_PREFIX, 'rl'), name);
     const base = { keyPrefix, points: limit.points, duration: limit.durationSec, blockDuration: blockDurationSec };
     const memory = new RateLimiterMemory(base);
     const redis = this.#options.redis;

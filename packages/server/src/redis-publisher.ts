@@ -2,13 +2,14 @@ import { Emitter } from '@socket.io/redis-emitter';
 import { NAMESPACE_NAMES } from '@ws/protocol';
 import type { Cluster, Redis } from 'ioredis';
 import { OrderBooks } from './order-books.js';
+import { DEFAULT_REDIS_PREFIX, redisKey } from './redis-keys.js';
 import { RedisSequenceStore } from './redis-sequence-store.js';
 import { MemorySequenceStore } from './sequence-store.js';
 import { MemorySnapshotStore } from './snapshot-store.js';
 import { WebsocketBroadcast } from './websocket-broadcast.js';
 
 export interface RedisPublisherOptions {
-  /** The gateways' `redis.prefix` (seq keys and bus default to `ws`, the adapter key to `socket.io`). */
+  /** The gateways' `redis.prefix` (default `ws`; keys joined by `redisKey`). */
   prefix?: string;
   /** Symbols publishes are accepted for; omit to accept any valid symbol. */
   symbols?: readonly string[];
@@ -21,9 +22,10 @@ export interface RedisPublisherOptions {
  * (the gateways compute it from their books).
  */
 export function createRedisPublisher(redis: Redis | Cluster, options: RedisPublisherOptions = {}): WebsocketBroadcast {
-  const store = new RedisSequenceStore(redis, { prefix: options.prefix ?? 'ws' });
+  const prefix = options.prefix ?? DEFAULT_REDIS_PREFIX;
+  const store = new RedisSequenceStore(redis, { prefix });
   const emitters = new Map(
-    NAMESPACE_NAMES.map((ns) => [ns, new Emitter(redis, { key: options.prefix ?? 'socket.io' }, ns)]),
+    NAMESPACE_NAMES.map((ns) => [ns, new Emitter(redis, { key: redisKey(prefix, 'adapter') }, ns)]),
   );
   const symbols = options.symbols ? new Set(options.symbols) : undefined;
   return new WebsocketBroadcast({

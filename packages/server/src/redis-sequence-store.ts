@@ -1,6 +1,7 @@
 import type { BookLevel, NamespaceName } from '@ws/protocol';
 import { isZeroDecimal } from '@ws/protocol';
 import type { Cluster, Redis } from 'ioredis';
+import { DEFAULT_REDIS_PREFIX, redisKey } from './redis-keys.js';
 
 /** How a sequenced message is kept in Redis besides its seq. */
 export type SequencedKind = 'plain' | 'snapshot' | 'history' | 'depth';
@@ -30,7 +31,7 @@ export interface BusMessage {
 }
 
 export interface RedisSequenceStoreOptions {
-  /** Key and channel prefix. */
+  /** Key and channel prefix (`redisKey`'s rule; default `ws`). */
   prefix?: string;
   /** How many events a user room's history keeps at most (approximate trim). */
   historyMaxLen?: number;
@@ -84,15 +85,15 @@ export class RedisSequenceStore {
     private readonly redis: RedisLike,
     options: RedisSequenceStoreOptions = {},
   ) {
-    this.prefix = options.prefix ?? 'ws';
-    this.channel = `${this.prefix}:bus`;
+    this.prefix = options.prefix ?? DEFAULT_REDIS_PREFIX;
+    this.channel = redisKey(this.prefix, 'bus');
     this.historyMaxLen = options.historyMaxLen ?? 1000;
     this.historyWindowMs = options.historyWindowMs ?? 120_000;
     this.redis.defineCommand('wsSequencedPublish', { numberOfKeys: 5, lua: PUBLISH_SCRIPT });
   }
 
   private key(room: string, what: string): string {
-    return `${this.prefix}:{${room}}:${what}`;
+    return redisKey(this.prefix, `{${room}}`, what);
   }
 
   /** Sequences, stores and publishes; resolves to the seq. `floor`: the seq must be above it (after a local-only outage). */

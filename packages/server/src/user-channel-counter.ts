@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { DEFAULT_REDIS_PREFIX, redisKey } from './redis-keys.js';
 
 /**
  * Cluster-wide count of the channels each user holds, so `maxChannelsPerUser` holds across nodes.
@@ -45,6 +46,6 @@ export class RedisUserChannelCounter implements UserChannelCounter {
   }
 
   private key(userId: string): string {
-    return `${this.options.prefix ?? 'ws'}:user-channels:${userId}`;
+    return redisKey(this.options.prefix ?? DEFAULT_REDIS_PREFIX, 'user-channels', userId);
   }
 }

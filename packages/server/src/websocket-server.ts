@@ -51,6 +51,7 @@ import { OrderBooks } from './order-books.js';
 import { OverloadConflator } from './overload-conflator.js';
 import { estimateBytes } from './payload-size.js';
 import { RateLimitMiddleware } from './rate-limit-middleware.js';
+import { DEFAULT_REDIS_PREFIX, redisKey } from './redis-keys.js';
 import { RedisSequenceStore } from './redis-sequence-store.js';
 import { RedisSnapshotStore } from './redis-snapshot-store.js';
 import { RefusalLog } from './refusal-log.js';
@@ -149,7 +150,12 @@ export class WebSocketServer {
       (resolved.rateLimit === false
         ? undefined
         : new RateLimitMiddleware({
-            ...(resolved.redis ? { redis: resolved.redis.pub as Redis } : {}),
+            ...(resolved.redis
+              ? {
+                  redis: resolved.redis.pub as Redis,
+                  keyPrefix: redisKey(resolved.redis.prefix ?? DEFAULT_REDIS_PREFIX, 'rl'),
+                }
+              : {}),
             ...resolved.rateLimit,
           }));
     const ownsMetrics = resolved.metrics === undefined;
@@ -189,7 +195,7 @@ export class WebSocketServer {
     admission.attach(io.engine as unknown as Parameters<EngineAdmission['attach']>[0]);
     if (resolved.redis) {
       const { pub, sub } = resolved.redis;
-      const key = resolved.redis.prefix ?? 'socket.io';
+      const key = redisKey(resolved.redis.prefix ?? DEFAULT_REDIS_PREFIX, 'adapter');
       // Redis Cluster: the sharded adapter (SSUBSCRIBE per shard) instead of cluster-wide PUBLISH for everything.
       const onAdapterError = (err: unknown) => {
         metrics.error('INTERNAL');
@@ -228,7 +234,7 @@ export class WebSocketServer {
     if (resolved.redis) {
       // Cluster mode: seq, snapshots, books and /user history live in Redis; delivery comes off the bus.
       const store = new RedisSequenceStore(resolved.redis.pub, {
-        prefix: resolved.redis.prefix ?? 'ws',
+        prefix: resolved.redis.prefix ?? DEFAULT_REDIS_PREFIX,
         historyMaxLen: historyLimits.maxEvents,
         historyWindowMs: historyLimits.windowMs,
       });
@@ -346,7 +352,7 @@ export class WebSocketServer {
     const guard = resolved.redis
       ? new UserChannelGuard(
           new RedisUserChannelCounter(resolved.redis.pub as Redis, resolved.nodeId, {
-            prefix: resolved.redis.prefix ?? 'ws',
+            prefix: resolved.redis.prefix ?? DEFAULT_REDIS_PREFIX,
           }),
           resolved.limits.maxChannelsPerUser,
           resolved.logger,
@@ -425,7 +431,8 @@ export class WebSocketServer {
       const message = typeof state.message === 'string' ? state.message.slice(0, 1000) : undefined;
       this.#applyMaintenance(message === undefined ? { enabled: state.enabled } : { enabled: state.enabled, message });
     });
-    resolved.logger.info({ nodeId: resolved.nodeId, redis: Boolean(resolved.redis) }, 'websocket server initialized');
+    // No `nodeId` field: the logger's own bindings carry it (the gateway's does), so it appears once per line.
+    resolved.logger.info({ redis: Boolean(resolved.redis) }, 'websocket server initialized');
     return this;
   }
 
@@ -584,7 +591,7 @@ export class WebSocketServer {
       });
     });
     if (rt.ownsMetrics) rt.metrics.close();
-    rt.options.logger.info({ nodeId: rt.options.nodeId }, 'websocket server closed');
+    rt.options.logger.info({}, 'websocket server closed');
   }
 
   /**

@@ -1,0 +1,12 @@
+/** The key prefix of every Redis key and channel when none is configured. */
+export const DEFAULT_REDIS_PREFIX = 'ws';
+
+/**
+ * The one joining rule for every Redis key and channel of the server (sequences, snapshots, history, books,
+ * bus, adapter, rate limits, user channel counters): the prefix, then each part, separated by `:`. A prefix
+ * that already ends in `:` is not doubled, so `ws` and `ws:` both give `ws:{prices:BTC/USDT}:seq` and `ws:bus`.
+ */
+export function redisKey(prefix: string, ...parts: string[]): string {
+  const stem = prefix.endsWith(':') ? prefix.slice(0, -1) : prefix;
+  return [stem, ...parts].join(':');
+}
