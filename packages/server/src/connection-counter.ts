@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import type { Logger } from './logger.js';
+import { DEFAULT_REDIS_PREFIX, redisKey } from './redis-keys.js';
 
 /** What a concurrent-connection cap counts by. */
 export type CapKind = 'ip' | 'user';
@@ -106,7 +107,7 @@ if redis.call('PTTL', KEYS[1]) < ttl then redis.call('PEXPIRE', KEYS[1], ttl) en
 return 1`;
 
 export interface RedisConnectionCounterOptions {
-  /** Key prefix (default `ws`); keys are `<prefix>:conns:<kind>:<subject>`. */
+  /** Key prefix (default `ws`); keys are `<prefix>:conns:<kind>:<subject>` (`redisKey`'s rule). */
   prefix?: string;
   /**
    * How long a node's counts are trusted without a heartbeat (ms, default 60 000); it renews them every third of
@@ -147,7 +148,7 @@ export class RedisConnectionCounter implements ConnectionCounter {
   constructor(redis: Redis | Cluster, nodeId: string, options: RedisConnectionCounterOptions = {}) {
     this.#redis = redis;
     this.#nodeId = nodeId;
-    this.#prefix = options.prefix ?? 'ws';
+    this.#prefix = options.prefix ?? DEFAULT_REDIS_PREFIX;
     this.#ttlMs = options.ttlMs ?? 60_000;
     this.#timeoutMs = options.timeoutMs ?? 500;
     this.#logger = options.logger;
@@ -193,7 +194,7 @@ export class RedisConnectionCounter implements ConnectionCounter {
   }
 
   #key(kind: CapKind, subject: string): string {
-    return `${this.#prefix}:conns:${kind}:${subject}`;
+    return redisKey(this.#prefix, 'conns', kind, subject);
   }
 
   #track(key: string, n: number): void {

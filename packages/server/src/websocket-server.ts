@@ -165,7 +165,7 @@ export class WebSocketServer {
       resolved.connectionCounter ??
       (resolved.redis
         ? new RedisConnectionCounter(resolved.redis.pub, resolved.nodeId, {
-            prefix: resolved.redis.prefix ?? 'ws',
+            prefix: resolved.redis.prefix ?? DEFAULT_REDIS_PREFIX,
             ttlMs: resolved.connectionCaps.ttlMs,
             logger: resolved.logger,
           })
