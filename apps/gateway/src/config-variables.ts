@@ -208,6 +208,11 @@ export const CONFIG_VARIABLES = {
     meaning:
       'seconds `/user` events stay replayable after a disconnect (clients reconnect with `auth.since`; history in Redis Streams with `REDIS_URL`, in memory without)',
   },
+  WS_SLOW_CONSUMER_TIMEOUT_MS: {
+    default: server.slowConsumer.maxOverSoftMs,
+    meaning:
+      'how long a connection may stay over the slow-consumer soft mark (1 MiB queued) before it is disconnected with `SLOW_CONSUMER` and counted in `ws_errors_total{code="SLOW_CONSUMER"}`: a reader that stopped reading, which conflation alone keeps under the hard mark',
+  },
   WS_OVERLOAD_TURN_BUDGET_MS: {
     default: server.overloadTurnBudgetMs,
     meaning:

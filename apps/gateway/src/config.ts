@@ -106,6 +106,8 @@ export interface GatewayConfig {
   publish: { maxBodyBytes: number; maxItems: number; redisTimeoutMs: number };
   /** Plain HTTP requests (and Engine.IO handshakes): how long the headers, and the whole request, may take to arrive. */
   http: { headersTimeoutMs: number; requestTimeoutMs: number };
+  /** How long a connection may stay over the slow-consumer soft mark before it is cut (`WS_SLOW_CONSUMER_TIMEOUT_MS`). */
+  slowConsumerTimeoutMs: number;
   /** How long `/user` events stay replayable after a disconnect (`WS_RECOVERY_WINDOW`, seconds). */
   recoveryWindowMs: number;
   /** ms of fan-out per event-loop turn, confirmed as CPU time, before latest-state broadcasts are conflated (`WS_OVERLOAD_TURN_BUDGET_MS`; 0 = off). */
@@ -479,6 +481,7 @@ export function loadConfig(envVars: Env = process.env): GatewayConfig {
     eventLoopLagMs: env.int('WS_ALERT_EVENT_LOOP_LAG_MS', 0, 600_000),
   };
   const recoveryWindowMs = env.int('WS_RECOVERY_WINDOW', 1, 86_400) * 1000;
+  const slowConsumerTimeoutMs = env.int('WS_SLOW_CONSUMER_TIMEOUT_MS', 100, 3_600_000);
   const overloadTurnBudgetMs = env.int('WS_OVERLOAD_TURN_BUDGET_MS', 0, 10_000);
   const overloadLoopUtilizationPct = env.int('WS_OVERLOAD_LOOP_UTILIZATION_PCT', 0, 100);
   const publish = {
@@ -528,6 +531,7 @@ export function loadConfig(envVars: Env = process.env): GatewayConfig {
     publish,
     http,
     recoveryWindowMs,
+    slowConsumerTimeoutMs,
     overloadTurnBudgetMs,
     overloadLoopUtilizationPct,
   };

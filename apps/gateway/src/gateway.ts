@@ -118,6 +118,7 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
     pingTimeoutMs: config.pingTimeoutMs,
     admin: { statsIntervalMs: config.adminStatsIntervalMs, alerts: config.alerts },
     recovery: { windowMs: config.recoveryWindowMs },
+    slowConsumer: { maxOverSoftMs: config.slowConsumerTimeoutMs },
     overloadTurnBudgetMs: config.overloadTurnBudgetMs,
     overloadMinLoopUtilization: config.overloadLoopUtilizationPct / 100,
     clusterPublishTimeoutMs: config.publish.redisTimeoutMs,

@@ -8,6 +8,11 @@ export interface SlowConsumerOptions {
   hardBytes: number;
   /** How often queues are measured. */
   checkIntervalMs: number;
+  /**
+   * How long a connection may stay over the soft mark before it is disconnected with SLOW_CONSUMER.
+   * Conflation keeps a stalled reader under the hard mark forever; this bounds how long it pins its queue.
+   */
+  maxOverSoftMs: number;
 }
 
 export interface SlowConsumerDeps {
@@ -18,8 +23,10 @@ export interface SlowConsumerDeps {
   /** The latest state of a room as one message, sent when the client catches up. */
   latest(room: string): { event: string; payload: object } | undefined;
   send(socket: Socket, event: string, payload: object): void;
-  /** Called when a client is disconnected for being too slow. */
-  onDisconnect(socket: Socket, queuedBytes: number): void;
+  /** Called when a client is disconnected for being too slow: over the hard mark, or over the soft mark too long. */
+  onDisconnect(socket: Socket, queuedBytes: number, reason: 'hard' | 'stalled'): void;
+  /** Milliseconds of a monotonic clock (default `performance.now`); injectable for tests. */
+  now?(): number;
 }
 
 /** Streams whose newest message supersedes the older ones: prices (update/trade), stats, ticker, depth. */
@@ -47,11 +54,13 @@ export function queuedBytes(socket: Socket): number {
  * once its queue has drained below half the soft mark it rejoins them and gets each room's latest state
  * (`price.update`, `market.stats`, `market.ticker`, a fresh depth snapshot) in the same tick, so nothing
  * older ever follows something newer. `/user` and trade streams are never paused: if they alone push the
- * queue past the hard mark the client is disconnected with SLOW_CONSUMER, never silently skipped.
+ * queue past the hard mark the client is disconnected with SLOW_CONSUMER, never silently skipped. A
+ * connection that stays over the soft mark for `maxOverSoftMs` (a stalled reader, which conflation alone
+ * would keep under the hard mark forever) is disconnected with SLOW_CONSUMER too.
  */
 export class SlowConsumerGuard {
-  /** socket id → the socket and the rooms it left while conflating. */
-  private readonly paused = new Map<string, { socket: Socket; rooms: string[] }>();
+  /** socket id → the socket, the rooms it left while conflating, and since when it is over the soft mark. */
+  private readonly paused = new Map<string, { socket: Socket; rooms: string[]; overSince: number | undefined }>();
   private readonly timer: NodeJS.Timeout;
 
   constructor(
@@ -73,27 +82,40 @@ export class SlowConsumerGuard {
 
   /** Measures every connection once; runs every `checkIntervalMs` over every socket, so it allocates nothing per idle one. */
   check(): void {
+    const now = this.deps.now?.() ?? performance.now();
     for (const socket of this.deps.sockets()) {
       const conn = socket.conn as unknown as EngineConn;
       const idle = (conn.writeBuffer?.length ?? 0) === 0 && (conn.transport?.socket?.bufferedAmount ?? 0) === 0;
-      if (idle && !this.paused.has(socket.id)) continue;
+      const entry = this.paused.get(socket.id);
+      if (idle && !entry) continue;
       const bytes = queuedBytes(socket);
       if (bytes > this.options.hardBytes) {
-        this.paused.delete(socket.id);
-        this.deps.onDisconnect(socket, bytes);
-        socket.disconnect(true);
+        this.disconnect(socket, bytes, 'hard');
       } else if (bytes > this.options.softBytes) {
-        if (!this.paused.has(socket.id)) this.pause(socket);
-      } else if (bytes <= this.options.softBytes / 2 && this.paused.has(socket.id)) {
-        this.resume(socket);
+        if (!entry) this.pause(socket, now);
+        else {
+          entry.overSince ??= now;
+          // Conflation stopped new work for it, but a reader that never drains would pin its queue forever.
+          if (now - entry.overSince >= this.options.maxOverSoftMs) this.disconnect(socket, bytes, 'stalled');
+        }
+      } else if (entry) {
+        if (bytes <= this.options.softBytes / 2) this.resume(socket);
+        // Under the soft mark it is reading again: the clock restarts if it goes back over.
+        else entry.overSince = undefined;
       }
     }
     for (const [id, { socket }] of this.paused) if (!socket.connected) this.paused.delete(id);
   }
 
-  private pause(socket: Socket): void {
+  private disconnect(socket: Socket, bytes: number, reason: 'hard' | 'stalled'): void {
+    this.paused.delete(socket.id);
+    this.deps.onDisconnect(socket, bytes, reason);
+    socket.disconnect(true);
+  }
+
+  private pause(socket: Socket, now: number): void {
     const left = [...socket.rooms].filter((room) => CONFLATABLE.test(room));
-    this.paused.set(socket.id, { socket, rooms: left });
+    this.paused.set(socket.id, { socket, rooms: left, overSince: now });
     for (const room of left) void socket.leave(room);
   }
 

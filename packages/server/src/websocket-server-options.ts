@@ -162,7 +162,12 @@ export const defaultServerOptions = Object.freeze({
   clusterPublishTimeoutMs: 1_000,
   overloadTurnBudgetMs: 10,
   overloadMinLoopUtilization: 0.9,
-  slowConsumer: Object.freeze({ softBytes: 1024 * 1024, hardBytes: 8 * 1024 * 1024, checkIntervalMs: 250 }),
+  slowConsumer: Object.freeze({
+    softBytes: 1024 * 1024,
+    hardBytes: 8 * 1024 * 1024,
+    checkIntervalMs: 250,
+    maxOverSoftMs: 10_000,
+  }),
 });
 
 /** Merges with the defaults and validates; throws a TypeError naming the bad option. */
@@ -215,6 +220,7 @@ export function resolveServerOptions(init: WebSocketServerInit = {}): WebSocketS
           ['slowConsumer.softBytes', options.slowConsumer.softBytes],
           ['slowConsumer.hardBytes', options.slowConsumer.hardBytes],
           ['slowConsumer.checkIntervalMs', options.slowConsumer.checkIntervalMs],
+          ['slowConsumer.maxOverSoftMs', options.slowConsumer.maxOverSoftMs],
         ] as [string, number][])
       : []),
   ];

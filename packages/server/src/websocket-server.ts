@@ -334,10 +334,10 @@ export class WebSocketServer {
           return snapshots.get(room);
         },
         send: (socket, event, payload) => this.#send(socket, event, payload),
-        onDisconnect: (socket, bytes) => {
+        onDisconnect: (socket, bytes, reason) => {
           metrics.error('SLOW_CONSUMER', socket.nsp.name);
           resolved.logger.warn(
-            { socketId: socket.id, namespace: socket.nsp.name, queuedBytes: bytes },
+            { socketId: socket.id, namespace: socket.nsp.name, queuedBytes: bytes, reason },
             'slow consumer disconnected',
           );
           // Best effort: it sits behind everything already queued.

@@ -23,7 +23,8 @@ const levels = (base: number, n: number, qty: number): [string, string][] =>
 describe('slow consumers', () => {
   it('over the soft mark conflates to the latest state; nothing older follows newer; other clients get everything', async () => {
     server = await startServer({
-      slowConsumer: { softBytes: 64 * 1024, hardBytes: 64 * 1024 * 1024, checkIntervalMs: 10 },
+      // Conflation, not the stall limit, is under test here.
+      slowConsumer: { softBytes: 64 * 1024, hardBytes: 64 * 1024 * 1024, checkIntervalMs: 10, maxOverSoftMs: 600_000 },
     });
     const s = server;
     const slow = s.connect('/market');
@@ -90,7 +91,7 @@ describe('slow consumers', () => {
 
   it('forgets a conflated client once it is gone', async () => {
     server = await startServer({
-      slowConsumer: { softBytes: 16 * 1024, hardBytes: 64 * 1024 * 1024, checkIntervalMs: 10 },
+      slowConsumer: { softBytes: 16 * 1024, hardBytes: 64 * 1024 * 1024, checkIntervalMs: 10, maxOverSoftMs: 600_000 },
     });
     const s = server;
     const slow = s.connect('/market');
@@ -147,4 +148,55 @@ describe('slow consumers', () => {
     expect(metrics).toMatch(/code="SLOW_CONSUMER"[^\n]*\} 1/);
     tcp(client).resume();
   });
+
+  it.each(['/market', '/prices'] as const)(
+    'a %s reader that stops reading stays over the soft mark and is disconnected with SLOW_CONSUMER, counted, though under the hard mark',
+    async (namespace) => {
+      // A tiny stall limit: the first check after conflation starts finds it exceeded, whatever the machine's speed.
+      server = await startServer({
+        slowConsumer: { softBytes: 16 * 1024, hardBytes: 64 * 1024 * 1024, checkIntervalMs: 10, maxOverSoftMs: 1 },
+      });
+      const s = server;
+      const reader = s.connect(namespace);
+      await connected(reader);
+      if (namespace === '/market') {
+        await request(reader, 'subscribe', { channels: ['depth', 'ticker'], symbols: ['BTC/USDT'] });
+      } else await request(reader, 'subscribe', { symbols: ['BTC/USDT'] });
+      const socketId = reader.id!;
+      const serverSocket = s.server.namespace(namespace).sockets.get(socketId)!;
+      let reason: string | undefined;
+      serverSocket.once('disconnect', (r) => {
+        reason = r;
+      });
+      const clientGone = new Promise<string>((resolve) => reader.once('disconnect', resolve));
+      tcp(reader).pause();
+      let maxQueued = 0;
+      for (let i = 0; reason === undefined && i < 50_000; i++) {
+        if (namespace === '/market') {
+          await s.server.broadcast.broadcastDepth({
+            symbol: 'BTC/USDT',
+            type: 'snapshot',
+            bids: levels(1000, 100, (i % 7) + 1),
+            asks: levels(2000, 100, (i % 5) + 1),
+          });
+        } else {
+          await s.server.broadcast.broadcastPriceUpdate('BTC/USDT', {
+            price: 100 + i,
+            bid: 99 + i,
+            ask: 101 + i,
+            volume: 1000 + i,
+          });
+        }
+        if (serverSocket.connected) maxQueued = Math.max(maxQueued, queuedBytes(serverSocket as never));
+        if (i % 20 === 0) await tick();
+      }
+      expect(reason).toBe('server namespace disconnect');
+      // Conflation had held it far under the hard mark: only the stall limit could have cut it.
+      expect(maxQueued).toBeLessThan(64 * 1024 * 1024);
+      expect(s.server.slowConsumers?.isConflating(socketId)).toBe(false);
+      expect(await s.server.exportPrometheusMetrics()).toMatch(/code="SLOW_CONSUMER"[^\n]*\} 1/);
+      tcp(reader).resume();
+      expect(await clientGone).toMatch(/transport close|io server disconnect/);
+    },
+  );
 });
