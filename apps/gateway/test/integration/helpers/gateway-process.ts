@@ -110,6 +110,8 @@ export async function startGateway(
   let pid = 0;
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => {
+      // The caller never gets a handle to kill: a gateway that was too slow must not outlive the test.
+      g.proc.kill('SIGKILL');
       reject(new Error(`gateway did not start in ${timeoutMs} ms\nstderr:\n${g.stderr()}`));
     }, timeoutMs);
     const onLine = (line: LogLine) => {
