@@ -29,7 +29,7 @@ async function cluster(count: number): Promise<TestServer[]> {
   return out;
 }
 
-const price = (p: number) => ({ price: p, bid: p - 1, ask: p + 1, volume: 1 });
+const price = (p: number) => ({ price: p, bid: p / 2, ask: p + 1, volume: 1 });
 
 describe('cluster sequencing over Redis', () => {
   it('seq is global: publishes from both nodes reach subscribers on both nodes as 1..N in order', async () => {

@@ -32,7 +32,7 @@ describe('graceful close', () => {
       c.on('disconnect', (reason) => disconnects.push(reason));
     }
     for (let i = 0; i < 200; i++)
-      void ts.server.broadcastPriceUpdate('BTC/USDT', { price: i, bid: i, ask: i, volume: 1 });
+      void ts.server.broadcastPriceUpdate('BTC/USDT', { price: i + 1, bid: i + 1, ask: i + 1, volume: 1 });
     const closing = ts.server.close();
     expect(ts.server.close()).toBe(closing);
     await closing;
