@@ -35,7 +35,12 @@ export default defineConfig({
   // In this repository the packages resolve to their sources (no build step), as `pnpm start` runs the gateway;
   // an app that installs them from npm gets their built `dist`.
   resolve: { conditions: ['@ws/source', ...defaultClientConditions] },
-  // The page talks to its own origin; Vite forwards Socket.IO (and its WebSocket) to the gateway, so the
-  // gateway's CORS list need not include the dev server.
-  server: { proxy: { '/socket.io': { target: gateway, ws: true, changeOrigin: true } } },
+  // The page talks to its own origin; Vite forwards Socket.IO (and its WebSocket) to the gateway as a request
+  // from the gateway's own origin, which its default WS_CORS_ORIGIN (http://localhost:3000) allows, so the
+  // dev server's origin need not be added to the gateway's list.
+  server: {
+    proxy: {
+      '/socket.io': { target: gateway, ws: true, changeOrigin: true, headers: { origin: new URL(gateway).origin } },
+    },
+  },
 });

@@ -1,6 +1,8 @@
 // @vitest-environment node
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,6 +14,11 @@ import {
 import { TEST_SECRET } from '../../../../apps/gateway/test/integration/helpers/tokens.js';
 
 const CHROMIUM = '/usr/bin/chromium';
+/**
+ * How long a first sight may take: Vite transforms and pre-bundles the app on its first load, which on a
+ * busy 2-core machine takes tens of seconds. A bound on waiting for events, not a timing assertion.
+ */
+const LOAD_MS = 120_000;
 const exampleDir = fileURLToPath(new URL('../../../../examples/react-app/', import.meta.url));
 /** Where the screenshot is saved (gitignored): open it to see what the test saw. */
 export const SCREENSHOT = fileURLToPath(new URL('../../../../test-artifacts/react-example.png', import.meta.url));
@@ -46,8 +53,21 @@ function startVite(env: NodeJS.ProcessEnv): Promise<string> {
   });
 }
 
+/** A port nothing listens on now, for a gateway whose own origin must be in its CORS list before it starts. */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
 beforeAll(async () => {
+  // As `pnpm start` runs it: the gateway's allowed origin is its own, and the example's proxy presents that one.
+  const port = await freePort();
   gateway = await startGateway({
+    WS_PORT: String(port),
+    WS_CORS_ORIGIN: `http://127.0.0.1:${port}`,
     WS_JWT_SECRET: TEST_SECRET,
     WS_DEMO_FEED_INTERVAL_MS: '100',
     WS_DEMO_SNAPSHOT_INTERVAL_MS: '5000',
@@ -57,7 +77,7 @@ beforeAll(async () => {
     executablePath: CHROMIUM,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
   });
-}, 60_000);
+}, LOAD_MS);
 
 afterAll(async () => {
   await browser?.close();
@@ -66,31 +86,37 @@ afterAll(async () => {
 });
 
 describe('the React example app in Chromium, against the gateway with its demo market', () => {
-  it('shows live prices, a verified live book and the user’s orders, and they change', async () => {
-    const tab = await browser.newPage({ viewport: { width: 1200, height: 800 } });
-    const errors: string[] = [];
-    tab.on('pageerror', (e) => errors.push(String(e)));
-    await tab.goto(`${pageUrl}?user=example-user`);
-    const text = async (testId: string) => (await tab.getByTestId(testId).textContent()) ?? '';
+  it(
+    'shows live prices, a verified live book and the user’s orders, and they change',
+    async () => {
+      const tab = await browser.newPage({ viewport: { width: 1200, height: 800 } });
+      const errors: string[] = [];
+      tab.on('pageerror', (e) => errors.push(String(e)));
+      await tab.goto(`${pageUrl}?user=example-user`, { timeout: LOAD_MS });
+      const text = async (testId: string) => (await tab.getByTestId(testId).textContent()) ?? '';
 
-    await expect.poll(() => text('state'), { timeout: 30_000 }).toBe('connected');
-    // Prices arrive and move.
-    await expect.poll(() => text('price-BTC/USDT'), { timeout: 30_000 }).toMatch(/^\d/);
-    const first = await text('price-BTC/USDT');
-    await expect.poll(() => text('price-BTC/USDT'), { timeout: 30_000 }).not.toBe(first);
-    // The book is verified (seq shown only while synced) and its seq advances with every applied delta.
-    await expect.poll(() => text('book-seq'), { timeout: 30_000 }).toMatch(/^seq \d+$/);
-    const seq = await text('book-seq');
-    await expect.poll(() => text('book-seq'), { timeout: 30_000 }).not.toBe(seq);
-    await expect.poll(async () => (await tab.getByTestId('book-bids').locator('tr').count()) > 0).toBe(true);
-    // The demo market trades for every connected user: this user's orders appear.
-    await expect
-      .poll(async () => tab.getByTestId('orders').locator('tr').count(), { timeout: 30_000 })
-      .toBeGreaterThan(0);
+      await expect.poll(() => text('state'), { timeout: LOAD_MS }).toBe('connected');
+      // Prices arrive and move.
+      await expect.poll(() => text('price-BTC/USDT'), { timeout: LOAD_MS }).toMatch(/^\d/);
+      const first = await text('price-BTC/USDT');
+      await expect.poll(() => text('price-BTC/USDT'), { timeout: LOAD_MS }).not.toBe(first);
+      // The book is verified (seq shown only while synced) and its seq advances with every applied delta.
+      await expect.poll(() => text('book-seq'), { timeout: LOAD_MS }).toMatch(/^seq \d+$/);
+      const seq = await text('book-seq');
+      await expect.poll(() => text('book-seq'), { timeout: LOAD_MS }).not.toBe(seq);
+      await expect
+        .poll(async () => (await tab.getByTestId('book-bids').locator('tr').count()) > 0, { timeout: LOAD_MS })
+        .toBe(true);
+      // The demo market trades for every connected user: this user's orders appear.
+      await expect
+        .poll(async () => tab.getByTestId('orders').locator('tr').count(), { timeout: LOAD_MS })
+        .toBeGreaterThan(0);
 
-    mkdirSync(fileURLToPath(new URL('.', `file://${SCREENSHOT}`)), { recursive: true });
-    await tab.screenshot({ path: SCREENSHOT, fullPage: true });
-    expect(errors).toEqual([]);
-    await tab.close();
-  });
+      mkdirSync(fileURLToPath(new URL('.', `file://${SCREENSHOT}`)), { recursive: true });
+      await tab.screenshot({ path: SCREENSHOT, fullPage: true });
+      expect(errors).toEqual([]);
+      await tab.close();
+    },
+    4 * LOAD_MS,
+  );
 });
