@@ -116,8 +116,24 @@ export const CONFIG_VARIABLES = {
       '`1`: `/readyz` answers 503 while the configured Redis is unreachable. By default it answers 200 `{"status":"degraded","reason"}` (and `ws_redis_up` is 0): an outage of the shared Redis would otherwise take every node out of rotation at once (see [Readiness and Redis](apps/gateway/README.md#readiness-and-redis))',
   },
   WS_RATE_LIMIT_POINTS: {
-    defaultText: `per namespace: ${perNamespacePoints}`,
-    meaning: 'inbound events per connection per window; when set, applies to every namespace',
+    defaultText: `\`${defaultRateLimitOptions.namespaces['/prices'].points}\``,
+    meaning: `inbound events per connection per window on the public namespaces; \`/user\` gets half of it and \`/admin\` twice (the defaults: ${perNamespacePoints}), unless set per namespace below`,
+  },
+  WS_RATE_LIMIT_POINTS_PRICES: {
+    defaultText: '`WS_RATE_LIMIT_POINTS`',
+    meaning: 'inbound events per connection per window on `/prices`',
+  },
+  WS_RATE_LIMIT_POINTS_MARKET: {
+    defaultText: '`WS_RATE_LIMIT_POINTS`',
+    meaning: 'the same on `/market`',
+  },
+  WS_RATE_LIMIT_POINTS_USER: {
+    defaultText: 'half of `WS_RATE_LIMIT_POINTS`',
+    meaning: 'the same on `/user`',
+  },
+  WS_RATE_LIMIT_POINTS_ADMIN: {
+    defaultText: 'twice `WS_RATE_LIMIT_POINTS`',
+    meaning: 'the same on `/admin`',
   },
   WS_RATE_LIMIT_DURATION: {
     default: defaultRateLimitOptions.namespaces['/prices'].durationSec,

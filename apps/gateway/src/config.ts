@@ -1,5 +1,5 @@
-import { isMarketSymbol } from '@ws/protocol';
-import type { AlertThresholds } from '@ws/server';
+import { isMarketSymbol, type NamespaceName } from '@ws/protocol';
+import { type AlertThresholds, defaultRateLimitOptions } from '@ws/server';
 import { type ConfigVariableName, DEFAULT_SYMBOLS, defaultOf } from './config-variables.js';
 
 export { DEFAULT_SYMBOLS };
@@ -22,8 +22,11 @@ export interface JwtConfig {
 }
 
 export interface RateLimitConfig {
-  /** Points per window for every namespace; `undefined` keeps the per-namespace defaults. */
-  points: number | undefined;
+  /**
+   * Points per window per namespace: `WS_RATE_LIMIT_POINTS_<NS>`, else derived from `WS_RATE_LIMIT_POINTS` in the
+   * proportions of the seed's defaults (`/prices` and `/market` 1×, `/user` ½×, `/admin` 2×).
+   */
+  points: Record<NamespaceName, number>;
   durationSec: number;
   blockDurationSec: number;
   handshakePoints: number;
@@ -390,6 +393,32 @@ function parseJwt(env: EnvReader, production: boolean): JwtConfig {
   return jwt;
 }
 
+const POINTS_VARIABLES: Record<NamespaceName, ConfigVariableName> = {
+  '/prices': 'WS_RATE_LIMIT_POINTS_PRICES',
+  '/market': 'WS_RATE_LIMIT_POINTS_MARKET',
+  '/user': 'WS_RATE_LIMIT_POINTS_USER',
+  '/admin': 'WS_RATE_LIMIT_POINTS_ADMIN',
+};
+
+/**
+ * The seed's table gives `/prices` and `/market` 100, `/user` 50 and `/admin` 200 events per second, and its
+ * env example sets `WS_RATE_LIMIT_POINTS=100`: the single variable is the public namespaces' figure and the
+ * others keep their proportion to it (so 100 is exactly the table), unless a namespace has its own variable.
+ */
+function rateLimitPoints(env: EnvReader): Record<NamespaceName, number> {
+  const defaults = defaultRateLimitOptions.namespaces;
+  const base = env.optionalInt('WS_RATE_LIMIT_POINTS', 1, 1_000_000);
+  const points = {} as Record<NamespaceName, number>;
+  for (const [ns, variable] of Object.entries(POINTS_VARIABLES) as [NamespaceName, ConfigVariableName][]) {
+    const derived =
+      base === undefined
+        ? defaults[ns].points
+        : Math.max(1, Math.round((base * defaults[ns].points) / defaults['/prices'].points));
+    points[ns] = env.optionalInt(variable, 1, 1_000_000) ?? derived;
+  }
+  return points;
+}
+
 function parseSymbols(env: EnvReader): string[] {
   const list = env.list('WS_SYMBOLS');
   if (list === undefined) return [...DEFAULT_SYMBOLS];
@@ -431,7 +460,7 @@ export function loadConfig(envVars: Env = process.env): GatewayConfig {
   const readyRequiresRedis = env.bool('WS_READY_REQUIRES_REDIS');
 
   const rateLimit: RateLimitConfig = {
-    points: env.optionalInt('WS_RATE_LIMIT_POINTS', 1, 1_000_000),
+    points: rateLimitPoints(env),
     durationSec: env.int('WS_RATE_LIMIT_DURATION', 1, 3600),
     blockDurationSec: env.int('WS_RATE_LIMIT_BLOCK', 0, 86_400),
     handshakePoints: env.int('WS_HANDSHAKE_RATE_LIMIT_POINTS', 1, 1_000_000),

@@ -6,7 +6,6 @@ import { WebSocketMetrics } from '@ws/metrics';
 import { NAMESPACE_NAMES, type NamespaceName } from '@ws/protocol';
 import {
   AuthMiddleware,
-  defaultRateLimitOptions,
   isWsError,
   RateLimitMiddleware,
   redisKey,
@@ -93,11 +92,7 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
   const auth = createAuth(jwt, config);
   const { rateLimit: rl } = config;
   const namespaces = Object.fromEntries(
-    // The server's per-namespace defaults; `WS_RATE_LIMIT_POINTS` sets one value for all.
-    Object.entries(defaultRateLimitOptions.namespaces).map(([ns, { points }]) => [
-      ns,
-      { points: rl.points ?? points, durationSec: rl.durationSec },
-    ]),
+    Object.entries(rl.points).map(([ns, points]) => [ns, { points, durationSec: rl.durationSec }]),
   ) as Record<NamespaceName, { points: number; durationSec: number }>;
   const rateLimit = new RateLimitMiddleware({
     namespaces,

@@ -57,7 +57,11 @@ describe('loadConfig', () => {
     expect(config.redisUrl).toBeNull();
     expect(config.port).toBe(4000);
     expect(config.corsOrigin).toEqual(['https://app.example.com', 'http://localhost:5173']);
-    expect(config.rateLimit).toMatchObject({ points: 10, durationSec: 2, blockDurationSec: 5 });
+    expect(config.rateLimit).toMatchObject({
+      points: { '/prices': 10, '/market': 10, '/user': 5, '/admin': 20 },
+      durationSec: 2,
+      blockDurationSec: 5,
+    });
     expect(config.limits.maxSymbolsPerConnection).toBe(7);
     expect(config.limits.maxChannelsPerUser).toBe(9);
     expect(config.jwt).toEqual({ secret: 'x'.repeat(32), issuer: 'auth.example.com', audience: ['ws', 'api'] });
@@ -65,6 +69,39 @@ describe('loadConfig', () => {
     expect(config.symbols).toEqual(['BTC/USDT', 'ETH/USDT']);
     expect(config.demo.enabled).toBe(false);
     expect(config.logLevel).toBe('warn');
+  });
+
+  it('WS_RATE_LIMIT_POINTS keeps the seed table’s proportions; WS_RATE_LIMIT_POINTS_<NS> set one namespace', () => {
+    const base = { WS_JWT_SECRET: 'x'.repeat(32) };
+    expect(loadConfig(base).rateLimit.points).toEqual({ '/prices': 100, '/market': 100, '/user': 50, '/admin': 200 });
+    // The seed's env example: the seed's table, not 100 everywhere.
+    expect(loadConfig({ ...base, WS_RATE_LIMIT_POINTS: '100' }).rateLimit.points).toEqual({
+      '/prices': 100,
+      '/market': 100,
+      '/user': 50,
+      '/admin': 200,
+    });
+    expect(loadConfig({ ...base, WS_RATE_LIMIT_POINTS: '1' }).rateLimit.points).toEqual({
+      '/prices': 1,
+      '/market': 1,
+      '/user': 1,
+      '/admin': 2,
+    });
+    expect(
+      loadConfig({
+        ...base,
+        WS_RATE_LIMIT_POINTS: '40',
+        WS_RATE_LIMIT_POINTS_USER: '7',
+        WS_RATE_LIMIT_POINTS_ADMIN: '1000',
+      }).rateLimit.points,
+    ).toEqual({ '/prices': 40, '/market': 40, '/user': 7, '/admin': 1000 });
+    expect(loadConfig({ ...base, WS_RATE_LIMIT_POINTS_MARKET: '3' }).rateLimit.points).toMatchObject({
+      '/prices': 100,
+      '/market': 3,
+    });
+    expect(issuesOf({ ...base, WS_RATE_LIMIT_POINTS_PRICES: '0' })).toEqual([
+      expect.objectContaining({ variable: 'WS_RATE_LIMIT_POINTS_PRICES' }),
+    ]);
   });
 
   it('names every bad variable at once', () => {
