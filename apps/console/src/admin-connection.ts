@@ -9,12 +9,14 @@ import type {
   SystemMessageType,
 } from '@ws/protocol';
 
-export type LinkState = 'connected' | 'reconnecting' | 'closed';
+/** `disconnected` and `closed` are final for the console: the client stopped (say, its token was refused on reconnect). */
+export type LinkState = 'connected' | 'reconnecting' | 'disconnected' | 'closed';
 
 export interface AdminConnectionEvents {
   stats(stats: AdminStats): void;
   alert(alert: AdminAlert): void;
-  link(state: LinkState): void;
+  /** The link's state; with `closed`, why (for example a token refused on reconnect). */
+  link(state: LinkState, reason: string): void;
 }
 
 /** Why the gateway refused the console, in words an operator can act on. */
@@ -26,7 +28,8 @@ export function describeFailure(error: unknown): string {
     case 'UNAUTHORIZED':
       return `Refused: the gateway does not accept this token (${error.message}). Check that it is a current JWT signed for this gateway.`;
     case 'TIMEOUT':
-      return 'The gateway did not answer in time. Is it running and reachable?';
+      // A refused origin is a failed WebSocket upgrade: the page only sees that no connection came.
+      return `The gateway did not answer in time. Is it running, and does its WS_CORS_ORIGIN allow this page's origin (${globalThis.location?.origin ?? 'this origin'})?`;
     case 'RATE_LIMITED':
       return `Rate limited by the gateway${error.retryAfterMs === undefined ? '' : `; retry in ${Math.ceil(error.retryAfterMs / 1000)} s`}.`;
     case 'MAINTENANCE':
@@ -60,8 +63,8 @@ export class AdminConnection {
       client.on('admin.stats', (s) => events.stats(s));
       client.on('admin.alert', (a) => events.alert(a));
       client.on('state', (change) => {
-        if (change.state === 'connected' || change.state === 'reconnecting' || change.state === 'closed') {
-          events.link(change.state);
+        if (change.state !== 'connecting') {
+          events.link(change.state, change.code ? `${change.code}: ${change.reason}` : change.reason);
         }
       });
       return new AdminConnection(client, metrics);

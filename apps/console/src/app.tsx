@@ -38,8 +38,12 @@ export function App() {
   const [maintenance, setMaintenance] = useState<MaintenanceState | null>(null);
   const [liveAlerts, setLiveAlerts] = useState<AdminAlert[]>([]);
   const history = useRef(new StatsHistory());
+  /** The current login attempt or session; events of an older one (closed by a log out) are ignored. */
+  const session = useRef<object | null>(null);
 
   const login = useCallback(async (token: string, remember: boolean) => {
+    const self = {};
+    session.current = self;
     setBusy(true);
     setLoginError(null);
     try {
@@ -50,9 +54,17 @@ export function App() {
           setVersion((v) => v + 1);
         },
         alert: (alert) => setLiveAlerts((list) => [...list.slice(-99), alert]),
-        link: (state) => {
+        link: (state, reason) => {
+          if (session.current !== self) return;
           setLink(state);
           setStatus(state === 'connected' ? 'Connected to the gateway' : `Connection ${state}`);
+          if (state === 'closed' || state === 'disconnected') {
+            // The client gave up (a token refused on reconnect, for one): back to the login form, saying why.
+            session.current = null;
+            tokenStorage.clear();
+            setConn(null);
+            setLoginError(`The gateway ended the session (${reason}). Log in again.`);
+          }
         },
       });
       if (remember) tokenStorage.save(token);
@@ -70,6 +82,7 @@ export function App() {
   }, []);
 
   const logout = useCallback(() => {
+    session.current = null;
     conn?.close();
     tokenStorage.clear();
     setConn(null);

@@ -269,6 +269,57 @@ describe('the operations console in headless Chromium', () => {
     expect(await stored()).toBe(0);
   });
 
+  it('goes back to the login form, saying why, when the gateway refuses the token on reconnect', async () => {
+    await logIn(await signToken({ sub: 'ops', role: 'admin' }));
+    await page.getByRole('button', { name: 'Log out' }).waitFor({ timeout: 15_000 });
+    // The same address, another secret: the console's reconnect is refused UNAUTHORIZED.
+    const port = new URL(gateway.url).port;
+    await gateway.stop();
+    gateway = createGateway(
+      loadConfig({
+        WS_PORT: port,
+        WS_HOST: '127.0.0.1',
+        WS_JWT_SECRET: 'another-secret-0123456789abcdef0123456789abcdef',
+        WS_DEMO_FEED: '0',
+        WS_CORS_ORIGIN: '*',
+        LOG_LEVEL: 'silent',
+      }),
+      { consoleDir: out },
+    );
+    await gateway.start();
+    const error = page.getByTestId('login-error');
+    await error.waitFor({ timeout: 20_000 });
+    expect(await error.textContent()).toMatch(/The gateway ended the session \(UNAUTHORIZED: .+\)\. Log in again\./);
+    await shot('07-session-ended');
+  });
+
+  it("names WS_CORS_ORIGIN when the gateway refuses the page's origin", async () => {
+    const port = new URL(gateway.url).port;
+    await gateway.stop();
+    gateway = createGateway(
+      loadConfig({
+        WS_PORT: port,
+        WS_HOST: '127.0.0.1',
+        WS_JWT_SECRET: TEST_SECRET,
+        WS_DEMO_FEED: '0',
+        WS_CORS_ORIGIN: 'https://ops.example.com',
+        LOG_LEVEL: 'silent',
+      }),
+      { consoleDir: out },
+    );
+    await gateway.start();
+    const before = problems.length;
+    await page.getByLabel('Admin token (JWT)').fill('');
+    await logIn(await signToken({ sub: 'ops', role: 'admin' }));
+    const error = page.getByTestId('login-error');
+    await expect
+      .poll(() => error.textContent(), { timeout: 30_000 })
+      .toContain(`does its WS_CORS_ORIGIN allow this page's origin (${gateway.url})?`);
+    // The refused upgrades are what Chromium logs; nothing else may have been.
+    const added = problems.splice(before);
+    expect(added.filter((p) => !/WebSocket connection to .* failed/.test(p))).toEqual([]);
+  });
+
   it('logged no page error, console error or CSP violation', () => {
     expect(problems).toEqual([]);
   });
