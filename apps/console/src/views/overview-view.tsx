@@ -21,6 +21,28 @@ function codes(history: StatsHistory, prefix: string, label: string): SeriesSpec
   return [...keys].sort().map((key) => ({ key, label: `${label} ${key.slice(prefix.length)}` }));
 }
 
+/** `[key, label]` pairs as chart series. */
+const pairs = (...list: [string, string][]): SeriesSpec[] => list.map(([key, label]) => ({ key, label }));
+
+/** Every chart of the overview: title, series (keys of `StatsHistory` samples) and how values read. */
+function charts(history: StatsHistory): [string, SeriesSpec[], (n: number) => string][] {
+  return [
+    ['Connections per namespace', pairs(...NAMESPACES.map((ns): [string, string] => [`conn:${ns}`, ns])), formatNumber],
+    ['Messages per second', pairs(['in', 'in'], ['out', 'out']), formatNumber],
+    ['Propagation latency', pairs(['p50', 'p50'], ['p99', 'p99']), formatMs],
+    ['Heartbeat round trip', pairs(['rtt50', 'p50'], ['rtt99', 'p99']), formatMs],
+    [
+      'Errors and refusals per second, by code',
+      [...codes(history, 'err:', 'error'), ...codes(history, 'ref:', 'refused')],
+      formatNumber,
+    ],
+    ['Rate-limit rejections per second', pairs(['rl', 'rejected']), formatNumber],
+    ['Event-loop lag (worst node)', pairs(['lag', 'lag']), formatMs],
+    ['Slow consumers', pairs(['slow', 'held']), formatNumber],
+    ['Conflated broadcasts per second', pairs(['conf', 'conflated']), formatNumber],
+  ];
+}
+
 export function OverviewView({ history, seed }: OverviewProps) {
   const now = Date.now();
   const samples = history.history();
@@ -39,7 +61,15 @@ export function OverviewView({ history, seed }: OverviewProps) {
     ['alerts', 'Alerts firing', formatNumber(v['alerts'] ?? 0)],
   ];
   const chart = (title: string, series: SeriesSpec[], format: (n: number) => string) => (
-    <LineChart title={title} series={series} samples={samples} now={now} windowMs={WINDOW_MS} format={format} />
+    <LineChart
+      key={title}
+      title={title}
+      series={series}
+      samples={samples}
+      now={now}
+      windowMs={WINDOW_MS}
+      format={format}
+    />
   );
   return (
     <section aria-labelledby="overview-title">
@@ -53,46 +83,7 @@ export function OverviewView({ history, seed }: OverviewProps) {
         ))}
       </dl>
       {reported ? null : <p class="help">Waiting for the first report of the nodes (admin.stats)…</p>}
-      <div class="charts">
-        {chart(
-          'Connections per namespace',
-          NAMESPACES.map((ns) => ({ key: `conn:${ns}`, label: ns })),
-          formatNumber,
-        )}
-        {chart(
-          'Messages per second',
-          [
-            { key: 'in', label: 'in' },
-            { key: 'out', label: 'out' },
-          ],
-          formatNumber,
-        )}
-        {chart(
-          'Propagation latency',
-          [
-            { key: 'p50', label: 'p50' },
-            { key: 'p99', label: 'p99' },
-          ],
-          formatMs,
-        )}
-        {chart(
-          'Heartbeat round trip',
-          [
-            { key: 'rtt50', label: 'p50' },
-            { key: 'rtt99', label: 'p99' },
-          ],
-          formatMs,
-        )}
-        {chart(
-          'Errors and refusals per second, by code',
-          [...codes(history, 'err:', 'error'), ...codes(history, 'ref:', 'refused')],
-          formatNumber,
-        )}
-        {chart('Rate-limit rejections per second', [{ key: 'rl', label: 'rejected' }], formatNumber)}
-        {chart('Event-loop lag (worst node)', [{ key: 'lag', label: 'lag' }], formatMs)}
-        {chart('Slow consumers', [{ key: 'slow', label: 'held' }], formatNumber)}
-        {chart('Conflated broadcasts per second', [{ key: 'conf', label: 'conflated' }], formatNumber)}
-      </div>
+      <div class="charts">{charts(history).map(([title, series, format]) => chart(title, series, format))}</div>
     </section>
   );
 }
