@@ -4,13 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { consoleAssetsDir } from '@ws/console';
 import { WebSocketMetrics } from '@ws/metrics';
 import { NAMESPACE_NAMES, type NamespaceName } from '@ws/protocol';
-import {
-  AuthMiddleware,
-  isWsError,
-  RateLimitMiddleware,
-  redisKey,
-  WebSocketServer,
-} from '@ws/server';
+import { AuthMiddleware, isWsError, RateLimitMiddleware, redisKey, WebSocketServer } from '@ws/server';
 import type { Socket } from 'socket.io';
 import { ConfigError, type GatewayConfig, type JwtConfig } from './config.js';
 import { CONSOLE_PATH, createConsoleAssets } from './console-assets.js';
