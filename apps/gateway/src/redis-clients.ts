@@ -43,8 +43,10 @@ function createClient(config: RedisConfig, role: Role): Redis | Cluster {
       sentinels: target.sentinels,
       name: target.name,
       role: 'master',
-      // Subscribe to the Sentinels' +switch-master, so a failover is followed at once, not on the next error.
-      failoverDetector: true,
+      // No `failoverDetector`: when its +switch-master arrives while a reconnect is asking the Sentinels, ioredis
+      // 5 aborts that connect and ends the client for good. A failover closes the clients' connections to the
+      // old master anyway (it died, or Sentinel's reconfiguration kills its clients), and the reconnect asks
+      // the Sentinels again.
       sentinelRetryStrategy: (attempt) => Math.min(100 * 2 ** Math.min(attempt, 6), 5_000),
       ...(config.sentinelPassword !== undefined ? { sentinelPassword: config.sentinelPassword } : {}),
       ...(config.tls ? { enableTLSForSentinelMode: true, sentinelTLS: {} } : {}),
@@ -69,6 +71,7 @@ function createClient(config: RedisConfig, role: Role): Redis | Cluster {
  * follow the master through a failover; with a Cluster, its topology.
  */
 export function createRedisClients(config: RedisConfig, logger: GatewayLogger): RedisClients {
+  let quitting = false;
   const make = (role: Role) => {
     const client = createClient(config, role);
     let lastError = '';
@@ -82,9 +85,15 @@ export function createRedisClients(config: RedisConfig, logger: GatewayLogger): 
       logger.info({ redis: role, mode: config.target.kind }, 'redis ready');
     });
     client.on('reconnecting', () => logger.debug({ redis: role }, 'redis reconnecting'));
-    if (config.target.kind === 'sentinel') {
-      client.on('+switch-master', () => logger.warn({ redis: role }, 'redis master switched (sentinel failover)'));
-    }
+    // ioredis stops for good ("end") when a connect attempt itself fails (not only on quit): start over, so
+    // the node never stays cut off from Redis until a restart.
+    client.on('end', () => {
+      if (quitting) return;
+      logger.warn({ redis: role }, 'redis connection ended; connecting again');
+      setTimeout(() => {
+        if (!quitting && client.status === 'end') client.connect().catch(() => undefined);
+      }, 1_000).unref();
+    });
     return client;
   };
   const pub = make('pub');
@@ -103,6 +112,7 @@ export function createRedisClients(config: RedisConfig, logger: GatewayLogger): 
       await Promise.all([pub.connect().catch(() => undefined), sub.connect().catch(() => undefined)]);
     },
     async quit() {
+      quitting = true;
       await Promise.all(
         [pub, sub].map(async (client) => {
           try {

@@ -72,7 +72,8 @@ export function parseExposition(text: string): Exposition {
     }
     const raw = m[4] ?? '';
     const value = raw === '+Inf' ? Number.POSITIVE_INFINITY : raw === '-Inf' ? Number.NEGATIVE_INFINITY : Number(raw);
-    if (Number.isNaN(value) && raw !== 'NaN') throw new Error(`bad value at ${where}`);
+    // Prometheus reads NaN in any case; prom-client writes `Nan` (e.g. an event-loop mean before any sample).
+    if (Number.isNaN(value) && raw.toLowerCase() !== 'nan') throw new Error(`bad value at ${where}`);
     const family = SUFFIXES.map((s) => (s && name.endsWith(s) ? name.slice(0, -s.length) : name)).find((f) =>
       types.has(f),
     );
