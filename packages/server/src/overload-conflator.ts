@@ -27,7 +27,29 @@ export interface OverloadConflatorOptions {
   minLoopUtilization?: number;
   /** A held broadcast was replaced by a newer one of the same room and event. */
   onConflated?: (namespace: NamespaceName, event: string) => void;
+  /** Where time is read; the process's real clocks by default. Tests drive a fake one. */
+  clock?: OverloadClock;
 }
+
+/** The three clocks the conflator reads: its verdicts depend on nothing else about time. */
+export interface OverloadClock {
+  /** Monotonic ms (`performance.now()`): the wall time of deliveries and of utilization windows. */
+  now(): number;
+  /** CPU time (user + system) the process has used so far, in ms (`process.cpuUsage()`). */
+  cpuTimeMs(): number;
+  /** The event loop's idle and active time so far, in ms (`performance.eventLoopUtilization()`). */
+  eventLoopTime(): { readonly idle: number; readonly active: number };
+}
+
+/** The process's real clocks. */
+export const PROCESS_OVERLOAD_CLOCK: OverloadClock = {
+  now: () => performance.now(),
+  cpuTimeMs: () => {
+    const used = process.cpuUsage();
+    return (used.user + used.system) / 1000;
+  },
+  eventLoopTime: () => performance.eventLoopUtilization(),
+};
 
 /** Events that carry a room's complete latest state: a newer one makes an unsent older one worthless. */
 export const LATEST_STATE_EVENTS: ReadonlySet<string> = new Set(['price.update', 'market.ticker', 'market.stats']);
@@ -66,21 +88,26 @@ export class OverloadConflator {
   private readonly held = new Map<string, Map<string, Held>>();
   /** Wall time spent delivering in the current event-loop turn (ms); undefined between turns. */
   private spentMs: number | undefined;
-  /** The process's CPU usage at the turn's first broadcast. */
-  private turnStartCpu: NodeJS.CpuUsage | undefined;
+  /** The process's CPU time (ms) at the turn's first broadcast. */
+  private turnStartCpuMs = 0;
   /** Delivery time after which the turn's CPU time is read (again). */
   private checkAtMs = 0;
   /** This turn is over its budget: hold latest-state broadcasts until it ends. */
   private overBudget = false;
-  /** Event-loop utilization at the start of the current window, when it started, and the last window's verdict. */
-  private loopSample = performance.eventLoopUtilization();
-  private loopSampledAt = performance.now();
+  private readonly clock: OverloadClock;
+  /** Event-loop time at the start of the current window, when it started, and the last window's verdict. */
+  private loopSample: { readonly idle: number; readonly active: number };
+  private loopSampledAt: number;
   private loopBusy = false;
 
   constructor(
     private readonly options: OverloadConflatorOptions,
     private readonly deliver: RoomDelivery,
-  ) {}
+  ) {
+    this.clock = options.clock ?? PROCESS_OVERLOAD_CLOCK;
+    this.loopSample = this.clock.eventLoopTime();
+    this.loopSampledAt = this.clock.now();
+  }
 
   /** Broadcasts held right now. */
   get pending(): number {
@@ -109,7 +136,7 @@ export class OverloadConflator {
       this.spentMs = 0;
       this.checkAtMs = this.options.turnBudgetMs;
       this.overBudget = false;
-      this.turnStartCpu = process.cpuUsage();
+      this.turnStartCpuMs = this.clock.cpuTimeMs();
       this.sampleLoop();
       setImmediate(this.endTurn);
     }
@@ -139,8 +166,7 @@ export class OverloadConflator {
       this.checkAtMs = spentMs + this.options.turnBudgetMs;
       return false;
     }
-    const used = process.cpuUsage(this.turnStartCpu);
-    const cpuMs = (used.user + used.system) / 1000;
+    const cpuMs = this.clock.cpuTimeMs() - this.turnStartCpuMs;
     if (cpuMs >= this.options.turnBudgetMs) {
       this.overBudget = true;
       return true;
@@ -157,10 +183,12 @@ export class OverloadConflator {
       this.loopBusy = true;
       return;
     }
-    const now = performance.now();
+    const now = this.clock.now();
     if (now - this.loopSampledAt < LOOP_WINDOW_MS) return;
-    const current = performance.eventLoopUtilization();
-    this.loopBusy = performance.eventLoopUtilization(current, this.loopSample).utilization >= min;
+    const current = this.clock.eventLoopTime();
+    const active = current.active - this.loopSample.active;
+    // As `performance.eventLoopUtilization(current, previous).utilization`; an empty window (NaN) is not busy.
+    this.loopBusy = active / (active + current.idle - this.loopSample.idle) >= min;
     this.loopSample = current;
     this.loopSampledAt = now;
   }
@@ -173,11 +201,11 @@ export class OverloadConflator {
     except: readonly string[] | undefined,
     enteredAt: number | undefined,
   ): void {
-    const started = performance.now();
+    const started = this.clock.now();
     try {
       this.deliver(namespace, room, event, payload, except, enteredAt);
     } finally {
-      if (this.spentMs !== undefined) this.spentMs += performance.now() - started;
+      if (this.spentMs !== undefined) this.spentMs += this.clock.now() - started;
     }
   }
 
@@ -208,7 +236,6 @@ export class OverloadConflator {
 
   private readonly endTurn = (): void => {
     this.spentMs = undefined;
-    this.turnStartCpu = undefined;
     this.flush();
   };
 }

@@ -1,14 +1,47 @@
 import type { NamespaceName } from '@ws/protocol';
 import { describe, expect, it } from 'vitest';
-import { OverloadConflator } from '../../src/overload-conflator.js';
+import { type OverloadClock, OverloadConflator } from '../../src/overload-conflator.js';
 
 type Delivered = [room: string, event: string, seq: number, except?: readonly string[]];
 
 /**
+ * A clock that moves only when the test says so, for the three things the conflator reads: wall time, the
+ * process's CPU time and the event loop's idle/active time. `busy(ms)`: the thread computes for `ms`;
+ * `stall(ms)`: `ms` of wall time pass in a turn without CPU, as on a host that deschedules the process;
+ * `idle(ms)`: the event loop waits for `ms`.
+ */
+function fakeClock() {
+  const t = { now: 1_000, cpu: 50, idle: 0, active: 0 };
+  const clock: OverloadClock = {
+    now: () => t.now,
+    cpuTimeMs: () => t.cpu,
+    eventLoopTime: () => ({ idle: t.idle, active: t.active }),
+  };
+  return {
+    clock,
+    busy(ms: number) {
+      t.now += ms;
+      t.cpu += ms;
+      t.active += ms;
+    },
+    stall(ms: number) {
+      t.now += ms;
+      t.active += ms;
+    },
+    idle(ms: number) {
+      t.now += ms;
+      t.idle += ms;
+    },
+  };
+}
+
+/**
  * `slow(ms)`: the next delivery takes `ms` of CPU, as a fan-out to many sockets would; `stalled(ms)`: it takes
- * `ms` of wall time without CPU, as on a host that deschedules the process.
+ * `ms` of wall time without CPU, as on a host that deschedules the process. `busy`/`idle`: time passes
+ * between deliveries.
  */
 function setup(turnBudgetMs: number, minLoopUtilization = 0) {
+  const { clock, busy, stall, idle } = fakeClock();
   let nextCostMs = 0;
   let nextStallMs = 0;
   const slow = (ms: number) => {
@@ -20,10 +53,10 @@ function setup(turnBudgetMs: number, minLoopUtilization = 0) {
   const delivered: Delivered[] = [];
   const conflated: string[] = [];
   const conflator = new OverloadConflator(
-    { turnBudgetMs, minLoopUtilization, onConflated: (ns, event) => conflated.push(`${ns} ${event}`) },
+    { turnBudgetMs, minLoopUtilization, clock, onConflated: (ns, event) => conflated.push(`${ns} ${event}`) },
     (_ns, room, event, payload, except) => {
       busy(nextCostMs);
-      sleep(nextStallMs);
+      stall(nextStallMs);
       nextCostMs = 0;
       nextStallMs = 0;
       delivered.push(
@@ -35,24 +68,23 @@ function setup(turnBudgetMs: number, minLoopUtilization = 0) {
   );
   const emit = (ns: NamespaceName, room: string, event: string, seq: number, except?: readonly string[]) =>
     conflator.emit(ns, room, event, { seq }, except);
-  return { conflator, delivered, conflated, emit, slow, stalled };
+  return { conflator, delivered, conflated, emit, slow, stalled, busy, idle };
 }
 
-/** Blocks the thread for `ms` without using CPU. */
-function sleep(ms: number): void {
-  if (ms > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-}
-
-/** Spends `ms` of this turn, as a long fan-out would. */
-function busy(ms: number): void {
-  const until = performance.now() + ms;
-  while (performance.now() < until) {
+/** Spends at least `ms` of wall time and `ms` of the process's CPU time, whatever else runs on the host. */
+function burn(ms: number): void {
+  const cpuMs = () => {
+    const used = process.cpuUsage();
+    return (used.user + used.system) / 1000;
+  };
+  const untilWall = performance.now() + ms;
+  const untilCpu = cpuMs() + ms;
+  while (performance.now() < untilWall || cpuMs() < untilCpu) {
     // spin
   }
 }
 
 const endOfTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
-const idle = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 describe('OverloadConflator', () => {
   // Most cases pin the turn budget's mechanics with the event-loop gate off (minLoopUtilization 0).
@@ -135,7 +167,7 @@ describe('OverloadConflator', () => {
   });
 
   it('holds nothing when deliveries took long without using CPU (a descheduled process)', () => {
-    // The process's other threads use a little CPU meanwhile: the budget leaves room for that.
+    // 30 ms of wall time per delivery, none of it CPU: the turn is slow because the host is, not the fan-out.
     const { delivered, conflated, emit, stalled } = setup(20);
     stalled(30);
     emit('/prices', 'prices:BTC/USDT', 'price.update', 1);
@@ -157,7 +189,7 @@ describe('OverloadConflator', () => {
   });
 
   it('holds nothing when the turn spends its CPU outside deliveries (cheap messages)', () => {
-    const { delivered, conflated, emit } = setup(2);
+    const { delivered, conflated, emit, busy } = setup(2);
     for (let seq = 1; seq <= 5; seq++) {
       busy(2);
       emit('/prices', 'prices:BTC/USDT', 'price.update', seq);
@@ -166,9 +198,9 @@ describe('OverloadConflator', () => {
     expect(conflated).toEqual([]);
   });
 
-  it('holds nothing in a long turn when the event loop had headroom before it (a burst, not overload)', async () => {
-    const { delivered, conflated, emit, slow } = setup(2, 0.9);
-    await idle(150);
+  it('holds nothing in a long turn when the event loop had headroom before it (a burst, not overload)', () => {
+    const { delivered, conflated, emit, slow, idle } = setup(2, 0.9);
+    idle(150);
     slow(5);
     emit('/prices', 'prices:BTC/USDT', 'price.update', 1);
     slow(5);
@@ -179,7 +211,7 @@ describe('OverloadConflator', () => {
   });
 
   it('holds in a long turn once the event loop has been busy for a while (overload)', async () => {
-    const { delivered, emit, slow } = setup(2, 0.9);
+    const { delivered, emit, slow, busy } = setup(2, 0.9);
     emit('/prices', 'prices:ETH/USDT', 'price.update', 1);
     busy(150);
     slow(5);
@@ -188,7 +220,11 @@ describe('OverloadConflator', () => {
     emit('/prices', 'prices:BTC/USDT', 'price.update', 3);
     expect(delivered.map(([room, , seq]) => `${room}#${seq}`)).toEqual(['prices:ETH/USDT#1', 'prices:BTC/USDT#1']);
     await endOfTurn();
-    expect(delivered.map(([room, , seq]) => `${room}#${seq}`)).toContain('prices:BTC/USDT#3');
+    expect(delivered.map(([room, , seq]) => `${room}#${seq}`)).toEqual([
+      'prices:ETH/USDT#1',
+      'prices:BTC/USDT#1',
+      'prices:BTC/USDT#3',
+    ]);
   });
 
   it('with a budget of 0 never holds anything', () => {
@@ -197,6 +233,24 @@ describe('OverloadConflator', () => {
     emit('/prices', 'prices:BTC/USDT', 'price.update', 1);
     emit('/prices', 'prices:BTC/USDT', 'price.update', 2);
     expect(delivered.map((d) => d[2])).toEqual([1, 2]);
+  });
+
+  it('with the process’s real clocks, holds once a delivery has used the budget of both wall and CPU time', async () => {
+    // Only the direction a loaded host cannot disturb: `burn` waits for the CPU time, so it is really spent.
+    const delivered: number[] = [];
+    const conflator = new OverloadConflator(
+      { turnBudgetMs: 2, minLoopUtilization: 0 },
+      (_ns, _room, _event, payload) => {
+        const { seq } = payload as { seq: number };
+        if (seq === 1) burn(5);
+        delivered.push(seq);
+      },
+    );
+    for (let seq = 1; seq <= 3; seq++) conflator.emit('/prices', 'prices:BTC/USDT', 'price.update', { seq });
+    expect(delivered).toEqual([1]);
+    expect(conflator.pending).toBe(1);
+    await endOfTurn();
+    expect(delivered).toEqual([1, 3]);
   });
 
   it('flush() sends what is held at once (shutdown)', () => {
