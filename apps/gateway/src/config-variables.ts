@@ -1,3 +1,4 @@
+import { DEFAULT_SYMBOLS } from '@ws/protocol';
 import {
   defaultAlertThresholds as alerts,
   defaultConnectionCaps as caps,
@@ -21,18 +22,8 @@ export interface ConfigVariable {
   readonly readBy?: string;
 }
 
-export const DEFAULT_SYMBOLS = [
-  'BTC/USDT',
-  'ETH/USDT',
-  'SOL/USDT',
-  'BNB/USDT',
-  'XRP/USDT',
-  'ADA/USDT',
-  'DOGE/USDT',
-  'AVAX/USDT',
-  'LINK/USDT',
-  'DOT/USDT',
-] as const;
+/** One list for the library and the gateway: `@ws/protocol`'s. */
+export { DEFAULT_SYMBOLS };
 
 const perNamespacePoints = Object.entries(defaultRateLimitOptions.namespaces)
   .map(([ns, limit]) => `\`${ns}\` ${limit.points}`)

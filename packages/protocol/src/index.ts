@@ -2,6 +2,7 @@ export * from './asyncapi.js';
 export * from './catalog.js';
 export * from './checksum.js';
 export * from './decimal.js';
+export * from './default-symbols.js';
 export * from './errors.js';
 export * from './event-catalog.js';
 export * from './event-maps.js';

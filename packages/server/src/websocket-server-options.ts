@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { isMarketSymbol } from '@ws/protocol';
+import { DEFAULT_SYMBOLS, isMarketSymbol } from '@ws/protocol';
 import type { Cluster, Redis } from 'ioredis';
 import type { AuthOptions } from './auth-middleware.js';
 import type { AuthComponent, MetricsComponent, RateLimitComponent } from './component-contracts.js';
@@ -35,7 +35,10 @@ export interface AlertThresholds {
 export interface WebSocketServerOptions {
   /** Identifies this node in metrics, admin stats and connection listings. */
   nodeId: string;
-  /** Symbols clients may subscribe to and services may publish for. */
+  /**
+   * Symbols clients may subscribe to and services may publish for. Default: `DEFAULT_SYMBOLS` of `@ws/protocol`
+   * (BTC/USDT … DOT/USDT, the gateway's defaults); `[]` knows none. Logged at start.
+   */
   symbols: string[];
   /** Accept publishes for symbols outside `symbols` (subscribing still needs a known symbol). */
   allowUnknownSymbols: boolean;
@@ -175,7 +178,7 @@ export function resolveServerOptions(init: WebSocketServerInit = {}): WebSocketS
   const options: WebSocketServerOptions = {
     ...init,
     nodeId: init.nodeId ?? `${hostname()}-${process.pid}`,
-    symbols: init.symbols ?? [],
+    symbols: init.symbols ?? [...DEFAULT_SYMBOLS],
     allowUnknownSymbols: init.allowUnknownSymbols ?? false,
     limits: { ...defaultSubscriptionLimits, ...init.limits },
     corsOrigins: init.corsOrigins ?? [],

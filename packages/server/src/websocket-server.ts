@@ -433,6 +433,7 @@ export class WebSocketServer {
     });
     // No `nodeId` field: the logger's own bindings carry it (the gateway's does), so it appears once per line.
     resolved.logger.info({ redis: Boolean(resolved.redis) }, 'websocket server initialized');
+    this.#logSymbolPolicy(resolved, (options.symbols ?? this.#init.symbols) !== undefined);
     return this;
   }
 
@@ -690,6 +691,24 @@ export class WebSocketServer {
     const rt = this.#runtime;
     if (!rt) return;
     for (const name of NAMESPACE_NAMES) yield* rt.io.of(name).sockets.values() as Iterable<Socket>;
+  }
+
+  /** Says at start which symbols subscribes and publishes accept, so an `UNKNOWN_SYMBOL` is never a mystery. */
+  #logSymbolPolicy(options: WebSocketServerOptions, configured: boolean): void {
+    const publishes = options.allowUnknownSymbols ? 'any well-formed BASE/QUOTE' : 'the same symbols';
+    if (options.symbols.length === 0) {
+      options.logger.warn(
+        { symbols: [], publishes },
+        'no symbols configured: every subscribe is refused with UNKNOWN_SYMBOL (set options.symbols)',
+      );
+      return;
+    }
+    options.logger.info(
+      { symbols: options.symbols.slice(0, 20), count: options.symbols.length, publishes },
+      configured
+        ? `symbols: ${options.symbols.length} configured; others are refused with UNKNOWN_SYMBOL`
+        : `symbols: the ${options.symbols.length} defaults (DEFAULT_SYMBOLS); set options.symbols to change; others are refused with UNKNOWN_SYMBOL`,
+    );
   }
 
   /** Requests refused by the per-connection limits plus handshakes refused by the limiter. */
