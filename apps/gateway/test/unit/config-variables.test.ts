@@ -64,7 +64,7 @@ describe('defaults are defined once', () => {
     expect(config.overloadLoopUtilizationPct / 100).toBe(server.overloadMinLoopUtilization);
     expect(config.limits).toEqual(defaultSubscriptionLimits);
     expect(config.rateLimit).toEqual({
-      points: undefined,
+      points: Object.fromEntries(Object.entries(defaultRateLimitOptions.namespaces).map(([ns, l]) => [ns, l.points])),
       durationSec: defaultRateLimitOptions.namespaces['/prices'].durationSec,
       blockDurationSec: defaultRateLimitOptions.blockDurationSec,
       handshakePoints: defaultRateLimitOptions.handshake.points,
