@@ -15,7 +15,11 @@ export interface AuthComponent {
 
 /** What the server needs from the rate limiter (implemented by `RateLimitMiddleware`). */
 export interface RateLimitComponent {
-  consume(socket: Socket): Promise<{ ok: true } | { ok: false; retryAfterMs: number; disconnect: boolean }>;
+  /** Charges `points` (default 1) to the connection's inbound budget. */
+  consume(
+    socket: Socket,
+    points?: number,
+  ): Promise<{ ok: true } | { ok: false; retryAfterMs: number; disconnect: boolean }>;
   handshakeMiddleware(): NamespaceMiddleware;
   /**
    * Charges the per-IP handshake limit for a new Engine.IO connection (its `request`), before any namespace;

@@ -28,6 +28,8 @@ export interface InboundRoute {
   payloadOptional?: boolean;
   /** Async work before the handler (e.g. a cluster-wide reservation), so the handler itself can stay synchronous. */
   before?: (payload: never, ctx: InboundContext) => Promise<unknown>;
+  /** Rate-limit points of a valid request (default 1), e.g. growing with the levels a snapshot sends. */
+  cost?: (payload: never) => number;
 }
 
 /** The payload type a compiled validator accepts. */
@@ -43,6 +45,7 @@ export function route<V extends { validate(value: unknown): ValidationResult<unk
   options: {
     payloadOptional?: boolean;
     before?: (payload: ValidatedPayload<V>, ctx: InboundContext) => Promise<B>;
+    cost?: (payload: ValidatedPayload<V>) => number;
   } = {},
 ): InboundRoute {
   return { validator, handler: handler as InboundHandlerFn<never, never>, ...options } as InboundRoute;
@@ -113,19 +116,22 @@ export class InboundHandler {
     const bytes = estimateBytes(params);
     this.deps.connections.recordIn(socket.id, bytes);
     this.deps.metrics?.messageIn(namespace, route ? event : 'unknown', bytes);
-    try {
-      if (this.deps.rateLimit) {
-        const verdict = await this.deps.rateLimit.consume(socket);
-        if (!verdict.ok) {
-          this.deps.metrics?.rateLimited(namespace);
-          this.deps.onRateLimited?.(socket, namespace, route ? event : 'unknown');
-          if (verdict.disconnect) {
-            socket.disconnect(true);
-            return;
-          }
-          throw new WsError('RATE_LIMITED', 'too many requests', { retryAfterMs: verdict.retryAfterMs });
-        }
+    /** Charges the rate limit; false when the socket was disconnected for flooding. */
+    const charge = async (points: number): Promise<boolean> => {
+      if (!this.deps.rateLimit) return true;
+      const verdict = await this.deps.rateLimit.consume(socket, points);
+      if (verdict.ok) return true;
+      this.deps.metrics?.rateLimited(namespace);
+      this.deps.onRateLimited?.(socket, namespace, route ? event : 'unknown');
+      if (verdict.disconnect) {
+        socket.disconnect(true);
+        return false;
       }
+      throw new WsError('RATE_LIMITED', 'too many requests', { retryAfterMs: verdict.retryAfterMs });
+    };
+    try {
+      // One point before anything is parsed, so junk is charged too; a costly valid request pays the rest below.
+      if (!(await charge(1))) return;
       if (!socket.connected) return;
       if (!route) throw new WsError('NOT_FOUND', `unknown event ${JSON.stringify(event)}`);
       if (hasBinary(params)) throw new WsError('INVALID_PAYLOAD', 'binary attachments are not accepted');
@@ -139,6 +145,9 @@ export class InboundHandler {
           details: result.errors,
         });
       }
+      const cost = route.cost ? route.cost(result.value as never) : 1;
+      if (cost > 1 && !(await charge(cost - 1))) return;
+      if (!socket.connected) return;
       const ctx: InboundContext = { socket, namespace, afterAck: (fn) => after.push(fn) };
       const prepared = route.before ? await route.before(result.value as never, ctx) : undefined;
       const out = route.handler(result.value as never, ctx, prepared as never);

@@ -29,6 +29,7 @@ export { epochNow } from './epoch-clock.js';
 export { type InboundContext, InboundHandler, type InboundRoute, route } from './inbound-handler.js';
 export { type Logger, silentLogger } from './logger.js';
 export { type DepthUpdate, OrderBooks } from './order-books.js';
+export { PreEncodedJson, PreEncodedJsonEncoder, preEncodingParser } from './pre-encoded-json.js';
 export {
   defaultRateLimitOptions,
   type RateLimit,

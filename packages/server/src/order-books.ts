@@ -1,4 +1,5 @@
 import { type BookLevel, MAX_DEPTH_LEVELS, type MarketDepth, OrderBookState } from '@ws/protocol';
+import { PreEncodedJson } from './pre-encoded-json.js';
 
 /** A depth message as the broadcaster hands it over: validated and with canonical decimal strings. */
 export interface DepthUpdate {
@@ -13,6 +14,8 @@ interface BookEntry {
   book: OrderBookState;
   /** Seq of the last message applied to this book; the next message's prevSeq. */
   seq: number;
+  /** Snapshots of this version of the book by depth, built and encoded once, dropped when the book changes. */
+  snapshots?: Map<number, PreEncodedJson<MarketDepth>>;
 }
 
 /**
@@ -36,6 +39,7 @@ export class OrderBooks {
     else entry.book.applyDelta(update.bids, update.asks);
     const prev = prevSeq ?? entry.seq;
     entry.seq = seq;
+    entry.snapshots = undefined;
     return {
       symbol: update.symbol,
       type: update.type,
@@ -63,6 +67,39 @@ export class OrderBooks {
       timestamp,
     };
   }
+
+  /**
+   * The book's top `depth` levels per side as a `snapshot` message, built and JSON-encoded once per book
+   * version (seq) and depth: every requester until the next change gets the same object and the same bytes.
+   */
+  encodedSnapshot(symbol: string, depth: number): PreEncodedJson<MarketDepth> | undefined {
+    const entry = this.books.get(symbol);
+    if (!entry) return undefined;
+    entry.snapshots ??= new Map();
+    let cached = entry.snapshots.get(depth);
+    if (!cached) {
+      cached = new PreEncodedJson<MarketDepth>({
+        symbol,
+        type: 'snapshot',
+        bids: entry.book.bids(depth).map(([p, q]) => [p, q]),
+        asks: entry.book.asks(depth).map(([p, q]) => [p, q]),
+        seq: entry.seq,
+        prevSeq: entry.seq,
+        checksum: entry.book.checksum(),
+        timestamp: Date.now(),
+      });
+      entry.snapshots.set(depth, cached);
+      this.#encodings++;
+    }
+    return cached;
+  }
+
+  /** Snapshots built and encoded so far (each serves every request for its book version and depth). */
+  get snapshotEncodings(): number {
+    return this.#encodings;
+  }
+
+  #encodings = 0;
 
   /** Replaces the symbol's book with a state read elsewhere (the cluster's book in Redis) as of `seq`. */
   load(symbol: string, bids: readonly BookLevel[], asks: readonly BookLevel[], seq: number): void {

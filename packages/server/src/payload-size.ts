@@ -1,9 +1,20 @@
+import { PreEncodedJson } from './pre-encoded-json.js';
+
 /** Approximate wire size of event arguments in bytes (JSON text; binary by its length). */
 export function estimateBytes(value: unknown): number {
   if (isBinary(value)) return value.byteLength;
+  if (value instanceof PreEncodedJson) return value.bytes;
   try {
-    const json = JSON.stringify(value, (_key, v: unknown) => (isBinary(v) ? '' : v));
-    return json === undefined ? 0 : Buffer.byteLength(json);
+    // A pre-encoded payload counts its known length: measuring must not re-encode what was encoded once.
+    let preEncoded = 0;
+    const json = JSON.stringify(value, (_key, v: unknown) => {
+      if (v instanceof PreEncodedJson) {
+        preEncoded += v.bytes;
+        return 0;
+      }
+      return isBinary(v) ? '' : v;
+    });
+    return json === undefined ? 0 : Buffer.byteLength(json) + preEncoded;
   } catch {
     return 0;
   }

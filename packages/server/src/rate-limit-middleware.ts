@@ -111,16 +111,16 @@ export class RateLimitMiddleware {
   }
 
   /**
-   * Charges one point for one inbound event of this connection. Over the limit the answer carries the block's
+   * Charges `points` (default 1: one inbound event; more for costly requests) to this connection. Over the limit the answer carries the block's
    * remaining time; `disconnect` turns true on the `floodDisconnectAfter`-th refusal while already blocked.
    * Never throws.
    */
-  async consume(socket: RateLimitSocket): Promise<RateLimitResult> {
+  async consume(socket: RateLimitSocket, points = 1): Promise<RateLimitResult> {
     const limiter = this.#limiters.get(socket.nsp.name);
     if (limiter === undefined) return { ok: true };
     const key = connectionKey(socket);
     try {
-      await this.#consume(limiter, key);
+      await this.#consume(limiter, key, points);
       this.#refused.delete(key);
       return { ok: true };
     } catch (res) {
@@ -221,8 +221,8 @@ export class RateLimitMiddleware {
   }
 
   /** The store's answer, or the insurance limiter's when the store stalls (a Redis command in flight at an outage). */
-  #consume(limiter: Limiter, key: string): Promise<RateLimiterRes> {
-    const pending = limiter.store.consume(key);
+  #consume(limiter: Limiter, key: string, points = 1): Promise<RateLimiterRes> {
+    const pending = limiter.store.consume(key, points);
     const insurance = limiter.insurance;
     if (insurance === undefined) return pending;
     let timer: NodeJS.Timeout | undefined;
@@ -231,7 +231,7 @@ export class RateLimitMiddleware {
       timer = setTimeout(() => resolve(stalled), this.#options.storeTimeoutMs ?? 500);
     });
     return Promise.race([pending, timeout])
-      .then((res) => (res === stalled ? insurance.consume(key) : res))
+      .then((res) => (res === stalled ? insurance.consume(key, points) : res))
       .finally(() => clearTimeout(timer));
   }
 

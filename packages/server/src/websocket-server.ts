@@ -13,6 +13,7 @@ import {
   type ErrorCode,
   handshakeValidators,
   type InterServerEvents,
+  MAX_SNAPSHOT_DEPTH,
   type MaintenanceState,
   type MetricsSnapshot,
   NAMESPACE_NAMES,
@@ -50,6 +51,7 @@ import { InboundHandler, type InboundRoute } from './inbound-handler.js';
 import { OrderBooks } from './order-books.js';
 import { OverloadConflator } from './overload-conflator.js';
 import { estimateBytes } from './payload-size.js';
+import { preEncodingParser } from './pre-encoded-json.js';
 import { RateLimitMiddleware } from './rate-limit-middleware.js';
 import { DEFAULT_REDIS_PREFIX, redisKey } from './redis-keys.js';
 import { RedisSequenceStore } from './redis-sequence-store.js';
@@ -182,6 +184,8 @@ export class WebSocketServer {
     });
     const io: TypedServer = new Server(httpServer, {
       serveClient: false,
+      // The default parser, plus payloads encoded once (order-book snapshots) spliced in as they are.
+      parser: preEncodingParser,
       maxHttpBufferSize: resolved.maxHttpBufferSize,
       pingInterval: resolved.pingIntervalMs,
       pingTimeout: resolved.pingTimeoutMs,
@@ -328,7 +332,7 @@ export class WebSocketServer {
         subscribedRooms: (id) => subscriptions.rooms(id),
         latest: (room) => {
           if (room.startsWith('market:depth:')) {
-            const depth = books.snapshot(room.slice('market:depth:'.length));
+            const depth = books.encodedSnapshot(room.slice('market:depth:'.length), MAX_SNAPSHOT_DEPTH);
             return depth ? { event: 'market.depth', payload: depth } : undefined;
           }
           return snapshots.get(room);

@@ -39,7 +39,42 @@ export type MarketUnsubscribeRequest = MarketSubscribeRequest;
 export const MarketSubscribeResult = AckOkSchema({ channels: Type.Array(Type.String()) });
 export type MarketSubscribeResult = { channels: string[] };
 
-export const MarketSnapshotRequest = Type.Object({ symbol: MarketSymbol }, closed);
+/** The depths a `market.snapshot` may ask for (levels per side), in exchange-like steps. */
+export const SNAPSHOT_DEPTHS = [5, 10, 20, 50, 100, 500, 1000] as const;
+export type SnapshotDepthValue = (typeof SNAPSHOT_DEPTHS)[number];
+/** Levels per side when `depth` is absent; at least the checksum's 25, so a client can verify it. */
+export const DEFAULT_SNAPSHOT_DEPTH = 100;
+/** The most levels per side a snapshot carries (the subscribe snapshot of `depth` too). */
+export const MAX_SNAPSHOT_DEPTH = 1000;
+/**
+ * Rate-limit points of one `market.snapshot` by depth: the cost grows with the levels sent, as exchanges
+ * weight their depth endpoints, so a flood of deep snapshots spends a connection's budget fast.
+ */
+export const SNAPSHOT_DEPTH_COST: Readonly<Record<SnapshotDepthValue, number>> = {
+  5: 1,
+  10: 1,
+  20: 1,
+  50: 2,
+  100: 5,
+  500: 25,
+  1000: 50,
+};
+// Spelled out (not `.map`) so the static type is the depth union.
+export const SnapshotDepth = Type.Union(
+  [
+    Type.Literal(5),
+    Type.Literal(10),
+    Type.Literal(20),
+    Type.Literal(50),
+    Type.Literal(100),
+    Type.Literal(500),
+    Type.Literal(1000),
+  ],
+  { description: `levels per side; default ${DEFAULT_SNAPSHOT_DEPTH}, at least 25 to verify the checksum` },
+);
+
+/** C→S `market.snapshot`: the top `depth` levels per side of the symbol's book, with its seq and checksum. */
+export const MarketSnapshotRequest = Type.Object({ symbol: MarketSymbol, depth: Type.Optional(SnapshotDepth) }, closed);
 export type MarketSnapshotRequest = Static<typeof MarketSnapshotRequest>;
 
 const statsFields = <P extends TSchema, N extends TSchema, S extends TSchema>(d: DecimalSchemas<P, N, S>) => ({

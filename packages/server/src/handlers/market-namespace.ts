@@ -1,7 +1,17 @@
-import { bookChecksum, inboundValidators, type MarketChannel, type MarketDepth, rooms } from '@ws/protocol';
+import {
+  bookChecksum,
+  DEFAULT_SNAPSHOT_DEPTH,
+  inboundValidators,
+  MAX_SNAPSHOT_DEPTH,
+  type MarketChannel,
+  type MarketDepth,
+  rooms,
+  SNAPSHOT_DEPTH_COST,
+} from '@ws/protocol';
 import type { Socket } from 'socket.io';
 import { type InboundRoute, route } from '../inbound-handler.js';
 import type { OrderBooks } from '../order-books.js';
+import type { PreEncodedJson } from '../pre-encoded-json.js';
 import type { SnapshotStore } from '../snapshot-store.js';
 import type { RoomRequest, SubscriptionManager } from '../subscription-manager.js';
 import type { ChannelReservation, UserChannelGuard } from '../user-channel-guard.js';
@@ -67,8 +77,10 @@ export class MarketNamespaceHandler {
       }),
       'market.snapshot': route(
         inboundValidators['/market']['market.snapshot'],
-        (payload) => ({ depth: this.depthSnapshot(payload.symbol) }),
+        (payload) => ({ depth: this.depthSnapshot(payload.symbol, payload.depth ?? DEFAULT_SNAPSHOT_DEPTH) }),
         {
+          // Charged by the levels it sends, like an exchange's depth endpoint: a deep snapshot is not a ping.
+          cost: (payload) => SNAPSHOT_DEPTH_COST[payload.depth ?? DEFAULT_SNAPSHOT_DEPTH],
           before: async (payload) => {
             subscriptions.assertKnownSymbols([payload.symbol]);
             await prepared(this.deps, [{ room: rooms.market('depth', payload.symbol) }]);
@@ -78,10 +90,13 @@ export class MarketNamespaceHandler {
     };
   }
 
-  /** The book's snapshot; an empty book (seq 0) for a symbol nothing was published for yet. */
-  private depthSnapshot(symbol: string): MarketDepth {
+  /**
+   * The book's top `depth` levels, encoded once per book version and shared by every requester; an empty
+   * book (seq 0) for a symbol nothing was published for yet.
+   */
+  private depthSnapshot(symbol: string, depth: number): PreEncodedJson<MarketDepth> | MarketDepth {
     return (
-      this.deps.books.snapshot(symbol) ?? {
+      this.deps.books.encodedSnapshot(symbol, depth) ?? {
         symbol,
         type: 'snapshot',
         bids: [],
@@ -96,7 +111,7 @@ export class MarketNamespaceHandler {
 
   private initialMessage(r: MarketRoomRequest): { event: string; payload: object } | undefined {
     if (r.channel === 'depth') {
-      const depth = this.deps.books.snapshot(r.symbol);
+      const depth = this.deps.books.encodedSnapshot(r.symbol, MAX_SNAPSHOT_DEPTH);
       return depth ? { event: 'market.depth', payload: depth } : undefined;
     }
     if (r.channel === 'trades') return undefined;

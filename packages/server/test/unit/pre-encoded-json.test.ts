@@ -1,0 +1,36 @@
+import { Encoder } from 'socket.io-parser';
+import { describe, expect, it } from 'vitest';
+import { estimateBytes } from '../../src/payload-size.js';
+import { PreEncodedJson, PreEncodedJsonEncoder } from '../../src/pre-encoded-json.js';
+
+const book = { symbol: 'BTC/USDT', bids: [['1', '2']], note: 'a "quoted" \u0000 string' };
+
+describe('PreEncodedJsonEncoder', () => {
+  it('writes exactly what the default encoder writes for the same value', () => {
+    const packet = (data: unknown) => ({ type: 3, nsp: '/market', id: 42, data: [{ ok: true, depth: data }] });
+    const ours = new PreEncodedJsonEncoder().encode(packet(new PreEncodedJson(book)) as never);
+    expect(ours).toEqual(new Encoder().encode(packet(book) as never));
+  });
+
+  it('splices the cached text, never re-encoding the value (a mutation after encoding does not show)', () => {
+    const value = { n: 1 };
+    const pre = new PreEncodedJson(value);
+    value.n = 2;
+    const [text] = new PreEncodedJsonEncoder().encode({
+      type: 2,
+      nsp: '/market',
+      data: ['market.depth', pre],
+    } as never);
+    expect(text).toBe('2/market,["market.depth",{"n":1}]');
+    expect(estimateBytes([pre])).toBe(Buffer.byteLength('[0]') + pre.bytes);
+  });
+
+  it('a string that looks like a placeholder stays a string', () => {
+    const [text] = new PreEncodedJsonEncoder().encode({
+      type: 2,
+      nsp: '/',
+      data: ['x', '\u0000pre-encoded:0', new PreEncodedJson({ a: 1 })],
+    } as never);
+    expect(JSON.parse((text as string).slice(1))).toEqual(['x', '\u0000pre-encoded:0', { a: 1 }]);
+  });
+});
