@@ -9,17 +9,26 @@ function isLoopbackHost(host: string): boolean {
   return isIP(bare) === 4 && bare.startsWith('127.');
 }
 
-/** The target must be a loopback URL: this tool never loads anything but this machine. */
-export function assertLoopbackUrl(raw: string): URL {
+/**
+ * The target must be a loopback URL unless `allowRemote` (`--allow-remote`): by default this tool loads only
+ * this machine, so a typo never aims a load test at someone else's server.
+ */
+export function assertLoopbackUrl(raw: string, allowRemote = false): URL {
   let url: URL;
   try {
     url = new URL(raw);
   } catch {
     throw new Error(`--url must be a URL like http://127.0.0.1:3000, got ${JSON.stringify(raw)}`);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'ws:') throw new Error('--url must be http:// or ws://');
-  if (!isLoopbackHost(url.hostname))
-    throw new Error(`--url must point at loopback (127.0.0.0/8, localhost), got ${url.hostname}`);
+  const secure = url.protocol === 'https:' || url.protocol === 'wss:';
+  if (secure && !allowRemote)
+    throw new Error('--url: https:// and wss:// are for remote targets, which need --allow-remote');
+  if (url.protocol !== 'http:' && url.protocol !== 'ws:' && !secure)
+    throw new Error('--url must be http:// or ws:// (https://, wss:// with --allow-remote)');
+  if (!allowRemote && !isLoopbackHost(url.hostname))
+    throw new Error(
+      `--url must point at loopback (127.0.0.0/8, localhost), got ${url.hostname}; add --allow-remote to load a host you are allowed to load (e.g. staging)`,
+    );
   return url;
 }
 

@@ -68,7 +68,11 @@ export class SdkClient {
       if (gap.cause === 'live') stats.gap(Math.max(0, gap.received - gap.expected));
       else if (gap.received > gap.expected) stats.gap(gap.received - gap.expected);
     });
-    client.on('error', (err) => stats.error(err.code));
+    // Before the first connection, a refusal is also the rejection of the awaited subscribe below, which
+    // counts it (as a connect failure): counting the `error` event too would report each refusal twice.
+    client.on('error', (err) => {
+      if (this.everConnected) stats.error(err.code);
+    });
     const listen = (event: string) => {
       const ns = namespaceOfEvent(event);
       client.on(event as 'price.update', (payload) =>

@@ -17,10 +17,12 @@ export interface Thresholds {
   maxConnectP99Ms?: number;
   /** Largest acceptable number of seq gaps. */
   maxGaps?: number;
+  /** Largest acceptable number of refused or failed connections (default 0: any refusal fails the run). */
+  maxRefusedConnections?: number;
 }
 
 export interface StressOptions {
-  /** Gateway base URL (loopback only). */
+  /** Gateway base URL (loopback unless `--allow-remote`). */
   url: string;
   clients: number;
   /** Measured run time after the clients are connected (s). */
@@ -51,6 +53,7 @@ export interface StressOptions {
 export const USAGE = `Usage: pnpm ws:stress [options]   (env: NUM_CLIENTS, TEST_DURATION, WS_URL, WS_JWT_SECRET)
 
   --url <url>                 gateway, loopback only (default http://127.0.0.1:3000)
+  --allow-remote              allow a non-loopback --url (http/https/ws/wss), e.g. staging you may load
   --clients <n>               simulated clients (default NUM_CLIENTS or 100)
   --duration <s>              measured seconds once connected (default TEST_DURATION or 60)
   --ramp-up <s>               spread the connects over this many seconds (default 0)
@@ -71,6 +74,7 @@ export const USAGE = `Usage: pnpm ws:stress [options]   (env: NUM_CLIENTS, TEST_
   --progress-interval <ms>    live line period (default 1000)
   --max-p99 <ms>  --max-error-rate <ratio>  --min-msg-rate <n>  --max-connect-p99 <ms>  --max-gaps <n>
                               thresholds: breaking one exits with code 2
+  --max-refused <n>           connections the target may refuse or fail (default 0: any refusal exits 2)
 `;
 
 /** A bad flag or value; the CLI prints it with the usage and exits 64. */
@@ -134,6 +138,8 @@ export function parseStressOptions(argv: string[], env: Record<string, string | 
         'min-msg-rate': { type: 'string' },
         'max-connect-p99': { type: 'string' },
         'max-gaps': { type: 'string' },
+        'max-refused': { type: 'string' },
+        'allow-remote': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     }).values;
@@ -143,7 +149,8 @@ export function parseStressOptions(argv: string[], env: Record<string, string | 
   if (values.help) return 'help';
   const s = (k: string) => (typeof values[k] === 'string' ? (values[k] as string) : undefined);
 
-  const url = assertLoopbackUrl(s('url') ?? env.WS_URL ?? 'http://127.0.0.1:3000').origin;
+  const allowRemote = values['allow-remote'] === true;
+  const url = assertLoopbackUrl(s('url') ?? env.WS_URL ?? 'http://127.0.0.1:3000', allowRemote).origin;
   const clients = int('clients', s('clients') ?? env.NUM_CLIENTS, 100, 1, 200_000);
   const durationSec = num('duration', s('duration') ?? env.TEST_DURATION, 60, 1, 86_400);
   const namespaces = list(s('namespaces'), ['prices']).map((n) => (n.startsWith('/') ? n : `/${n}`));
@@ -166,7 +173,7 @@ export function parseStressOptions(argv: string[], env: Record<string, string | 
   if (namespaces.includes('/user') && !tokenSecret)
     throw new UsageError('--namespaces user needs --token-secret to mint user tokens');
   const metricsRaw = s('metrics-url');
-  const metricsUrl = metricsRaw === 'none' ? null : assertLoopbackUrl(metricsRaw ?? `${url}/metrics`).href;
+  const metricsUrl = metricsRaw === 'none' ? null : assertLoopbackUrl(metricsRaw ?? `${url}/metrics`, allowRemote).href;
   const defaultWorkers = clients >= 500 ? Math.min(4, availableParallelism()) : 1;
   const thresholds: Thresholds = {};
   const maxP99Ms = optional('max-p99', s('max-p99'), 0, 3_600_000);
@@ -179,6 +186,8 @@ export function parseStressOptions(argv: string[], env: Record<string, string | 
   if (maxConnectP99Ms !== undefined) thresholds.maxConnectP99Ms = maxConnectP99Ms;
   const maxGaps = optional('max-gaps', s('max-gaps'), 0, 1e12);
   if (maxGaps !== undefined) thresholds.maxGaps = maxGaps;
+  // Refusals always count: a run where the target turned clients away did not measure what was asked.
+  thresholds.maxRefusedConnections = optional('max-refused', s('max-refused'), 0, 1e9) ?? 0;
 
   return {
     url,

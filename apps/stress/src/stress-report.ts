@@ -88,6 +88,8 @@ export function checkThresholds(t: Thresholds, r: Omit<StressReport, 'thresholds
   if (t.maxConnectP99Ms !== undefined && r.connections.timeMs.p99 > t.maxConnectP99Ms) {
     v.push({ threshold: 'maxConnectP99Ms', limit: t.maxConnectP99Ms, actual: r.connections.timeMs.p99 });
   }
+  if (t.maxRefusedConnections !== undefined && r.connections.failed > t.maxRefusedConnections)
+    v.push({ threshold: 'maxRefusedConnections', limit: t.maxRefusedConnections, actual: r.connections.failed });
   if (t.maxGaps !== undefined && r.seqGaps.events > t.maxGaps)
     v.push({ threshold: 'maxGaps', limit: t.maxGaps, actual: r.seqGaps.events });
   return v;
@@ -158,6 +160,25 @@ export function buildReport(input: ReportInput): StressReport {
 const fmt = (n: number) => n.toLocaleString('en-US', { maximumFractionDigits: 2 });
 const mb = (b: number | undefined) => (b === undefined ? '-' : `${fmt(Math.round(b / 1024 / 1024))} MB`);
 
+/** What to change on the target (or in the run) for each way connections were refused. */
+const REFUSAL_ADVICE: Record<string, string> = {
+  RATE_LIMITED:
+    'the handshake rate limit: raise WS_HANDSHAKE_RATE_LIMIT_POINTS (or WS_HANDSHAKE_RATE_LIMIT_DURATION) on the target, or --ramp-up',
+  LIMIT_EXCEEDED: 'a connection cap: raise the per-IP / per-user connection caps on the target',
+  MAINTENANCE: 'the target is in maintenance: pnpm admin maintenance off',
+  UNAUTHORIZED: 'tokens: pass the target’s --token-secret (WS_JWT_SECRET)',
+  FORBIDDEN: 'tokens: the role is not allowed on that namespace',
+  TIMEOUT: 'no answer in time: the target is overloaded or unreachable; raise --timeout or lower --concurrency',
+};
+
+/** One line: why connections were refused and what to change, per refusal code. */
+export function refusalAdvice(byCode: Record<string, number>): string {
+  return Object.entries(byCode)
+    .sort(([, a], [, b]) => b - a)
+    .map(([code, n]) => `${n} ${code}: ${REFUSAL_ADVICE[code] ?? 'see the target’s logs (refusals are logged)'}`)
+    .join('; ');
+}
+
 /** The final human-readable table. */
 export function formatReport(r: StressReport): string {
   const l = r.latencyMs;
@@ -211,6 +232,9 @@ export function formatReport(r: StressReport): string {
       ? 'passed'
       : `FAILED: ${r.thresholds.violations.map((v) => `${v.threshold} limit ${v.limit}, actual ${v.actual}`).join('; ')}`,
   ]);
+  if (r.thresholds.violations.some((v) => v.threshold === 'maxRefusedConnections')) {
+    rows.push(['refused', refusalAdvice(r.connections.failuresByCode)]);
+  }
   const width = Math.max(...rows.map(([k]) => k.length));
   return rows.map(([k, v]) => `  ${k.padEnd(width)}  ${v}`).join('\n');
 }

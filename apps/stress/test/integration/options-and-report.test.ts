@@ -5,7 +5,7 @@ import { decimalField, intField, needle, stringField } from '../../src/frame-fie
 import { readSeries, summarizeSamples } from '../../src/gateway-metrics.js';
 import { sourceAddressFor } from '../../src/loopback.js';
 import { parseStressOptions, UsageError } from '../../src/stress-options.js';
-import { checkThresholds, type StressReport } from '../../src/stress-report.js';
+import { checkThresholds, refusalAdvice, type StressReport } from '../../src/stress-report.js';
 
 describe('parseStressOptions', () => {
   it('takes the seed env variables and the flags, flags first', () => {
@@ -17,7 +17,7 @@ describe('parseStressOptions', () => {
   });
 
   it('refuses what cannot run: non-loopback targets, publishing without a secret, bad symbols, unknown flags', () => {
-    expect(() => parseStressOptions(['--url', 'http://10.0.0.1:3000'], {})).toThrow(/loopback/);
+    expect(() => parseStressOptions(['--url', 'http://10.0.0.1:3000'], {})).toThrow(/loopback.*--allow-remote/);
     expect(() => parseStressOptions(['--publish-rate', '10'], {})).toThrow(UsageError);
     expect(() => parseStressOptions(['--namespaces', 'user'], {})).toThrow(/token-secret/);
     expect(() => parseStressOptions(['--symbols', 'btcusdt'], {})).toThrow(/symbols/);
@@ -25,9 +25,18 @@ describe('parseStressOptions', () => {
     expect(() => parseStressOptions(['--bogus'], {})).toThrow(UsageError);
   });
 
-  it('collects thresholds only when given', () => {
+  it('collects thresholds only when given, but refused connections always fail the run (default 0)', () => {
     const o = parseStressOptions(['--max-p99', '300', '--max-error-rate', '0.001'], {});
-    expect(o !== 'help' && o.thresholds).toEqual({ maxP99Ms: 300, maxErrorRate: 0.001 });
+    expect(o !== 'help' && o.thresholds).toEqual({ maxP99Ms: 300, maxErrorRate: 0.001, maxRefusedConnections: 0 });
+    const tolerant = parseStressOptions(['--max-refused', '25'], {});
+    expect(tolerant !== 'help' && tolerant.thresholds).toEqual({ maxRefusedConnections: 25 });
+  });
+
+  it('aims at another host only behind --allow-remote', () => {
+    const o = parseStressOptions(['--url', 'https://staging.example.com', '--allow-remote'], {});
+    expect(o !== 'help' && o.url).toBe('https://staging.example.com');
+    expect(o !== 'help' && o.metricsUrl).toBe('https://staging.example.com/metrics');
+    expect(() => parseStressOptions(['--url', 'https://staging.example.com'], {})).toThrow(/--allow-remote/);
   });
 });
 
@@ -77,11 +86,17 @@ describe('thresholds', () => {
     latencyMs: { p99: 250 },
     errors: { rate: 0.01 },
     messages: { perSecond: 900 },
-    connections: { timeMs: { p99: 40 } },
+    connections: { timeMs: { p99: 40 }, failed: 3, failuresByCode: { RATE_LIMITED: 3 } },
     seqGaps: { events: 2 },
   } as unknown as Omit<StressReport, 'thresholds'>;
   it('lists every broken limit with its actual value', () => {
-    expect(checkThresholds({ maxP99Ms: 300, maxErrorRate: 0.1 }, report)).toEqual([]);
+    expect(checkThresholds({ maxP99Ms: 300, maxErrorRate: 0.1, maxRefusedConnections: 3 }, report)).toEqual([]);
+    expect(checkThresholds({ maxRefusedConnections: 0 }, report)).toEqual([
+      { threshold: 'maxRefusedConnections', limit: 0, actual: 3 },
+    ]);
+    expect(refusalAdvice({ RATE_LIMITED: 3, MAINTENANCE: 1 })).toMatch(
+      /^3 RATE_LIMITED: .*WS_HANDSHAKE_RATE_LIMIT_POINTS.*; 1 MAINTENANCE: .*maintenance off/,
+    );
     expect(
       checkThresholds(
         { maxP99Ms: 200, maxErrorRate: 0.001, minMessagesPerSec: 1000, maxConnectP99Ms: 50, maxGaps: 0 },

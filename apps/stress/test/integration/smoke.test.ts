@@ -133,3 +133,53 @@ describe('ws:stress end to end', () => {
     expect(stderr).toContain('loopback');
   }, 60_000);
 });
+
+describe('ws:stress against a target that refuses connections', () => {
+  let gateway: ServerProcess;
+  let dir: string;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'ws-stress-refused-'));
+    // Three handshakes per IP an hour: the other clients of the run are refused RATE_LIMITED.
+    gateway = await startGatewayProcess({
+      jwtSecret: SECRET,
+      env: { WS_HANDSHAKE_RATE_LIMIT_POINTS: '3', WS_HANDSHAKE_RATE_LIMIT_DURATION: '3600' },
+    });
+  }, 90_000);
+
+  afterAll(async () => {
+    await gateway?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('fails the run by default, says why and what to change, and counts each refusal once (SDK mode)', async () => {
+    const json = join(dir, 'refused.json');
+    const { code, stdout } = await runCli([
+      '--url',
+      gateway.url,
+      '--clients',
+      '6',
+      '--duration',
+      '1',
+      '--timeout',
+      '5000',
+      '--metrics-url',
+      'none',
+      '--json',
+      json,
+    ]);
+    const report = JSON.parse(readFileSync(json, 'utf8')) as StressReport;
+    expect(report.connections.failed).toBeGreaterThanOrEqual(1);
+    expect(code).toBe(2);
+    expect(report.thresholds.violations).toContainEqual({
+      threshold: 'maxRefusedConnections',
+      limit: 0,
+      actual: report.connections.failed,
+    });
+    // One refusal, one error: not also the SDK's `error` event.
+    expect(report.errors.total).toBe(report.connections.failed);
+    expect(stdout).toMatch(
+      /refused\s+\d+ RATE_LIMITED: the handshake rate limit: raise WS_HANDSHAKE_RATE_LIMIT_POINTS/,
+    );
+  }, 120_000);
+});
