@@ -4,6 +4,33 @@ import { createGateway, type Gateway, loadConfig } from '../../src/index.js';
 import { closeAll, collect, connect, request } from './helpers/clients.js';
 import { signToken, TEST_SECRET } from './helpers/tokens.js';
 
+/** A gateway in this process with auth and without the demo feed, so the tests' publishes are all there is. */
+async function startTestGateway(): Promise<Gateway> {
+  const gateway = createGateway(
+    loadConfig({
+      WS_PORT: '0',
+      WS_HOST: '127.0.0.1',
+      WS_JWT_SECRET: TEST_SECRET,
+      WS_DEMO_FEED: '0',
+      LOG_LEVEL: 'silent',
+    }),
+  );
+  await gateway.start();
+  return gateway;
+}
+
+type PublishError = { code: string; details?: { path: string }[] };
+
+/** `POST /api/v1/publish` with a service token; a string body is sent as it is (raw JSON numbers). */
+async function publishTo(gateway: Gateway, token: string, body: unknown) {
+  const res = await fetch(`${gateway.url}/api/v1/publish`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  return { status: res.status, body: (await res.json()) as { error?: PublishError } };
+}
+
 /** What `POST /api/v1/publish` refuses, against a real gateway with real subscribers that must see nothing. */
 describe('publish API: values without a wire form', () => {
   let gateway: Gateway;
@@ -11,29 +38,10 @@ describe('publish API: values without a wire form', () => {
   let prices: Socket | undefined;
   let updates: { price: string }[] = [];
 
-  async function publish(body: unknown) {
-    const res = await fetch(`${gateway.url}/api/v1/publish`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${serviceToken}` },
-      body: typeof body === 'string' ? body : JSON.stringify(body),
-    });
-    return {
-      status: res.status,
-      body: (await res.json()) as { error?: { code: string; details?: { path: string }[] } },
-    };
-  }
+  const publish = (body: unknown) => publishTo(gateway, serviceToken, body);
 
   beforeAll(async () => {
-    gateway = createGateway(
-      loadConfig({
-        WS_PORT: '0',
-        WS_HOST: '127.0.0.1',
-        WS_JWT_SECRET: TEST_SECRET,
-        WS_DEMO_FEED: '0',
-        LOG_LEVEL: 'silent',
-      }),
-    );
-    await gateway.start();
+    gateway = await startTestGateway();
     serviceToken = await signToken({ sub: 'pricing', role: 'service' });
     prices = await connect(gateway.url, '/prices');
     updates = collect(prices, 'price.update');
@@ -83,16 +91,7 @@ describe('publish API: private events on an unknown symbol', () => {
   let orders: { orderId: string; symbol: string }[] = [];
 
   beforeAll(async () => {
-    gateway = createGateway(
-      loadConfig({
-        WS_PORT: '0',
-        WS_HOST: '127.0.0.1',
-        WS_JWT_SECRET: TEST_SECRET,
-        WS_DEMO_FEED: '0',
-        LOG_LEVEL: 'silent',
-      }),
-    );
-    await gateway.start();
+    gateway = await startTestGateway();
     serviceToken = await signToken({ sub: 'orders', role: 'service' });
     alice = await connect(gateway.url, '/user', await signToken({ sub: 'alice', role: 'user' }));
     orders = collect(alice, 'order.new');
@@ -118,17 +117,7 @@ describe('publish API: private events on an unknown symbol', () => {
     },
   });
 
-  async function publish(body: unknown) {
-    const res = await fetch(`${gateway.url}/api/v1/publish`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${serviceToken}` },
-      body: JSON.stringify(body),
-    });
-    return {
-      status: res.status,
-      body: (await res.json()) as { error?: { code: string; details?: { path: string }[] } },
-    };
-  }
+  const publish = (body: unknown) => publishTo(gateway, serviceToken, body);
 
   it('order.new with FOO/BAR is 400 UNKNOWN_SYMBOL pointing at the symbol, and the user gets nothing', async () => {
     const single = await publish(order('FOO/BAR', 'o-foreign'));
@@ -171,33 +160,14 @@ describe('publish API: sign rules', () => {
   let market: Socket | undefined;
   let depth: { bids: [string, string][]; asks: [string, string][] }[] = [];
 
-  async function publish(body: unknown) {
-    const res = await fetch(`${gateway.url}/api/v1/publish`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${serviceToken}` },
-      body: JSON.stringify(body),
-    });
-    return {
-      status: res.status,
-      body: (await res.json()) as { error?: { code: string; details?: { path: string }[] } },
-    };
-  }
+  const publish = (body: unknown) => publishTo(gateway, serviceToken, body);
   const book = (bids: unknown[], asks: unknown[]) => ({
     event: 'market.depth',
     data: { symbol: 'ETH/USDT', type: 'delta', bids, asks },
   });
 
   beforeAll(async () => {
-    gateway = createGateway(
-      loadConfig({
-        WS_PORT: '0',
-        WS_HOST: '127.0.0.1',
-        WS_JWT_SECRET: TEST_SECRET,
-        WS_DEMO_FEED: '0',
-        LOG_LEVEL: 'silent',
-      }),
-    );
-    await gateway.start();
+    gateway = await startTestGateway();
     serviceToken = await signToken({ sub: 'books', role: 'service' });
     market = await connect(gateway.url, '/market');
     depth = collect(market, 'market.depth');

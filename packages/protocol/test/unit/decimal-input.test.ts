@@ -99,6 +99,21 @@ describe('decimal conversion of finite numbers', () => {
 
 type Sign = 'positive' | 'non-negative' | 'signed';
 
+const POSITION_RULES: Record<string, Sign> = {
+  '/size': 'non-negative',
+  '/entryPrice': 'positive',
+  '/markPrice': 'positive',
+  '/liquidationPrice': 'non-negative',
+  '/unrealizedPnl': 'signed',
+  '/margin': 'non-negative',
+  '/leverage': 'positive',
+};
+const ORDER_RULES: Record<string, Sign> = {
+  '/price': 'non-negative',
+  '/quantity': 'non-negative',
+  '/filledQuantity': 'non-negative',
+};
+
 /** The rule of every decimal field, pinned: prices > 0, amounts ≥ 0, only PnL and changes signed. */
 const SIGN_RULES: Record<PublishableEventName, Record<string, Sign>> = {
   'price.update': { '/price': 'positive', '/bid': 'positive', '/ask': 'positive', '/volume': 'non-negative' },
@@ -123,33 +138,17 @@ const SIGN_RULES: Record<PublishableEventName, Record<string, Sign>> = {
     '/asks/0/0': 'positive',
     '/asks/0/1': 'non-negative',
   },
-  'order.new': { '/price': 'non-negative', '/quantity': 'non-negative', '/filledQuantity': 'non-negative' },
+  'order.new': ORDER_RULES,
   'order.update': {
     '/price': 'non-negative',
     '/quantity': 'non-negative',
     '/filledQuantity': 'non-negative',
     '/averagePrice': 'non-negative',
   },
-  'order.filled': { '/price': 'non-negative', '/quantity': 'non-negative', '/filledQuantity': 'non-negative' },
-  'order.cancelled': { '/price': 'non-negative', '/quantity': 'non-negative', '/filledQuantity': 'non-negative' },
-  'position.update': {
-    '/size': 'non-negative',
-    '/entryPrice': 'positive',
-    '/markPrice': 'positive',
-    '/liquidationPrice': 'non-negative',
-    '/unrealizedPnl': 'signed',
-    '/margin': 'non-negative',
-    '/leverage': 'positive',
-  },
-  'position.liquidated': {
-    '/size': 'non-negative',
-    '/entryPrice': 'positive',
-    '/markPrice': 'positive',
-    '/liquidationPrice': 'non-negative',
-    '/unrealizedPnl': 'signed',
-    '/margin': 'non-negative',
-    '/leverage': 'positive',
-  },
+  'order.filled': ORDER_RULES,
+  'order.cancelled': ORDER_RULES,
+  'position.update': POSITION_RULES,
+  'position.liquidated': POSITION_RULES,
   'wallet.update': { '/available': 'non-negative', '/locked': 'non-negative', '/total': 'non-negative' },
   'margin.call': { '/marginRatio': 'non-negative', '/maintenanceMargin': 'non-negative' },
   'system.message': {},
