@@ -11,34 +11,16 @@ const table = (() => {
   return t;
 })();
 
-/** CRC-32 (IEEE 802.3, as zlib computes it) of the UTF-8 bytes of `input`, unsigned. No Node built-ins, so it runs in browsers. */
+const utf8 = /* @__PURE__ */ new TextEncoder();
+
+/**
+ * CRC-32 (IEEE 802.3, as zlib computes it) of the UTF-8 bytes of `input`, unsigned. No Node built-ins, so
+ * it runs in browsers. TextEncoder encodes a lone surrogate as U+FFFD, as zlib.crc32 does.
+ */
 export function crc32(input: string): number {
   let crc = 0xffffffff;
-  for (let i = 0; i < input.length; i++) {
-    let code = input.charCodeAt(i);
-    // Encode to UTF-8 on the fly; wire strings are ASCII in practice, but be exact.
-    if (code < 0x80) {
-      crc = table[(crc ^ code) & 0xff]! ^ (crc >>> 8);
-      continue;
-    }
-    if (code >= 0xd800 && code <= 0xdfff) {
-      const next = input.charCodeAt(i + 1);
-      if (code <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) {
-        code = 0x10000 + ((code - 0xd800) << 10) + (next - 0xdc00);
-        i++;
-      } else {
-        // A lone surrogate encodes as U+FFFD, as TextEncoder and zlib.crc32 do.
-        code = 0xfffd;
-      }
-    }
-    const bytes =
-      code < 0x800
-        ? [0xc0 | (code >> 6), 0x80 | (code & 63)]
-        : code < 0x10000
-          ? [0xe0 | (code >> 12), 0x80 | ((code >> 6) & 63), 0x80 | (code & 63)]
-          : [0xf0 | (code >> 18), 0x80 | ((code >> 12) & 63), 0x80 | ((code >> 6) & 63), 0x80 | (code & 63)];
-    for (const b of bytes) crc = table[(crc ^ b) & 0xff]! ^ (crc >>> 8);
-  }
+  const bytes = utf8.encode(input);
+  for (let i = 0; i < bytes.length; i++) crc = table[(crc ^ bytes[i]!) & 0xff]! ^ (crc >>> 8);
   return (crc ^ 0xffffffff) >>> 0;
 }
 

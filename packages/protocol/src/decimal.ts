@@ -7,7 +7,8 @@ export const POSITIVE_DECIMAL_PATTERN = '^([1-9][0-9]*(\\.[0-9]+)?|0\\.[0-9]*[1-
 /** Longest decimal string on the wire. */
 export const MAX_DECIMAL_LENGTH = 64;
 
-const decimalRe = new RegExp(DECIMAL_PATTERN);
+// Pure: a bundler may drop it when unused, also inside a lazily loaded (wrapped) module.
+const decimalRe = /* @__PURE__ */ new RegExp(DECIMAL_PATTERN);
 const looseDecimalRe = /^([+-])?(\d+)(?:\.(\d*))?$/;
 
 export function isDecimalString(value: unknown): value is string {

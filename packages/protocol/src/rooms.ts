@@ -6,8 +6,9 @@ export type MarketChannel = (typeof MARKET_CHANNELS)[number];
 export const USER_STREAMS = ['user', 'orders', 'positions', 'wallet'] as const;
 export type UserStream = (typeof USER_STREAMS)[number];
 
-const symbolRe = new RegExp(SYMBOL_PATTERN);
-const userIdRe = new RegExp(USER_ID_PATTERN);
+// Pure: a bundler may drop it when unused, also inside a lazily loaded (wrapped) module.
+const symbolRe = /* @__PURE__ */ new RegExp(SYMBOL_PATTERN);
+const userIdRe = /* @__PURE__ */ new RegExp(USER_ID_PATTERN);
 
 export function isMarketSymbol(value: unknown): value is string {
   return typeof value === 'string' && symbolRe.test(value);
