@@ -10,7 +10,7 @@ import type { Manager } from 'socket.io-client';
 export class HandshakeWatch {
   readonly #watched = new WeakSet<object>();
 
-  watch(manager: Manager, onClosed: (reason: string) => void): void {
+  watch_(manager: Manager, onClosed: (reason: string) => void): void {
     const engine = manager.engine;
     if (!engine || this.#watched.has(engine)) return;
     this.#watched.add(engine);

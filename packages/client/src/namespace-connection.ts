@@ -43,14 +43,14 @@ export interface HandshakeAuth {
 /** What a namespace reports to the client that owns it. */
 export interface NamespaceHost {
   /** The handshake `auth` of the next (re)connect of `ns`. */
-  handshakeAuth(ns: NamespaceConnection): HandshakeAuth;
-  onConnect(ns: NamespaceConnection, restore: boolean): void;
+  handshakeAuth_(ns: NamespaceConnection): HandshakeAuth;
+  onConnect_(ns: NamespaceConnection, restore: boolean): void;
   /** A refusal with a server code (`error`), or a transport failure (`error` null, `message` says why). */
-  onConnectError(ns: NamespaceConnection, error: TradingClientError | null, message: string): void;
-  onDisconnect(ns: NamespaceConnection, reason: string): void;
-  onAuthenticated(ns: NamespaceConnection, payload: ConnectionAuthenticated, first: boolean): void;
+  onConnectError_(ns: NamespaceConnection, error: TradingClientError | null, message: string): void;
+  onDisconnect_(ns: NamespaceConnection, reason: string): void;
+  onAuthenticated_(ns: NamespaceConnection, payload: ConnectionAuthenticated, first: boolean): void;
   /** Every other server event (streams, `system.message`, `error`). */
-  onEvent(ns: NamespaceConnection, event: string, payload: unknown): void;
+  onEvent_(ns: NamespaceConnection, event: string, payload: unknown): void;
 }
 
 interface Waiter {
@@ -80,7 +80,7 @@ export class NamespaceConnection<N extends NamespaceName = NamespaceName> {
     streams: readonly string[],
   ) {
     // `auth` is a function, so every (re)connect sends the current token and, on /user, what was seen so far.
-    this.socket = manager.socket(name, { auth: (cb) => cb(host.handshakeAuth(this)) }) as NamespaceSocket<N>;
+    this.socket = manager.socket(name, { auth: (cb) => cb(host.handshakeAuth_(this)) }) as NamespaceSocket<N>;
     // Listeners are registered untyped: one loop over the namespace's stream names, each routed by name.
     const socket = this.socket as unknown as Socket;
     socket.on('connect', () => {
@@ -91,7 +91,7 @@ export class NamespaceConnection<N extends NamespaceName = NamespaceName> {
       const waiters = [...this.#waiters];
       this.#waiters.clear();
       for (const w of waiters) w.resolve(this.socket as NamespaceSocket);
-      host.onConnect(this, restore);
+      host.onConnect_(this, restore);
     });
     socket.on('connect_error', (err: Error & { data?: { code?: unknown } }) => {
       if (this.#state === 'closed') return;
@@ -102,28 +102,28 @@ export class NamespaceConnection<N extends NamespaceName = NamespaceName> {
         const refused = error.code === 'UNAUTHORIZED' || error.code === 'FORBIDDEN';
         this.#to(refused ? 'refused' : 'disconnected');
         this.#rejectWaiters(error);
-        host.onConnectError(this, error, error.message);
+        host.onConnectError_(this, error, error.message);
         return;
       }
       const message = err.message || 'connection failed';
       this.#lastError = new TradingClientError('DISCONNECTED', message, { namespace: name, cause: err });
       this.#to('disconnected');
-      host.onConnectError(this, null, message);
+      host.onConnectError_(this, null, message);
     });
     socket.on('disconnect', (reason: string) => {
       this.#authenticated = null;
       // The Manager closing also ends a CONNECT under way; either way the namespace waits for the next attempt.
-      if (this.wanted) this.#to('disconnected');
-      host.onDisconnect(this, reason);
+      if (this.wanted_) this.#to('disconnected');
+      host.onDisconnect_(this, reason);
     });
     socket.on('connection.authenticated', (payload: ConnectionAuthenticated) => {
       const first = this.#authenticated === null;
       this.#authenticated = payload;
       if (payload && typeof payload.userId === 'string') this.#userId = payload.userId;
-      host.onAuthenticated(this, payload, first);
+      host.onAuthenticated_(this, payload, first);
     });
     for (const event of ['system.message', 'error', ...streams]) {
-      socket.on(event, (payload: unknown) => host.onEvent(this, event, payload));
+      socket.on(event, (payload: unknown) => host.onEvent_(this, event, payload));
     }
   }
 
@@ -132,7 +132,7 @@ export class NamespaceConnection<N extends NamespaceName = NamespaceName> {
   }
 
   /** In use: connected, or to be (re)connected. */
-  get wanted(): boolean {
+  get wanted_(): boolean {
     return this.#state === 'connecting' || this.#state === 'connected' || this.#state === 'disconnected';
   }
 
@@ -141,20 +141,20 @@ export class NamespaceConnection<N extends NamespaceName = NamespaceName> {
   }
 
   /** Successful connects so far. */
-  get connects(): number {
+  get connects_(): number {
     return this.#connects;
   }
 
-  get authenticated(): ConnectionAuthenticated | null {
+  get authenticated_(): ConnectionAuthenticated | null {
     return this.#authenticated;
   }
 
-  get userId(): string | null {
+  get userId_(): string | null {
     return this.#userId;
   }
 
   /** Marks the namespace as wanted, without connecting yet (the client's reconnect attempt will). */
-  want(): void {
+  want_(): void {
     if (this.#state === 'idle' || this.#state === 'refused') this.#to('disconnected');
   }
 
@@ -171,7 +171,7 @@ export class NamespaceConnection<N extends NamespaceName = NamespaceName> {
    * Manager through the public `disconnect()` — the Manager closes once no namespace is left on it — so the
    * next `connect()` opens a new engine.
    */
-  abort(message: string): void {
+  abort_(message: string): void {
     if (this.#state !== 'connecting') return;
     this.#lastError = new TradingClientError('DISCONNECTED', message, { namespace: this.name });
     this.socket.disconnect();
@@ -179,7 +179,7 @@ export class NamespaceConnection<N extends NamespaceName = NamespaceName> {
   }
 
   /** Resolves with the socket once connected; rejects on a refusal, `close()`, or after `timeoutMs`. */
-  ready(timeoutMs: number, event?: string): Promise<NamespaceSocket<N>> {
+  ready_(timeoutMs: number, event?: string): Promise<NamespaceSocket<N>> {
     if (this.socket.connected) return Promise.resolve(this.socket);
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -207,7 +207,7 @@ export class NamespaceConnection<N extends NamespaceName = NamespaceName> {
   }
 
   /** Releases the socket of a namespace that is no longer wanted (the client gave up connecting). */
-  release(): void {
+  release_(): void {
     if (this.socket.active) this.socket.disconnect();
   }
 

@@ -27,7 +27,7 @@ export class ReconnectScheduler {
     this.#maxMs = maxMs;
   }
 
-  get pending(): boolean {
+  get pending_(): boolean {
     return this.#timer !== undefined;
   }
 
@@ -35,7 +35,7 @@ export class ReconnectScheduler {
    * Takes a server's reconnect hint. True for the first hint of a shutdown (report it); false for the
    * same shutdown heard again on another namespace (drop it: its different delay is not honoured).
    */
-  hint(reconnectAfterMs: number): boolean {
+  hint_(reconnectAfterMs: number): boolean {
     if (this.#hinted) return false;
     this.#hinted = true;
     this.#drainDelayMs = Math.max(0, reconnectAfterMs);
@@ -43,7 +43,7 @@ export class ReconnectScheduler {
   }
 
   /** Schedules `run` unless an attempt is pending; returns the delay (ms), or undefined when one was pending. */
-  schedule(run: () => void, minDelayMs = 0): number | undefined {
+  schedule_(run: () => void, minDelayMs = 0): number | undefined {
     if (this.#timer !== undefined) return undefined;
     const jitter = backoffDelay(this.#attempt++, this.#minMs, this.#maxMs);
     const delay = Math.min(MAX_TIMER_MS, Math.max(jitter, minDelayMs, this.#drainDelayMs));
@@ -56,12 +56,12 @@ export class ReconnectScheduler {
   }
 
   /** Every wanted namespace is connected: the next drop starts the backoff (and a new shutdown) afresh. */
-  connected(): void {
+  connected_(): void {
     this.#attempt = 0;
     this.#hinted = false;
   }
 
-  cancel(): void {
+  cancel_(): void {
     clearTimeout(this.#timer);
     this.#timer = undefined;
   }

@@ -6,10 +6,10 @@ import { type GapEvent, SequenceTracker } from './sequence-tracker.js';
 /** Where routed events go. */
 export interface StreamSink {
   /** An event for the app's listeners. */
-  deliver(event: string, payload: unknown): void;
-  gap(gap: GapEvent): void;
+  deliver_(event: string, payload: unknown): void;
+  gap_(gap: GapEvent): void;
   /** `validateEvent` refused (or threw on) an event, which was dropped. */
-  invalid(event: string): void;
+  invalid_(event: string): void;
 }
 
 /** The room a stream event was published to (for seq tracking). */
@@ -53,23 +53,23 @@ export class StreamRouter {
   }
 
   /** One server event of a stream; `userId` is the `/user` connection's user. */
-  route(event: string, payload: unknown, userId: string | null | undefined): void {
-    if (!payload || typeof payload !== 'object' || !this.accepts(event, payload)) return;
+  route_(event: string, payload: unknown, userId: string | null | undefined): void {
+    if (!payload || typeof payload !== 'object' || !this.accepts_(event, payload)) return;
     const data = payload as Record<string, unknown>;
     const book = event === 'market.depth' ? this.#books.get(String(data.symbol)) : undefined;
     if (book) book.handle(payload as MarketDepth);
     else if (typeof data.seq === 'number') {
       const room = roomOf(event, data, userId);
       const gap = room ? this.#tracker.observe(room, data.seq) : null;
-      if (gap) this.#sink.gap(gap);
+      if (gap) this.#sink.gap_(gap);
     }
-    this.#sink.deliver(event, payload);
+    this.#sink.deliver_(event, payload);
     if (event === 'price.update' && typeof data.symbol === 'string')
-      this.#sink.deliver(`price:${data.symbol}`, payload);
+      this.#sink.deliver_(`price:${data.symbol}`, payload);
   }
 
   /** Runs `validateEvent`; a rejected (or throwing) check drops the event and reports it. */
-  accepts(event: string, payload: unknown): boolean {
+  accepts_(event: string, payload: unknown): boolean {
     if (!this.#validate) return true;
     let ok = false;
     try {
@@ -77,16 +77,16 @@ export class StreamRouter {
     } catch {
       ok = false;
     }
-    if (!ok) this.#sink.invalid(event);
+    if (!ok) this.#sink.invalid_(event);
     return ok;
   }
 
   /** The namespace dropped: the first message of each of its rooms is compared with the last before the drop. */
-  suspend(ns: NamespaceName): void {
+  suspend_(ns: NamespaceName): void {
     this.#tracker.markRestoring((room) => namespaceOfRoom(room) === ns);
   }
 
-  forget(room: string): void {
+  forget_(room: string): void {
     this.#tracker.forget(room);
   }
 
@@ -95,7 +95,7 @@ export class StreamRouter {
    * reconnect's `since` covers streams that had no event yet; a value other than the one the client
    * had is a stream the server could not replay (a gap).
    */
-  seedUserStreams(payload: ConnectionAuthenticated): void {
+  seedUserStreams_(payload: ConnectionAuthenticated): void {
     const streams: unknown = payload?.streams;
     const userId = payload?.userId;
     if (!streams || typeof streams !== 'object' || typeof userId !== 'string') return;
@@ -103,12 +103,12 @@ export class StreamRouter {
       const seq = (streams as Record<string, unknown>)[stream];
       if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 0) continue;
       const gap = this.#tracker.seed(`${stream}:${userId}`, seq);
-      if (gap) this.#sink.gap(gap);
+      if (gap) this.#sink.gap_(gap);
     }
   }
 
   /** `auth.since` of a `/user` reconnect: only streams with a known seq (from 0 would replay events from before this session). */
-  since(userId: string): UserRecoverySince | undefined {
+  since_(userId: string): UserRecoverySince | undefined {
     const since: UserRecoverySince = {};
     for (const stream of USER_STREAMS) {
       const seq = this.#tracker.lastSeq(`${stream}:${userId}`);

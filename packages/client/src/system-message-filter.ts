@@ -12,7 +12,7 @@ export class SystemMessageFilter {
   readonly #recent = new Map<string, Set<NamespaceName>>();
 
   /** True when `message` (heard on `ns`) is new. */
-  first(ns: NamespaceName, message: SystemMessage): boolean {
+  first_(ns: NamespaceName, message: SystemMessage): boolean {
     const key = `${message.type}|${message.timestamp}|${message.message}`;
     const seenOn = this.#recent.get(key);
     if (seenOn && !seenOn.has(ns)) {

@@ -30,8 +30,8 @@ export class TokenRefresher {
   }
 
   /** (Re)arms the timer for `token` (none without a callback, a token without `exp`, or one already asked about). */
-  schedule(token: string | undefined): void {
-    this.cancel();
+  schedule_(token: string | undefined): void {
+    this.cancel_();
     const fetchToken = this.#fetchToken;
     const expiresAt = token ? jwtExpiresAt(token) : undefined;
     if (!fetchToken || expiresAt === undefined || token === this.#asked) return;
@@ -46,7 +46,7 @@ export class TokenRefresher {
     }, delay);
   }
 
-  cancel(): void {
+  cancel_(): void {
     clearTimeout(this.#timer);
     this.#timer = undefined;
   }

@@ -117,11 +117,11 @@ export class TradingClient extends TypedEmitter<TradingClientEvents> {
     });
     this.#scheduler = new ReconnectScheduler(o.reconnectDelayMin, o.reconnectDelayMax);
     this.#router = new StreamRouter(
-      this.#subs.books,
+      this.#subs.books_,
       {
-        deliver: (event, payload) => (this.emit as (name: string, value: unknown) => boolean)(event, payload),
-        gap: (gap) => this.emit('gap', gap),
-        invalid: (event) =>
+        deliver_: (event, payload) => (this.emit as (name: string, value: unknown) => boolean)(event, payload),
+        gap_: (gap) => this.emit('gap', gap),
+        invalid_: (event) =>
           this.emit(
             'error',
             new TradingClientError('INVALID_PAYLOAD', `dropped an invalid ${event} from the server`, { event }),
@@ -165,15 +165,15 @@ export class TradingClient extends TypedEmitter<TradingClientEvents> {
   async subscribePrices(symbols: readonly string[]): Promise<string[]> {
     assertList(symbols, 'symbols', 'subscribe');
     const result = await this.#request('/prices', 'subscribe', { symbols: [...symbols] });
-    for (const s of symbols) this.#subs.prices.add(s);
+    for (const s of symbols) this.#subs.prices_.add(s);
     return result.symbols;
   }
 
   async unsubscribePrices(symbols: readonly string[]): Promise<void> {
     assertList(symbols, 'symbols', 'unsubscribe');
     for (const s of symbols) {
-      this.#subs.prices.delete(s);
-      this.#router.forget(`prices:${s}`);
+      this.#subs.prices_.delete(s);
+      this.#router.forget_(`prices:${s}`);
     }
     await this.#request('/prices', 'unsubscribe', { symbols: [...symbols] });
   }
@@ -183,18 +183,18 @@ export class TradingClient extends TypedEmitter<TradingClientEvents> {
     assertList(channels, 'channels', 'subscribe');
     assertList(symbols, 'symbols', 'subscribe');
     const result = await this.#request('/market', 'subscribe', { channels: [...channels], symbols: [...symbols] });
-    this.#subs.addMarket(channels, symbols);
+    this.#subs.addMarket_(channels, symbols);
     return result.channels;
   }
 
   async unsubscribeMarket(channels: readonly MarketChannel[], symbols: readonly string[]): Promise<void> {
     assertList(channels, 'channels', 'unsubscribe');
     assertList(symbols, 'symbols', 'unsubscribe');
-    const books = this.#subs.books;
+    const books = this.#subs.books_;
     for (const c of channels) {
       for (const s of symbols) {
-        this.#subs.deleteMarket(c, s);
-        if (!(c === 'depth' && books.has(s))) this.#router.forget(`market:${c}:${s}`);
+        this.#subs.deleteMarket_(c, s);
+        if (!(c === 'depth' && books.has(s))) this.#router.forget_(`market:${c}:${s}`);
       }
     }
     // An order book keeps its depth subscription.
@@ -217,7 +217,7 @@ export class TradingClient extends TypedEmitter<TradingClientEvents> {
    * first download of apps that never open a book.
    */
   async subscribeOrderBook(symbol: string): Promise<LiveOrderBook> {
-    const books = this.#subs.books;
+    const books = this.#subs.books_;
     const existing = books.get(symbol);
     if (existing) return this.#waitReady(existing);
     this.#assertOpen();
@@ -246,11 +246,11 @@ export class TradingClient extends TypedEmitter<TradingClientEvents> {
 
   /** Stops the book of `symbol` and leaves its depth stream (unless `subscribeMarket` asked for it too). */
   async unsubscribeOrderBook(symbol: string): Promise<void> {
-    const book = this.#subs.books.get(symbol);
+    const book = this.#subs.books_.get(symbol);
     if (!book) return;
-    this.#subs.books.delete(symbol);
+    this.#subs.books_.delete(symbol);
     book.dispose();
-    if (!this.#subs.hasMarket('depth', symbol) && !this.#closed) {
+    if (!this.#subs.hasMarket_('depth', symbol) && !this.#closed) {
       await this.#request('/market', 'unsubscribe', { channels: ['depth'], symbols: [symbol] });
     }
   }
@@ -259,7 +259,7 @@ export class TradingClient extends TypedEmitter<TradingClientEvents> {
   async connectUser(): Promise<ConnectionAuthenticated> {
     if (!this.#token) throw new TradingClientError('UNAUTHORIZED', '/user needs a token', { namespace: '/user' });
     const socket = await this.#ensure('/user');
-    const authenticated = this.#namespaces.get('/user')?.authenticated;
+    const authenticated = this.#namespaces.get('/user')?.authenticated_;
     if (authenticated) return authenticated;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -282,8 +282,8 @@ export class TradingClient extends TypedEmitter<TradingClientEvents> {
     }
     const previous = this.#token;
     this.#token = token;
-    this.#refresher.schedule(token);
-    const targets = [...this.#namespaces.values()].filter((ns) => ns.connected && ns.authenticated?.userId);
+    this.#refresher.schedule_(token);
+    const targets = [...this.#namespaces.values()].filter((ns) => ns.connected && ns.authenticated_?.userId);
     try {
       await Promise.all(targets.map((ns) => this.#request(ns.name, 'auth.refresh', { token })));
     } catch (error) {
@@ -292,7 +292,7 @@ export class TradingClient extends TypedEmitter<TradingClientEvents> {
         error instanceof TradingClientError && (error.code === 'UNAUTHORIZED' || error.code === 'FORBIDDEN');
       if (refused && this.#token === token) {
         this.#token = previous;
-        this.#refresher.schedule(previous);
+        this.#refresher.schedule_(previous);
       }
       throw error;
     }
@@ -336,12 +336,12 @@ export class TradingClient extends TypedEmitter<TradingClientEvents> {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#scheduler.cancel();
-    this.#refresher.cancel();
+    this.#scheduler.cancel_();
+    this.#refresher.cancel_();
     this.#stopPing();
     const error = new TradingClientError('CLOSED', 'client closed');
-    for (const book of this.#subs.books.values()) book.dispose(error);
-    this.#subs.books.clear();
+    for (const book of this.#subs.books_.values()) book.dispose(error);
+    this.#subs.books_.clear();
     for (const ns of this.#namespaces.values()) ns.close(error);
     this.#setState('closed', 'CLOSED', 'client closed');
   }
@@ -374,34 +374,34 @@ export class TradingClient extends TypedEmitter<TradingClientEvents> {
       ns = new NamespaceConnection(name, this.#manager, this.#host, STREAMS[name]);
       this.#namespaces.set(name, ns as NamespaceConnection);
     }
-    ns.want();
-    const ready = ns.ready(this.#options.timeout, event);
+    ns.want_();
+    const ready = ns.ready_(this.#options.timeout, event);
     if (this.#machine.current === 'disconnected') {
       this.#setState('connecting', null, `connecting ${name}`);
-      this.#refresher.schedule(this.#token);
+      this.#refresher.schedule_(this.#token);
     }
     // While a reconnect is pending, its attempt connects every wanted namespace.
-    if (!this.#scheduler.pending) this.#connect([ns]);
+    if (!this.#scheduler.pending_) this.#connect([ns]);
     return ready;
   }
 
   #createHost(): NamespaceHost {
     return {
-      handshakeAuth: (ns) => {
+      handshakeAuth_: (ns) => {
         const auth: HandshakeAuth = this.#token ? { token: this.#token } : {};
-        const since = ns.name === '/user' && ns.userId ? this.#router.since(ns.userId) : undefined;
+        const since = ns.name === '/user' && ns.userId_ ? this.#router.since_(ns.userId_) : undefined;
         if (since) auth.since = since;
         return auth;
       },
-      onConnect: (ns, restore) => {
+      onConnect_: (ns, restore) => {
         if (restore) this.#restore(ns);
-        if ([...this.#namespaces.values()].every((n) => !n.wanted || n.connected)) {
-          this.#scheduler.connected();
+        if ([...this.#namespaces.values()].every((n) => !n.wanted_ || n.connected)) {
+          this.#scheduler.connected_();
           this.#setState('connected', null, restore ? 'reconnected' : 'connected');
         }
         this.#startPing();
       },
-      onConnectError: (_ns, error, message) => {
+      onConnectError_: (_ns, error, message) => {
         if (this.#closed) return;
         if (!error) {
           this.#scheduleReconnect('DISCONNECTED', message);
@@ -410,35 +410,35 @@ export class TradingClient extends TypedEmitter<TradingClientEvents> {
         this.emit('error', error);
         if (error.code === 'UNAUTHORIZED' || error.code === 'FORBIDDEN') {
           // Retrying with the same credentials cannot succeed: the namespace stops until asked again.
-          if (![...this.#namespaces.values()].some((n) => n.wanted)) this.#stop(error.code, error.message);
+          if (![...this.#namespaces.values()].some((n) => n.wanted_)) this.#stop(error.code, error.message);
           return;
         }
         this.#scheduleReconnect(error.code, error.message, error.retryAfterMs ?? 0);
       },
-      onDisconnect: (ns, reason) => {
-        if (ns.name === '/market') for (const book of this.#subs.books.values()) book.suspend();
-        this.#router.suspend(ns.name);
-        if (this.#closed || reason === 'io client disconnect' || !ns.wanted) return;
+      onDisconnect_: (ns, reason) => {
+        if (ns.name === '/market') for (const book of this.#subs.books_.values()) book.suspend();
+        this.#router.suspend_(ns.name);
+        if (this.#closed || reason === 'io client disconnect' || !ns.wanted_) return;
         this.#scheduleReconnect('DISCONNECTED', reason);
       },
-      onAuthenticated: (ns, payload, first) => {
+      onAuthenticated_: (ns, payload, first) => {
         if (!first || ns.name !== '/user') return;
-        if (ns.connects > 1) this.emit('recovery', { namespace: ns.name, recovered: payload.recovered === true });
-        this.#router.seedUserStreams(payload);
+        if (ns.connects_ > 1) this.emit('recovery', { namespace: ns.name, recovered: payload.recovered === true });
+        this.#router.seedUserStreams_(payload);
       },
-      onEvent: (ns, event, payload) => {
+      onEvent_: (ns, event, payload) => {
         if (event === 'system.message') this.#onSystemMessage(ns.name, payload as SystemMessage);
         else if (event === 'error') this.emit('error', TradingClientError.fromPayload(payload, { namespace: ns.name }));
-        else this.#router.route(event, payload, ns.authenticated?.userId);
+        else this.#router.route_(event, payload, ns.authenticated_?.userId);
       },
     };
   }
 
   #onSystemMessage(ns: NamespaceName, payload: SystemMessage): void {
-    if (!payload || typeof payload !== 'object' || !this.#router.accepts('system.message', payload)) return;
-    if (!this.#systemMessages.first(ns, payload)) return;
+    if (!payload || typeof payload !== 'object' || !this.#router.accepts_('system.message', payload)) return;
+    if (!this.#systemMessages.first_(ns, payload)) return;
     // A draining server tells every namespace, each with its own delay: one shutdown, one hint, one delay.
-    if (payload.type === 'reconnect' && !this.#scheduler.hint(payload.reconnectAfterMs ?? 0)) return;
+    if (payload.type === 'reconnect' && !this.#scheduler.hint_(payload.reconnectAfterMs ?? 0)) return;
     this.emit('system.message', payload);
   }
 
@@ -447,23 +447,23 @@ export class TradingClient extends TypedEmitter<TradingClientEvents> {
     const report = (error: unknown) => {
       if (error instanceof TradingClientError) this.emit('error', error);
     };
-    if (ns.name === '/prices' && this.#subs.prices.size > 0) {
-      this.#request('/prices', 'subscribe', { symbols: [...this.#subs.prices] }).catch(report);
+    if (ns.name === '/prices' && this.#subs.prices_.size > 0) {
+      this.#request('/prices', 'subscribe', { symbols: [...this.#subs.prices_] }).catch(report);
     }
     if (ns.name !== '/market') return;
-    for (const [channel, symbols] of this.#subs.marketRestore()) {
+    for (const [channel, symbols] of this.#subs.marketRestore_()) {
       this.#request('/market', 'subscribe', { channels: [channel], symbols: [...symbols] })
         .then(() => {
-          if (channel === 'depth') for (const s of symbols) this.#subs.books.get(s)?.sync(SNAPSHOT_GRACE_MS);
+          if (channel === 'depth') for (const s of symbols) this.#subs.books_.get(s)?.sync(SNAPSHOT_GRACE_MS);
         })
         .catch(report);
     }
   }
 
   #scheduleReconnect(code: TradingClientErrorCode, reason: string, minDelayMs = 0): void {
-    if (this.#closed || this.#scheduler.pending || this.#machine.current === 'disconnected') return;
-    const delay = this.#scheduler.schedule(() => {
-      if (!this.#closed) this.#connect([...this.#namespaces.values()].filter((ns) => ns.wanted));
+    if (this.#closed || this.#scheduler.pending_ || this.#machine.current === 'disconnected') return;
+    const delay = this.#scheduler.schedule_(() => {
+      if (!this.#closed) this.#connect([...this.#namespaces.values()].filter((ns) => ns.wanted_));
     }, minDelayMs);
     this.#setState('reconnecting', code, reason, delay);
   }
@@ -471,19 +471,19 @@ export class TradingClient extends TypedEmitter<TradingClientEvents> {
   /** Starts a connect of each namespace and watches the engine's handshake. */
   #connect(namespaces: NamespaceConnection[]): void {
     for (const ns of namespaces) ns.connect();
-    this.#handshakes.watch(this.#manager, (reason) => {
+    this.#handshakes.watch_(this.#manager, (reason) => {
       if (this.#closed) return;
       const message = `connection closed during the handshake (${reason})`;
-      for (const ns of this.#namespaces.values()) ns.abort(message);
+      for (const ns of this.#namespaces.values()) ns.abort_(message);
       this.#scheduleReconnect('DISCONNECTED', message);
     });
   }
 
   /** Gives up: no namespace can connect with these credentials. */
   #stop(code: TradingClientErrorCode, reason: string): void {
-    this.#scheduler.cancel();
+    this.#scheduler.cancel_();
     this.#stopPing();
-    for (const ns of this.#namespaces.values()) ns.release();
+    for (const ns of this.#namespaces.values()) ns.release_();
     this.#setState('disconnected', code, reason);
   }
 
