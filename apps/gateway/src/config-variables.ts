@@ -158,15 +158,18 @@ export const CONFIG_VARIABLES = {
   },
   WS_MAX_SYMBOLS_PER_CONNECTION: {
     default: limits.maxSymbolsPerConnection,
-    meaning: 'distinct symbols per connection',
+    meaning:
+      'distinct symbols per connection (`/prices`, `/market`); the limit an anonymous `/prices` connection meets',
   },
   WS_MAX_CHANNELS_PER_USER: {
     default: limits.maxChannelsPerUser,
-    meaning: 'rooms per user across all their connections',
+    meaning:
+      'rooms of one authenticated user across all their connections, namespaces and nodes; anonymous connections are not counted',
   },
   WS_MAX_ROOMS_PER_CONNECTION: {
     default: limits.maxRoomsPerConnection,
-    meaning: 'channel × symbol rooms per `/market` connection',
+    meaning:
+      'channel × symbol rooms per `/market` connection (the seed\'s "rooms per namespace"; on `/prices` a room is a symbol, bounded by `WS_MAX_SYMBOLS_PER_CONNECTION`)',
   },
   WS_JWT_SECRET: { meaning: 'HS256 secret, at least 32 characters (`openssl rand -hex 32`)' },
   WS_JWT_PUBLIC_KEY: { meaning: 'PEM public key for RS256/ES256 tokens (literal `\\n` are accepted)' },

@@ -26,9 +26,13 @@ class Subscriber {
  * Who is subscribed to what, with the limits. Pure bookkeeping (no Socket.IO): `subscribe` checks every
  * limit first and applies all or nothing; the caller joins the returned rooms in the same tick.
  *
- * Composition: per connection at most `maxSymbolsPerConnection` distinct symbols; on `/market` also at
- * most `maxRoomsPerConnection` rooms; per user at most `maxChannelsPerUser` rooms across all of the
- * user's connections (an anonymous connection counts alone).
+ * Composition, each limit binding in its own case:
+ * - `maxSymbolsPerConnection` (100): distinct symbols per connection, on `/prices` and `/market`. It binds an
+ *   anonymous `/prices` connection, whose rooms are its symbols.
+ * - `maxRoomsPerConnection` (20, the seed's "rooms per namespace"): rooms (channel × symbol) per `/market`
+ *   connection, checked on `/market` only because a `/prices` room is one symbol, already bounded above.
+ * - `maxChannelsPerUser` (50): rooms of one authenticated user across all their connections, namespaces
+ *   and (with Redis) nodes. Anonymous connections have no user and are not counted.
  */
 export class SubscriptionManager {
   private readonly subscribers = new Map<string, Subscriber>();
@@ -89,8 +93,8 @@ export class SubscriptionManager {
     if (sub.namespace === '/market' && roomsAfter > maxRoomsPerConnection) {
       throw limitError(`at most ${maxRoomsPerConnection} channels per connection on /market`);
     }
-    const userRooms = sub.userId === null ? sub.rooms.length : (this.userCounts.get(sub.userId) ?? 0);
-    if (userRooms + added.length > maxChannelsPerUser) {
+    // Per-user limits count authenticated users only: an anonymous connection is bounded by the two above.
+    if (sub.userId !== null && (this.userCounts.get(sub.userId) ?? 0) + added.length > maxChannelsPerUser) {
       throw limitError(`at most ${maxChannelsPerUser} channels per user`);
     }
 

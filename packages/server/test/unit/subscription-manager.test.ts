@@ -83,13 +83,15 @@ describe('SubscriptionManager', () => {
     expect(m.subscribe('k', market('stats', 'A/USDT', 'B/USDT'))).toHaveLength(2);
   });
 
-  it('anonymous connections count alone against maxChannelsPerUser', () => {
-    const m = manager({ maxChannelsPerUser: 2 });
+  it('maxChannelsPerUser counts authenticated users only: anonymous connections are bound by the per-connection limits', () => {
+    const m = manager({ maxChannelsPerUser: 2, maxSymbolsPerConnection: 3 });
     m.register('a1', '/prices', null);
     m.register('a2', '/prices', null);
     m.subscribe('a1', prices('A/USDT', 'B/USDT'));
-    expect(m.subscribe('a2', prices('A/USDT', 'B/USDT'))).toHaveLength(2);
-    expect(() => m.subscribe('a2', prices('C/USDT'))).toThrow(expect.objectContaining({ code: 'LIMIT_EXCEEDED' }));
+    expect(m.subscribe('a2', prices('A/USDT', 'B/USDT', 'C/USDT'))).toHaveLength(3);
+    expect(() => m.subscribe('a2', prices('D/USDT'))).toThrow(
+      expect.objectContaining({ code: 'LIMIT_EXCEEDED', message: expect.stringMatching(/symbols per connection/) }),
+    );
   });
 
   it('unknown symbols throw UNKNOWN_SYMBOL naming them', () => {
