@@ -2,6 +2,7 @@ import { createPublicKey, type KeyObject, webcrypto } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { type NamespaceName, type Role, type SystemMessage, USER_ID_PATTERN } from '@ws/protocol';
 import { createRemoteJWKSet, type JWTPayload, type JWTVerifyGetKey, errors as joseErrors, jwtVerify } from 'jose';
+import { type Clock, systemClock } from './clock.js';
 import { DeadlineTimer } from './deadline-timer.js';
 import { extractToken, MAX_TOKEN_LENGTH } from './token-extractor.js';
 import { WsError } from './ws-error.js';
@@ -25,6 +26,11 @@ export interface AuthOptions {
   expiryNoticeMs?: number;
   /** JWKS cache max age in ms (default 10 min, jose's default). */
   jwksCacheMaxAgeMs?: number;
+  /**
+   * The time tokens are checked against (`exp`, `nbf`, via jose's `currentDate`) and the timers of the expiry
+   * notice and the disconnect at expiry; default the system clock. Tests pass one they advance by hand.
+   */
+  clock?: Clock;
 }
 
 /** Who a verified token says the client is. `expiresAt` is epoch ms. */
@@ -62,6 +68,7 @@ const MIN_SECRET_BYTES = 32;
  */
 export class AuthMiddleware {
   readonly #options: AuthOptions;
+  readonly #clock: Clock;
   readonly #algorithms: string[];
   readonly #secret: Uint8Array | undefined;
   readonly #publicKey: KeyObject | undefined;
@@ -74,13 +81,16 @@ export class AuthMiddleware {
    * per connection this keeps a map entry and two deadline entries, not two Timeouts and five closures.
    */
   readonly #watched = new Map<AuthSocket, number | null>();
-  readonly #notices = new DeadlineTimer<AuthSocket>((socket) => this.#notice(socket));
-  readonly #expiries = new DeadlineTimer<AuthSocket>((socket) => this.#expire(socket));
+  readonly #notices: DeadlineTimer<AuthSocket>;
+  readonly #expiries: DeadlineTimer<AuthSocket>;
   readonly #onDisconnect: (this: AuthSocket) => void;
   #closed = false;
 
   constructor(options: AuthOptions) {
     this.#options = options;
+    this.#clock = options.clock ?? systemClock;
+    this.#notices = new DeadlineTimer<AuthSocket>((socket) => this.#notice(socket), this.#clock);
+    this.#expiries = new DeadlineTimer<AuthSocket>((socket) => this.#expire(socket), this.#clock);
     const forget = (socket: AuthSocket) => this.#forget(socket);
     this.#onDisconnect = function (this: AuthSocket) {
       forget(this);
@@ -141,7 +151,7 @@ export class AuthMiddleware {
     if (!this.#watched.has(socket)) socket.on('disconnect', this.#onDisconnect);
     this.#watched.set(socket, expiresAt);
     const noticeMs = this.#options.expiryNoticeMs ?? 30_000;
-    if (noticeMs > 0 && expiresAt - noticeMs > Date.now()) this.#notices.schedule(socket, expiresAt - noticeMs);
+    if (noticeMs > 0 && expiresAt - noticeMs > this.#clock.now()) this.#notices.schedule(socket, expiresAt - noticeMs);
     this.#expiries.schedule(socket, expiresAt);
   }
 
@@ -177,6 +187,7 @@ export class AuthMiddleware {
       ({ payload } = await jwtVerify(token, this.#getKey, {
         algorithms: this.#algorithms,
         clockTolerance: this.#options.clockToleranceSec ?? 5,
+        currentDate: new Date(this.#clock.now()),
         requiredClaims: ['exp'],
         ...(this.#options.issuer === undefined ? {} : { issuer: this.#options.issuer }),
         ...(this.#options.audience === undefined ? {} : { audience: this.#options.audience }),
@@ -253,16 +264,17 @@ export class AuthMiddleware {
   #notice(socket: AuthSocket): void {
     const expiresAt = this.#watched.get(socket);
     if (expiresAt === null || expiresAt === undefined) return;
-    const seconds = Math.max(0, Math.round((expiresAt - Date.now()) / 1000));
+    const now = this.#clock.now();
+    const seconds = Math.max(0, Math.round((expiresAt - now) / 1000));
     socket.emit('system.message', {
       type: 'warning',
       message: `token expires in ${seconds} s; send auth.refresh`,
-      timestamp: Date.now(),
+      timestamp: now,
     });
   }
 
   #expire(socket: AuthSocket): void {
-    socket.emit('system.message', { type: 'critical', message: 'token expired', timestamp: Date.now() });
+    socket.emit('system.message', { type: 'critical', message: 'token expired', timestamp: this.#clock.now() });
     // Only this namespace: the client's other namespaces share the connection and stay up.
     socket.disconnect();
   }

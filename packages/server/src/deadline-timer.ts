@@ -1,3 +1,5 @@
+import { type Clock, systemClock } from './clock.js';
+
 /** setTimeout fires at once for delays above 2^31-1 ms; longer waits are chained. */
 const MAX_TIMEOUT_MS = 2 ** 31 - 1;
 
@@ -5,21 +7,25 @@ const MAX_TIMEOUT_MS = 2 ** 31 - 1;
  * Many deadlines on one timer, for per-connection deadlines such as token expiry: a setTimeout per
  * connection costs a Timeout, a closure and its context (several hundred bytes each) for every client.
  * Items are grouped by due time (epoch ms; an item alone is stored as itself, several share a Set), the due
- * times sit in a binary min-heap, and one unref'd timer is armed for the earliest. An item is due at most
+ * times sit in a binary min-heap, and one timer of `clock` (unref'd, by default) is armed for the earliest. An item is due at most
  * once per `schedule`; `cancel` needs the same `at`. Items must be objects and must not be Sets.
  */
 export class DeadlineTimer<T extends object> {
   readonly #onDue: (item: T) => void;
+  readonly #clock: Clock;
   readonly #due = new Map<number, T | Set<T>>();
   /** Due times, a min-heap; may hold times whose items were all cancelled (skipped when reached). */
   readonly #heap: number[] = [];
-  #timer: NodeJS.Timeout | undefined;
+  /** The armed timer's handle (the clock's). */
+  #timer: unknown;
   /** When the armed timer fires (epoch ms). */
   #armedFor = Number.POSITIVE_INFINITY;
   #size = 0;
 
-  constructor(onDue: (item: T) => void) {
+  /** `clock` supplies the time and the timer; tests pass one they advance by hand. */
+  constructor(onDue: (item: T) => void, clock: Clock = systemClock) {
     this.#onDue = onDue;
+    this.#clock = clock;
   }
 
   /** Items scheduled and not yet due or cancelled. */
@@ -62,7 +68,7 @@ export class DeadlineTimer<T extends object> {
 
   /** Cancels everything and stops the timer. */
   clear(): void {
-    clearTimeout(this.#timer);
+    if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
     this.#timer = undefined;
     this.#armedFor = Number.POSITIVE_INFINITY;
     this.#due.clear();
@@ -73,7 +79,7 @@ export class DeadlineTimer<T extends object> {
   #fire(): void {
     this.#timer = undefined;
     this.#armedFor = Number.POSITIVE_INFINITY;
-    const now = Date.now();
+    const now = this.#clock.now();
     let failure: { err: unknown } | undefined;
     while (this.#heap.length > 0 && (this.#heap[0] as number) <= now) {
       const at = this.#pop();
@@ -99,15 +105,15 @@ export class DeadlineTimer<T extends object> {
     while (this.#heap.length > 0 && !this.#due.has(this.#heap[0] as number)) this.#pop();
     const next = this.#heap[0];
     if (next === this.#armedFor) return;
-    clearTimeout(this.#timer);
+    if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
     this.#timer = undefined;
     this.#armedFor = Number.POSITIVE_INFINITY;
     if (next === undefined) return;
-    const delay = Math.max(0, next - Date.now());
+    const now = this.#clock.now();
+    const delay = Math.max(0, next - now);
     // Beyond the cap the timer wakes early, finds nothing due and re-arms.
-    this.#timer = setTimeout(() => this.#fire(), Math.min(delay, MAX_TIMEOUT_MS));
-    this.#timer.unref();
-    this.#armedFor = delay > MAX_TIMEOUT_MS ? Date.now() + MAX_TIMEOUT_MS : next;
+    this.#timer = this.#clock.setTimeout(() => this.#fire(), Math.min(delay, MAX_TIMEOUT_MS));
+    this.#armedFor = delay > MAX_TIMEOUT_MS ? now + MAX_TIMEOUT_MS : next;
   }
 
   #rebuild(): void {

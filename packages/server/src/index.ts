@@ -1,5 +1,6 @@
 export { AdminAlerts, type AlertInputs } from './admin-alerts.js';
 export { type AuthContext, AuthMiddleware, type AuthOptions, type AuthSocket } from './auth-middleware.js';
+export { type Clock, systemClock } from './clock.js';
 export {
   ClusterFanout,
   type ClusterFanoutDeps,

@@ -14,16 +14,21 @@ import {
 import { exportSPKI, generateKeyPair, type JWTPayload, SignJWT } from 'jose';
 import { Server } from 'socket.io';
 import { type Socket as ClientSocket, io as connectClient } from 'socket.io-client';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { AuthMiddleware, type AuthOptions } from '../../src/auth-middleware.js';
 import { isWsError, WsError } from '../../src/ws-error.js';
+import { ManualClock } from '../manual-clock.js';
 
 const SECRET = 'integration-secret-with-at-least-32-bytes!';
 const NAMESPACES: NamespaceName[] = ['/prices', '/market', '/user', '/admin'];
 const now = () => Math.floor(Date.now() / 1000);
 const b64url = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
-type Served = { url: string; auth: AuthMiddleware; close: () => Promise<void> };
+/**
+ * `sent`: each `system.message` the server emitted, as `userId message`, also to a socket already gone;
+ * `gone`: the server's disconnects, as `userId reason`.
+ */
+type Served = { url: string; auth: AuthMiddleware; sent: string[]; gone: string[]; close: () => Promise<void> };
 const cleanups: (() => Promise<void> | void)[] = [];
 
 afterEach(async () => {
@@ -35,10 +40,16 @@ async function serve(options: AuthOptions): Promise<Served> {
   const httpServer = createServer();
   const io = new Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>(httpServer);
   const auth = new AuthMiddleware(options);
+  const sent: string[] = [];
+  const gone: string[] = [];
   for (const name of NAMESPACES) {
     const nsp = io.of(name);
     nsp.use(auth.middleware(name));
     nsp.on('connection', (socket) => {
+      socket.onAnyOutgoing((event: string, payload: SystemMessage) => {
+        if (event === 'system.message') sent.push(`${socket.data.userId} ${payload.message}`);
+      });
+      socket.on('disconnect', (reason) => gone.push(`${socket.data.userId} ${reason}`));
       auth.watch(socket);
       socket.emit('connection.authenticated', {
         namespace: name,
@@ -65,6 +76,8 @@ async function serve(options: AuthOptions): Promise<Served> {
   const served = {
     url,
     auth,
+    sent,
+    gone,
     close: async () => {
       auth.close();
       await io.close();
@@ -265,48 +278,93 @@ describe('token expiry while connected', () => {
     return new Promise((resolve) => socket.once('disconnect', (reason) => resolve(reason)));
   }
 
+  /** A socket answers a round trip: anything the server sent it before (a disconnect) has arrived. */
+  async function roundTrip(socket: ClientSocket): Promise<void> {
+    const ack = await socket.timeout(5000).emitWithAck('auth.refresh', { token: 42 });
+    expect(ack).toMatchObject({ ok: false, error: { code: 'INVALID_PAYLOAD' } });
+  }
+
+  /** A test clock started on a whole second, and `exp(s)`: the `exp` claim `s` seconds after that start. */
+  function testClock() {
+    const start = Math.floor(Date.now() / 1000);
+    const exp = (s: number) => start + s;
+    return { clock: new ManualClock(start * 1000), exp };
+  }
+
   it('warns, then sends system.message and disconnects at expiry', async () => {
-    const { url } = await serve({ secret: SECRET, expiryNoticeMs: 1500 });
-    const socket = client(url, '/user', { auth: { token: await hs256({ userId: 'u-1', exp: now() + 3 }) } });
+    const { clock, exp } = testClock();
+    const { url } = await serve({ secret: SECRET, expiryNoticeMs: 1500, clock });
+    const socket = client(url, '/user', { auth: { token: await hs256({ userId: 'u-1', exp: exp(3) }) } });
     const messages = collect(socket);
     await connected(socket);
-    const reason = await disconnected(socket);
-    expect(reason).toBe('io server disconnect');
+    clock.advanceTo(exp(3) * 1000 - 1501);
+    await roundTrip(socket);
+    expect(messages).toEqual([]);
+    clock.advanceTo(exp(3) * 1000 - 1500);
+    await vi.waitFor(() => expect(messages).toHaveLength(1));
+    expect(messages[0]).toMatchObject({ type: 'warning', message: 'token expires in 2 s; send auth.refresh' });
+    clock.advanceTo(exp(3) * 1000 - 1);
+    await roundTrip(socket);
+    expect(socket.connected).toBe(true);
+    const reason = disconnected(socket);
+    clock.advanceTo(exp(3) * 1000);
+    expect(await reason).toBe('io server disconnect');
     expect(messages.map((m) => m.type)).toEqual(['warning', 'critical']);
     expect(messages[1]?.message).toBe('token expired');
   });
 
   it('sockets share the expiry timers: each is dropped at its own expiry, in order; one that left is skipped', async () => {
-    const { url } = await serve({ secret: SECRET, expiryNoticeMs: 0 });
-    const first = client(url, '/user', { auth: { token: await hs256({ userId: 'u-1', exp: now() + 2 }) } });
-    const second = client(url, '/user', { auth: { token: await hs256({ userId: 'u-2', exp: now() + 3 }) } });
-    const left = client(url, '/user', { auth: { token: await hs256({ userId: 'u-3', exp: now() + 2 }) } });
+    const { clock, exp } = testClock();
+    const served = await serve({ secret: SECRET, expiryNoticeMs: 0, clock });
+    const { url } = served;
+    // Connected first, however long that takes: the tokens' time only moves with the test clock.
+    const first = client(url, '/user', { auth: { token: await hs256({ userId: 'u-1', exp: exp(2) }) } });
+    const second = client(url, '/user', { auth: { token: await hs256({ userId: 'u-2', exp: exp(3) }) } });
+    const left = client(url, '/user', { auth: { token: await hs256({ userId: 'u-3', exp: exp(2) }) } });
     const messages = [collect(first), collect(second)];
     await Promise.all([connected(first), connected(second), connected(left)]);
-    left.disconnect();
     const order: string[] = [];
-    await Promise.all([
+    const dropped = Promise.all([
       disconnected(first).then((reason) => order.push(`first ${reason}`)),
       disconnected(second).then((reason) => order.push(`second ${reason}`)),
     ]);
+    left.disconnect();
+    // Its deadline is forgotten in the server's disconnect handling, before the clock moves.
+    await vi.waitFor(() => expect(served.gone).toEqual([expect.stringMatching(/^u-3 /)]));
+
+    clock.advanceTo(exp(2) * 1000 - 1);
+    await Promise.all([roundTrip(first), roundTrip(second)]);
+    expect(order).toEqual([]);
+    clock.advanceTo(exp(2) * 1000);
+    await vi.waitFor(() => expect(order).toEqual(['first io server disconnect']));
+    await roundTrip(second);
+    expect(second.connected).toBe(true);
+    clock.advanceTo(exp(3) * 1000);
+    await dropped;
     expect(order).toEqual(['first io server disconnect', 'second io server disconnect']);
     for (const m of messages) expect(m.map((x) => x.message)).toEqual(['token expired']);
+    // The one that left got nothing: its deadline was forgotten, not fired at a closed socket.
+    expect(served.sent).toEqual(['u-1 token expired', 'u-2 token expired']);
+    expect(clock.pending).toBe(0);
   });
 
   it('close() clears the expiry timers', async () => {
-    const closed = await serve({ secret: SECRET, expiryNoticeMs: 0 });
-    const running = await serve({ secret: SECRET, expiryNoticeMs: 0 });
-    const token = await hs256({ userId: 'u-1', exp: now() + 2 });
+    const { clock, exp } = testClock();
+    const closed = await serve({ secret: SECRET, expiryNoticeMs: 0, clock });
+    const running = await serve({ secret: SECRET, expiryNoticeMs: 0, clock });
+    const token = await hs256({ userId: 'u-1', exp: exp(2) });
     const kept = client(closed.url, '/user', { auth: { token } });
     const control = client(running.url, '/user', { auth: { token } });
     await Promise.all([connected(kept), connected(control)]);
     closed.auth.close();
-    expect(await disconnected(control)).toBe('io server disconnect');
+    const reason = disconnected(control);
+    clock.advanceTo(exp(2) * 1000);
+    expect(await reason).toBe('io server disconnect');
     // A round trip after the expiry: a disconnect from a leftover timer would have arrived first.
-    await new Promise((resolve) => setTimeout(resolve, 200));
     const ack = await kept.timeout(5000).emitWithAck('auth.refresh', { token: await hs256({ userId: 'u-1' }) });
     expect(ack).toMatchObject({ ok: true });
     expect(kept.connected).toBe(true);
+    expect(closed.sent).toEqual([]);
   });
 
   it('a token that expires beyond setTimeout’s 2^31-1 ms cap does not fire early', async () => {
@@ -324,12 +382,15 @@ describe('token expiry while connected', () => {
   });
 
   it('expiry on /user leaves the same connection’s /prices socket up', async () => {
-    const { url } = await serve({ secret: SECRET, expiryNoticeMs: 0 });
-    const token = await hs256({ userId: 'u-1', exp: now() + 2 });
+    const { clock, exp } = testClock();
+    const { url } = await serve({ secret: SECRET, expiryNoticeMs: 0, clock });
+    const token = await hs256({ userId: 'u-1', exp: exp(2) });
     const user = client(url, '/user', { auth: { token }, forceNew: false });
     const prices = client(url, '/prices', { forceNew: false });
     await Promise.all([connected(user), connected(prices)]);
-    expect(await disconnected(user)).toBe('io server disconnect');
+    const reason = disconnected(user);
+    clock.advanceTo(exp(2) * 1000);
+    expect(await reason).toBe('io server disconnect');
     expect(prices.connected).toBe(true);
     const pong = await prices.timeout(5000).emitWithAck('auth.refresh', { token });
     // /prices was anonymous: there is nothing to refresh, but the socket answers, so it is alive.
@@ -337,21 +398,23 @@ describe('token expiry while connected', () => {
   });
 
   it('auth.refresh with a later token for the same user keeps the socket past the first expiry', async () => {
-    const { url } = await serve({ secret: SECRET, expiryNoticeMs: 0 });
-    const exp = now() + 2;
-    const refreshed = client(url, '/user', { auth: { token: await hs256({ userId: 'u-1', exp }) } });
-    const control = client(url, '/user', { auth: { token: await hs256({ userId: 'u-1', exp }) } });
+    const { clock, exp } = testClock();
+    const { url } = await serve({ secret: SECRET, expiryNoticeMs: 0, clock });
+    const refreshed = client(url, '/user', { auth: { token: await hs256({ userId: 'u-1', exp: exp(2) }) } });
+    const control = client(url, '/user', { auth: { token: await hs256({ userId: 'u-1', exp: exp(2) }) } });
     const messages = collect(refreshed);
     await Promise.all([connected(refreshed), connected(control)]);
 
-    const later = now() + 600;
+    const later = exp(600);
     const ack = await refreshed
       .timeout(5000)
       .emitWithAck('auth.refresh', { token: await hs256({ userId: 'u-1', exp: later }) });
     expect(ack).toEqual({ ok: true, expiresAt: later * 1000 });
 
     // The control socket with the same first token is dropped at its expiry; the refreshed one stays.
-    expect(await disconnected(control)).toBe('io server disconnect');
+    const reason = disconnected(control);
+    clock.advanceTo(exp(2) * 1000);
+    expect(await reason).toBe('io server disconnect');
     const stillAlive = await refreshed
       .timeout(5000)
       .emitWithAck('auth.refresh', { token: await hs256({ userId: 'u-1', exp: later }) });

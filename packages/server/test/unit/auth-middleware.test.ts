@@ -4,6 +4,7 @@ import { exportJWK, exportSPKI, type GenerateKeyPairResult, generateKeyPair, typ
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuthMiddleware } from '../../src/auth-middleware.js';
 import { isWsError } from '../../src/ws-error.js';
+import { ManualClock } from '../manual-clock.js';
 
 const SECRET = 'a-test-secret-that-is-at-least-32-bytes-long';
 const now = () => Math.floor(Date.now() / 1000);
@@ -27,6 +28,27 @@ async function rejection(promise: Promise<unknown>): Promise<{ code: string; mes
   }
   throw new Error('expected a rejection');
 }
+
+describe('AuthMiddleware.verify against an injected clock', () => {
+  it('checks exp and nbf at the clock’s time, not the system’s', async () => {
+    const clock = new ManualClock(Date.UTC(2000, 0, 1));
+    const auth = new AuthMiddleware({ secret: SECRET, clock });
+    const at = clock.now() / 1000;
+    // Long expired by the system's time, valid by the clock's.
+    const context = await auth.verify(await hs256({ userId: 'u-1', exp: at + 60 }));
+    expect(context.expiresAt).toBe((at + 60) * 1000);
+    // Valid by the system's time, not yet valid by the clock's.
+    expect(await rejection(auth.verify(await hs256({ userId: 'u-1', nbf: now() })))).toEqual({
+      code: 'UNAUTHORIZED',
+      message: 'token not yet valid',
+    });
+    clock.advance(66_000);
+    expect(await rejection(auth.verify(await hs256({ userId: 'u-1', exp: at + 60 })))).toEqual({
+      code: 'UNAUTHORIZED',
+      message: 'token expired',
+    });
+  });
+});
 
 describe('AuthMiddleware.verify with HS256', () => {
   const auth = new AuthMiddleware({ secret: SECRET, issuer: 'exchange', audience: 'ws-gateway' });

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DeadlineTimer } from '../../src/deadline-timer.js';
+import { ManualClock } from '../manual-clock.js';
 
 type Item = { name: string };
 const item = (name: string): Item => ({ name });
@@ -136,5 +137,24 @@ describe('DeadlineTimer', () => {
     expect(fired).toEqual([]);
     expect(timer.size).toBe(0);
     expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('reads time and arms its timer only through an injected clock', () => {
+    const clock = new ManualClock(1_000_000);
+    const fired: string[] = [];
+    const timer = new DeadlineTimer<Item>((i) => fired.push(`${i.name}@${clock.now()}`), clock);
+    timer.schedule(item('b'), 1_002_000);
+    timer.schedule(item('a'), 1_001_000);
+    expect(vi.getTimerCount()).toBe(0);
+    expect(clock.pending).toBe(1);
+    vi.advanceTimersByTime(10_000); // the system's time does not move it
+    clock.advanceTo(1_000_999);
+    expect(fired).toEqual([]);
+    clock.advanceTo(1_002_000);
+    expect(fired).toEqual(['a@1001000', 'b@1002000']);
+    expect(clock.pending).toBe(0);
+    timer.schedule(item('c'), 1_003_000);
+    timer.clear();
+    expect(clock.pending).toBe(0);
   });
 });
