@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { CONSOLE_CSP, createGateway, type Gateway, loadConfig } from '../../src/index.js';
-import { TEST_SECRET } from './helpers/tokens.js';
+import { CONSOLE_CSP, createGateway, type Gateway } from '../../src/index.js';
+import { testConfig } from './helpers/test-config.js';
 
 const SECRET_TEXT = 'do-not-serve-this';
 const INDEX =
@@ -31,16 +31,7 @@ beforeAll(() => {
 
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-function config(env: Record<string, string> = {}) {
-  return loadConfig({
-    WS_PORT: '0',
-    WS_HOST: '127.0.0.1',
-    WS_JWT_SECRET: TEST_SECRET,
-    WS_DEMO_FEED: '0',
-    LOG_LEVEL: 'silent',
-    ...env,
-  });
-}
+const config = testConfig;
 
 /** A raw request: the path goes on the wire exactly as given (fetch would normalise `..`). */
 function get(
