@@ -1,21 +1,207 @@
-export * from './asyncapi.js';
-export * from './catalog.js';
-export * from './checksum.js';
-export * from './decimal.js';
-export * from './default-symbols.js';
-export * from './errors.js';
-export * from './event-catalog.js';
-export * from './event-maps.js';
-export * from './events/admin.js';
-export * from './events/common.js';
-export * from './events/market.js';
-export * from './events/prices.js';
-export * from './events/user.js';
-export * from './namespaces.js';
-export * from './normalize.js';
-export * from './order-book-state.js';
-export * from './primitives.js';
-export * from './rooms.js';
-export * from './validation.js';
-export * from './validators.js';
+// The front door: the wire contract by name. Everything `@ws/protocol/runtime` exports is here too (the
+// same objects); tooling-only names (the AsyncAPI builder, the cluster bus schema) are in `./internal`.
+
+export { type PublishableEvent, PublishableEvents } from './catalog.js';
+export { type BookLevel, bookChecksum, bookChecksumString, CHECKSUM_DEPTH, crc32 } from './checksum.js';
+export {
+  compareDecimal,
+  DECIMAL_PATTERN,
+  isDecimalNumber,
+  isDecimalString,
+  isZeroDecimal,
+  MAX_DECIMAL_LENGTH,
+  NON_NEGATIVE_DECIMAL_PATTERN,
+  POSITIVE_DECIMAL_PATTERN,
+  toDecimalString,
+  tryDecimalString,
+} from './decimal.js';
+export { DEFAULT_SYMBOLS } from './default-symbols.js';
+export {
+  type Ack,
+  type AckCallback,
+  AckError,
+  type ConnectErrorCode,
+  ConnectErrorCodes,
+  type ConnectErrorData,
+  type ErrorCode,
+  ErrorCodeSchema,
+  ErrorCodes,
+  isErrorCode,
+  type RequestErrorCode,
+  RequestErrorCodes,
+  WsErrorPayload,
+} from './errors.js';
+export { type EventSpec, NamespaceEventCatalog, type NamespaceEvents } from './event-catalog.js';
+export type {
+  AdminClientToServerEvents,
+  AdminServerToClientEvents,
+  ClientToServerEvents,
+  CommonClientToServerEvents,
+  CommonServerToClientEvents,
+  InterServerEvents,
+  MarketClientToServerEvents,
+  MarketServerToClientEvents,
+  NamespaceEventMaps,
+  PricesClientToServerEvents,
+  PricesServerToClientEvents,
+  ServerToClientEvents,
+  SocketData,
+  UserClientToServerEvents,
+  UserServerToClientEvents,
+} from './event-maps.js';
+export {
+  type EventState,
+  type EventTraits,
+  isPublishableEventName,
+  isStreamEventName,
+  LATEST_STATE_EVENTS,
+  LATEST_STATE_STREAMS,
+  PUBLISHABLE_EVENT_NAMES,
+  type PublishableEventName,
+  PublishableEventTraits,
+  type RoomStream,
+  roomOfEvent,
+  type StreamEventName,
+  streamOfRoom,
+} from './event-traits.js';
+export {
+  ADMIN_COMMAND_NAMES,
+  AdminAlert,
+  AdminBroadcastRequest,
+  AdminBroadcastResult,
+  AdminCommandAck,
+  type AdminCommandArgs,
+  type AdminCommandName,
+  AdminCommandRequest,
+  type AdminCommandResult,
+  AdminCommands,
+  AdminMetricsRequest,
+  AdminMetricsResult,
+  AdminStats,
+  AlertLevel,
+  AlertsList,
+  type AnyAdminCommandResult,
+  ConnectionInfo,
+  ConnectionsDisconnectArgs,
+  ConnectionsListArgs,
+  EmptyArgs,
+  LatencySummary,
+  MaintenanceEnableArgs,
+  MaintenanceState,
+  MetricsSnapshot,
+  NamespaceMetrics,
+  NodeStatus,
+  SubscriptionStats,
+} from './events/admin.js';
+export {
+  AuthRefreshRequest,
+  AuthRefreshResult,
+  ConnectionAuthenticated,
+  ErrorEvent,
+  HandshakeAuth,
+  PingRequest,
+  PingResult,
+  SessionId,
+  SubscriptionConfirmed,
+  SystemMessage,
+  SystemMessageInput,
+  SystemMessageType,
+} from './events/common.js';
+export {
+  DEFAULT_SNAPSHOT_DEPTH,
+  DepthType,
+  MAX_SNAPSHOT_DEPTH,
+  MarketChannelSchema,
+  MarketDepth,
+  MarketDepthInput,
+  MarketSnapshotRequest,
+  MarketSnapshotResult,
+  MarketStats,
+  MarketStatsInput,
+  MarketSubscribeRequest,
+  MarketSubscribeResult,
+  MarketTicker,
+  MarketTickerInput,
+  MarketTrade,
+  MarketTradeInput,
+  MarketTrades,
+  MarketTradesInput,
+  MarketUnsubscribeRequest,
+  SNAPSHOT_DEPTH_COST,
+  SNAPSHOT_DEPTHS,
+  SnapshotDepth,
+  type SnapshotDepthValue,
+} from './events/market.js';
+export {
+  PricesSubscribeRequest,
+  PricesSubscribeResult,
+  PricesUnsubscribeRequest,
+  PriceTrade,
+  PriceTradeInput,
+  PriceUpdate,
+  PriceUpdateInput,
+  SymbolList,
+} from './events/prices.js';
+export {
+  MarginCall,
+  MarginCallInput,
+  OrderEvent,
+  OrderEventInput,
+  OrderStatus,
+  OrderType,
+  PositionEvent,
+  PositionEventInput,
+  PositionSide,
+  UserRecoverySince,
+  WalletUpdate,
+  WalletUpdateInput,
+} from './events/user.js';
+export { isNamespaceName, NAMESPACE_NAMES, type NamespaceName, Namespaces } from './namespaces.js';
+export { normalizeDecimals } from './normalize.js';
+export { type BookSide, OrderBookState } from './order-book-state.js';
+export {
+  Decimal,
+  DecimalInput,
+  type DecimalSign,
+  Id,
+  InputDecimals,
+  MAX_DEPTH_LEVELS,
+  MAX_LIST_ITEMS,
+  MAX_TEXT,
+  MarketSymbol,
+  NonNegativeDecimal,
+  NonNegativeDecimalInput,
+  PositiveDecimal,
+  PositiveDecimalInput,
+  Role,
+  Seq,
+  Side,
+  SYMBOL_PATTERN,
+  Text,
+  Timestamp,
+  USER_ID_PATTERN,
+  UserId,
+  WireDecimals,
+} from './primitives.js';
+export { PublishItem, PublishRequest } from './publish-api.js';
+export {
+  isMarketSymbol,
+  isUserId,
+  MARKET_CHANNELS,
+  type MarketChannel,
+  type ParsedRoom,
+  parseRoom,
+  rooms,
+  streamRoom,
+  USER_STREAMS,
+  type UserStream,
+} from './rooms.js';
+export {
+  type CompiledSchema,
+  compile,
+  describeIssues,
+  type ValidationIssue,
+  type ValidationResult,
+} from './validation.js';
+export { adminCommandValidators, handshakeValidators, inboundValidators, publishValidators } from './validators.js';
 export { PROTOCOL_VERSION } from './version.js';

@@ -1,3 +1,4 @@
+import type { RoomStream } from './event-traits.js';
 import { SYMBOL_PATTERN, USER_ID_PATTERN } from './patterns.js';
 
 export const MARKET_CHANNELS = ['stats', 'depth', 'trades', 'ticker'] as const;
@@ -45,6 +46,12 @@ export const rooms = {
   /** All private rooms the server joins a `/user` socket to. */
   allForUser: (userId: string) => USER_STREAMS.map((stream) => `${stream}:${assertUserId(userId)}`),
 };
+
+/** The room of a stream: keyed by a user id for the private (user) streams, by a symbol otherwise; validates the key. */
+export function streamRoom(stream: RoomStream, key: string): string {
+  const isUser = (USER_STREAMS as readonly string[]).includes(stream);
+  return `${stream}:${isUser ? assertUserId(key) : assertSymbol(key)}`;
+}
 
 export type ParsedRoom =
   | { kind: 'prices'; symbol: string }

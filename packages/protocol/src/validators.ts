@@ -1,4 +1,5 @@
-import { type PublishableEventName, PublishableEvents } from './catalog.js';
+import { PublishableEvents } from './catalog.js';
+import type { PublishableEventName } from './event-traits.js';
 import {
   AdminBroadcastRequest,
   type AdminCommandName,

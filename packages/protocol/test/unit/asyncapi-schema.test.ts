@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { buildAsyncApiDocument } from '@ws/protocol';
+import { buildAsyncApiDocument } from '@ws/protocol/internal';
 import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 

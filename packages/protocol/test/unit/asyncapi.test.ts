@@ -1,12 +1,6 @@
 import { readFileSync } from 'node:fs';
-import {
-  AdminCommands,
-  type AsyncApiJson,
-  buildAsyncApiDocument,
-  NamespaceEventCatalog,
-  type NamespaceName,
-  PublishableEvents,
-} from '@ws/protocol';
+import { AdminCommands, NamespaceEventCatalog, type NamespaceName, PublishableEvents } from '@ws/protocol';
+import { type AsyncApiJson, buildAsyncApiDocument } from '@ws/protocol/internal';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { asyncApiPath, renderAsyncApiYaml } from '../../../../scripts/generate-asyncapi.js';
