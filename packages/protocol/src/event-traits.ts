@@ -56,7 +56,7 @@ export type StreamEventName = {
   [E in PublishableEventName]: (typeof PublishableEventTraits)[E]['stream'] extends null ? never : E;
 }[PublishableEventName];
 
-// Pure: a bundler may drop them when unused, also inside a lazily loaded (wrapped) module.
+// Pure (down to the arguments): a bundler may drop them when unused, also inside a lazily loaded module.
 export const PUBLISHABLE_EVENT_NAMES = /* @__PURE__ */ Object.keys(PublishableEventTraits) as PublishableEventName[];
 
 export function isPublishableEventName(value: unknown): value is PublishableEventName {
@@ -73,7 +73,7 @@ export function isStreamEventName(value: unknown): value is StreamEventName {
  * what overload and slow-consumer conflation may supersede.
  */
 export const LATEST_STATE_EVENTS: ReadonlySet<PublishableEventName> = /* @__PURE__ */ new Set(
-  PUBLISHABLE_EVENT_NAMES.filter((e) => PublishableEventTraits[e].state === 'latest'),
+  /* @__PURE__ */ PUBLISHABLE_EVENT_NAMES.filter((e) => PublishableEventTraits[e].state === 'latest'),
 );
 
 /**
@@ -81,7 +81,7 @@ export const LATEST_STATE_EVENTS: ReadonlySet<PublishableEventName> = /* @__PURE
  * of every message: a slow consumer may be paused on them and resumed later without losing anything it needs.
  */
 export const LATEST_STATE_STREAMS: ReadonlySet<RoomStream> = /* @__PURE__ */ new Set(
-  PUBLISHABLE_EVENT_NAMES.flatMap((e) => {
+  /* @__PURE__ */ PUBLISHABLE_EVENT_NAMES.flatMap((e) => {
     const { stream, state } = PublishableEventTraits[e];
     return stream !== null && state !== 'event' ? [stream] : [];
   }),
