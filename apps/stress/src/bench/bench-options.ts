@@ -20,7 +20,9 @@ export interface BenchOptions {
   maxRate: number;
   /** Bisection steps after the first failing rate. */
   bisections: number;
-  /** Load-generator threads. */
+  /** `native`: the C epoll client of bench/native (built with make); `node`: the Node lean clients. */
+  loadgen: 'native' | 'node';
+  /** Load-generator threads (`node` only). */
   workers: number;
   /** Trials at half the max; the one with the median p99 is reported. */
   halfLoadTrials: number;
@@ -62,6 +64,12 @@ function numberEnv(
   return n;
 }
 
+function readLoadgen(raw: string | undefined): 'native' | 'node' {
+  if (raw === undefined || raw === '' || raw === 'native') return 'native';
+  if (raw === 'node') return 'node';
+  throw new Error(`BENCH_LOADGEN must be native or node, got ${raw}`);
+}
+
 /** Reads `BENCH_*` variables; the defaults are the full benchmark of the issue. */
 export function readBenchOptions(env: Record<string, string | undefined>, defaultOutDir: string): BenchOptions {
   const steps = (env.BENCH_STEPS ?? '1000,5000,10000')
@@ -82,6 +90,7 @@ export function readBenchOptions(env: Record<string, string | undefined>, defaul
     startRate: numberEnv(env, 'BENCH_START_RATE', 20_000, 10, 10_000_000),
     maxRate: numberEnv(env, 'BENCH_MAX_RATE', 2_000_000, 10, 100_000_000),
     bisections: numberEnv(env, 'BENCH_BISECTIONS', 3, 0, 10),
+    loadgen: readLoadgen(env.BENCH_LOADGEN),
     workers: numberEnv(env, 'BENCH_WORKERS', 1, 1, 16),
     halfLoadTrials: numberEnv(env, 'BENCH_HALF_LOAD_TRIALS', 3, 1, 9),
     overloadFactor: numberEnv(env, 'BENCH_OVERLOAD', 2, 0, 10),

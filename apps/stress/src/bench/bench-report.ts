@@ -28,7 +28,12 @@ export interface BenchDocument {
   reportVersion: 1;
   date: string;
   machine: { cpu: string; cores: number; memoryBytes: number; node: string; platform: string };
-  config: BenchRun['options'] & { pinned: boolean; symbols: number; workload: string };
+  config: BenchRun['options'] & {
+    pinned: boolean;
+    symbols: number;
+    workload: string;
+    loadGenerator: BenchRun['loadGenerator'];
+  };
   elapsedSec: number;
   interrupted: boolean;
   targets: BenchRun['results'];
@@ -63,16 +68,26 @@ export function computeRatios(run: BenchRun): StepRatios[] {
   });
 }
 
-/** The issue's targets, as ratios of this run. */
+/** Goals of the fan-out issue this benchmark cannot measure yet: listed, so a reader sees they are open. */
+export const UNMEASURED_GOALS = [
+  { goal: 'market workload (Zipf, depth bursts) vs raw ws', limit: '>= 2.0' },
+  { goal: 'with Redis vs socket.io + redis-adapter', limit: '>= 1.3' },
+] as const;
+
+/** The issue's targets, as ratios of this run (the publisher-lag goal is in ms, not a ratio). */
 export function checkGoals(ratios: StepRatios[], run?: BenchRun): GoalCheck[] {
   const goals: GoalCheck[] = [];
   const check = (goal: string, clients: number, r: number | null, limit: string, ok: (x: number) => boolean) =>
     goals.push({ goal, clients, ratio: r, limit, met: r === null ? null : ok(r) });
   for (const r of ratios) {
-    check('max delivered vs socket.io', r.clients, r.maxDelivered.vsSocketio, '>= 0.9', (x) => x >= 0.9);
-    check('p99 at half load vs socket.io', r.clients, r.p99AtHalfLoad.vsSocketio, '<= 1.5', (x) => x <= 1.5);
-    check('stretch: max delivered vs socket.io', r.clients, r.maxDelivered.vsSocketio, '>= 1.3', (x) => x >= 1.3);
-    check('stretch: max delivered vs raw ws', r.clients, r.maxDelivered.vsWs, '>= 0.9', (x) => x >= 0.9);
+    check('max delivered vs raw ws', r.clients, r.maxDelivered.vsWs, '>= 1.0', (x) => x >= 1);
+    check('max delivered vs socket.io', r.clients, r.maxDelivered.vsSocketio, '>= 1.6', (x) => x >= 1.6);
+    check('p99 at half load vs socket.io', r.clients, r.p99AtHalfLoad.vsSocketio, '<= 1.0', (x) => x <= 1);
+    if (run) {
+      const lag = stepOf(run, 'gateway', r.clients)?.halfLoad?.publisherMaxLagMs;
+      check('publisher lag at half load (gateway, ms)', r.clients, lag ?? null, '<= 10 ms', (x) => x <= 10);
+    }
+    check('connections/s, a JWT each, vs socket.io', r.clients, r.connectPerSecond.vsSocketio, '>= 1.0', (x) => x >= 1);
   }
   // Overload: far below Socket.IO's p99 at the same multiple of each one's own max, and not growing
   // with the excess (x4 vs x2), where a server that queues everything grows with the backlog.
@@ -104,10 +119,15 @@ export function checkGoals(ratios: StepRatios[], run?: BenchRun): GoalCheck[] {
       'RSS per idle connection vs socket.io',
       last.clients,
       last.rssPerConnection.vsSocketio,
-      '<= 1.2',
-      (x) => x <= 1.2,
+      '<= 1.0',
+      (x) => x <= 1,
     );
   return goals;
+}
+
+/** Whether a ratio of this step compares a figure that may be the load generator's limit (see `isFloor`). */
+export function stepHasFloor(run: Pick<BenchRun, 'results'>, clients: number): boolean {
+  return run.results.some((t) => t.steps.some((s) => s.clients === clients && s.floor));
 }
 
 export function buildBenchDocument(run: BenchRun): BenchDocument {
@@ -126,6 +146,7 @@ export function buildBenchDocument(run: BenchRun): BenchDocument {
     config: {
       ...run.options,
       pinned: run.pinned,
+      loadGenerator: run.loadGenerator,
       symbols: 10,
       workload:
         'clients on /prices, client i subscribed to symbol i mod 10; price.update published over HTTP in batches; delivered = publishes x subscribers per symbol',
@@ -159,7 +180,7 @@ export function formatBenchDocument(doc: BenchDocument): string {
       rows.push([
         t.target,
         n(s.clients),
-        n(s.maxDeliveredPerSec),
+        `${s.floor ? '>= ' : ''}${n(s.maxDeliveredPerSec)}`,
         s.limit,
         n(s.atMax?.serverCpuPercent),
         n(s.atMax?.loadgenCpuPercent),
@@ -253,7 +274,21 @@ export function formatBenchDocument(doc: BenchDocument): string {
     : '';
   const goals = table(
     ['goal', 'clients', 'ratio', 'target', 'met'],
-    doc.goals.map((g) => [g.goal, n(g.clients), r2(g.ratio), g.limit, g.met === null ? '-' : g.met ? 'yes' : 'NO']),
+    [
+      ...doc.goals.map((g) => [
+        g.goal,
+        n(g.clients),
+        r2(g.ratio),
+        g.limit,
+        `${g.met === null ? '-' : g.met ? 'yes' : 'NO'}${g.goal.startsWith('max delivered') && stepHasFloor({ results: doc.targets }, g.clients) ? ' (floor)' : ''}`,
+      ]),
+      ...UNMEASURED_GOALS.map((g) => [g.goal, '-', '-', g.limit, 'not measured yet']),
+    ],
   );
-  return `${results}\n\nRatios (gateway / baseline; higher is better for msgs/s and conn/s, lower for p99 and RSS):\n${ratios}${overload}\n\n${goals}`;
+  const generator =
+    `load generator: ${doc.config.loadGenerator ?? 'unknown'}` +
+    (doc.targets.some((t) => t.steps.some((s) => s.floor))
+      ? '; ">=": the load generator used more than 70 % of a core at that max, so the figure is a floor'
+      : '; below 70 % of a core at every max');
+  return `${results}\n${generator}\n\nRatios (gateway / baseline; higher is better for msgs/s and conn/s, lower for p99 and RSS):\n${ratios}${overload}\n\n${goals}`;
 }

@@ -1,16 +1,14 @@
 import { execFileSync } from 'node:child_process';
 import { availableParallelism, cpus } from 'node:os';
-import { StatsAggregate } from '../client-stats.js';
-import { summarize } from '../histogram.js';
-import { Publisher } from '../publisher.js';
 import type { ServerProcess } from '../server-process.js';
 import { mintToken } from '../token.js';
-import { WorkerPool } from '../worker-pool.js';
-import type { ClientSpec } from '../worker-protocol.js';
 import { BENCH_SYMBOLS, type BenchOptions, type BenchTarget } from './bench-options.js';
 import { BENCH_JWT_SECRET, type RunningTarget, startTarget } from './bench-target.js';
+import type { LoadDriver, LoadDriverOptions } from './load-driver.js';
+import { buildNativeLoadGenerator, NativeLoadDriver } from './native-load-driver.js';
+import { NodeLoadDriver } from './node-load-driver.js';
 import { CpuMeter, procCpuSeconds, procRssBytes } from './proc-usage.js';
-import { type Limit, runTrial, searchMaxRate, type TrialResult } from './trial.js';
+import { type Limit, LOADGEN_FLOOR_PERCENT, runTrial, searchMaxRate, type TrialResult } from './trial.js';
 
 export interface StepResult {
   clients: number;
@@ -22,6 +20,8 @@ export interface StepResult {
   maxDeliveredPerSec: number;
   /** What stopped the rate from going higher; `load-generator-cpu` means the number is a floor. */
   limit: Limit;
+  /** The load generator used more than 70 % of a core at the max or in the trial that stopped the search. */
+  floor: boolean;
   atMax: TrialResult | null;
   /** The trial with the median p99 of `halfLoadTrials`: one stall in one trial does not decide it. */
   halfLoad: TrialResult | null;
@@ -47,6 +47,8 @@ export interface BenchRun {
   results: TargetResult[];
   /** Seconds of wall time. */
   elapsedSec: number;
+  /** Which load generator measured (absent if interrupted before it was chosen). */
+  loadGenerator?: LoadGenerator['kind'];
   /** Stopped by a signal before every target ran. */
   interrupted?: boolean;
 }
@@ -65,24 +67,18 @@ function pinSelf(options: BenchOptions, log: (line: string) => void): boolean {
   }
 }
 
-async function specsFor(target: RunningTarget, from: number, to: number): Promise<ClientSpec[]> {
-  const specs: ClientSpec[] = [];
-  for (let i = from; i < to; i++) {
-    specs.push({
-      index: i,
-      symbols: [BENCH_SYMBOLS[i % BENCH_SYMBOLS.length] ?? 'BTC/USDT'],
-      token: target.auth
-        ? await mintToken(BENCH_JWT_SECRET, { userId: `bench-${i}`, role: 'user', ttlSec: 6 * 3600 })
-        : undefined,
-    });
-  }
-  return specs;
+async function tokensFor(target: RunningTarget, clients: number): Promise<string[] | undefined> {
+  if (!target.auth) return undefined;
+  const tokens: string[] = [];
+  for (let i = 0; i < clients; i++)
+    tokens.push(await mintToken(BENCH_JWT_SECRET, { userId: `bench-${i}`, role: 'user', ttlSec: 6 * 3600 }));
+  return tokens;
 }
 
 const fmtTrial = (t: TrialResult) =>
   `offered ${t.offeredPerSec.toLocaleString('en-US')}/s -> ${t.deliveredPerSec.toLocaleString('en-US')}/s ` +
   `(${(t.deliveredRatio * 100).toFixed(1)}%) p50 ${t.p50Ms} p99 ${t.p99Ms} ms srv ${t.serverCpuPercent ?? '-'}% ` +
-  `gen ${t.loadgenCpuPercent ?? '-'}% drain ${t.drainMs} ms ${t.sustained ? 'ok' : 'NOT sustained'}`;
+  `gen ${t.loadgenCpuPercent ?? '-'}% lag ${t.publisherMaxLagMs} ms drain ${t.drainMs} ms ${t.sustained ? 'ok' : 'NOT sustained'}`;
 
 /** The trial whose p99 is the median (the lower middle one of an even count). */
 export function medianByP99(trials: readonly TrialResult[]): TrialResult | null {
@@ -90,42 +86,75 @@ export function medianByP99(trials: readonly TrialResult[]): TrialResult | null 
   return sorted[Math.floor((sorted.length - 1) / 2)] ?? null;
 }
 
+/**
+ * Whether a step's max may be the load generator's limit rather than the server's: the generator used more
+ * than `LOADGEN_FLOOR_PERCENT` of a core at the max or in the trial that stopped the search.
+ */
+export function isFloor(step: Pick<StepResult, 'atMax' | 'trials'>): boolean {
+  const busy = (t: TrialResult | null | undefined) => (t?.loadgenCpuPercent ?? 0) > LOADGEN_FLOOR_PERCENT;
+  if (busy(step.atMax)) return true;
+  const above = step.trials
+    .filter((t) => !t.sustained && t.offeredPerSec > (step.atMax?.offeredPerSec ?? 0))
+    .sort((a, b) => a.offeredPerSec - b.offeredPerSec)[0];
+  return busy(above) && (above?.serverCpuPercent ?? 0) < 90;
+}
+
 /** Server processes alive right now, so an interrupt can stop them. */
 export type RunningServers = Set<ServerProcess>;
 
-async function benchTarget(
-  result: TargetResult,
-  options: BenchOptions,
-  cpu: number | undefined,
-  log: (l: string) => void,
-  running: RunningServers,
-  deadline: number,
-): Promise<void> {
-  const name = result.target;
-  const target = await startTarget(name, cpu, { nodeFlags: options.serverNodeFlags, logDir: options.serverLogDir });
-  running.add(target.process);
-  const pool = new WorkerPool(
-    {
-      url: target.process.url,
-      mode: 'lean',
-      target: target.protocol,
-      namespaces: ['/prices'],
-      channels: [],
-      timeoutMs: 30_000,
-      concurrency: 200,
-    },
-    options.workers,
+/** Which load generator a run uses: the native client, unless it cannot be built or `BENCH_LOADGEN=node`. */
+export type LoadGenerator = { kind: 'native'; binary: string } | { kind: 'node' };
+
+export function chooseLoadGenerator(options: BenchOptions, log: (line: string) => void): LoadGenerator {
+  if (options.loadgen === 'node') return { kind: 'node' };
+  const built = buildNativeLoadGenerator();
+  if ('path' in built) return { kind: 'native', binary: built.path };
+  log(
+    `native load generator not built (${built.error}); falling back to the Node load generator, which saturates ` +
+      'its core first: figures marked >= are floors. Install a C compiler and make (e.g. apt-get install gcc make).',
   );
-  const publisher = new Publisher({
-    url: target.process.url,
-    token: target.auth
-      ? await mintToken(BENCH_JWT_SECRET, { userId: 'bench-publisher', role: 'service', ttlSec: 6 * 3600 })
-      : undefined,
-    targets: BENCH_SYMBOLS.map((symbol) => ({ event: 'price.update' as const, symbol })),
-    maxInFlight: 4,
-  });
+  return { kind: 'node' };
+}
+
+interface TargetRunContext {
+  options: BenchOptions;
+  loadgen: LoadGenerator;
+  /** CPU of the server; the load generator gets the next one. Undefined when not pinned. */
+  cpu: number | undefined;
+  log: (l: string) => void;
+  running: RunningServers;
+  deadline: number;
+}
+
+async function benchTarget(result: TargetResult, run: TargetRunContext): Promise<void> {
+  const { options, log, running, deadline } = run;
+  const name = result.target;
+  const target = await startTarget(name, run.cpu, { nodeFlags: options.serverNodeFlags, logDir: options.serverLogDir });
+  running.add(target.process);
+  let driver: LoadDriver | undefined;
   try {
-    await pool.ready();
+    const maxClients = options.steps.at(-1) ?? 0;
+    const driverOptions: LoadDriverOptions = {
+      url: target.process.url,
+      protocol: target.protocol,
+      serverPid: target.process.pid,
+      symbols: BENCH_SYMBOLS,
+      clientTokens: await tokensFor(target, maxClients),
+      publisherToken: target.auth
+        ? await mintToken(BENCH_JWT_SECRET, { userId: 'bench-publisher', role: 'service', ttlSec: 6 * 3600 })
+        : undefined,
+      maxClients,
+      concurrency: 200,
+      connectTimeoutMs: 30_000,
+    };
+    driver =
+      run.loadgen.kind === 'native'
+        ? await NativeLoadDriver.start(
+            run.loadgen.binary,
+            driverOptions,
+            run.cpu === undefined ? undefined : run.cpu + 1,
+          )
+        : await NodeLoadDriver.start(driverOptions, options.workers);
     await sleep(1000);
     const rss0 = procRssBytes(target.process.pid);
     let connected = 0;
@@ -136,28 +165,33 @@ async function benchTarget(
         log(`${name} ${clients}: skipped, the time budget is spent`);
         continue;
       }
-      const specs = await specsFor(target, connected, clients);
       const cpu = new CpuMeter(() => procCpuSeconds(target.process.pid));
       const t0 = performance.now();
-      const { ok, failed } = await pool.connect(specs, 300_000);
+      const c = await driver.connect(connected, clients, 300_000);
       const connectSec = (performance.now() - t0) / 1000;
       const serverCpuPercent = cpu.percent();
-      const connectStats = new StatsAggregate();
-      for (const d of await pool.collect()) connectStats.add(d);
-      const connectP99 = summarize(connectStats.connectHistogram).p99;
-      connectStats.destroy();
-      connected += ok;
-      log(`${name} ${clients}: +${ok} connected (${failed} failed) at ${Math.round(ok / connectSec)} conn/s`);
+      connected += c.ok;
+      log(
+        `${name} ${clients}: +${c.ok} connected (${c.failed} failed${c.firstError ? `: ${c.firstError}` : ''}) at ` +
+          `${Math.round(c.ok / connectSec)} conn/s, server ${serverCpuPercent ?? '-'}%`,
+      );
       await sleep(1500);
       const idleRss = procRssBytes(target.process.pid);
       const step: StepResult = {
         clients,
-        connect: { added: ok, failed, perSecond: Math.round(ok / connectSec), p99Ms: connectP99, serverCpuPercent },
+        connect: {
+          added: c.ok,
+          failed: c.failed,
+          perSecond: Math.round(c.ok / connectSec),
+          p99Ms: c.p99Ms,
+          serverCpuPercent,
+        },
         idleRssBytes: idleRss,
         rssPerConnectionBytes:
           idleRss !== null && rss0 !== null && connected > 0 ? Math.round((idleRss - rss0) / connected) : null,
         maxDeliveredPerSec: 0,
         limit: 'none',
+        floor: false,
         atMax: null,
         halfLoad: null,
         halfLoadTrials: [],
@@ -166,11 +200,9 @@ async function benchTarget(
         trials: [],
       };
       result.steps.push(step);
-      if (failed > 0) log(`${name} ${clients}: ${failed} clients failed to connect; measuring with ${connected}`);
+      if (c.failed > 0) log(`${name} ${clients}: ${c.failed} clients failed to connect; measuring with ${connected}`);
       const ctx = {
-        pool,
-        publisher,
-        serverPid: target.process.pid,
+        driver,
         fanOut: connected / BENCH_SYMBOLS.length,
         durationSec: options.durationSec,
         minDeliveredRatio: options.minDeliveredRatio,
@@ -186,6 +218,7 @@ async function benchTarget(
       step.atMax = search.best;
       step.limit = search.limit;
       step.trials = search.trials;
+      step.floor = isFloor(step);
       if (search.maxDeliveredPerSec > 0) {
         for (let i = 0; i < options.halfLoadTrials; i++) {
           const trial = await runTrial(ctx, search.maxDeliveredPerSec / 2);
@@ -204,12 +237,12 @@ async function benchTarget(
         nextStart = Math.max(1000, Math.round(search.maxDeliveredPerSec * 0.6));
       }
       log(
-        `${name} ${clients}: max sustained ${search.maxDeliveredPerSec.toLocaleString('en-US')} msgs/s (limit: ${search.limit})`,
+        `${name} ${clients}: max sustained ${search.maxDeliveredPerSec.toLocaleString('en-US')} msgs/s ` +
+          `(limit: ${search.limit}${step.floor ? '; load generator > 70 % of a core: a floor' : ''})`,
       );
     }
   } finally {
-    publisher.close();
-    await pool.close();
+    await driver?.close();
     await target.process.stop();
     running.delete(target.process);
   }
@@ -225,8 +258,10 @@ export async function runBenchmark(
   const t0 = performance.now();
   const share = options.budgetSec > 0 ? (options.budgetSec * 1000) / options.targets.length : Number.POSITIVE_INFINITY;
   const pinned = pinSelf(options, log);
+  const loadgen = chooseLoadGenerator(options, log);
   log(
-    `machine: ${cpus()[0]?.model ?? 'unknown'} x${availableParallelism()}, node ${process.version}, pinned ${pinned}`,
+    `machine: ${cpus()[0]?.model ?? 'unknown'} x${availableParallelism()}, node ${process.version}, pinned ${pinned}, ` +
+      `load generator ${loadgen.kind}`,
   );
   for (const [i, name] of options.targets.entries()) {
     const result: TargetResult = { target: name, steps: [] };
@@ -234,12 +269,18 @@ export async function runBenchmark(
     try {
       // Each target's deadline leaves what an earlier one did not use to the later ones.
       const deadline = t0 + share * (i + 1);
-      await benchTarget(result, options, pinned ? 0 : undefined, log, running, deadline);
+      await benchTarget(result, { options, loadgen, cpu: pinned ? 0 : undefined, log, running, deadline });
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       log(`${name}: failed: ${message}`);
       result.error = message.slice(0, 2000);
     }
   }
-  return { options, pinned, results, elapsedSec: Math.round((performance.now() - t0) / 1000) };
+  return {
+    options,
+    pinned,
+    loadGenerator: loadgen.kind,
+    results,
+    elapsedSec: Math.round((performance.now() - t0) / 1000),
+  };
 }

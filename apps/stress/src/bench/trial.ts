@@ -1,8 +1,4 @@
-import { StatsAggregate } from '../client-stats.js';
-import { summarize } from '../histogram.js';
-import type { Publisher } from '../publisher.js';
-import type { WorkerPool } from '../worker-pool.js';
-import { CpuMeter, procCpuSeconds, selfCpuSeconds } from './proc-usage.js';
+import type { LoadDriver } from './load-driver.js';
 
 /** One fixed-rate run: what was offered, what arrived, how fast, and what it cost. */
 export interface TrialResult {
@@ -15,7 +11,7 @@ export interface TrialResult {
   maxMs: number;
   /** Server CPU% (100 = one core). */
   serverCpuPercent: number | null;
-  /** Load generator CPU% over all its threads; near 100 on one pinned core means it was the limit. */
+  /** Load generator CPU% (its process; 100 = one core); above 70 its figure is a floor. */
   loadgenCpuPercent: number | null;
   publisherFailed: number;
   publisherMaxLagMs: number;
@@ -29,19 +25,20 @@ export interface TrialResult {
 /** What stopped the rate from going higher, judged from the first failing trial. */
 export type Limit = 'server-cpu' | 'load-generator-cpu' | 'latency' | 'delivery' | 'none';
 
+/** Above this share of a core (%), the load generator may be what limits a trial: its figure is a floor. */
+export const LOADGEN_FLOOR_PERCENT = 70;
+
 export function limitOf(failed: TrialResult | undefined, maxP99Ms: number): Limit {
   if (failed === undefined) return 'none';
   // A load generator that keeps up reads often and looks busy too: a saturated server is the limit first.
   if ((failed.serverCpuPercent ?? 0) >= 90) return 'server-cpu';
-  if ((failed.loadgenCpuPercent ?? 0) >= 90) return 'load-generator-cpu';
+  if ((failed.loadgenCpuPercent ?? 0) >= LOADGEN_FLOOR_PERCENT) return 'load-generator-cpu';
   if (failed.p99Ms > maxP99Ms) return 'latency';
   return 'delivery';
 }
 
 export interface TrialContext {
-  pool: WorkerPool;
-  publisher: Publisher;
-  serverPid: number;
+  driver: LoadDriver;
   /** Subscribers per symbol: every publish is delivered this many times. */
   fanOut: number;
   durationSec: number;
@@ -49,67 +46,42 @@ export interface TrialContext {
   maxP99Ms: number;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Waits until deliveries stop (one quiet 250 ms poll), bounded; returns how long that took. */
-export async function drain(pool: WorkerPool, boundMs = 15_000): Promise<number> {
-  const start = performance.now();
-  while (performance.now() - start < boundMs) {
-    await sleep(250);
-    const received = (await pool.collect()).reduce((n, d) => n + d.received, 0);
-    if (received === 0) break;
-  }
-  return Math.round(performance.now() - start);
-}
+/** What was published in the window and is still in flight arrives within this grace (ms). */
+const GRACE_MS = 300;
+const DRAIN_BOUND_MS = 15_000;
 
 /** Offers `offeredPerSec` delivered msgs/s for the trial's duration and measures what arrives. */
 export async function runTrial(ctx: TrialContext, offeredPerSec: number): Promise<TrialResult> {
-  await drain(ctx.pool);
+  await ctx.driver.drain(DRAIN_BOUND_MS);
   const publishRate = offeredPerSec / ctx.fanOut;
-  ctx.publisher.resetCounters();
-  const server = new CpuMeter(() => procCpuSeconds(ctx.serverPid));
-  const loadgen = new CpuMeter(selfCpuSeconds);
-  const t0 = performance.now();
-  ctx.publisher.start(publishRate);
-  await sleep(ctx.durationSec * 1000);
-  const windowSec = (performance.now() - t0) / 1000;
-  await ctx.publisher.stop();
-  const serverCpuPercent = server.percent();
-  const loadgenCpuPercent = loadgen.percent();
-  // What was published in the window and is still in flight arrives within a short grace.
-  await sleep(300);
-  const stats = new StatsAggregate();
-  for (const d of await ctx.pool.collect()) stats.add(d);
-  const drainMs = await drain(ctx.pool);
-  const latency = summarize(stats.latencyHistogram);
-  const p = ctx.publisher.stats;
+  const o = await ctx.driver.offer(publishRate, ctx.durationSec, GRACE_MS);
+  const drainMs = await ctx.driver.drain(DRAIN_BOUND_MS);
   // Against what was actually offered (ticks quantise the count); a publisher that fell behind fails below.
-  const expected = p.offered * ctx.fanOut;
-  const deliveredRatio = expected > 0 ? stats.received / expected : 0;
-  const publisherKeptUp = p.offered >= ctx.minDeliveredRatio * publishRate * windowSec - 1;
+  const expected = o.offered * ctx.fanOut;
+  const deliveredRatio = expected > 0 ? o.received / expected : 0;
+  const publisherKeptUp = o.offered >= ctx.minDeliveredRatio * publishRate * o.windowSec - 1;
   const result: TrialResult = {
     offeredPerSec: Math.round(offeredPerSec),
-    deliveredPerSec: Math.round(stats.received / windowSec),
+    deliveredPerSec: Math.round(o.received / o.windowSec),
     deliveredRatio: Math.round(deliveredRatio * 1000) / 1000,
-    p50Ms: latency.p50,
-    p99Ms: latency.p99,
-    maxMs: latency.max,
-    serverCpuPercent,
-    loadgenCpuPercent,
-    publisherFailed: p.failed,
-    publisherMaxLagMs: Math.round(p.maxLagMs),
-    drops: stats.drops,
-    gaps: stats.gapEvents,
+    p50Ms: o.p50Ms,
+    p99Ms: o.p99Ms,
+    maxMs: o.maxMs,
+    serverCpuPercent: o.serverCpuPercent,
+    loadgenCpuPercent: o.generatorCpuPercent,
+    publisherFailed: o.failed,
+    publisherMaxLagMs: Math.round(o.maxLagMs),
+    drops: o.drops,
+    gaps: o.gaps,
     drainMs,
     sustained: false,
   };
   result.sustained =
     publisherKeptUp &&
     deliveredRatio >= ctx.minDeliveredRatio &&
-    latency.p99 <= ctx.maxP99Ms &&
-    p.failed === 0 &&
-    stats.drops === 0;
-  stats.destroy();
+    o.p99Ms <= ctx.maxP99Ms &&
+    o.failed === 0 &&
+    o.drops === 0;
   return result;
 }
 
