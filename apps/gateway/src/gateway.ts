@@ -189,7 +189,10 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
   async function start(): Promise<{ port: number }> {
     await redis?.connect();
     await server.initialize(http);
-    logConnections(server, logger.child({ component: 'connections' }));
+    // Two lines per client are a cost in a reconnect storm: only at debug, and then with no work otherwise.
+    if (config.logLevel === 'debug' || config.logLevel === 'trace') {
+      logConnections(server, logger.child({ component: 'connections' }));
+    }
     await new Promise<void>((resolve, reject) => {
       http.once('error', reject);
       http.listen(config.port, config.host, () => {
@@ -293,7 +296,8 @@ function connectedUsers(server: WebSocketServer): Set<string> {
 }
 
 /**
- * One structured line per connection and disconnection, keyed by socket id, for tracing a client's session.
+ * One structured `debug` line per connection and disconnection, keyed by socket id, for tracing a client's
+ * session (refusals are `warn` lines of their own, at any level).
  * The disconnect listener is one function for all sockets (Socket.IO calls it with the socket as `this`),
  * not a closure and a copy of the fields per connection: the line is rebuilt from the socket when it closes.
  */
@@ -305,11 +309,11 @@ function logConnections(server: WebSocketServer, logger: GatewayLogger): void {
     ip: socket.handshake.address,
   });
   const onDisconnect = function (this: Socket, reason: string): void {
-    logger.info({ ...who(this), reason, durationMs: Date.now() - this.handshake.issued }, 'disconnected');
+    logger.debug({ ...who(this), reason, durationMs: Date.now() - this.handshake.issued }, 'disconnected');
   };
   for (const namespace of NAMESPACE_NAMES) {
     server.io.of(namespace).on('connection', (socket) => {
-      logger.info(who(socket as unknown as Socket), 'connected');
+      logger.debug(who(socket as unknown as Socket), 'connected');
       socket.on('disconnect', onDisconnect);
     });
   }

@@ -7,12 +7,12 @@ type Line = Record<string, unknown> & { msg: string | undefined };
 
 /** Records every line with its bindings, as pino would print them. */
 function recordingLogger(lines: Line[], bindings: Record<string, unknown> = {}): GatewayLogger {
-  const write = (obj: object, msg?: string) => lines.push({ ...bindings, ...obj, msg });
+  const at = (level: string) => (obj: object, msg?: string) => lines.push({ ...bindings, ...obj, level, msg });
   return {
-    debug: write,
-    info: write,
-    warn: write,
-    error: write,
+    debug: at('debug'),
+    info: at('info'),
+    warn: at('warn'),
+    error: at('error'),
     child: (more) => recordingLogger(lines, { ...bindings, ...more }),
   };
 }
@@ -25,14 +25,14 @@ describe('connection log', () => {
     gateway = undefined;
   });
 
-  it('one line per connection and per disconnection, each with its own socket’s fields', async () => {
+  it('at debug, one line per connection and per disconnection, each with its own socket’s fields', async () => {
     const lines: Line[] = [];
     const config = loadConfig({
       WS_PORT: '0',
       WS_HOST: '127.0.0.1',
       WS_JWT_SECRET: TEST_SECRET,
       WS_DEMO_FEED: '0',
-      LOG_LEVEL: 'info',
+      LOG_LEVEL: 'debug',
     });
     gateway = createGateway(config, { logger: recordingLogger(lines) });
     await gateway.start();
@@ -43,7 +43,12 @@ describe('connection log', () => {
     for (const socket of [bob, alice, anonymous]) socket.disconnect();
 
     const ofConnections = (msg: string) =>
-      lines.filter((l) => l['component'] === 'connections' && l.msg === msg).map(({ msg: _, ...rest }) => rest);
+      lines
+        .filter((l) => l['component'] === 'connections' && l.msg === msg)
+        .map(({ msg: _, level, ...rest }) => {
+          expect(level).toBe('debug');
+          return rest;
+        });
     await expect.poll(() => ofConnections('disconnected').length, { timeout: 10_000 }).toBe(3);
     const who = (socketId: string | undefined, namespace: string, userId: string | null) => ({
       component: 'connections',
@@ -71,5 +76,24 @@ describe('connection log', () => {
       gone(who(ids.bob, '/user', 'bob')),
     ]);
     for (const line of ofConnections('disconnected')) expect(line['durationMs']).toBeGreaterThanOrEqual(0);
+  });
+
+  it('at info, no line per connection, but a refused one is still a warn line', async () => {
+    const lines: Line[] = [];
+    const config = loadConfig({
+      WS_PORT: '0',
+      WS_HOST: '127.0.0.1',
+      WS_JWT_SECRET: TEST_SECRET,
+      WS_DEMO_FEED: '0',
+      LOG_LEVEL: 'info',
+    });
+    gateway = createGateway(config, { logger: recordingLogger(lines) });
+    await gateway.start();
+    const alice = await connect(gateway.url, '/prices', await signToken({ userId: 'alice' }));
+    alice.disconnect();
+    await expect(connect(gateway.url, '/user')).rejects.toThrow();
+    await expect.poll(() => lines.filter((l) => l.msg === 'connection refused').length, { timeout: 10_000 }).toBe(1);
+    expect(lines.find((l) => l.msg === 'connection refused')).toMatchObject({ level: 'warn', namespace: '/user' });
+    expect(lines.filter((l) => l['component'] === 'connections')).toEqual([]);
   });
 });

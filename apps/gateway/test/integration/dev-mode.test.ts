@@ -17,7 +17,7 @@ describe('gateway process: development mode without JWT configuration', () => {
   });
 
   it('generates a secret, says so loudly, keeps it private, and accepts tokens signed with it', async () => {
-    gateway = await startGateway({ WS_DEMO_FEED: '0', WS_DEV_SECRET_FILE: secretFile });
+    gateway = await startGateway({ WS_DEMO_FEED: '0', WS_DEV_SECRET_FILE: secretFile, LOG_LEVEL: 'debug' });
     const secret = readFileSync(secretFile, 'utf8').trim();
     expect(secret.length).toBeGreaterThanOrEqual(32);
     expect(statSync(secretFile).mode & 0o777).toBe(0o600);
