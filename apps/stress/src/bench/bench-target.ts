@@ -35,7 +35,14 @@ export async function startTarget(
   if (name === 'gateway') {
     return {
       name,
-      process: await startGatewayProcess({ jwtSecret: BENCH_JWT_SECRET, cpu, nodeFlags, logFile }),
+      // The production log level, not the load tool's quiet one: what a log line per connection costs counts.
+      process: await startGatewayProcess({
+        jwtSecret: BENCH_JWT_SECRET,
+        cpu,
+        nodeFlags,
+        logFile,
+        env: { LOG_LEVEL: 'info' },
+      }),
       protocol: 'socketio',
       auth: true,
     };

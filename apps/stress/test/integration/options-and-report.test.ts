@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { readBenchOptions } from '../../src/bench/bench-options.js';
 import { checkGoals, computeRatios } from '../../src/bench/bench-report.js';
-import { type BenchRun, medianByP99, type StepResult } from '../../src/bench/run-benchmark.js';
+import { type BenchRun, isFloor, medianByP99, type StepResult } from '../../src/bench/run-benchmark.js';
+import type { TrialResult } from '../../src/bench/trial.js';
 import { decimalField, intField, needle, stringField } from '../../src/frame-fields.js';
 import { readSeries, summarizeSamples } from '../../src/gateway-metrics.js';
 import { sourceAddressFor } from '../../src/loopback.js';
@@ -167,6 +169,37 @@ describe('benchmark ratios', () => {
     expect(goals.find((g) => g.goal === 'overload: gateway p99 x4 / x2 (bounded)')).toMatchObject({
       ratio: 1.2,
       met: true,
+    });
+  });
+});
+
+describe('load generator floors', () => {
+  const trial = (offeredPerSec: number, sustained: boolean, loadgenCpuPercent: number, serverCpuPercent = 60) =>
+    ({ offeredPerSec, sustained, loadgenCpuPercent, serverCpuPercent }) as TrialResult;
+
+  it('marks a max as a floor when the generator was above 70 % of a core at it or where the search stopped', () => {
+    const quiet = trial(100_000, true, 40);
+    expect(isFloor({ atMax: quiet, trials: [quiet, trial(150_000, false, 55)] })).toBe(false);
+    expect(isFloor({ atMax: trial(100_000, true, 75), trials: [] })).toBe(true);
+    expect(isFloor({ atMax: quiet, trials: [quiet, trial(150_000, false, 80)] })).toBe(true);
+    // A saturated server is the limit, however busy the generator looked.
+    expect(isFloor({ atMax: quiet, trials: [quiet, trial(150_000, false, 80, 97)] })).toBe(false);
+  });
+
+  it('uses the native generator unless BENCH_LOADGEN=node, and refuses anything else', () => {
+    expect(readBenchOptions({}, '/tmp').loadgen).toBe('native');
+    expect(readBenchOptions({ BENCH_LOADGEN: 'node' }, '/tmp').loadgen).toBe('node');
+    expect(() => readBenchOptions({ BENCH_LOADGEN: 'rust' }, '/tmp')).toThrow(/BENCH_LOADGEN/);
+  });
+
+  it('checks the publisher lag at half load in ms', () => {
+    const run = {
+      options: { steps: [1000], overloadFactor: 0, overloadHighFactor: 0 },
+      results: [{ target: 'gateway', steps: [{ clients: 1000, halfLoad: { publisherMaxLagMs: 12 }, connect: {} }] }],
+    } as unknown as BenchRun;
+    expect(checkGoals(computeRatios(run), run).find((g) => g.goal.startsWith('publisher lag'))).toMatchObject({
+      ratio: 12,
+      met: false,
     });
   });
 });
