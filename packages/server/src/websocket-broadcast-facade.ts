@@ -1,8 +1,8 @@
-import type { WebsocketBroadcast } from './websocket-broadcast.js';
+import type { WebSocketBroadcast } from './publish/websocket-broadcast.js';
 import { WebSocketServer } from './websocket-server.js';
 
 type BroadcastMethods = Pick<
-  WebsocketBroadcast,
+  WebSocketBroadcast,
   | 'broadcastPriceUpdate'
   | 'broadcastTrade'
   | 'broadcastMarketStats'
@@ -19,7 +19,7 @@ type BroadcastMethods = Pick<
   | 'publishBatch'
 >;
 
-const current = (): WebsocketBroadcast => WebSocketServer.getInstance().broadcast;
+const current = (): WebSocketBroadcast => WebSocketServer.getInstance().broadcast;
 
 /**
  * The broadcast service of the process-wide `WebSocketServer.getInstance()`, for services that import it
@@ -40,6 +40,6 @@ export const websocketBroadcast: BroadcastMethods = {
   broadcastMarginCall: (...args) => current().broadcastMarginCall(...args),
   broadcastSystemMessage: (...args) => current().broadcastSystemMessage(...args),
   publish: ((event: string, data: unknown, userId?: string) =>
-    current().publish(event, data, userId)) as WebsocketBroadcast['publish'],
+    current().publish(event, data, userId)) as WebSocketBroadcast['publish'],
   publishBatch: (items) => current().publishBatch(items),
 };

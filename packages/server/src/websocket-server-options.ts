@@ -1,36 +1,18 @@
 import { hostname } from 'node:os';
 import { DEFAULT_SYMBOLS, isMarketSymbol } from '@ws/protocol';
 import type { Cluster, Redis } from 'ioredis';
-import type { AuthOptions } from './auth-middleware.js';
+import type { AlertThresholds } from './admin/admin-alerts.js';
+import type { AuthOptions } from './admission/auth-middleware.js';
+import type { ConnectionCounter } from './admission/connection-counter.js';
+import type { RateLimitOptions } from './admission/rate-limit-middleware.js';
+import type { RefusalLogOptions } from './admission/refusal-log.js';
 import type { AuthComponent, MetricsComponent, RateLimitComponent } from './component-contracts.js';
-import type { ConnectionCounter } from './connection-counter.js';
+import type { SlowConsumerOptions } from './delivery/slow-consumer-guard.js';
 import type { Logger } from './logger.js';
 import { silentLogger } from './logger.js';
-import type { RateLimitOptions } from './rate-limit-middleware.js';
-import type { RefusalLogOptions } from './refusal-log.js';
-import type { SequenceStore } from './sequence-store.js';
-import type { SlowConsumerOptions } from './slow-consumer-guard.js';
-import type { SnapshotStore } from './snapshot-store.js';
-
-/** Subscription limits; see the package README for how they compose. */
-export interface SubscriptionLimits {
-  /** Distinct symbols one connection may subscribe to (per namespace connection). */
-  maxSymbolsPerConnection: number;
-  /** Rooms (channel × symbol) one `/market` connection may hold. */
-  maxRoomsPerConnection: number;
-  /** Rooms one user may hold across all their connections and namespaces (anonymous: per connection). */
-  maxChannelsPerUser: number;
-}
-
-/** Thresholds of `admin.alert`; an alert fires when a value crosses its threshold upwards (and once when it recovers). */
-export interface AlertThresholds {
-  /** Handler errors per second. */
-  errorRatePerSec: number;
-  /** Event-loop lag in milliseconds. */
-  eventLoopLagMs: number;
-  /** Open connections on this node. */
-  connections: number;
-}
+import type { SequenceStore } from './state/sequence-store.js';
+import type { SnapshotStore } from './state/snapshot-store.js';
+import type { SubscriptionLimits } from './subscriptions/subscription-manager.js';
 
 export interface WebSocketServerOptions {
   /** Identifies this node in metrics, admin stats and connection listings. */

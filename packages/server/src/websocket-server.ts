@@ -27,46 +27,54 @@ import {
 } from '@ws/protocol';
 import { Cluster, type Redis } from 'ioredis';
 import { type Namespace, Server, type Socket } from 'socket.io';
-import { adapterRedisView } from './adapter-redis-view.js';
-import { AdminAlerts } from './admin-alerts.js';
-import { AuthMiddleware } from './auth-middleware.js';
-import { ClusterFanout } from './cluster-fanout.js';
+import { AdminAlerts } from './admin/admin-alerts.js';
+import { AuthMiddleware } from './admission/auth-middleware.js';
+import {
+  type ConnectionCounter,
+  MemoryConnectionCounter,
+  RedisConnectionCounter,
+} from './admission/connection-counter.js';
+import { EngineAdmission } from './admission/engine-admission.js';
+import { checkHandshakeAuth } from './admission/handshake-auth.js';
+import { RateLimitMiddleware } from './admission/rate-limit-middleware.js';
+import { RefusalLog } from './admission/refusal-log.js';
+import { adapterRedisView } from './cluster/adapter-redis-view.js';
+import { ClusterFanout } from './cluster/cluster-fanout.js';
 import type {
   AuthComponent,
   MetricsComponent,
   NamespaceMiddleware,
   RateLimitComponent,
 } from './component-contracts.js';
-import { type ConnectionCounter, MemoryConnectionCounter, RedisConnectionCounter } from './connection-counter.js';
 import { type ConnectionFilter, ConnectionManager } from './connection-manager.js';
-import { EngineAdmission } from './engine-admission.js';
+import { OverloadConflator } from './delivery/overload-conflator.js';
+import { encodeBroadcastFrame, fanOutToRoom } from './delivery/room-frame-fanout.js';
+import { SlowConsumerGuard } from './delivery/slow-consumer-guard.js';
+import { estimateBytes } from './encoding/payload-size.js';
+import { preEncodingParser } from './encoding/pre-encoded-json.js';
 import { epochNow } from './epoch-clock.js';
-import { AdminNamespaceHandler } from './handlers/admin-namespace.js';
-import { commonRoutes } from './handlers/common-routes.js';
-import { MarketNamespaceHandler } from './handlers/market-namespace.js';
-import { PricesNamespaceHandler } from './handlers/prices-namespace.js';
-import { UserNamespaceHandler } from './handlers/user-namespace.js';
-import { checkHandshakeAuth } from './handshake-auth.js';
-import { InboundHandler, type InboundRoute } from './inbound-handler.js';
-import { OrderBooks } from './order-books.js';
-import { OverloadConflator } from './overload-conflator.js';
-import { estimateBytes } from './payload-size.js';
-import { preEncodingParser } from './pre-encoded-json.js';
-import { RateLimitMiddleware } from './rate-limit-middleware.js';
+import { InboundHandler, type InboundRoute } from './inbound/inbound-handler.js';
+import { AdminNamespaceHandler } from './namespaces/admin-namespace.js';
+import { commonRoutes } from './namespaces/common-routes.js';
+import { MarketNamespaceHandler } from './namespaces/market-namespace.js';
+import { PricesNamespaceHandler } from './namespaces/prices-namespace.js';
+import { UserNamespaceHandler } from './namespaces/user-namespace.js';
+import { WebSocketBroadcast } from './publish/websocket-broadcast.js';
+import { recoverUserStreams } from './recovery/user-recovery.js';
 import { DEFAULT_REDIS_PREFIX, redisKey } from './redis-keys.js';
-import { RedisSequenceStore } from './redis-sequence-store.js';
-import { RedisSnapshotStore } from './redis-snapshot-store.js';
-import { RefusalLog } from './refusal-log.js';
-import { encodeBroadcastFrame, fanOutToRoom } from './room-frame-fanout.js';
-import { MemorySequenceStore } from './sequence-store.js';
-import { SlowConsumerGuard } from './slow-consumer-guard.js';
-import { MemorySnapshotStore, type SnapshotStore } from './snapshot-store.js';
-import { SubscriptionManager } from './subscription-manager.js';
-import { RedisUserChannelCounter } from './user-channel-counter.js';
-import { UserChannelGuard } from './user-channel-guard.js';
-import { recoverUserStreams } from './user-recovery.js';
-import { MemoryUserStreamHistory, RedisUserStreamHistory, type UserStreamHistory } from './user-stream-history.js';
-import { WebsocketBroadcast } from './websocket-broadcast.js';
+import { OrderBooks } from './state/order-books.js';
+import { RedisSequenceStore } from './state/redis-sequence-store.js';
+import { RedisSnapshotStore } from './state/redis-snapshot-store.js';
+import { MemorySequenceStore } from './state/sequence-store.js';
+import { MemorySnapshotStore, type SnapshotStore } from './state/snapshot-store.js';
+import {
+  MemoryUserStreamHistory,
+  RedisUserStreamHistory,
+  type UserStreamHistory,
+} from './state/user-stream-history.js';
+import { SubscriptionManager } from './subscriptions/subscription-manager.js';
+import { RedisUserChannelCounter } from './subscriptions/user-channel-counter.js';
+import { UserChannelGuard } from './subscriptions/user-channel-guard.js';
 import {
   resolveServerOptions,
   type WebSocketServerInit,
@@ -94,7 +102,7 @@ interface Runtime {
   connections: ConnectionManager;
   subscriptions: SubscriptionManager;
   books: OrderBooks;
-  broadcast: WebsocketBroadcast;
+  broadcast: WebSocketBroadcast;
   inbound: InboundHandler;
   alerts: AdminAlerts;
   guard?: UserChannelGuard | undefined;
@@ -262,7 +270,7 @@ export class WebSocketServer {
       memoryHistory = new MemoryUserStreamHistory(historyLimits);
       history = memoryHistory;
     }
-    const broadcast = new WebsocketBroadcast({
+    const broadcast = new WebSocketBroadcast({
       emit: (ns, room, event, payload, enteredAt) => this.#emit(ns, room, event, payload, undefined, enteredAt),
       sequences: resolved.sequenceStore ?? new MemorySequenceStore(),
       snapshots,
@@ -452,7 +460,7 @@ export class WebSocketServer {
   }
 
   /** The broadcast service (every `broadcast*` method, `publish`, `publishBatch`). */
-  get broadcast(): WebsocketBroadcast {
+  get broadcast(): WebSocketBroadcast {
     return this.#rt().broadcast;
   }
 
@@ -491,13 +499,13 @@ export class WebSocketServer {
     return { ...this.#maintenance };
   }
 
-  /** See `WebsocketBroadcast.broadcastPriceUpdate`. */
-  broadcastPriceUpdate(...args: Parameters<WebsocketBroadcast['broadcastPriceUpdate']>) {
+  /** See `WebSocketBroadcast.broadcastPriceUpdate`. */
+  broadcastPriceUpdate(...args: Parameters<WebSocketBroadcast['broadcastPriceUpdate']>) {
     return this.broadcast.broadcastPriceUpdate(...args);
   }
 
-  /** See `WebsocketBroadcast.broadcastSystemMessage`. */
-  broadcastSystemMessage(...args: Parameters<WebsocketBroadcast['broadcastSystemMessage']>) {
+  /** See `WebSocketBroadcast.broadcastSystemMessage`. */
+  broadcastSystemMessage(...args: Parameters<WebSocketBroadcast['broadcastSystemMessage']>) {
     return this.broadcast.broadcastSystemMessage(...args);
   }
 

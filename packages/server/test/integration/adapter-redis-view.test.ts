@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
-import { adapterRedisView } from '../../src/adapter-redis-view.js';
+import { adapterRedisView } from '../../src/cluster/adapter-redis-view.js';
 import { type RedisProcess, startRedis } from './redis-process.js';
 
 const cleanup: (() => Promise<void> | void)[] = [];

@@ -15,7 +15,7 @@ import { exportSPKI, generateKeyPair, type JWTPayload, SignJWT } from 'jose';
 import { Server } from 'socket.io';
 import { type Socket as ClientSocket, io as connectClient } from 'socket.io-client';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { AuthMiddleware, type AuthOptions } from '../../src/auth-middleware.js';
+import { AuthMiddleware, type AuthOptions } from '../../src/admission/auth-middleware.js';
 import { isWsError, WsError } from '../../src/ws-error.js';
 import { ManualClock } from '../manual-clock.js';
 

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { MemorySnapshotStore } from '../../src/snapshot-store.js';
+import { MemorySnapshotStore } from '../../src/state/snapshot-store.js';
 import { connected, nextEvent, request, startServer, type TestClient, type TestServer } from './harness.js';
 
 let ts: TestServer;

@@ -5,7 +5,7 @@ import type { OrderEvent, PriceUpdate } from '@ws/protocol';
 import { SignJWT } from 'jose';
 import { io as connectClient, type Socket } from 'socket.io-client';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createRedisPublisher } from '../../src/redis-publisher.js';
+import { createRedisPublisher } from '../../src/publish/redis-publisher.js';
 import { redisNodes, TEST_SECRET } from './harness.js';
 
 const CLIENTS = Number(process.env.CHAOS_CLIENTS ?? 200);

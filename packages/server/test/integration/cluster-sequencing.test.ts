@@ -7,7 +7,7 @@ import {
   type SystemMessage,
 } from '@ws/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createRedisPublisher } from '../../src/redis-publisher.js';
+import { createRedisPublisher } from '../../src/publish/redis-publisher.js';
 import type { WebSocketServerInit } from '../../src/websocket-server-options.js';
 import { connected, redisNodes, request, type TestServer } from './harness.js';
 

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { RedisConnectionCounter } from '../../src/connection-counter.js';
+import { RedisConnectionCounter } from '../../src/admission/connection-counter.js';
 import { type RedisProcess, startRedis } from './redis-process.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];

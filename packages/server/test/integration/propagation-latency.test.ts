@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { WebSocketMetrics } from '@ws/metrics';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { MemorySequenceStore, type SequenceStore } from '../../src/sequence-store.js';
+import { MemorySequenceStore, type SequenceStore } from '../../src/state/sequence-store.js';
 import { connected, nextEvent, redisNodes, request, startServer, type TestServer } from './harness.js';
 
 /** A sequence store that answers each `next` only after `delayMs`: a node made to queue before it writes. */

@@ -5,7 +5,7 @@ import { Redis } from 'ioredis';
 import { Server } from 'socket.io';
 import { type Socket as ClientSocket, io as connectClient, Manager } from 'socket.io-client';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { RateLimitMiddleware, type RateLimitOptions } from '../../src/rate-limit-middleware.js';
+import { RateLimitMiddleware, type RateLimitOptions } from '../../src/admission/rate-limit-middleware.js';
 import { WsError } from '../../src/ws-error.js';
 import { freePort, spawnRedisServer, stopProcess } from './redis-process.js';
 

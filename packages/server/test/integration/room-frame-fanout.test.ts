@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { type Namespace, Server, type Socket } from 'socket.io';
 import { type Socket as ClientSocket, io as connectClient } from 'socket.io-client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { encodeBroadcastFrame, type FanoutResult, fanOutToRoom } from '../../src/room-frame-fanout.js';
+import { encodeBroadcastFrame, type FanoutResult, fanOutToRoom } from '../../src/delivery/room-frame-fanout.js';
 
 // A plain Socket.IO server: the fan-out is checked against Socket.IO's own client and encoding.
 let http: HttpServer;

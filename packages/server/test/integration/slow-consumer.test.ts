@@ -1,6 +1,6 @@
 import type { MarketDepth, MarketTicker } from '@ws/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
-import { queuedBytes } from '../../src/slow-consumer-guard.js';
+import { queuedBytes } from '../../src/delivery/slow-consumer-guard.js';
 import { connected, request, startServer, type TestClient, type TestServer } from './harness.js';
 
 let server: TestServer | undefined;

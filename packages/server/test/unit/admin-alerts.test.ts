@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AdminAlerts } from '../../src/admin-alerts.js';
+import { AdminAlerts } from '../../src/admin/admin-alerts.js';
 
 describe('AdminAlerts', () => {
   it('fires once when crossing up, once when recovering, never while staying on one side', () => {

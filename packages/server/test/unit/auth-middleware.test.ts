@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, exportSPKI, type GenerateKeyPairResult, generateKeyPair, type JWTPayload, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AuthMiddleware } from '../../src/auth-middleware.js';
+import { AuthMiddleware } from '../../src/admission/auth-middleware.js';
 import { isWsError } from '../../src/ws-error.js';
 import { ManualClock } from '../manual-clock.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { extractToken, MAX_TOKEN_LENGTH } from '../../src/token-extractor.js';
+import { extractToken, MAX_TOKEN_LENGTH } from '../../src/admission/token-extractor.js';
 
 describe('extractToken', () => {
   it('reads auth.token first, then a Bearer header', () => {

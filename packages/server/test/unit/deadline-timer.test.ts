@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { DeadlineTimer } from '../../src/deadline-timer.js';
+import { DeadlineTimer } from '../../src/admission/deadline-timer.js';
 import { ManualClock } from '../manual-clock.js';
 
 type Item = { name: string };

@@ -1,6 +1,6 @@
 import { bookChecksum } from '@ws/protocol';
 import { describe, expect, it } from 'vitest';
-import { OrderBooks } from '../../src/order-books.js';
+import { OrderBooks } from '../../src/state/order-books.js';
 
 describe('OrderBooks', () => {
   it('applies a snapshot then deltas, chaining prevSeq and computing the checksum after each', () => {

@@ -1,6 +1,6 @@
 import type { NamespaceName } from '@ws/protocol';
 import { describe, expect, it } from 'vitest';
-import { type OverloadClock, OverloadConflator } from '../../src/overload-conflator.js';
+import { type OverloadClock, OverloadConflator } from '../../src/delivery/overload-conflator.js';
 
 type Delivered = [room: string, event: string, seq: number, except?: readonly string[]];
 

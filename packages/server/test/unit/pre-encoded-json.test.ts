@@ -1,7 +1,7 @@
 import { Encoder } from 'socket.io-parser';
 import { describe, expect, it } from 'vitest';
-import { estimateBytes } from '../../src/payload-size.js';
-import { PreEncodedJson, PreEncodedJsonEncoder } from '../../src/pre-encoded-json.js';
+import { estimateBytes } from '../../src/encoding/payload-size.js';
+import { PreEncodedJson, PreEncodedJsonEncoder } from '../../src/encoding/pre-encoded-json.js';
 
 const book = { symbol: 'BTC/USDT', bids: [['1', '2']], note: 'a "quoted" \u0000 string' };
 

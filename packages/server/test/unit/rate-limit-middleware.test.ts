@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { defaultRateLimitOptions, RateLimitMiddleware } from '../../src/rate-limit-middleware.js';
+import { defaultRateLimitOptions, RateLimitMiddleware } from '../../src/admission/rate-limit-middleware.js';
 
 /** A connection as the limiter sees it (id, namespace, handshake address); real sockets are in the integration tests. */
 const connection = (id: string, namespace = '/prices', address = '203.0.113.9', headers = {}) => ({

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { type Refusal, RefusalLog } from '../../src/admission/refusal-log.js';
 import type { Logger } from '../../src/logger.js';
-import { type Refusal, RefusalLog } from '../../src/refusal-log.js';
 
 function recorder(): { logger: Logger; lines: (Record<string, unknown> & { msg?: string })[] } {
   const lines: (Record<string, unknown> & { msg?: string })[] = [];

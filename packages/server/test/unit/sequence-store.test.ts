@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { MemorySequenceStore } from '../../src/sequence-store.js';
-import { MemorySnapshotStore } from '../../src/snapshot-store.js';
+import { MemorySequenceStore } from '../../src/state/sequence-store.js';
+import { MemorySnapshotStore } from '../../src/state/snapshot-store.js';
 
 describe('MemorySequenceStore', () => {
   it('starts at 1 and increases by exactly one per room, independently per room', () => {

@@ -1,6 +1,6 @@
 import { rooms } from '@ws/protocol';
 import { describe, expect, it } from 'vitest';
-import { SubscriptionManager } from '../../src/subscription-manager.js';
+import { SubscriptionManager } from '../../src/subscriptions/subscription-manager.js';
 
 const SYMBOLS = ['A/USDT', 'B/USDT', 'C/USDT', 'D/USDT', 'E/USDT'];
 const prices = (...symbols: string[]) => symbols.map((symbol) => ({ room: rooms.prices(symbol), symbol }));

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseBusMessage } from '../../src/redis-sequence-store.js';
-import { MemoryUserStreamHistory } from '../../src/user-stream-history.js';
+import { parseBusMessage } from '../../src/state/redis-sequence-store.js';
+import { MemoryUserStreamHistory } from '../../src/state/user-stream-history.js';
 
 const entry = (seq: number, time = Date.now()) => ({ seq, time, event: 'order.new', payload: { seq } });
 

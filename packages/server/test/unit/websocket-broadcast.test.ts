@@ -1,9 +1,9 @@
 import { NAMESPACE_NAMES, type NamespaceName, publishValidators } from '@ws/protocol';
 import { describe, expect, it } from 'vitest';
-import { OrderBooks } from '../../src/order-books.js';
-import { MemorySequenceStore, type SequenceStore } from '../../src/sequence-store.js';
-import { MemorySnapshotStore } from '../../src/snapshot-store.js';
-import { WebsocketBroadcast } from '../../src/websocket-broadcast.js';
+import { WebSocketBroadcast } from '../../src/publish/websocket-broadcast.js';
+import { OrderBooks } from '../../src/state/order-books.js';
+import { MemorySequenceStore, type SequenceStore } from '../../src/state/sequence-store.js';
+import { MemorySnapshotStore } from '../../src/state/snapshot-store.js';
 import { WsError } from '../../src/ws-error.js';
 
 type Sent = { ns: NamespaceName; room: string | null; event: string; payload: Record<string, unknown> };
@@ -12,7 +12,7 @@ function setup(options: { sequences?: SequenceStore; allowUnknownSymbols?: boole
   const sent: Sent[] = [];
   const snapshots = new MemorySnapshotStore();
   const books = new OrderBooks();
-  const broadcast = new WebsocketBroadcast({
+  const broadcast = new WebSocketBroadcast({
     emit: (ns, room, event, payload) => sent.push({ ns, room, event, payload: payload as Record<string, unknown> }),
     sequences: options.sequences ?? new MemorySequenceStore(),
     snapshots,
@@ -34,7 +34,7 @@ const order = {
   filledQuantity: 0,
 };
 
-describe('WebsocketBroadcast', () => {
+describe('WebSocketBroadcast', () => {
   it('normalises decimals, stamps timestamp, assigns seq per room; the wire payload passes the wire schema', async () => {
     const { sent, broadcast, snapshots } = setup();
     const wire = await broadcast.broadcastPriceUpdate('BTC/USDT', {

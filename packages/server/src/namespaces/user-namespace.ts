@@ -1,6 +1,6 @@
 import { rooms } from '@ws/protocol';
 import type { Socket } from 'socket.io';
-import type { InboundRoute } from '../inbound-handler.js';
+import type { InboundRoute } from '../inbound/inbound-handler.js';
 
 /**
  * `/user`: no subscription requests. On connect the server joins the socket to the private rooms of the

@@ -1,6 +1,6 @@
 import { inboundValidators } from '@ws/protocol';
 import type { AuthComponent } from '../component-contracts.js';
-import { type InboundRoute, route } from '../inbound-handler.js';
+import { type InboundRoute, route } from '../inbound/inbound-handler.js';
 import { WsError } from '../ws-error.js';
 
 /** `ping` and `auth.refresh`, which every namespace accepts. */

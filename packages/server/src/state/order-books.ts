@@ -1,5 +1,5 @@
 import { type BookLevel, MAX_DEPTH_LEVELS, type MarketDepth, OrderBookState } from '@ws/protocol';
-import { PreEncodedJson } from './pre-encoded-json.js';
+import { PreEncodedJson } from '../encoding/pre-encoded-json.js';
 
 /** A depth message as the broadcaster hands it over: validated and with canonical decimal strings. */
 export interface DepthUpdate {

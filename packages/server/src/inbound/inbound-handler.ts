@@ -1,10 +1,11 @@
 import { describeIssues, type NamespaceName, type ValidationResult } from '@ws/protocol';
 import type { Socket } from 'socket.io';
-import type { MetricsComponent, RateLimitComponent } from './component-contracts.js';
-import type { ConnectionManager } from './connection-manager.js';
-import type { Logger } from './logger.js';
-import { estimateBytes, hasBinary } from './payload-size.js';
-import { isWsError, WsError } from './ws-error.js';
+import type { MetricsComponent, RateLimitComponent } from '../component-contracts.js';
+import type { ConnectionManager } from '../connection-manager.js';
+import { estimateBytes, hasBinary } from '../encoding/payload-size.js';
+import type { Logger } from '../logger.js';
+import type { ValidatedPayload } from '../validated-payload.js';
+import { isWsError, WsError } from '../ws-error.js';
 
 /** Passed to every handler: the socket plus a queue of work to run right after the ack is sent. */
 export interface InboundContext {
@@ -31,9 +32,6 @@ export interface InboundRoute {
   /** Rate-limit points of a valid request (default 1), e.g. growing with the levels a snapshot sends. */
   cost?: (payload: never) => number;
 }
-
-/** The payload type a compiled validator accepts. */
-export type ValidatedPayload<V> = V extends { validate(value: unknown): ValidationResult<infer P> } ? P : never;
 
 /**
  * A route. A synchronous handler runs, acks and runs its `afterAck` work in one tick; put async work in

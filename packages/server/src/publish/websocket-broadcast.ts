@@ -32,14 +32,14 @@ import {
   type WalletUpdate,
   type WalletUpdateInput,
 } from '@ws/protocol';
-import { epochNow } from './epoch-clock.js';
-import type { ValidatedPayload } from './inbound-handler.js';
-import type { DepthUpdate, OrderBooks } from './order-books.js';
-import type { SequencedMessage } from './redis-sequence-store.js';
-import type { SequenceStore } from './sequence-store.js';
-import type { SnapshotStore } from './snapshot-store.js';
-import type { MemoryUserStreamHistory } from './user-stream-history.js';
-import { WsError } from './ws-error.js';
+import { epochNow } from '../epoch-clock.js';
+import type { DepthUpdate, OrderBooks } from '../state/order-books.js';
+import type { SequenceStore } from '../state/sequence-store.js';
+import type { SequencedMessage } from '../state/sequenced-message.js';
+import type { SnapshotStore } from '../state/snapshot-store.js';
+import type { MemoryUserStreamHistory } from '../state/user-stream-history.js';
+import type { ValidatedPayload } from '../validated-payload.js';
+import { WsError } from '../ws-error.js';
 
 type Catalog = typeof PublishableEvents;
 /** What a publisher passes for an event. */
@@ -78,7 +78,7 @@ export type BroadcastEmitter = (
   enteredAt: number,
 ) => void;
 
-export interface WebsocketBroadcastDeps {
+export interface WebSocketBroadcastDeps {
   emit: BroadcastEmitter;
   sequences: SequenceStore;
   snapshots: SnapshotStore;
@@ -123,11 +123,11 @@ const ORDER_EVENT_BY_STATUS: Record<OrderStatus, OrderEventName> = {
  * stamps `timestamp`, assigns the room's next `seq` and emits; the promise resolves to the wire payload.
  * Messages of one room are emitted in call order even with an async sequence store.
  */
-export class WebsocketBroadcast {
+export class WebSocketBroadcast {
   /** Tail of the pending chain per room, only while an async seq is outstanding. */
   private readonly tails = new Map<string, Promise<unknown>>();
 
-  constructor(private readonly deps: WebsocketBroadcastDeps) {}
+  constructor(private readonly deps: WebSocketBroadcastDeps) {}
 
   /** `price.update` to `prices:{symbol}`. */
   broadcastPriceUpdate(

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
-import type { Logger } from './logger.js';
-import { DEFAULT_REDIS_PREFIX, redisKey } from './redis-keys.js';
+import type { Logger } from '../logger.js';
+import { DEFAULT_REDIS_PREFIX, redisKey } from '../redis-keys.js';
 
 /** What a concurrent-connection cap counts by. */
 export type CapKind = 'ip' | 'user';

@@ -1,5 +1,14 @@
 import type { AdminAlert } from '@ws/protocol';
-import type { AlertThresholds } from './websocket-server-options.js';
+
+/** Thresholds of `admin.alert`; an alert fires when a value crosses its threshold upwards (and once when it recovers). */
+export interface AlertThresholds {
+  /** Handler errors per second. */
+  errorRatePerSec: number;
+  /** Event-loop lag in milliseconds. */
+  eventLoopLagMs: number;
+  /** Open connections on this node. */
+  connections: number;
+}
 
 /** The measured values the thresholds apply to. */
 export interface AlertInputs {

@@ -1,6 +1,6 @@
-import type { Logger } from './logger.js';
+import type { Logger } from '../logger.js';
+import { WsError } from '../ws-error.js';
 import type { UserChannelCounter } from './user-channel-counter.js';
-import { WsError } from './ws-error.js';
 
 /** What a subscribe reserved cluster-wide; settle with the number of rooms actually added. */
 export interface ChannelReservation {

@@ -1,5 +1,5 @@
 import type { ErrorCode } from '@ws/protocol';
-import type { Logger } from './logger.js';
+import type { Logger } from '../logger.js';
 
 /** One refused connection or request: who, where and why. */
 export interface Refusal {

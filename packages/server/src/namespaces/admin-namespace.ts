@@ -15,7 +15,7 @@ import {
 } from '@ws/protocol';
 import type { Socket } from 'socket.io';
 import type { ConnectionFilter } from '../connection-manager.js';
-import { type InboundRoute, route } from '../inbound-handler.js';
+import { type InboundRoute, route } from '../inbound/inbound-handler.js';
 import { WsError } from '../ws-error.js';
 
 export interface AdminNamespaceDeps {

@@ -2,9 +2,9 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { NamespaceName } from '@ws/protocol';
 import type { Cluster, Redis } from 'ioredis';
 import { type RateLimiterAbstract, RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import { DEFAULT_REDIS_PREFIX, redisKey } from '../redis-keys.js';
+import { WsError } from '../ws-error.js';
 import { clientIp } from './client-ip.js';
-import { DEFAULT_REDIS_PREFIX, redisKey } from './redis-keys.js';
-import { WsError } from './ws-error.js';
 
 /** A token bucket: `points` requests per `durationSec`. */
 export interface RateLimit {

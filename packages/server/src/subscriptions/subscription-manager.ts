@@ -1,6 +1,15 @@
 import { type NamespaceName, parseRoom, type SubscriptionStats } from '@ws/protocol';
-import type { SubscriptionLimits } from './websocket-server-options.js';
-import { WsError } from './ws-error.js';
+import { WsError } from '../ws-error.js';
+
+/** Subscription limits; see the package README for how they compose. */
+export interface SubscriptionLimits {
+  /** Distinct symbols one connection may subscribe to (per namespace connection). */
+  maxSymbolsPerConnection: number;
+  /** Rooms (channel × symbol) one `/market` connection may hold. */
+  maxRoomsPerConnection: number;
+  /** Rooms one user may hold across all their connections and namespaces (anonymous: per connection). */
+  maxChannelsPerUser: number;
+}
 
 /** One room a client asks for, with the symbol it is about. */
 export interface RoomRequest {

@@ -9,12 +9,12 @@ import {
   SNAPSHOT_DEPTH_COST,
 } from '@ws/protocol';
 import type { Socket } from 'socket.io';
-import { type InboundRoute, route } from '../inbound-handler.js';
-import type { OrderBooks } from '../order-books.js';
-import type { PreEncodedJson } from '../pre-encoded-json.js';
-import type { SnapshotStore } from '../snapshot-store.js';
-import type { RoomRequest, SubscriptionManager } from '../subscription-manager.js';
-import type { ChannelReservation, UserChannelGuard } from '../user-channel-guard.js';
+import type { PreEncodedJson } from '../encoding/pre-encoded-json.js';
+import { type InboundRoute, route } from '../inbound/inbound-handler.js';
+import type { OrderBooks } from '../state/order-books.js';
+import type { SnapshotStore } from '../state/snapshot-store.js';
+import type { RoomRequest, SubscriptionManager } from '../subscriptions/subscription-manager.js';
+import type { ChannelReservation, UserChannelGuard } from '../subscriptions/user-channel-guard.js';
 import { applySubscribe, prepared, reserveRooms } from './subscribe-flow.js';
 
 export interface MarketNamespaceDeps {

@@ -1,5 +1,5 @@
 import { describeIssues, handshakeValidators, type NamespaceName } from '@ws/protocol';
-import { WsError } from './ws-error.js';
+import { WsError } from '../ws-error.js';
 
 /** What a connection keeps of its handshake `auth`: the protocol's fields only (`since` only on `/user`). */
 export type CheckedHandshakeAuth = { token?: string | null; since?: unknown };

@@ -2,10 +2,10 @@ import { createPublicKey, type KeyObject, webcrypto } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { type NamespaceName, type Role, type SystemMessage, USER_ID_PATTERN } from '@ws/protocol';
 import { createRemoteJWKSet, type JWTPayload, type JWTVerifyGetKey, errors as joseErrors, jwtVerify } from 'jose';
-import { type Clock, systemClock } from './clock.js';
+import { type Clock, systemClock } from '../clock.js';
+import { WsError } from '../ws-error.js';
 import { DeadlineTimer } from './deadline-timer.js';
 import { extractToken, MAX_TOKEN_LENGTH } from './token-extractor.js';
-import { WsError } from './ws-error.js';
 
 export interface AuthOptions {
   /** HS256/384/512 shared secret; at least 32 bytes. */

@@ -1,6 +1,6 @@
-import type { InboundContext } from '../inbound-handler.js';
-import type { RoomRequest, SubscriptionManager } from '../subscription-manager.js';
-import type { ChannelReservation, UserChannelGuard } from '../user-channel-guard.js';
+import type { InboundContext } from '../inbound/inbound-handler.js';
+import type { RoomRequest, SubscriptionManager } from '../subscriptions/subscription-manager.js';
+import type { ChannelReservation, UserChannelGuard } from '../subscriptions/user-channel-guard.js';
 
 /** Cluster-wide reservation of the rooms the connection does not hold yet (nothing without a guard or user). */
 export function reserveRooms(

@@ -1,12 +1,12 @@
 import { Emitter } from '@socket.io/redis-emitter';
 import { NAMESPACE_NAMES } from '@ws/protocol';
 import type { Cluster, Redis } from 'ioredis';
-import { OrderBooks } from './order-books.js';
-import { DEFAULT_REDIS_PREFIX, redisKey } from './redis-keys.js';
-import { RedisSequenceStore } from './redis-sequence-store.js';
-import { MemorySequenceStore } from './sequence-store.js';
-import { MemorySnapshotStore } from './snapshot-store.js';
-import { WebsocketBroadcast } from './websocket-broadcast.js';
+import { DEFAULT_REDIS_PREFIX, redisKey } from '../redis-keys.js';
+import { OrderBooks } from '../state/order-books.js';
+import { RedisSequenceStore } from '../state/redis-sequence-store.js';
+import { MemorySequenceStore } from '../state/sequence-store.js';
+import { MemorySnapshotStore } from '../state/snapshot-store.js';
+import { WebSocketBroadcast } from './websocket-broadcast.js';
 
 export interface RedisPublisherOptions {
   /** The gateways' `redis.prefix` (default `ws`; keys joined by `redisKey`). */
@@ -16,19 +16,19 @@ export interface RedisPublisherOptions {
 }
 
 /**
- * The publish path for backend services that run no gateway: the same `WebsocketBroadcast` API, validated
+ * The publish path for backend services that run no gateway: the same `WebSocketBroadcast` API, validated
  * by the protocol, sequenced and fanned out by the gateways' Lua script and bus. `system.message` goes
  * through `@socket.io/redis-emitter` to every namespace. A depth publish resolves without `checksum`
  * (the gateways compute it from their books).
  */
-export function createRedisPublisher(redis: Redis | Cluster, options: RedisPublisherOptions = {}): WebsocketBroadcast {
+export function createRedisPublisher(redis: Redis | Cluster, options: RedisPublisherOptions = {}): WebSocketBroadcast {
   const prefix = options.prefix ?? DEFAULT_REDIS_PREFIX;
   const store = new RedisSequenceStore(redis, { prefix });
   const emitters = new Map(
     NAMESPACE_NAMES.map((ns) => [ns, new Emitter(redis, { key: redisKey(prefix, 'adapter') }, ns)]),
   );
   const symbols = options.symbols ? new Set(options.symbols) : undefined;
-  return new WebsocketBroadcast({
+  return new WebSocketBroadcast({
     emit: (ns, _room, event, payload) => {
       emitters.get(ns)?.emit(event as never, payload as never);
     },

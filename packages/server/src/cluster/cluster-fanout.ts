@@ -1,15 +1,11 @@
 import type { NamespaceName } from '@ws/protocol';
 import type { Cluster, Redis } from 'ioredis';
-import type { Logger } from './logger.js';
-import type { DepthUpdate, OrderBooks } from './order-books.js';
-import {
-  type BusMessage,
-  parseBusMessage,
-  type RedisSequenceStore,
-  type SequencedMessage,
-} from './redis-sequence-store.js';
-import type { RedisSnapshotStore } from './redis-snapshot-store.js';
-import { WsError } from './ws-error.js';
+import type { Logger } from '../logger.js';
+import type { DepthUpdate, OrderBooks } from '../state/order-books.js';
+import { parseBusMessage, type RedisSequenceStore } from '../state/redis-sequence-store.js';
+import type { RedisSnapshotStore } from '../state/redis-snapshot-store.js';
+import type { BusMessage, SequencedMessage } from '../state/sequenced-message.js';
+import { WsError } from '../ws-error.js';
 
 /**
  * Sends to this node's members of a room only, skipping `except` socket ids; `enteredAt` (epoch ms, when the

@@ -1,8 +1,8 @@
 import { rooms, USER_STREAMS, type UserRecoverySince } from '@ws/protocol';
 import type { Socket } from 'socket.io';
-import type { Logger } from './logger.js';
-import type { BusMessage } from './redis-sequence-store.js';
-import type { HistoryEntry, HistoryRead, UserStreamHistory } from './user-stream-history.js';
+import type { Logger } from '../logger.js';
+import type { BusMessage } from '../state/sequenced-message.js';
+import type { HistoryEntry, HistoryRead, UserStreamHistory } from '../state/user-stream-history.js';
 
 export interface UserRecoveryDeps {
   history: UserStreamHistory;

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { DEFAULT_REDIS_PREFIX, redisKey } from './redis-keys.js';
+import { DEFAULT_REDIS_PREFIX, redisKey } from '../redis-keys.js';
 
 /**
  * Cluster-wide count of the channels each user holds, so `maxChannelsPerUser` holds across nodes.

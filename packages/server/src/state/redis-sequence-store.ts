@@ -1,34 +1,8 @@
 import type { BookLevel, NamespaceName } from '@ws/protocol';
 import { isZeroDecimal } from '@ws/protocol';
 import type { Cluster, Redis } from 'ioredis';
-import { DEFAULT_REDIS_PREFIX, redisKey } from './redis-keys.js';
-
-/** How a sequenced message is kept in Redis besides its seq. */
-export type SequencedKind = 'plain' | 'snapshot' | 'history' | 'depth';
-
-/** A validated, normalised message ready for its global seq. */
-export interface SequencedMessage {
-  namespace: NamespaceName;
-  room: string;
-  event: string;
-  data: Record<string, unknown>;
-  kind: SequencedKind;
-  /** When the message entered the platform (epoch ms), carried on the bus for propagation latency. */
-  enteredAt?: number;
-}
-
-/** A message as it comes back from the bus or the history. */
-export interface BusMessage {
-  seq: number;
-  /** The room's seq before this message (the depth stream's `prevSeq`). */
-  prevSeq: number;
-  namespace: NamespaceName;
-  room: string;
-  event: string;
-  data: Record<string, unknown>;
-  /** When the message entered the platform on the publishing node (epoch ms); absent in older messages. */
-  enteredAt?: number;
-}
+import { DEFAULT_REDIS_PREFIX, redisKey } from '../redis-keys.js';
+import type { BusMessage, SequencedMessage } from './sequenced-message.js';
 
 export interface RedisSequenceStoreOptions {
   /** Key and channel prefix (`redisKey`'s rule; default `ws`). */

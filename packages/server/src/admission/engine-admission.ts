@@ -1,11 +1,11 @@
 import type { IncomingMessage } from 'node:http';
 import { NO_NAMESPACE } from '@ws/metrics';
+import type { MetricsComponent, NamespaceMiddleware, RateLimitComponent } from '../component-contracts.js';
+import { WsError } from '../ws-error.js';
 import { clientIp } from './client-ip.js';
-import type { MetricsComponent, NamespaceMiddleware, RateLimitComponent } from './component-contracts.js';
 import type { ConnectionCounter } from './connection-counter.js';
 import { originAllowed } from './origin-policy.js';
 import type { Refusal, RefusalLog } from './refusal-log.js';
-import { WsError } from './ws-error.js';
 
 /** Concurrent-connection caps; `0` turns one off. */
 export interface ConnectionCaps {

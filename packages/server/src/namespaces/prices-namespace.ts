@@ -1,9 +1,9 @@
 import { inboundValidators, rooms } from '@ws/protocol';
 import type { Socket } from 'socket.io';
-import { type InboundRoute, route } from '../inbound-handler.js';
-import type { SnapshotStore } from '../snapshot-store.js';
-import type { SubscriptionManager } from '../subscription-manager.js';
-import type { ChannelReservation, UserChannelGuard } from '../user-channel-guard.js';
+import { type InboundRoute, route } from '../inbound/inbound-handler.js';
+import type { SnapshotStore } from '../state/snapshot-store.js';
+import type { SubscriptionManager } from '../subscriptions/subscription-manager.js';
+import type { ChannelReservation, UserChannelGuard } from '../subscriptions/user-channel-guard.js';
 import { applySubscribe, prepared, reserveRooms } from './subscribe-flow.js';
 
 export interface PricesNamespaceDeps {
