@@ -14,8 +14,11 @@ import { build } from 'esbuild';
  * socket.io-client included (the order book is a separate chunk, loaded by the first `subscribeOrderBook`).
  */
 export const BUDGET_BYTES = 20 * 1024;
-/** min+gz budget of the same app bundled without code splitting (the order book inlined). */
-export const WHOLE_BUDGET_BYTES = 21 * 1024;
+/**
+ * min+gz budget of the same app bundled without code splitting (the order book inlined). 21.5 KiB since the
+ * client derives its rooms and stream lists from the protocol's event-traits table (+0.2 KiB).
+ */
+export const WHOLE_BUDGET_BYTES = 21.5 * 1024;
 
 const clientDir = fileURLToPath(new URL('..', import.meta.url));
 const protocolDir = join(clientDir, '..', 'protocol');

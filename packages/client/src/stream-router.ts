@@ -1,5 +1,12 @@
 import type { ConnectionAuthenticated, MarketDepth, NamespaceName, UserRecoverySince } from '@ws/protocol';
-import { USER_STREAMS } from '@ws/protocol/runtime';
+import {
+  isStreamEventName,
+  PUBLISHABLE_EVENT_NAMES,
+  PublishableEventTraits,
+  roomOfEvent,
+  streamOfRoom,
+  USER_STREAMS,
+} from '@ws/protocol/runtime';
 import type { LiveOrderBook } from './order-book.js';
 import { type GapEvent, SequenceTracker } from './sequence-tracker.js';
 
@@ -12,23 +19,18 @@ export interface StreamSink {
   invalid_(event: string): void;
 }
 
-/** The room a stream event was published to (for seq tracking). */
+/** The room a stream event was published to (for seq tracking); the `/user` connection's user keys private rooms. */
 function roomOf(event: string, payload: Record<string, unknown>, userId: string | null | undefined): string | null {
-  const symbol = typeof payload.symbol === 'string' ? payload.symbol : '';
-  if (event.startsWith('price.')) return `prices:${symbol}`;
-  if (event.startsWith('market.')) return `market:${event.slice(7)}:${symbol}`;
-  const user = userId ?? '';
-  if (event.startsWith('order.')) return `orders:${user}`;
-  if (event.startsWith('position.')) return `positions:${user}`;
-  if (event === 'wallet.update') return `wallet:${user}`;
-  if (event === 'margin.call') return `user:${user}`;
-  return null;
+  if (!isStreamEventName(event)) return null;
+  return roomOfEvent(event, typeof payload.symbol === 'string' ? payload.symbol : '', userId ?? '');
 }
 
-function namespaceOfRoom(room: string): NamespaceName {
-  if (room.startsWith('prices:')) return '/prices';
-  if (room.startsWith('market:')) return '/market';
-  return '/user';
+function namespaceOfRoom(room: string): string | undefined {
+  const stream = streamOfRoom(room);
+  for (const event of PUBLISHABLE_EVENT_NAMES) {
+    if (PublishableEventTraits[event].stream === stream) return PublishableEventTraits[event].namespace;
+  }
+  return undefined;
 }
 
 /**

@@ -5,6 +5,7 @@ import type {
   PriceUpdate,
   UserServerToClientEvents,
 } from '@ws/protocol';
+import { type StreamEventOf, streamEventsOf } from '@ws/protocol/runtime';
 import type { StateChange } from './connection-state.js';
 import type { OrderBookResync } from './order-book.js';
 import type { GapEvent } from './sequence-tracker.js';
@@ -51,13 +52,4 @@ export type SymbolPriceEvents = { [K in `price:${string}`]: PriceUpdate };
 export type TradingClientEvents = StreamEvents & LifecycleEvents & SymbolPriceEvents;
 
 /** Names of the `/user` stream events: listening to one connects `/user` when a token is set. */
-export const USER_EVENTS = [
-  'order.new',
-  'order.update',
-  'order.filled',
-  'order.cancelled',
-  'position.update',
-  'position.liquidated',
-  'wallet.update',
-  'margin.call',
-] as const satisfies readonly (keyof UserServerToClientEvents)[];
+export const USER_EVENTS: readonly StreamEventOf<'/user'>[] = streamEventsOf('/user');

@@ -6,6 +6,7 @@ import type {
   ServerToClientEvents,
   SystemMessage,
 } from '@ws/protocol';
+import { streamEventsOf } from '@ws/protocol/runtime';
 import { Manager } from 'socket.io-client';
 import { type AdminApi, createAdminApi } from './admin-api.js';
 import { backoffDelay } from './backoff.js';
@@ -52,8 +53,8 @@ export interface Latency {
 
 /** The stream events each namespace delivers (everything else a namespace sends is handled by the client). */
 const STREAMS = {
-  '/prices': ['price.update', 'price.trade'],
-  '/market': ['market.stats', 'market.ticker', 'market.trades', 'market.depth'],
+  '/prices': streamEventsOf('/prices'),
+  '/market': streamEventsOf('/market'),
   '/user': USER_EVENTS,
   '/admin': ['admin.stats', 'admin.alert'],
 } as const satisfies { [N in NamespaceName]: readonly (keyof ServerToClientEvents<N>)[] };

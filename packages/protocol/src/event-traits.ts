@@ -56,6 +56,11 @@ export type StreamEventName = {
   [E in PublishableEventName]: (typeof PublishableEventTraits)[E]['stream'] extends null ? never : E;
 }[PublishableEventName];
 
+/** The stream events of one namespace. */
+export type StreamEventOf<N extends NamespaceName> = {
+  [E in StreamEventName]: (typeof PublishableEventTraits)[E]['namespace'] extends N ? E : never;
+}[StreamEventName];
+
 // Pure (down to the arguments): a bundler may drop them when unused, also inside a lazily loaded module.
 export const PUBLISHABLE_EVENT_NAMES = /* @__PURE__ */ Object.keys(PublishableEventTraits) as PublishableEventName[];
 
@@ -100,4 +105,11 @@ export function streamOfRoom(room: string): string {
 export function roomOfEvent(event: PublishableEventName, symbol: string, userId: string): string | null {
   const { stream, private: isPrivate } = PublishableEventTraits[event];
   return stream === null ? null : `${stream}:${isPrivate ? userId : symbol}`;
+}
+
+/** The stream events a namespace delivers, in catalog order. */
+export function streamEventsOf<N extends NamespaceName>(namespace: N): StreamEventOf<N>[] {
+  return PUBLISHABLE_EVENT_NAMES.filter(
+    (e) => PublishableEventTraits[e].namespace === namespace && PublishableEventTraits[e].stream !== null,
+  ) as StreamEventOf<N>[];
 }

@@ -62,6 +62,8 @@ export {
   type RoomStream,
   roomOfEvent,
   type StreamEventName,
+  type StreamEventOf,
+  streamEventsOf,
   streamOfRoom,
 } from './event-traits.js';
 export {

@@ -7,6 +7,7 @@ import {
   PublishableEventTraits,
   parseRoom,
   roomOfEvent,
+  streamEventsOf,
   streamOfRoom,
 } from '@ws/protocol';
 import { describe, expect, it } from 'vitest';
@@ -66,5 +67,12 @@ describe('PublishableEventTraits', () => {
     );
     expect(isStreamEventName('subscription.confirmed')).toBe(false);
     expect(isStreamEventName('toString')).toBe(false);
+  });
+
+  it('streamEventsOf lists a namespace’s stream events in catalog order', () => {
+    expect(streamEventsOf('/prices')).toEqual(['price.update', 'price.trade']);
+    expect(streamEventsOf('/market')).toEqual(['market.stats', 'market.ticker', 'market.trades', 'market.depth']);
+    expect(streamEventsOf('/user')).toHaveLength(8);
+    expect(streamEventsOf('/admin')).toEqual([]);
   });
 });
