@@ -2,6 +2,7 @@ import type { MetricsSnapshot, NamespaceMetrics } from '@ws/protocol';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import { EventLoopMonitor } from './event-loop-monitor.js';
 import { METRIC_ERROR_CODES, METRIC_EVENT_NAMES, METRIC_NAMESPACES, OTHER } from './labels.js';
+import { METRIC_DEFINITIONS, type MetricDefinition, type MetricName } from './metric-definitions.js';
 import { SlidingWindowCounter } from './sliding-window-counter.js';
 import { type HistogramSeries, WeightedHistogram } from './weighted-histogram.js';
 import { WindowedHistogram } from './windowed-histogram.js';
@@ -26,8 +27,12 @@ export interface WebSocketMetricsOptions {
 /** Label value of errors that belong to no namespace. */
 export const NO_NAMESPACE = 'none';
 
-const LATENCY_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
-const FANOUT_BUCKETS = [1, 5, 10, 50, 100, 500, 1000, 5000, 10000, 50000, 100000];
+/** Reports one series' value at scrape time (a gauge's `set`, a counter's `inc` after its reset). */
+type Sample = (labels: Readonly<Record<string, string>>, value: number) => void;
+type Collector = (sample: Sample) => void;
+type CollectedName = {
+  [K in MetricName]: (typeof METRIC_DEFINITIONS)[K]['type'] extends 'histogram' ? never : K;
+}[MetricName];
 
 interface Cell<L> {
   readonly labels: L;
@@ -132,7 +137,7 @@ export class WebSocketMetrics {
   readonly #broadcastLatency: WeightedHistogram;
   readonly #pingRtt: Histogram;
   readonly #redisUp: Gauge;
-  readonly #ownMetrics: { reset(): void }[] = [];
+  readonly #built: ReadonlyMap<MetricName, { reset(): void }>;
   #totalOpened = 0;
   #messagesTotal = 0;
   #errorsTotal = 0;
@@ -153,163 +158,11 @@ export class WebSocketMetrics {
     this.#pingWindow = new WindowedHistogram(windowSec, now);
     this.#eventLoop = new EventLoopMonitor(windowSec, Math.max(1, options.eventLoopResolutionMs ?? 20));
 
-    const registers = [this.registry];
-    const states = () => this.#states.values();
-    const reported = () => [...this.#states.values()].filter((s) => s !== this.#other || this.#otherHasActivity());
-
-    const gauge = <L extends string>(name: string, help: string, labelNames: L[], collect: (g: Gauge<L>) => void) => {
-      const metric: Gauge<L> = new Gauge<L>({
-        name: prefix + name,
-        help,
-        labelNames,
-        registers,
-        collect() {
-          collect(metric);
-        },
-      });
-      this.#ownMetrics.push(metric);
-      return metric;
-    };
-    // Counters are rebuilt from the cells on every scrape: the cells are the single source of truth.
-    const counter = <L extends string>(
-      name: string,
-      help: string,
-      labelNames: L[],
-      collect: (c: Counter<L>) => void,
-    ) => {
-      const metric: Counter<L> = new Counter<L>({
-        name: prefix + name,
-        help,
-        labelNames,
-        registers,
-        collect() {
-          metric.reset();
-          collect(metric);
-        },
-      });
-      this.#ownMetrics.push(metric);
-      return metric;
-    };
-    const histogram = <L extends string>(name: string, help: string, labelNames: L[], buckets: number[]) => {
-      const metric = new Histogram<L>({ name: prefix + name, help, labelNames, buckets, registers });
-      this.#ownMetrics.push(metric);
-      return metric;
-    };
-
-    gauge('connections', 'Open connections per namespace.', ['namespace'], (g) => {
-      for (const s of reported()) g.set(s.labels, s.connections);
-    });
-    counter('connections_opened_total', 'Connections accepted per namespace.', ['namespace'], (c) => {
-      for (const s of reported()) c.inc(s.labels, s.opened);
-    });
-    counter('connection_attempts_total', 'Connection attempts (handshakes) per namespace.', ['namespace'], (c) => {
-      for (const s of reported()) c.inc(s.labels, s.attempts);
-    });
-    counter(
-      'connection_refusals_total',
-      'Refused connections per namespace ("none" when refused at the Engine.IO request, before any namespace) and error code.',
-      ['namespace', 'code'],
-      (c) => {
-        for (const s of [...states(), this.#none])
-          for (const cell of s.refusals.values()) if (cell.value > 0) c.inc(cell.labels, cell.value);
-      },
-    );
-    counter(
-      'messages_received_total',
-      'Messages received from clients per namespace and event.',
-      ['namespace', 'event'],
-      (c) => {
-        for (const s of states()) for (const cell of s.in.values()) if (cell.count > 0) c.inc(cell.labels, cell.count);
-      },
-    );
-    counter('messages_received_bytes_total', 'Payload bytes received from clients.', ['namespace', 'event'], (c) => {
-      for (const s of states()) for (const cell of s.in.values()) if (cell.bytes > 0) c.inc(cell.labels, cell.bytes);
-    });
-    counter(
-      'messages_sent_total',
-      'Messages delivered to clients (one per recipient).',
-      ['namespace', 'event'],
-      (c) => {
-        for (const s of states()) for (const cell of s.out.values()) if (cell.count > 0) c.inc(cell.labels, cell.count);
-      },
-    );
-    counter(
-      'messages_sent_bytes_total',
-      'Payload bytes delivered to clients (frame size times recipients).',
-      ['namespace', 'event'],
-      (c) => {
-        for (const s of states()) for (const cell of s.out.values()) if (cell.bytes > 0) c.inc(cell.labels, cell.bytes);
-      },
-    );
-    counter(
-      'broadcasts_total',
-      'Broadcasts (one emit to a room or namespace) per namespace and event.',
-      ['namespace', 'event'],
-      (c) => {
-        for (const s of states())
-          for (const cell of s.broadcasts.values()) if (cell.value > 0) c.inc(cell.labels, cell.value);
-      },
-    );
-    counter(
-      'messages_conflated_total',
-      'Broadcasts superseded by a newer one of the same room before they were sent (overload conflation).',
-      ['namespace', 'event'],
-      (c) => {
-        // The latest-state streams that can be conflated are exported from zero: a dashboard then shows
-        // "nothing conflated" before the first overload rather than "no data".
-        for (const s of states())
-          for (const cell of s.conflated.values())
-            if (cell.value > 0 || CONFLATABLE[cell.labels.namespace]?.includes(cell.labels.event))
-              c.inc(cell.labels, cell.value);
-      },
-    );
-    counter(
-      'errors_total',
-      'Errors per namespace ("none" when outside one) and error code.',
-      ['namespace', 'code'],
-      (c) => {
-        for (const s of [...states(), this.#none])
-          for (const cell of s.errors.values()) if (cell.value > 0) c.inc(cell.labels, cell.value);
-      },
-    );
-    counter(
-      'rate_limited_total',
-      'Requests or connections rejected by a rate limit, per namespace.',
-      ['namespace'],
-      (c) => {
-        for (const s of reported()) c.inc(s.labels, s.rateLimited);
-      },
-    );
-    gauge('subscriptions', 'Active room subscriptions per namespace.', ['namespace'], (g) => {
-      for (const s of reported()) g.set(s.labels, s.subscriptions);
-    });
-    this.#redisUp = gauge(
-      'redis_up',
-      '1 when the Redis adapter is connected, 0 when down or not reported.',
-      [],
-      () => {},
-    );
-    gauge('event_loop_lag_seconds', `p99 event-loop delay over the last ${windowSec} s.`, [], (g) => {
-      g.set(this.#eventLoop.lagMs() / 1000);
-    });
-    if (options.nodeId !== undefined) {
-      const info = { node_id: options.nodeId };
-      gauge('node_info', 'Identity of this gateway node (always 1).', ['node_id'], (g) => g.set(info, 1));
-    }
-    this.#broadcastFanout = histogram('broadcast_fanout', 'Recipients per broadcast.', ['namespace'], FANOUT_BUCKETS);
-    this.#broadcastLatency = new WeightedHistogram(
-      `${prefix}broadcast_latency_seconds`,
-      'Time from a message entering the platform (the publish call or request; on other nodes, its publish time) to its frame being written to a recipient socket; one observation per recipient.',
-      LATENCY_BUCKETS,
-      registers,
-    );
-    this.#ownMetrics.push(this.#broadcastLatency);
-    this.#pingRtt = histogram(
-      'ping_rtt_seconds',
-      'Client ping round trips as observed by the server.',
-      [],
-      LATENCY_BUCKETS,
-    );
+    this.#built = this.#register(prefix, windowSec, options.nodeId);
+    this.#broadcastFanout = this.#built.get('broadcast_fanout') as Histogram<'namespace'>;
+    this.#broadcastLatency = this.#built.get('broadcast_latency_seconds') as WeightedHistogram;
+    this.#pingRtt = this.#built.get('ping_rtt_seconds') as Histogram;
+    this.#redisUp = this.#built.get('redis_up') as Gauge;
 
     if (options.collectDefaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
   }
@@ -518,12 +371,127 @@ export class WebSocketMetrics {
     this.#latency.reset();
     this.#pingWindow.reset();
     this.#eventLoop.reset();
-    for (const metric of this.#ownMetrics) metric.reset();
+    for (const metric of this.#built.values()) metric.reset();
   }
 
   /** Stops the event-loop monitor and its timer; the instance keeps answering with what it has. */
   close(): void {
     this.#eventLoop.close();
+  }
+
+  /** Builds every metric of `METRIC_DEFINITIONS` on the registry; gauges and counters read the cells at scrape time. */
+  #register(prefix: string, windowSec: number, nodeId: string | undefined): Map<MetricName, { reset(): void }> {
+    const registers = [this.registry];
+    const collectors = this.#collectors(nodeId);
+    const built = new Map<MetricName, { reset(): void }>();
+    for (const [key, def] of Object.entries(METRIC_DEFINITIONS) as [MetricName, MetricDefinition][]) {
+      if (key === 'node_info' && nodeId === undefined) continue;
+      const name = prefix + key;
+      const help = def.help.replace('{window}', String(windowSec));
+      const labelNames = [...def.labels];
+      const collect = collectors[key as CollectedName] ?? (() => {});
+      if (def.type === 'gauge') {
+        const g: Gauge = new Gauge({
+          name,
+          help,
+          labelNames,
+          registers,
+          collect: () => collect((l, v) => g.set(l, v)),
+        });
+        built.set(key, g);
+      } else if (def.type === 'counter') {
+        // Counters are rebuilt from the cells on every scrape: the cells are the single source of truth.
+        const c: Counter = new Counter({
+          name,
+          help,
+          labelNames,
+          registers,
+          collect() {
+            c.reset();
+            collect((l, v) => c.inc(l, v));
+          },
+        });
+        built.set(key, c);
+      } else if (def.weighted) {
+        built.set(key, new WeightedHistogram(name, help, def.buckets ?? [], registers));
+      } else {
+        built.set(key, new Histogram({ name, help, labelNames, buckets: [...(def.buckets ?? [])], registers }));
+      }
+    }
+    return built;
+  }
+
+  /** What each gauge and counter reports at scrape time, read from the cells. */
+  #collectors(nodeId: string | undefined): Partial<Record<CollectedName, Collector>> {
+    const states = () => [...this.#states.values()];
+    const withNone = () => [...this.#states.values(), this.#none];
+    const reported = () => states().filter((s) => s !== this.#other || this.#otherHasActivity());
+    const each =
+      (pick: (s: NamespaceState) => number, of = reported): Collector =>
+      (sample) => {
+        for (const s of of()) sample(s.labels, pick(s));
+      };
+    const cells =
+      <C extends { labels: Readonly<Record<string, string>> }>(
+        of: () => NamespaceState[],
+        pick: (s: NamespaceState) => Iterable<C>,
+        value: (cell: C) => number,
+      ): Collector =>
+      (sample) => {
+        for (const s of of()) for (const cell of pick(s)) if (value(cell) > 0) sample(cell.labels, value(cell));
+      };
+    return {
+      connections: each((s) => s.connections),
+      connections_opened_total: each((s) => s.opened),
+      connection_attempts_total: each((s) => s.attempts),
+      connection_refusals_total: cells(
+        withNone,
+        (s) => s.refusals.values(),
+        (c) => c.value,
+      ),
+      messages_received_total: cells(
+        states,
+        (s) => s.in.values(),
+        (c) => c.count,
+      ),
+      messages_received_bytes_total: cells(
+        states,
+        (s) => s.in.values(),
+        (c) => c.bytes,
+      ),
+      messages_sent_total: cells(
+        states,
+        (s) => s.out.values(),
+        (c) => c.count,
+      ),
+      messages_sent_bytes_total: cells(
+        states,
+        (s) => s.out.values(),
+        (c) => c.bytes,
+      ),
+      broadcasts_total: cells(
+        states,
+        (s) => s.broadcasts.values(),
+        (c) => c.value,
+      ),
+      messages_conflated_total: (sample) => {
+        // The latest-state streams that can be conflated are exported from zero: a dashboard then shows
+        // "nothing conflated" before the first overload rather than "no data".
+        for (const s of states())
+          for (const cell of s.conflated.values())
+            if (cell.value > 0 || CONFLATABLE[cell.labels.namespace]?.includes(cell.labels.event))
+              sample(cell.labels, cell.value);
+      },
+      errors_total: cells(
+        withNone,
+        (s) => s.errors.values(),
+        (c) => c.value,
+      ),
+      rate_limited_total: each((s) => s.rateLimited),
+      subscriptions: each((s) => s.subscriptions),
+      event_loop_lag_seconds: (sample) => sample({}, this.#eventLoop.lagMs() / 1000),
+      node_info: (sample) => sample({ node_id: nodeId ?? '' }, 1),
+    };
   }
 
   #stateOf(ns: string): NamespaceState {

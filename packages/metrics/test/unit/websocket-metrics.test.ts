@@ -1,7 +1,7 @@
 import { compile, MetricsSnapshot, PUBLISHABLE_EVENT_NAMES } from '@ws/protocol';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { NO_NAMESPACE, WebSocketMetrics, type WebSocketMetricsOptions } from '../../src/index.js';
+import { METRIC_DEFINITIONS, NO_NAMESPACE, WebSocketMetrics, type WebSocketMetricsOptions } from '../../src/index.js';
 import { parseExposition } from './exposition.js';
 
 const open: WebSocketMetrics[] = [];
@@ -281,6 +281,20 @@ describe('exportPrometheusMetrics', () => {
       if (/latency|rtt|lag/.test(f.name)) expect(f.name).toMatch(/_seconds$/);
       if (/bytes/.test(f.name)) expect(f.name).toMatch(/_bytes_total$/);
     }
+  });
+
+  it('exports exactly the metrics of METRIC_DEFINITIONS, with their type, help and label names', async () => {
+    const { families } = await exercised({ rateWindowSec: 7 });
+    const ws = [...families.values()].filter((f) => f.name.startsWith('ws_'));
+    expect(ws.map((f) => f.name)).toEqual(Object.keys(METRIC_DEFINITIONS).map((name) => `ws_${name}`));
+    for (const [name, def] of Object.entries(METRIC_DEFINITIONS)) {
+      const family = families.get(`ws_${name}`);
+      expect(family?.type, name).toBe(def.type);
+      expect(family?.help, name).toBe(def.help.replace('{window}', '7'));
+      const labels = new Set(family?.samples.flatMap((s) => Object.keys(s.labels)).filter((l) => l !== 'le'));
+      if (family?.samples.length) expect([...labels].sort(), name).toEqual([...def.labels].sort());
+    }
+    expect(families.get('ws_event_loop_lag_seconds')?.help).toBe('p99 event-loop delay over the last 7 s.');
   });
 
   it('carries the recorded values', async () => {
