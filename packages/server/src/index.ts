@@ -26,7 +26,7 @@ export { type Clock, systemClock } from './clock.js';
 export {
   ClusterFanout,
   type ClusterFanoutDeps,
-  type LocalEmitter,
+  type LocalDelivery,
 } from './cluster/cluster-fanout.js';
 export type {
   AuthComponent,
@@ -35,6 +35,8 @@ export type {
   RateLimitComponent,
 } from './component-contracts.js';
 export { type ConnectionFilter, type ConnectionIdentity, ConnectionManager } from './connection-manager.js';
+export { RoomDelivery, type RoomDeliveryDeps, type RoomDeliveryOptions } from './delivery/room-delivery.js';
+export type { NamespaceMessage, OutboundEvent, RoomMessage } from './delivery/room-message.js';
 export {
   queuedBytes,
   type SlowConsumerDeps,
@@ -47,7 +49,7 @@ export { type InboundContext, InboundHandler, type InboundRoute, route } from '.
 export { type Logger, silentLogger } from './logger.js';
 export { createRedisPublisher, type RedisPublisherOptions } from './publish/redis-publisher.js';
 export {
-  type BroadcastEmitter,
+  type BroadcastDelivery,
   type OrderEventName,
   type PublishInput,
   type PublishItem,

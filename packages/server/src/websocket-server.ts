@@ -13,7 +13,6 @@ import {
   type ErrorCode,
   handshakeValidators,
   type InterServerEvents,
-  MAX_SNAPSHOT_DEPTH,
   type MaintenanceState,
   type MetricsSnapshot,
   NAMESPACE_NAMES,
@@ -47,12 +46,9 @@ import type {
   RateLimitComponent,
 } from './component-contracts.js';
 import { type ConnectionFilter, ConnectionManager } from './connection-manager.js';
-import { OverloadConflator } from './delivery/overload-conflator.js';
-import { encodeBroadcastFrame, fanOutToRoom } from './delivery/room-frame-fanout.js';
-import { SlowConsumerGuard } from './delivery/slow-consumer-guard.js';
-import { estimateBytes } from './encoding/payload-size.js';
+import { RoomDelivery } from './delivery/room-delivery.js';
+import type { SlowConsumerGuard } from './delivery/slow-consumer-guard.js';
 import { preEncodingParser } from './encoding/pre-encoded-json.js';
-import { epochNow } from './epoch-clock.js';
 import { InboundHandler, type InboundRoute } from './inbound/inbound-handler.js';
 import { AdminNamespaceHandler } from './namespaces/admin-namespace.js';
 import { commonRoutes } from './namespaces/common-routes.js';
@@ -109,8 +105,7 @@ interface Runtime {
   statsTimer: NodeJS.Timeout;
   fanout: ClusterFanout | undefined;
   history: UserStreamHistory;
-  slowConsumers: SlowConsumerGuard | undefined;
-  conflator: OverloadConflator;
+  delivery: RoomDelivery;
   admission: EngineAdmission;
   counter: ConnectionCounter;
   refusals: RefusalLog;
@@ -238,27 +233,38 @@ export class WebSocketServer {
     const connections = new ConnectionManager(resolved.nodeId);
     const subscriptions = new SubscriptionManager(resolved.limits, resolved.symbols);
     const books = new OrderBooks();
-    let snapshots: SnapshotStore;
+    const historyLimits = resolved.recovery;
+    // Cluster mode: seq, snapshots, books and /user history live in Redis; delivery comes off the bus.
+    const store = resolved.redis
+      ? new RedisSequenceStore(resolved.redis.pub, {
+          prefix: resolved.redis.prefix ?? DEFAULT_REDIS_PREFIX,
+          historyMaxLen: historyLimits.maxEvents,
+          historyWindowMs: historyLimits.windowMs,
+        })
+      : undefined;
+    const shared = store ? new RedisSnapshotStore(store) : undefined;
+    const snapshots: SnapshotStore = shared ?? resolved.snapshotStore ?? new MemorySnapshotStore();
+    const delivery = new RoomDelivery(
+      {
+        conflation: {
+          turnBudgetMs: resolved.overloadTurnBudgetMs,
+          minLoopUtilization: resolved.overloadMinLoopUtilization,
+        },
+        slowConsumer: resolved.slowConsumer,
+      },
+      { io, connections, metrics, logger: resolved.logger, books, snapshots, subscriptions },
+    );
     let fanout: ClusterFanout | undefined;
     let history: UserStreamHistory;
     let memoryHistory: MemoryUserStreamHistory | undefined;
-    const historyLimits = resolved.recovery;
-    if (resolved.redis) {
-      // Cluster mode: seq, snapshots, books and /user history live in Redis; delivery comes off the bus.
-      const store = new RedisSequenceStore(resolved.redis.pub, {
-        prefix: resolved.redis.prefix ?? DEFAULT_REDIS_PREFIX,
-        historyMaxLen: historyLimits.maxEvents,
-        historyWindowMs: historyLimits.windowMs,
-      });
-      const shared = new RedisSnapshotStore(store);
-      snapshots = shared;
+    if (resolved.redis && store && shared) {
       fanout = new ClusterFanout({
         store,
         pub: resolved.redis.pub,
         sub: resolved.redis.sub,
         snapshots: shared,
         books,
-        emit: (ns, room, event, payload, except, enteredAt) => this.#emit(ns, room, event, payload, except, enteredAt),
+        delivery,
         logger: resolved.logger,
         confirmTimeoutMs: resolved.clusterConfirmTimeoutMs,
         publishTimeoutMs: resolved.clusterPublishTimeoutMs,
@@ -266,12 +272,11 @@ export class WebSocketServer {
       });
       history = new RedisUserStreamHistory(store, historyLimits);
     } else {
-      snapshots = resolved.snapshotStore ?? new MemorySnapshotStore();
       memoryHistory = new MemoryUserStreamHistory(historyLimits);
       history = memoryHistory;
     }
     const broadcast = new WebSocketBroadcast({
-      emit: (ns, room, event, payload, enteredAt) => this.#emit(ns, room, event, payload, undefined, enteredAt),
+      delivery,
       sequences: resolved.sequenceStore ?? new MemorySequenceStore(),
       snapshots,
       books,
@@ -320,46 +325,14 @@ export class WebSocketServer {
       statsTimer,
       fanout,
       history,
-      slowConsumers: undefined,
-      conflator: new OverloadConflator(
-        {
-          turnBudgetMs: resolved.overloadTurnBudgetMs,
-          minLoopUtilization: resolved.overloadMinLoopUtilization,
-          onConflated: (ns, event) => metrics.messageConflated?.(ns, event),
-        },
-        (ns, room, event, payload, except, enteredAt) =>
-          this.#deliverToRoom(ns, room, event, payload, except, enteredAt),
-      ),
+      delivery,
       admission,
       counter,
       refusals,
     };
-    if (resolved.slowConsumer) {
-      this.#runtime.slowConsumers = new SlowConsumerGuard(resolved.slowConsumer, {
-        sockets: () => this.#allSockets(),
-        subscribedRooms: (id) => subscriptions.rooms(id),
-        latest: (room) => {
-          if (room.startsWith('market:depth:')) {
-            const depth = books.encodedSnapshot(room.slice('market:depth:'.length), MAX_SNAPSHOT_DEPTH);
-            return depth ? { event: 'market.depth', payload: depth } : undefined;
-          }
-          return snapshots.get(room);
-        },
-        send: (socket, event, payload) => this.#send(socket, event, payload),
-        onDisconnect: (socket, bytes, reason) => {
-          metrics.error('SLOW_CONSUMER', socket.nsp.name);
-          resolved.logger.warn(
-            { socketId: socket.id, namespace: socket.nsp.name, queuedBytes: bytes, reason },
-            'slow consumer disconnected',
-          );
-          // Best effort: it sits behind everything already queued.
-          socket.emit('error', { code: 'SLOW_CONSUMER', message: 'client reads slower than the stream' });
-        },
-      });
-    }
     await fanout?.start();
 
-    const send = (socket: Socket, event: string, payload: object) => this.#send(socket, event, payload);
+    const send = (socket: Socket, event: string, payload: object) => delivery.send(socket, { event, payload });
     const prepare = fanout ? { prepare: (rooms: readonly string[]) => fanout.prepare(rooms) } : {};
     const guard = resolved.redis
       ? new UserChannelGuard(
@@ -474,7 +447,7 @@ export class WebSocketServer {
 
   /** The slow-consumer guard (undefined when `slowConsumer: false`). */
   get slowConsumers(): SlowConsumerGuard | undefined {
-    return this.#rt().slowConsumers;
+    return this.#rt().delivery.slowConsumers;
   }
 
   /** Where refused connections and requests are logged (sampled); `flush()` writes pending `suppressed` counts. */
@@ -572,9 +545,8 @@ export class WebSocketServer {
     if (WebSocketServer.#instance === this) WebSocketServer.#instance = undefined;
     if (!rt) return;
     clearInterval(rt.statsTimer);
-    rt.conflator.flush();
+    rt.delivery.close();
     rt.fanout?.close();
-    rt.slowConsumers?.close();
     const deadline = Date.now() + rt.options.shutdown.deadlineMs;
     const jitter = rt.options.shutdown.reconnectJitterMs;
     const sockets: Socket[] = [];
@@ -582,11 +554,14 @@ export class WebSocketServer {
       for (const socket of rt.io.of(name).sockets.values()) sockets.push(socket as unknown as Socket);
     }
     for (const socket of sockets) {
-      this.#send(socket, 'system.message', {
-        type: 'reconnect',
-        message: 'server is shutting down; reconnect',
-        timestamp: Date.now(),
-        reconnectAfterMs: Math.floor(Math.random() * (jitter + 1)),
+      rt.delivery.send(socket, {
+        event: 'system.message',
+        payload: {
+          type: 'reconnect',
+          message: 'server is shutting down; reconnect',
+          timestamp: Date.now(),
+          reconnectAfterMs: Math.floor(Math.random() * (jitter + 1)),
+        },
       });
     }
     await Promise.all(sockets.map((s) => flushed(s, deadline)));
@@ -690,19 +665,13 @@ export class WebSocketServer {
         {
           history: rt.history,
           ...(rt.fanout ? { holds: rt.fanout } : {}),
-          send: (s, event, payload) => this.#send(s, event, payload),
+          send: (s, event, payload) => rt.delivery.send(s, { event, payload }),
           logger: rt.options.logger,
         },
         () => undefined,
         false,
       );
     }
-  }
-
-  *#allSockets(): Iterable<Socket> {
-    const rt = this.#runtime;
-    if (!rt) return;
-    for (const name of NAMESPACE_NAMES) yield* rt.io.of(name).sockets.values() as Iterable<Socket>;
   }
 
   /** Says at start which symbols subscribes and publishes accept, so an `UNKNOWN_SYMBOL` is never a mystery. */
@@ -883,14 +852,17 @@ export class WebSocketServer {
       rt.inbound.attach(socket, name, routes);
       if (rt.auth && data.tokenExpiresAt !== null) rt.auth.watch(socket);
       const authenticated = (recovered?: boolean, streams?: UserRecoverySince) =>
-        this.#send(socket, 'connection.authenticated', {
-          namespace: name,
-          sessionId: data.sessionId,
-          userId,
-          role: data.role,
-          serverTime: Date.now(),
-          ...(recovered === undefined ? {} : { recovered }),
-          ...(streams === undefined ? {} : { streams }),
+        rt.delivery.send(socket, {
+          event: 'connection.authenticated',
+          payload: {
+            namespace: name,
+            sessionId: data.sessionId,
+            userId,
+            role: data.role,
+            serverTime: Date.now(),
+            ...(recovered === undefined ? {} : { recovered }),
+            ...(streams === undefined ? {} : { streams }),
+          },
         });
       if (name === '/user' && userId !== null) {
         const raw = (socket.handshake.auth as { since?: unknown } | undefined)?.since;
@@ -902,7 +874,7 @@ export class WebSocketServer {
           {
             history: rt.history,
             ...(rt.fanout ? { holds: rt.fanout } : {}),
-            send: (s, event, payload) => this.#send(s, event, payload),
+            send: (s, event, payload) => rt.delivery.send(s, { event, payload }),
             logger: rt.options.logger,
           },
           // An invalid `since` is never trusted: no replay, and the client is told recovery failed.
@@ -910,7 +882,7 @@ export class WebSocketServer {
         );
       } else authenticated();
       // An admin hears this node's state (and any alert still firing) at once, not at the next tick.
-      if (name === '/admin') this.#send(socket, 'admin.stats', this.#adminStats(rt));
+      if (name === '/admin') rt.delivery.send(socket, { event: 'admin.stats', payload: this.#adminStats(rt) });
     } catch (err) {
       rt.options.logger.error({ err, namespace: name }, 'connection setup failed');
       rt.metrics.error('INTERNAL', name);
@@ -937,81 +909,6 @@ export class WebSocketServer {
     });
   }
 
-  #send(socket: Socket, event: string, payload: object): void {
-    const rt = this.#runtime;
-    if (!rt || !socket.connected) return;
-    const bytes = estimateBytes(payload);
-    rt.connections.recordOut(socket.id, bytes);
-    rt.metrics.messageOut(socket.nsp.name, event, bytes, 1);
-    socket.emit(event, payload);
-  }
-
-  /**
-   * Room messages go to this node's members via the conflator; `except` (bus deliveries) skips held sockets.
-   * Namespace-wide emits (system messages, admin stats) are not timed: they are not market data.
-   */
-  #emit(
-    name: NamespaceName,
-    room: string | null,
-    event: string,
-    payload: object,
-    except?: readonly string[],
-    enteredAt?: number,
-  ): void {
-    const rt = this.#rt();
-    if (room !== null) {
-      rt.conflator.emit(name, room, event, payload, except, enteredAt);
-      return;
-    }
-    const nsp = rt.io.of(name) as unknown as Namespace;
-    const bytes = estimateBytes(payload);
-    nsp.emit(event, payload);
-    const recipients = nsp.sockets.size;
-    for (const id of nsp.sockets.keys()) rt.connections.recordOut(id, bytes);
-    rt.metrics.messageOut(name, event, bytes, recipients);
-    rt.metrics.broadcast(name, event, recipients);
-  }
-
-  /**
-   * Delivers a room broadcast to this node's members now (the conflator decides when). Room messages never
-   * go through the Redis adapter: in cluster mode every node takes them off the bus and delivers its own.
-   *
-   * Propagation latency costs one clock read per message for all direct writes (they are done when the
-   * fan-out returns, so one weighted observation covers them) and one per recipient Engine.IO queued,
-   * when its transport has written the frame.
-   */
-  #deliverToRoom(
-    name: NamespaceName,
-    room: string,
-    event: string,
-    payload: object,
-    except?: readonly string[],
-    enteredAt?: number,
-  ): void {
-    const rt = this.#rt();
-    const nsp = rt.io.of(name) as unknown as Namespace;
-    let recipients = 0;
-    let bytes = 0;
-    // Nobody here (e.g. a bus message for a user connected to another node): nothing to encode.
-    if (nsp.adapter.rooms.has(room)) {
-      const frame = encodeBroadcastFrame(name, event, payload);
-      bytes = frame.bytes;
-      const metrics = rt.metrics;
-      const timed = enteredAt !== undefined && metrics.messageLatency !== undefined;
-      const onQueued = timed
-        ? () => metrics.messageLatency?.(name, Math.max(0, epochNow() - enteredAt) / 1000)
-        : undefined;
-      const sent = fanOutToRoom(nsp, room, frame, except && except.length > 0 ? new Set(except) : undefined, onQueued);
-      recipients = sent.direct + sent.queued;
-      if (timed && sent.direct > 0)
-        metrics.messageLatency?.(name, Math.max(0, epochNow() - enteredAt) / 1000, sent.direct);
-    }
-    // Only rooms with local members: counters for rooms nobody here is in (offline users) would only grow.
-    if (recipients > 0) rt.connections.recordRoomOut(name, room, bytes);
-    rt.metrics.messageOut(name, event, bytes, recipients);
-    rt.metrics.broadcast(name, event, recipients);
-  }
-
   #applyMaintenance(state: MaintenanceState): void {
     const rt = this.#runtime;
     const wasEnabled = this.#maintenance.enabled;
@@ -1034,7 +931,7 @@ export class WebSocketServer {
       maintenance: this.maintenance,
       rateLimitRejections: this.#rateLimitRejectionsTotal(rt),
       eventLoopLagMs: rt.metrics.eventLoopLagMs(),
-      slowConsumers: rt.slowConsumers?.conflating ?? 0,
+      slowConsumers: rt.delivery.slowConsumers?.conflating ?? 0,
       uptimeSec: Math.round(process.uptime()),
       connections: rt.connections.size,
       alerts: rt.alerts.active(),
@@ -1052,7 +949,7 @@ export class WebSocketServer {
       maintenance: this.maintenance,
       eventLoopLagMs: lag,
       ...rt.metrics.counters?.(),
-      slowConsumers: rt.slowConsumers?.conflating ?? 0,
+      slowConsumers: rt.delivery.slowConsumers?.conflating ?? 0,
       alerts: rt.alerts.active(),
     };
   }
@@ -1072,8 +969,13 @@ export class WebSocketServer {
         connections: rt.connections.size,
       });
       if (admin.sockets.size === 0) return;
-      this.#emit('/admin', null, 'admin.stats', this.#adminStats(rt, metrics, lag));
-      for (const alert of alerts) this.#emit('/admin', null, 'admin.alert', alert);
+      rt.delivery.toNamespace({
+        namespace: '/admin',
+        event: 'admin.stats',
+        payload: this.#adminStats(rt, metrics, lag),
+      });
+      for (const alert of alerts)
+        rt.delivery.toNamespace({ namespace: '/admin', event: 'admin.alert', payload: alert });
     } catch (err) {
       rt.options.logger.error({ err }, 'admin stats failed');
     }

@@ -1,5 +1,5 @@
-import type { NamespaceName } from '@ws/protocol';
 import type { Cluster, Redis } from 'ioredis';
+import type { RoomMessage } from '../delivery/room-message.js';
 import type { Logger } from '../logger.js';
 import type { DepthUpdate, OrderBooks } from '../state/order-books.js';
 import { parseBusMessage, type RedisSequenceStore } from '../state/redis-sequence-store.js';
@@ -7,18 +7,10 @@ import type { RedisSnapshotStore } from '../state/redis-snapshot-store.js';
 import type { BusMessage, SequencedMessage } from '../state/sequenced-message.js';
 import { WsError } from '../ws-error.js';
 
-/**
- * Sends to this node's members of a room only, skipping `except` socket ids; `enteredAt` (epoch ms, when the
- * message entered the platform on whichever node published it) is absent for resync snapshots.
- */
-export type LocalEmitter = (
-  namespace: NamespaceName,
-  room: string,
-  event: string,
-  payload: object,
-  except: readonly string[],
-  enteredAt?: number,
-) => void;
+/** Where bus messages go: this node's members of the room, minus the sockets in `except`. */
+export interface LocalDelivery {
+  toRoom(message: RoomMessage, except?: readonly string[]): void;
+}
 
 export interface ClusterFanoutDeps {
   store: RedisSequenceStore;
@@ -28,7 +20,7 @@ export interface ClusterFanoutDeps {
   sub: Redis | Cluster;
   snapshots: RedisSnapshotStore;
   books: OrderBooks;
-  emit: LocalEmitter;
+  delivery: LocalDelivery;
   logger: Logger;
   /** How long `broadcastDepth` waits to see its own message come back from the bus. */
   confirmTimeoutMs?: number;
@@ -294,7 +286,14 @@ export class ClusterFanout {
   private emit(msg: BusMessage, wire: object): void {
     const held = this.holds.get(msg.room);
     if (held) for (const list of held.values()) list.push(msg);
-    this.deps.emit(msg.namespace, msg.room, msg.event, wire, held ? [...held.keys()] : [], msg.enteredAt);
+    const message: RoomMessage = {
+      namespace: msg.namespace,
+      room: msg.room,
+      event: msg.event,
+      payload: wire,
+      enteredAt: msg.enteredAt,
+    };
+    this.deps.delivery.toRoom(message, held ? [...held.keys()] : undefined);
     if (msg.namespace === '/user') {
       this.userSeen.delete(msg.room);
       this.userSeen.set(msg.room, msg.seq);
@@ -361,7 +360,7 @@ export class ClusterFanout {
     const snapshot = loadedSeq > 0 ? this.deps.books.snapshot(symbol) : undefined;
     if (snapshot) {
       // Members here may have missed messages: the book as of the load replaces what they hold.
-      this.deps.emit('/market', room, 'market.depth', snapshot, []);
+      this.deps.delivery.toRoom({ namespace: '/market', room, event: 'market.depth', payload: snapshot });
     }
     for (const m of sync.buffer.sort((a, b) => a.seq - b.seq)) {
       if (m.seq <= loadedSeq) {

@@ -1,16 +1,10 @@
 // Node's performance (event-loop utilization), also when a DOM lib is in scope (the React bindings' tests).
 import { performance } from 'node:perf_hooks';
 import type { NamespaceName } from '@ws/protocol';
+import type { RoomMessage } from './room-message.js';
 
-/** Delivers one broadcast to the local members of `room` (minus `except`); `enteredAt` as given to `emit`. */
-export type RoomDelivery = (
-  namespace: NamespaceName,
-  room: string,
-  event: string,
-  payload: object,
-  except?: readonly string[],
-  enteredAt?: number,
-) => void;
+/** Delivers one room message to the room's members on this node, minus the sockets in `except`. */
+export type DeliverNow = (message: RoomMessage, except: readonly string[] | undefined) => void;
 
 export interface OverloadConflatorOptions {
   /**
@@ -58,11 +52,8 @@ export const LATEST_STATE_EVENTS: ReadonlySet<string> = new Set(['price.update',
 const LOOP_WINDOW_MS = 100;
 
 interface Held {
-  namespace: NamespaceName;
-  event: string;
-  payload: object;
+  message: RoomMessage;
   except: readonly string[] | undefined;
-  enteredAt: number | undefined;
 }
 
 /**
@@ -102,7 +93,7 @@ export class OverloadConflator {
 
   constructor(
     private readonly options: OverloadConflatorOptions,
-    private readonly deliver: RoomDelivery,
+    private readonly deliver: DeliverNow,
   ) {
     this.clock = options.clock ?? PROCESS_OVERLOAD_CLOCK;
     this.loopSample = this.clock.eventLoopTime();
@@ -117,19 +108,12 @@ export class OverloadConflator {
   }
 
   /**
-   * Delivers now, or holds a latest-state broadcast while this turn is over its budget. `enteredAt` (when the
-   * message entered the platform) travels with a held message, so its latency includes the hold.
+   * Delivers now, or holds a latest-state broadcast while this turn is over its budget. The message keeps its
+   * `enteredAt` while held, so its latency includes the hold.
    */
-  emit(
-    namespace: NamespaceName,
-    room: string,
-    event: string,
-    payload: object,
-    except?: readonly string[],
-    enteredAt?: number,
-  ): void {
+  emit(message: RoomMessage, except?: readonly string[]): void {
     if (this.options.turnBudgetMs <= 0) {
-      this.deliver(namespace, room, event, payload, except, enteredAt);
+      this.deliver(message, except);
       return;
     }
     if (this.spentMs === undefined) {
@@ -140,16 +124,16 @@ export class OverloadConflator {
       this.sampleLoop();
       setImmediate(this.endTurn);
     }
-    const heldForRoom = this.held.get(room);
-    if (LATEST_STATE_EVENTS.has(event)) {
+    const heldForRoom = this.held.get(message.room);
+    if (LATEST_STATE_EVENTS.has(message.event)) {
       if (heldForRoom !== undefined || this.isOverBudget(this.spentMs)) {
-        this.hold(room, { namespace, event, payload, except, enteredAt }, heldForRoom);
+        this.hold({ message, except }, heldForRoom);
         return;
       }
     } else if (heldForRoom !== undefined) {
-      this.flushRoom(room, heldForRoom);
+      this.flushRoom(message.room, heldForRoom);
     }
-    this.timedDeliver(namespace, room, event, payload, except, enteredAt);
+    this.timedDeliver({ message, except });
   }
 
   /**
@@ -193,17 +177,10 @@ export class OverloadConflator {
     this.loopSampledAt = now;
   }
 
-  private timedDeliver(
-    namespace: NamespaceName,
-    room: string,
-    event: string,
-    payload: object,
-    except: readonly string[] | undefined,
-    enteredAt: number | undefined,
-  ): void {
+  private timedDeliver({ message, except }: Held): void {
     const started = this.clock.now();
     try {
-      this.deliver(namespace, room, event, payload, except, enteredAt);
+      this.deliver(message, except);
     } finally {
       if (this.spentMs !== undefined) this.spentMs += this.clock.now() - started;
     }
@@ -214,24 +191,25 @@ export class OverloadConflator {
     for (const [room, events] of this.held) this.flushRoom(room, events);
   }
 
-  private hold(room: string, message: Held, heldForRoom: Map<string, Held> | undefined): void {
+  private hold(held: Held, heldForRoom: Map<string, Held> | undefined): void {
+    const { room, event } = held.message;
     let events = heldForRoom;
     if (events === undefined) {
       events = new Map();
       this.held.set(room, events);
     }
-    const previous = events.get(message.event);
+    const previous = events.get(event);
     // Re-inserting keeps the room's events in the order of their newest seq.
     if (previous !== undefined) {
-      events.delete(message.event);
-      this.options.onConflated?.(previous.namespace, previous.event);
+      events.delete(event);
+      this.options.onConflated?.(previous.message.namespace, previous.message.event);
     }
-    events.set(message.event, message);
+    events.set(event, held);
   }
 
   private flushRoom(room: string, events: Map<string, Held>): void {
     this.held.delete(room);
-    for (const m of events.values()) this.timedDeliver(m.namespace, room, m.event, m.payload, m.except, m.enteredAt);
+    for (const held of events.values()) this.timedDeliver(held);
   }
 
   private readonly endTurn = (): void => {

@@ -29,8 +29,12 @@ export function createRedisPublisher(redis: Redis | Cluster, options: RedisPubli
   );
   const symbols = options.symbols ? new Set(options.symbols) : undefined;
   return new WebSocketBroadcast({
-    emit: (ns, _room, event, payload) => {
-      emitters.get(ns)?.emit(event as never, payload as never);
+    delivery: {
+      toRoom: () => {
+        // With `cluster` set, every room message goes through the gateways' publish script and bus instead.
+        throw new Error('createRedisPublisher: room messages are published through the bus');
+      },
+      toNamespace: ({ namespace, event, payload }) => emitters.get(namespace)?.emit(event as never, payload as never),
     },
     sequences: new MemorySequenceStore(),
     snapshots: new MemorySnapshotStore(),

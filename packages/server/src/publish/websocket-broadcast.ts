@@ -32,6 +32,7 @@ import {
   type WalletUpdate,
   type WalletUpdateInput,
 } from '@ws/protocol';
+import type { NamespaceMessage, RoomMessage } from '../delivery/room-message.js';
 import { epochNow } from '../epoch-clock.js';
 import type { DepthUpdate, OrderBooks } from '../state/order-books.js';
 import type { SequenceStore } from '../state/sequence-store.js';
@@ -66,20 +67,15 @@ export interface PublishOptions {
   receivedAt?: number;
 }
 
-/**
- * Where the broadcaster sends a finished wire message; `room` null means every client of the namespace.
- * `enteredAt` (epoch ms) is when the message entered the platform, for propagation latency.
- */
-export type BroadcastEmitter = (
-  namespace: NamespaceName,
-  room: string | null,
-  event: string,
-  payload: object,
-  enteredAt: number,
-) => void;
+/** Where the broadcaster hands a finished wire message: a room's members, or every client of a namespace. */
+export interface BroadcastDelivery {
+  toRoom(message: RoomMessage): void;
+  toNamespace(message: NamespaceMessage): void;
+}
 
 export interface WebSocketBroadcastDeps {
-  emit: BroadcastEmitter;
+  /** Local delivery (single node); in cluster mode room messages go to `cluster` instead. */
+  delivery: BroadcastDelivery;
   sequences: SequenceStore;
   snapshots: SnapshotStore;
   books: OrderBooks;
@@ -252,7 +248,9 @@ export class WebSocketBroadcast {
 
   private dispatch(p: Prepared): Promise<object> {
     if (p.namespace === 'all' || p.room === null) {
-      for (const ns of this.deps.namespaces) this.deps.emit(ns, null, p.event, p.data, p.enteredAt);
+      for (const namespace of this.deps.namespaces) {
+        this.deps.delivery.toNamespace({ namespace, event: p.event, payload: p.data });
+      }
       return Promise.resolve(p.data);
     }
     const room = p.room;
@@ -275,7 +273,7 @@ export class WebSocketBroadcast {
         wire = { ...p.data, seq };
         if (SNAPSHOT_EVENTS.has(p.event)) this.deps.snapshots.set(room, { event: p.event, payload: wire });
       }
-      this.deps.emit(ns, room, p.event, wire, p.enteredAt);
+      this.deps.delivery.toRoom({ namespace: ns, room, event: p.event, payload: wire, enteredAt: p.enteredAt });
       if (ns === '/user') this.deps.history?.append(room, { seq, time: Date.now(), event: p.event, payload: wire });
       return wire;
     });

@@ -54,7 +54,7 @@ function setup(turnBudgetMs: number, minLoopUtilization = 0) {
   const conflated: string[] = [];
   const conflator = new OverloadConflator(
     { turnBudgetMs, minLoopUtilization, clock, onConflated: (ns, event) => conflated.push(`${ns} ${event}`) },
-    (_ns, room, event, payload, except) => {
+    ({ room, event, payload }, except) => {
       busy(nextCostMs);
       stall(nextStallMs);
       nextCostMs = 0;
@@ -67,7 +67,7 @@ function setup(turnBudgetMs: number, minLoopUtilization = 0) {
     },
   );
   const emit = (ns: NamespaceName, room: string, event: string, seq: number, except?: readonly string[]) =>
-    conflator.emit(ns, room, event, { seq }, except);
+    conflator.emit({ namespace: ns, room, event, payload: { seq } }, except);
   return { conflator, delivered, conflated, emit, slow, stalled, busy, idle };
 }
 
@@ -238,15 +238,13 @@ describe('OverloadConflator', () => {
   it('with the process’s real clocks, holds once a delivery has used the budget of both wall and CPU time', async () => {
     // Only the direction a loaded host cannot disturb: `burn` waits for the CPU time, so it is really spent.
     const delivered: number[] = [];
-    const conflator = new OverloadConflator(
-      { turnBudgetMs: 2, minLoopUtilization: 0 },
-      (_ns, _room, _event, payload) => {
-        const { seq } = payload as { seq: number };
-        if (seq === 1) burn(5);
-        delivered.push(seq);
-      },
-    );
-    for (let seq = 1; seq <= 3; seq++) conflator.emit('/prices', 'prices:BTC/USDT', 'price.update', { seq });
+    const conflator = new OverloadConflator({ turnBudgetMs: 2, minLoopUtilization: 0 }, ({ payload }) => {
+      const { seq } = payload as { seq: number };
+      if (seq === 1) burn(5);
+      delivered.push(seq);
+    });
+    for (let seq = 1; seq <= 3; seq++)
+      conflator.emit({ namespace: '/prices', room: 'prices:BTC/USDT', event: 'price.update', payload: { seq } });
     expect(delivered).toEqual([1]);
     expect(conflator.pending).toBe(1);
     await endOfTurn();

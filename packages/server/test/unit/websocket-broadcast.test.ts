@@ -13,7 +13,12 @@ function setup(options: { sequences?: SequenceStore; allowUnknownSymbols?: boole
   const snapshots = new MemorySnapshotStore();
   const books = new OrderBooks();
   const broadcast = new WebSocketBroadcast({
-    emit: (ns, room, event, payload) => sent.push({ ns, room, event, payload: payload as Record<string, unknown> }),
+    delivery: {
+      toRoom: ({ namespace, room, event, payload }) =>
+        sent.push({ ns: namespace, room, event, payload: payload as Record<string, unknown> }),
+      toNamespace: ({ namespace, event, payload }) =>
+        sent.push({ ns: namespace, room: null, event, payload: payload as Record<string, unknown> }),
+    },
     sequences: options.sequences ?? new MemorySequenceStore(),
     snapshots,
     books,
