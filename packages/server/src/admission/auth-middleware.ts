@@ -5,6 +5,7 @@ import { createRemoteJWKSet, type JWTPayload, type JWTVerifyGetKey, errors as jo
 import { type Clock, systemClock } from '../clock.js';
 import { WsError } from '../ws-error.js';
 import { DeadlineTimer } from './deadline-timer.js';
+import { Hs256Verifier } from './hs256-verifier.js';
 import { extractToken, MAX_TOKEN_LENGTH } from './token-extractor.js';
 
 export interface AuthOptions {
@@ -59,6 +60,7 @@ const HMAC_ALGS = ['HS256', 'HS384', 'HS512'];
 const RSA_ALGS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512'];
 const EC_ALGS: Record<string, string> = { prime256v1: 'ES256', secp384r1: 'ES384', secp521r1: 'ES512' };
 const MIN_SECRET_BYTES = 32;
+const DEFAULT_CLOCK_TOLERANCE_SEC = 5;
 
 /**
  * JWT authentication for the four namespaces (jose). Public namespaces accept anonymous clients but refuse
@@ -75,6 +77,8 @@ export class AuthMiddleware {
   readonly #jwks: ReturnType<typeof createRemoteJWKSet> | undefined;
   /** The secret imported once per HS algorithm: jose would import a raw secret again on every verification. */
   readonly #hmacKeys = new Map<string, Promise<webcrypto.CryptoKey>>();
+  /** HS256 on `node:crypto`, synchronous, for the tokens it can decide exactly as jose; jose does the rest. */
+  readonly #hs256: Hs256Verifier | undefined;
   /**
    * Watched sockets and the expiry their deadlines were scheduled for (null: none). One shared timer per
    * kind of deadline instead of timers per socket, and one disconnect listener function for all sockets:
@@ -124,6 +128,20 @@ export class AuthMiddleware {
     }
     this.#algorithms = options.algorithms ?? defaults;
     this.#checkAlgorithms(asymmetric);
+    const tolerance = options.clockToleranceSec ?? DEFAULT_CLOCK_TOLERANCE_SEC;
+    // A tolerance jose would refuse as an option error stays jose's to report.
+    if (
+      this.#secret !== undefined &&
+      this.#algorithms.includes('HS256') &&
+      Number.isFinite(tolerance) &&
+      tolerance >= 0
+    ) {
+      this.#hs256 = new Hs256Verifier(this.#secret, {
+        issuer: options.issuer,
+        audience: options.audience,
+        clockToleranceSec: tolerance,
+      });
+    }
   }
 
   /** Socket.IO namespace middleware; refuses with `connect_error` message = code, data = `{ code, message }`. */
@@ -182,12 +200,19 @@ export class AuthMiddleware {
     if (typeof token !== 'string' || token.length === 0 || token.length > MAX_TOKEN_LENGTH) {
       throw new WsError('UNAUTHORIZED', 'invalid token');
     }
+    const now = this.#clock.now();
+    const fast = this.#hs256?.verify(token, now);
+    if (fast?.kind === 'valid') return contextOf(fast.payload);
+    if (fast?.kind === 'bad-signature') {
+      const cause = new joseErrors.JWSSignatureVerificationFailed();
+      throw new WsError('UNAUTHORIZED', verifyFailureMessage(cause), { cause });
+    }
     let payload: JWTPayload;
     try {
       ({ payload } = await jwtVerify(token, this.#getKey, {
         algorithms: this.#algorithms,
-        clockTolerance: this.#options.clockToleranceSec ?? 5,
-        currentDate: new Date(this.#clock.now()),
+        clockTolerance: this.#options.clockToleranceSec ?? DEFAULT_CLOCK_TOLERANCE_SEC,
+        currentDate: new Date(now),
         requiredClaims: ['exp'],
         ...(this.#options.issuer === undefined ? {} : { issuer: this.#options.issuer }),
         ...(this.#options.audience === undefined ? {} : { audience: this.#options.audience }),
@@ -195,7 +220,7 @@ export class AuthMiddleware {
     } catch (err) {
       throw new WsError('UNAUTHORIZED', verifyFailureMessage(err), { cause: err });
     }
-    return { userId: userIdOf(payload), role: roleOf(payload), expiresAt: (payload.exp as number) * 1000 };
+    return contextOf(payload);
   }
 
   /** Clears every expiry timer; later `watch` calls do nothing. */
@@ -322,6 +347,10 @@ function algorithmsForKey(key: KeyObject): string[] {
     default:
       throw new Error(`AuthMiddleware: unsupported public key type ${String(key.asymmetricKeyType)}`);
   }
+}
+
+function contextOf(payload: JWTPayload): AuthContext {
+  return { userId: userIdOf(payload), role: roleOf(payload), expiresAt: (payload.exp as number) * 1000 };
 }
 
 function userIdOf(payload: JWTPayload): string | null {
