@@ -115,6 +115,8 @@ static uint32_t rng = 0x9e3779b9u;
 
 // Counters since the last `offer` (received, gaps, drops) or `connect`.
 static uint64_t received, received_since_poll, gaps, drops;
+// What the generator's own cost depends on: read calls and polls since the last `offer`.
+static uint64_t reads, polls;
 
 // The command in progress.
 enum cmd { CMD_NONE, CMD_CONNECT, CMD_OFFER, CMD_DRAIN };
@@ -434,6 +436,7 @@ static void conn_readable(int i) {
   size_t have = c->rest_len;
   if (have) memcpy(rbuf, c->rest, have);
   ssize_t r = read(c->fd, rbuf + have, READ_BUF - have);
+  reads++;
   if (r < 0) {
     if (errno == EAGAIN || errno == EINTR) return;
     conn_kill(c, strerror(errno));
@@ -726,12 +729,13 @@ static void reply_offer(void) {
   double cpu_window = (double)o_cpu_window_us / 1e6;
   reply("{\"offered\":%llu,\"accepted\":%llu,\"failed\":%llu,\"maxLagMs\":%.1f,\"received\":%llu,"
         "\"windowSec\":%.4f,\"p50Ms\":%.3f,\"p99Ms\":%.3f,\"maxMs\":%.3f,\"drops\":%llu,\"gaps\":%llu,"
-        "\"generatorCpuPercent\":%.1f,\"serverCpuPercent\":%.1f}",
+        "\"generatorCpuPercent\":%.1f,\"serverCpuPercent\":%.1f,\"reads\":%llu,\"polls\":%llu}",
         (unsigned long long)o_offered, (unsigned long long)o_accepted, (unsigned long long)o_failed, o_max_lag_ms,
         (unsigned long long)received, window, hist_pct(&lat_hist, 50) / 1000.0, hist_pct(&lat_hist, 99) / 1000.0,
         lat_hist.max / 1000.0, (unsigned long long)drops, (unsigned long long)gaps,
         cpu_window > 0 ? (o_gen_cpu - o_gen_cpu0) / cpu_window * 100 : -1,
-        cpu_window > 0 && o_srv_cpu0 >= 0 ? (o_srv_cpu - o_srv_cpu0) / cpu_window * 100 : -1);
+        cpu_window > 0 && o_srv_cpu0 >= 0 ? (o_srv_cpu - o_srv_cpu0) / cpu_window * 100 : -1,
+        (unsigned long long)reads, (unsigned long long)polls);
 }
 
 static void offer_step(int64_t now) {
@@ -789,7 +793,7 @@ static void run_command(char *line) {
     connect_pump();
   } else if (sscanf(line, "offer %lf %d %d", &rate, &b, &c) == 3) {
     cmd = CMD_OFFER;
-    received = gaps = drops = 0;
+    received = gaps = drops = reads = polls = 0;
     hist_reset(&lat_hist);
     o_offered = o_accepted = o_failed = o_due = o_produced = 0;
     o_max_lag_ms = 0;
@@ -918,6 +922,7 @@ int main(int argc, char **argv) {
   for (;;) {
     int64_t polled_at = now_mono_us();
     int n = epoll_wait(epfd, evs, 1024, -1);
+    polls++;
     if (n < 0) {
       if (errno == EINTR) continue;
       die("epoll_wait");
