@@ -1,4 +1,4 @@
-import { availableParallelism, cpus, totalmem } from 'node:os';
+import { cpus, totalmem } from 'node:os';
 import type { BenchTarget } from './bench-options.js';
 import type { BenchRun, StepResult } from './run-benchmark.js';
 import type { TrialResult } from './trial.js';
@@ -12,7 +12,21 @@ export interface StepRatios {
   p99AtOverload: { vsSocketio: number | null; vsWs: number | null };
   rssPerConnection: { vsSocketio: number | null; vsWs: number | null };
   connectPerSecond: { vsSocketio: number | null; vsWs: number | null };
+  /** Delivered msgs per second of server CPU at the max: what a shared machine's contention leaves intact. */
+  deliveredPerServerCpuSec: { vsSocketio: number | null; vsWs: number | null };
+  /** Connections per second of server CPU while the step's clients connected. */
+  connectsPerServerCpuSec: { vsSocketio: number | null; vsWs: number | null };
 }
+
+/** `perSec` at `cpuPercent` of a core, per CPU-second; null where either is missing. */
+export function perCpuSecond(perSec: number | null | undefined, cpuPercent: number | null | undefined): number | null {
+  if (perSec === null || perSec === undefined || cpuPercent === null || cpuPercent === undefined) return null;
+  return cpuPercent > 0 ? Math.round(perSec / (cpuPercent / 100)) : null;
+}
+
+const deliveredPerCpu = (s: StepResult | undefined) =>
+  perCpuSecond(s?.atMax?.deliveredPerSec, s?.atMax?.serverCpuPercent);
+const connectsPerCpu = (s: StepResult | undefined) => perCpuSecond(s?.connect.perSecond, s?.connect.serverCpuPercent);
 
 /** One target of the issue, checked against this run's ratios. */
 export interface GoalCheck {
@@ -64,6 +78,8 @@ export function computeRatios(run: BenchRun): StepRatios[] {
       p99AtOverload: pair((x) => x?.overload?.p99Ms),
       rssPerConnection: pair((x) => x?.rssPerConnectionBytes),
       connectPerSecond: pair((x) => x?.connect.perSecond),
+      deliveredPerServerCpuSec: pair(deliveredPerCpu),
+      connectsPerServerCpuSec: pair(connectsPerCpu),
     };
   });
 }
@@ -138,7 +154,8 @@ export function buildBenchDocument(run: BenchRun): BenchDocument {
     date: new Date().toISOString(),
     machine: {
       cpu: cpus()[0]?.model ?? 'unknown',
-      cores: availableParallelism(),
+      // Not availableParallelism(): the runner has pinned itself to one CPU by now.
+      cores: cpus().length,
       memoryBytes: totalmem(),
       node: process.version,
       platform: `${process.platform}-${process.arch}`,
@@ -175,7 +192,7 @@ export function formatBenchDocument(doc: BenchDocument): string {
   const rows: string[][] = [];
   for (const t of doc.targets) {
     if (t.error && t.steps.length === 0)
-      rows.push([t.target, '-', `failed: ${t.error.split('\n')[0]}`, '', '', '', '', '', '', '']);
+      rows.push([t.target, '-', `failed: ${t.error.split('\n')[0]}`, '', '', '', '', '', '', '', '', '']);
     for (const s of t.steps) {
       rows.push([
         t.target,
@@ -186,6 +203,8 @@ export function formatBenchDocument(doc: BenchDocument): string {
         n(s.atMax?.loadgenCpuPercent),
         `${s.halfLoad?.p50Ms ?? '-'} / ${s.halfLoad?.p99Ms ?? '-'}`,
         n(s.connect.perSecond),
+        n(deliveredPerCpu(s)),
+        n(connectsPerCpu(s)),
         kb(s.rssPerConnectionBytes),
         s.idleRssBytes === null ? '-' : `${Math.round(s.idleRssBytes / 1048576)}`,
       ]);
@@ -201,6 +220,8 @@ export function formatBenchDocument(doc: BenchDocument): string {
       'gen cpu%',
       'p50/p99 ms @50%',
       'conn/s',
+      'msgs/srv-CPU-s',
+      'conn/srv-CPU-s',
       'KB/conn',
       'idle RSS MB',
     ],
@@ -218,6 +239,9 @@ export function formatBenchDocument(doc: BenchDocument): string {
       'gw/ws',
       'conn/s gw/sio',
       'gw/ws',
+      'per srv CPU-s: msgs gw/sio',
+      'gw/ws',
+      'conn gw/sio',
     ],
     doc.ratios.map((r) => [
       n(r.clients),
@@ -230,6 +254,9 @@ export function formatBenchDocument(doc: BenchDocument): string {
       r2(r.rssPerConnection.vsWs),
       r2(r.connectPerSecond.vsSocketio),
       r2(r.connectPerSecond.vsWs),
+      r2(r.deliveredPerServerCpuSec.vsSocketio),
+      r2(r.deliveredPerServerCpuSec.vsWs),
+      r2(r.connectsPerServerCpuSec.vsSocketio),
     ]),
   );
   const overloadRows: string[][] = [];

@@ -260,7 +260,7 @@ export async function runBenchmark(
   const pinned = pinSelf(options, log);
   const loadgen = chooseLoadGenerator(options, log);
   log(
-    `machine: ${cpus()[0]?.model ?? 'unknown'} x${availableParallelism()}, node ${process.version}, pinned ${pinned}, ` +
+    `machine: ${cpus()[0]?.model ?? 'unknown'} x${cpus().length}, node ${process.version}, pinned ${pinned}, ` +
       `load generator ${loadgen.kind}`,
   );
   for (const [i, name] of options.targets.entries()) {
