@@ -129,7 +129,7 @@ describe('benchmark ratios', () => {
       clients,
       maxDeliveredPerSec: max,
       atMax: { deliveredPerSec: max, serverCpuPercent: cpu },
-      halfLoad: { p99Ms: p99 },
+      halfLoad: { p99Ms: p99, deliveredPerSec: max / 2 },
       overload: { p99Ms: overloadP99 },
       overloadHigh: { p99Ms: overloadP99 * 1.2 },
       rssPerConnectionBytes: rss,
