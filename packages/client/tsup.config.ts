@@ -13,7 +13,7 @@ export default packageBuild({
     options.mangleProps = /_$/;
   },
   dts: {
-    entry: ['src/index.ts', 'src/validate.ts', 'src/order-book.ts'],
+    entry: ['src/index.ts', 'src/validate.ts', 'src/order-book.ts', 'src/polling.ts'],
     compilerOptions: { ignoreDeprecations: '6.0' },
   },
 });

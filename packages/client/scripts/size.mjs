@@ -12,6 +12,7 @@ console.log(
 );
 line('the same without code splitting (the order book inlined)', sizes.tradingClient);
 line('+ isTradingClientError, without code splitting', sizes.typicalApp);
+line("+ pollingManager from '@ws/client/polling' (opt-in)", sizes.polling);
 line("+ protocolEventValidator from '@ws/client/validate' (opt-in)", sizes.strict);
 line("export * from '@ws/protocol/runtime'", sizes.protocolRuntime);
 line('socket.io-client alone (Manager)', sizes.socketIoClient);

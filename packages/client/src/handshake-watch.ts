@@ -1,7 +1,7 @@
-import type { Manager } from 'socket.io-client';
+import type { SocketManager } from './socket-manager.js';
 
 /**
- * socket.io's Manager waits for `open` or `error` from a new engine and misses a `close` before the
+ * socket.io-client's Manager (the `manager` of `@ws/client/polling`) waits for `open` or `error` from a new engine and misses a `close` before the
  * Engine.IO handshake completed — a connection reset right after the WebSocket upgrade, inside the OPEN
  * packet, raises no error — so the attempt would hang until the Manager's connect timeout (20 s) while
  * the Manager still says "opening". `watch` reports such a close once per engine, so the client can fail
@@ -10,7 +10,7 @@ import type { Manager } from 'socket.io-client';
 export class HandshakeWatch {
   readonly #watched = new WeakSet<object>();
 
-  watch_(manager: Manager, onClosed: (reason: string) => void): void {
+  watch_(manager: SocketManager, onClosed: (reason: string) => void): void {
     const engine = manager.engine;
     if (!engine || this.#watched.has(engine)) return;
     this.#watched.add(engine);

@@ -5,14 +5,25 @@ import type {
   ServerToClientEvents,
   UserRecoverySince,
 } from '@ws/protocol';
-import type { Manager, Socket } from 'socket.io-client';
+import type { ClientSocket, SocketManager } from './socket-manager.js';
 import { TradingClientError } from './trading-client-error.js';
 
+type ServerEvent<N extends NamespaceName> = keyof ServerToClientEvents<N> & string;
+type ClientEvent<N extends NamespaceName> = keyof ClientToServerEvents<N> & string;
+
 /** A namespace's socket, typed by the protocol's event maps of that namespace. */
-export type NamespaceSocket<N extends NamespaceName = NamespaceName> = Socket<
-  ServerToClientEvents<N>,
-  ClientToServerEvents<N>
->;
+export interface NamespaceSocket<N extends NamespaceName = NamespaceName> {
+  readonly connected: boolean;
+  on<E extends ServerEvent<N>>(event: E, listener: ServerToClientEvents<N>[E]): unknown;
+  once<E extends ServerEvent<N>>(event: E, listener: ServerToClientEvents<N>[E]): unknown;
+  off<E extends ServerEvent<N>>(event: E, listener: ServerToClientEvents<N>[E]): unknown;
+  emit<E extends ClientEvent<N>>(
+    event: E,
+    ...args: ClientToServerEvents<N>[E] extends (...args: infer A) => void ? A : never
+  ): unknown;
+  /** The next emit's ack gets an Error first: null, or why no answer came (timeout, disconnect). */
+  timeout(ms: number): { emit(event: string, ...args: unknown[]): unknown };
+}
 
 /**
  * One namespace's lifecycle. `idle`: created, never asked for. `connecting`: a CONNECT is under way.
@@ -64,6 +75,7 @@ interface Waiter {
  */
 export class NamespaceConnection<N extends NamespaceName = NamespaceName> {
   readonly socket: NamespaceSocket<N>;
+  readonly #socket: ClientSocket;
   #state: NamespaceState = 'idle';
   /** Successful connects so far; more than one means the current connection is a restore. */
   #connects = 0;
@@ -75,14 +87,15 @@ export class NamespaceConnection<N extends NamespaceName = NamespaceName> {
 
   constructor(
     readonly name: N,
-    manager: Manager,
+    manager: SocketManager,
     host: NamespaceHost,
     streams: readonly string[],
   ) {
     // `auth` is a function, so every (re)connect sends the current token and, on /user, what was seen so far.
-    this.socket = manager.socket(name, { auth: (cb) => cb(host.handshakeAuth_(this)) }) as NamespaceSocket<N>;
+    const socket = manager.socket(name, { auth: (cb) => cb(host.handshakeAuth_(this)) });
+    this.#socket = socket;
+    this.socket = socket as unknown as NamespaceSocket<N>;
     // Listeners are registered untyped: one loop over the namespace's stream names, each routed by name.
-    const socket = this.socket as unknown as Socket;
     socket.on('connect', () => {
       const restore = this.#connects++ > 0;
       this.#authenticated = null;
@@ -137,7 +150,7 @@ export class NamespaceConnection<N extends NamespaceName = NamespaceName> {
   }
 
   get connected(): boolean {
-    return this.socket.connected;
+    return this.#socket.connected;
   }
 
   /** Successful connects so far. */
@@ -162,8 +175,8 @@ export class NamespaceConnection<N extends NamespaceName = NamespaceName> {
   connect(): void {
     if (!this.#to('connecting')) return;
     // A socket that survived a drop is still registered with the Manager: opening the Manager reconnects it.
-    if (this.socket.active) this.socket.io.open();
-    else this.socket.connect();
+    if (this.#socket.active) this.#socket.io.open();
+    else this.#socket.connect();
   }
 
   /**
@@ -174,13 +187,13 @@ export class NamespaceConnection<N extends NamespaceName = NamespaceName> {
   abort_(message: string): void {
     if (this.#state !== 'connecting') return;
     this.#lastError = new TradingClientError('DISCONNECTED', message, { namespace: this.name });
-    this.socket.disconnect();
+    this.#socket.disconnect();
     this.#to('disconnected');
   }
 
   /** Resolves with the socket once connected; rejects on a refusal, `close()`, or after `timeoutMs`. */
   ready_(timeoutMs: number, event?: string): Promise<NamespaceSocket<N>> {
-    if (this.socket.connected) return Promise.resolve(this.socket);
+    if (this.#socket.connected) return Promise.resolve(this.socket);
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.#waiters.delete(waiter);
@@ -208,14 +221,14 @@ export class NamespaceConnection<N extends NamespaceName = NamespaceName> {
 
   /** Releases the socket of a namespace that is no longer wanted (the client gave up connecting). */
   release_(): void {
-    if (this.socket.active) this.socket.disconnect();
+    if (this.#socket.active) this.#socket.disconnect();
   }
 
   /** Final: rejects every waiter with `error` and disconnects the socket (the Manager closes with its last socket). */
   close(error: TradingClientError): void {
     this.#to('closed');
     this.#rejectWaiters(error);
-    this.socket.disconnect();
+    this.#socket.disconnect();
   }
 
   #to(next: NamespaceState): boolean {

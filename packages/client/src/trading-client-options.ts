@@ -1,4 +1,4 @@
-import type { ManagerOptions } from 'socket.io-client';
+import type { ManagerFactory, SocketOptions } from './socket-manager.js';
 
 export interface TradingClientOptions {
   /** Gateway base URL, e.g. `http://localhost:3000` (namespaces are appended). */
@@ -22,8 +22,17 @@ export interface TradingClientOptions {
    * `error` with code INVALID_PAYLOAD. `protocolEventValidator` checks against the protocol schemas.
    */
   validateEvent?: (event: string, payload: unknown) => boolean;
-  /** Extra socket.io-client Manager options (`path`, `transports`, `extraHeaders`…); reconnection is always the client's own. */
-  socketOptions?: Partial<ManagerOptions>;
+  /**
+   * Makes the Socket.IO connection. Default: Socket.IO over one WebSocket. `pollingManager` from
+   * `@ws/client/polling` is socket.io-client's Manager, HTTP long-polling first and upgraded to WebSocket,
+   * for networks whose proxies block WebSocket.
+   */
+  manager?: ManagerFactory;
+  /**
+   * socket.io-client Manager options; the default manager reads `path`, `query`, `timeout` (of the handshake)
+   * and, in Node, `extraHeaders` and ws's socket options (`localAddress`, TLS…). Reconnection is always the client's own.
+   */
+  socketOptions?: SocketOptions;
 }
 
 export interface ResolvedTradingClientOptions {
@@ -43,6 +52,12 @@ export function resolveOptions(options: TradingClientOptions): ResolvedTradingCl
     if (!Number.isFinite(v) || v < 0) throw new TypeError(`TradingClient: ${name} must be a non-negative number`);
     return v;
   };
+  const transports = options.socketOptions?.transports;
+  if (!options.manager && transports?.some((t) => t !== 'websocket')) {
+    throw new TypeError(
+      "TradingClient: socketOptions.transports other than 'websocket' need manager: pollingManager from '@ws/client/polling'",
+    );
+  }
   const reconnectDelayMin = positive(options.reconnectDelayMin, 500, 'reconnectDelayMin');
   return {
     url: options.url,

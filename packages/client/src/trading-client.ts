@@ -7,7 +7,6 @@ import type {
   SystemMessage,
 } from '@ws/protocol';
 import { streamEventsOf } from '@ws/protocol/runtime';
-import { Manager } from 'socket.io-client';
 import { type AdminApi, createAdminApi } from './admin-api.js';
 import { backoffDelay } from './backoff.js';
 import { type ConnectionState, ConnectionStateMachine } from './connection-state.js';
@@ -21,6 +20,7 @@ import {
 import type { LiveOrderBook } from './order-book.js';
 import { ReconnectScheduler } from './reconnect-scheduler.js';
 import { type RequestEvent, type RequestPayload, type RequestResult, sendRequest } from './request.js';
+import type { SocketManager } from './socket-manager.js';
 import { StreamRouter } from './stream-router.js';
 import { SubscriptionRegistry, type SubscriptionSet } from './subscription-registry.js';
 import { SystemMessageFilter } from './system-message-filter.js';
@@ -33,6 +33,7 @@ import {
   type TradingClientOptions,
 } from './trading-client-options.js';
 import { type Listener, TypedEmitter } from './typed-emitter.js';
+import { webSocketManager } from './websocket-manager.js';
 
 export type { AdminApi } from './admin-api.js';
 export type { SubscriptionSet } from './subscription-registry.js';
@@ -77,7 +78,7 @@ const SNAPSHOT_GRACE_MS = 250;
 const LATENCY_SAMPLES = 20;
 
 /**
- * The trading gateway SDK, a façade over its parts: one socket.io Manager (one WebSocket) shared by
+ * The trading gateway SDK, a façade over its parts: one Socket.IO manager (one WebSocket) shared by
  * lazily connected namespaces (`NamespaceConnection`, each with its own state table), one client-wide
  * connection state, reconnects with full-jitter backoff (`ReconnectScheduler`), requests with typed
  * acks (`sendRequest`), subscriptions restored after every reconnect (`SubscriptionRegistry`), stream
@@ -89,7 +90,7 @@ export class TradingClient extends TypedEmitter<TradingClientEvents> {
   readonly admin: AdminApi;
 
   readonly #options: ResolvedTradingClientOptions;
-  readonly #manager: Manager;
+  readonly #manager: SocketManager;
   readonly #machine = new ConnectionStateMachine();
   readonly #namespaces = new Map<NamespaceName, NamespaceConnection>();
   readonly #subs = new SubscriptionRegistry();
@@ -110,8 +111,8 @@ export class TradingClient extends TypedEmitter<TradingClientEvents> {
     const o = resolveOptions(options);
     this.#options = o;
     this.#token = options.token;
-    this.#manager = new Manager(o.url, {
-      transports: ['websocket'],
+    // Reconnection is the client's own, with its backoff and restore: the manager never connects by itself.
+    this.#manager = (options.manager ?? webSocketManager)(o.url, {
       ...options.socketOptions,
       autoConnect: false,
       reconnection: false,

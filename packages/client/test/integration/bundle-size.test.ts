@@ -14,9 +14,9 @@ const kib = (n: number) => `${(n / 1024).toFixed(1)} KiB`;
 // Packs @ws/protocol and @ws/client (their built dist, as npm would publish them), unpacks the tarballs
 // into a fresh node_modules and bundles apps with esbuild the way a browser app's bundler sees them.
 describe('the browser bundle of the packed packages', () => {
-  it('stays within budget; the order book, schemas and TypeBox stay out of a TradingClient app', async () => {
+  it('stays within budget; the order book, schemas, TypeBox and socket.io-client stay out of a TradingClient app', async () => {
     const { sizes, split } = (await measureAll()) as {
-      sizes: Record<'tradingClient' | 'strict' | 'protocolRuntime', Loaded>;
+      sizes: Record<'tradingClient' | 'strict' | 'polling' | 'protocolRuntime', Loaded>;
       split: Loaded;
     };
     const ws = (l: Loaded) => l.inputs.filter((f) => f.includes('@ws/')).map((f) => f.replace(/^.*node_modules\//, ''));
@@ -34,5 +34,11 @@ describe('the browser bundle of the packed packages', () => {
       expect(l.inputs.filter((f) => f.includes('typebox'))).toEqual([]);
     }
     expect(sizes.strict.inputs.some((f) => f.includes('typebox'))).toBe(true);
+    // The WebSocket-only default has its own Socket.IO connection; socket.io-client's engine (long-polling,
+    // WebTransport) comes only with the opt-in polling manager.
+    const engine = (l: Loaded) => l.inputs.filter((f) => /socket\.io-client|engine\.io-client/.test(f));
+    expect(engine(sizes.tradingClient)).toEqual([]);
+    expect(engine(split)).toEqual([]);
+    expect(engine(sizes.polling).some((f) => f.includes('engine.io-client/build/esm/transports/polling'))).toBe(true);
   });
 });

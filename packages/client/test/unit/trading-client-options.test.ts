@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { pollingManager } from '../../src/polling.js';
 import { resolveOptions } from '../../src/trading-client-options.js';
 
 describe('resolveOptions', () => {
@@ -23,5 +24,15 @@ describe('resolveOptions', () => {
     expect(resolveOptions({ url: 'http://x', reconnectDelayMin: 1000, reconnectDelayMax: 10 }).reconnectDelayMax).toBe(
       1000,
     );
+  });
+
+  it('long-polling needs the polling manager: the WebSocket-only default refuses other transports by name', () => {
+    expect(() => resolveOptions({ url: 'http://x', socketOptions: { transports: ['polling', 'websocket'] } })).toThrow(
+      /socketOptions\.transports.*@ws\/client\/polling/,
+    );
+    expect(() => resolveOptions({ url: 'http://x', socketOptions: { transports: ['websocket'] } })).not.toThrow();
+    expect(() =>
+      resolveOptions({ url: 'http://x', manager: pollingManager, socketOptions: { transports: ['polling'] } }),
+    ).not.toThrow();
   });
 });

@@ -1,0 +1,145 @@
+import { once } from 'node:events';
+import { type AddressInfo, connect, createServer, type Socket } from 'node:net';
+import type { PriceUpdate } from '@ws/protocol';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type StateChange, TradingClient, type TradingClientOptions } from '../../src/index.js';
+import { pollingManager } from '../../src/polling.js';
+import { type Gateway, signToken, startGateway, waitFor } from './gateway.js';
+
+const BTC = 'BTC/USDT';
+
+/** A TCP proxy in front of the gateway that refuses every WebSocket upgrade with 403, as some corporate proxies do. */
+async function webSocketBlocker(targetPort: number) {
+  const state = { refused: 0 };
+  const server = createServer((client: Socket) => {
+    client.once('data', (first: Buffer) => {
+      if (/^upgrade:\s*websocket/im.test(first.toString('latin1'))) {
+        state.refused++;
+        client.end('HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
+        return;
+      }
+      const upstream = connect(targetPort, '127.0.0.1');
+      upstream.write(first);
+      client.pipe(upstream).pipe(client);
+      client.on('error', () => upstream.destroy());
+      upstream.on('error', () => client.destroy());
+      client.on('close', () => upstream.destroy());
+      upstream.on('close', () => client.destroy());
+    });
+    client.on('error', () => {});
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return {
+    state,
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+let gw: Gateway;
+let proxy: Awaited<ReturnType<typeof webSocketBlocker>>;
+const clients: TradingClient[] = [];
+
+function makeClient(options: Partial<TradingClientOptions> = {}) {
+  const client = new TradingClient({
+    url: proxy.url,
+    timeout: 5_000,
+    reconnectDelayMin: 20,
+    reconnectDelayMax: 200,
+    pingInterval: 0,
+    ...options,
+  });
+  clients.push(client);
+  return client;
+}
+
+beforeEach(async () => {
+  gw = await startGateway();
+  proxy = await webSocketBlocker(gw.port);
+});
+
+afterEach(async () => {
+  for (const c of clients.splice(0)) c.close();
+  await gw.close();
+  await proxy.close();
+});
+
+const order = (orderId: string) => ({
+  orderId,
+  symbol: BTC,
+  side: 'buy' as const,
+  type: 'limit' as const,
+  price: 100,
+  quantity: 1,
+  filledQuantity: 1,
+  status: 'filled' as const,
+});
+
+describe('behind a proxy that blocks WebSocket', () => {
+  it('the WebSocket-only default cannot connect and says why; it keeps retrying', async () => {
+    const client = makeClient();
+    const retrying = waitFor<StateChange>(
+      (l) => client.on('state', l),
+      (s) => s.state === 'reconnecting',
+    );
+    client.subscribePrices([BTC]).catch(() => {});
+    const state = await retrying;
+    expect(state).toMatchObject({ code: 'DISCONNECTED', reason: 'websocket error' });
+    expect(proxy.state.refused).toBeGreaterThan(0);
+  });
+
+  it('pollingManager connects over long-polling: /prices, /market and /user, streams, a verified book, the user stream', async () => {
+    await gw.server.broadcast.broadcastDepth({
+      symbol: BTC,
+      type: 'snapshot',
+      bids: [['100', '1']],
+      asks: [['101', '1']],
+    });
+    const client = makeClient({ manager: pollingManager, token: signToken({ userId: 'pat', role: 'user' }) });
+    await expect(client.subscribePrices([BTC])).resolves.toEqual([BTC]);
+    const book = await client.subscribeOrderBook(BTC);
+    expect(book.bestBid()).toEqual(['100', '1']);
+    expect((await client.connectUser()).userId).toBe('pat');
+
+    const price = waitFor<PriceUpdate>((l) => client.on('price:BTC/USDT', l));
+    const filled = waitFor<{ orderId: string }>((l) => client.on('order.filled', l));
+    await gw.server.broadcastPriceUpdate(BTC, { price: 42, bid: 41, ask: 43, volume: 1 });
+    await gw.server.broadcast.broadcastOrderUpdate('pat', order('o-1'));
+    expect((await price).price).toBe('42');
+    expect((await filled).orderId).toBe('o-1');
+    // socket.io-client tried to upgrade to WebSocket and stayed on long-polling when the proxy refused.
+    await expect.poll(() => proxy.state.refused, { timeout: 10_000 }).toBeGreaterThan(0);
+    expect(client.state).toBe('connected');
+  });
+
+  it('pollingManager reconnects after a server-side disconnect: restores, and /user replays with since', async () => {
+    const client = makeClient({ manager: pollingManager, token: signToken({ userId: 'quinn', role: 'user' }) });
+    await client.subscribePrices([BTC]);
+    await client.connectUser();
+    const filled: string[] = [];
+    client.on('order.filled', (o) => filled.push(o.orderId));
+    const first = waitFor((l) => client.on('order.filled', l));
+    await gw.server.broadcast.broadcastOrderUpdate('quinn', order('o-1'));
+    await first;
+    const recovery = waitFor<{ recovered: boolean }>((l) => client.on('recovery', l));
+    const refusals: string[] = [];
+    client.on('error', (e) => refusals.push(e.code));
+    // Maintenance holds the reconnect until the missed event is published.
+    gw.server.setMaintenance(true, 'test');
+    await gw.server.disconnect({ userId: 'quinn' });
+    await expect.poll(() => refusals.includes('MAINTENANCE'), { timeout: 10_000 }).toBe(true);
+    await gw.server.broadcast.broadcastOrderUpdate('quinn', order('o-missed'));
+    gw.server.setMaintenance(false);
+    expect((await recovery).recovered).toBe(true);
+    await expect.poll(() => filled, { timeout: 10_000 }).toEqual(['o-1', 'o-missed']);
+    // /prices was restored too: a fresh publish arrives.
+    await expect.poll(() => gw.server.subscriptions.subscriberCount(`prices:${BTC}`), { timeout: 10_000 }).toBe(1);
+    const price = waitFor<PriceUpdate>(
+      (l) => client.on('price:BTC/USDT', l),
+      (u) => u.price === '7',
+    );
+    await gw.server.broadcastPriceUpdate(BTC, { price: 7, bid: 6, ask: 8, volume: 1 });
+    await price;
+  });
+});
