@@ -102,10 +102,10 @@ export class PlainChaosClient implements ChaosClient {
     return null;
   }
 
+  /** Disconnects the three sockets; the Manager closes its engine, and stops reconnecting, with the last one (its public contract). */
   close(): void {
     this.user.disconnect();
     this.priceSocket.disconnect();
     this.market.disconnect();
-    this.manager._close();
   }
 }
