@@ -12,6 +12,7 @@ export type {
   ResyncReason,
 } from './order-book.js';
 export { type GapEvent, SequenceTracker } from './sequence-tracker.js';
+export type { ClientSocket, ManagerFactory, SocketManager, SocketOptions } from './socket-manager.js';
 export {
   type AdminApi,
   type Latency,

@@ -23,6 +23,20 @@ export function signToken(
   return `${header}.${payload}.${signature}`;
 }
 
+/** A filled BTC/USDT buy of one lot, as the tests publish to a user's `orders` stream. */
+export function filledOrder(orderId: string) {
+  return {
+    orderId,
+    symbol: 'BTC/USDT',
+    side: 'buy' as const,
+    type: 'limit' as const,
+    price: 100,
+    quantity: 1,
+    filledQuantity: 1,
+    status: 'filled' as const,
+  };
+}
+
 /** A real `WebSocketServer` on a real HTTP server, on port 0, that can drop its TCP connections and restart on the same port. */
 export interface Gateway {
   readonly url: string;

@@ -4,7 +4,7 @@ import type { PriceUpdate } from '@ws/protocol';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type StateChange, TradingClient, type TradingClientOptions } from '../../src/index.js';
 import { pollingManager } from '../../src/polling.js';
-import { type Gateway, signToken, startGateway, waitFor } from './gateway.js';
+import { filledOrder, type Gateway, signToken, startGateway, waitFor } from './gateway.js';
 
 const BTC = 'BTC/USDT';
 
@@ -65,17 +65,6 @@ afterEach(async () => {
   await proxy.close();
 });
 
-const order = (orderId: string) => ({
-  orderId,
-  symbol: BTC,
-  side: 'buy' as const,
-  type: 'limit' as const,
-  price: 100,
-  quantity: 1,
-  filledQuantity: 1,
-  status: 'filled' as const,
-});
-
 describe('behind a proxy that blocks WebSocket', () => {
   it('the WebSocket-only default cannot connect and says why; it keeps retrying', async () => {
     const client = makeClient();
@@ -105,7 +94,7 @@ describe('behind a proxy that blocks WebSocket', () => {
     const price = waitFor<PriceUpdate>((l) => client.on('price:BTC/USDT', l));
     const filled = waitFor<{ orderId: string }>((l) => client.on('order.filled', l));
     await gw.server.broadcastPriceUpdate(BTC, { price: 42, bid: 41, ask: 43, volume: 1 });
-    await gw.server.broadcast.broadcastOrderUpdate('pat', order('o-1'));
+    await gw.server.broadcast.broadcastOrderUpdate('pat', filledOrder('o-1'));
     expect((await price).price).toBe('42');
     expect((await filled).orderId).toBe('o-1');
     // socket.io-client tried to upgrade to WebSocket and stayed on long-polling when the proxy refused.
@@ -120,7 +109,7 @@ describe('behind a proxy that blocks WebSocket', () => {
     const filled: string[] = [];
     client.on('order.filled', (o) => filled.push(o.orderId));
     const first = waitFor((l) => client.on('order.filled', l));
-    await gw.server.broadcast.broadcastOrderUpdate('quinn', order('o-1'));
+    await gw.server.broadcast.broadcastOrderUpdate('quinn', filledOrder('o-1'));
     await first;
     const recovery = waitFor<{ recovered: boolean }>((l) => client.on('recovery', l));
     const refusals: string[] = [];
@@ -129,7 +118,7 @@ describe('behind a proxy that blocks WebSocket', () => {
     gw.server.setMaintenance(true, 'test');
     await gw.server.disconnect({ userId: 'quinn' });
     await expect.poll(() => refusals.includes('MAINTENANCE'), { timeout: 10_000 }).toBe(true);
-    await gw.server.broadcast.broadcastOrderUpdate('quinn', order('o-missed'));
+    await gw.server.broadcast.broadcastOrderUpdate('quinn', filledOrder('o-missed'));
     gw.server.setMaintenance(false);
     expect((await recovery).recovered).toBe(true);
     await expect.poll(() => filled, { timeout: 10_000 }).toEqual(['o-1', 'o-missed']);

@@ -11,7 +11,7 @@ import {
   type TradingClientOptions,
 } from '../../src/index.js';
 import { protocolEventValidator } from '../../src/validate.js';
-import { type Gateway, SYMBOLS, signToken, startGateway, waitFor } from './gateway.js';
+import { filledOrder, type Gateway, SYMBOLS, signToken, startGateway, waitFor } from './gateway.js';
 
 const BTC = 'BTC/USDT';
 const ETH = 'ETH/USDT';
@@ -204,8 +204,8 @@ describe('TradingClient against a real WebSocketServer', () => {
     );
     const auth = await client.connectUser();
     expect(auth.userId).toBe('alice');
-    await gw.server.broadcast.broadcastOrderUpdate('bob', order('o-bob'));
-    await gw.server.broadcast.broadcastOrderUpdate('alice', order('o-1'));
+    await gw.server.broadcast.broadcastOrderUpdate('bob', filledOrder('o-bob'));
+    await gw.server.broadcast.broadcastOrderUpdate('alice', filledOrder('o-1'));
     expect(await filled).toMatchObject({ orderId: 'o-1', filledQuantity: '1', status: 'filled' });
     const margin = onNext(client, 'margin.call');
     await gw.server.broadcast.broadcastMarginCall('alice', {
@@ -483,7 +483,7 @@ describe('reconnect', () => {
     const filled: string[] = [];
     client.on('order.filled', (o) => filled.push(o.orderId));
     const first = onNext(client, 'order.filled');
-    await gw.server.broadcast.broadcastOrderUpdate('gina', order('o-1'));
+    await gw.server.broadcast.broadcastOrderUpdate('gina', filledOrder('o-1'));
     await first;
     const gaps: GapEvent[] = [];
     client.on('gap', (g) => gaps.push(g));
@@ -494,14 +494,14 @@ describe('reconnect', () => {
     gw.server.setMaintenance(true, 'test');
     await gw.server.disconnect({ userId: 'gina' });
     await expect.poll(() => refusals.includes('MAINTENANCE'), { timeout: 5_000 }).toBe(true);
-    await gw.server.broadcast.broadcastOrderUpdate('gina', order('o-missed'));
+    await gw.server.broadcast.broadcastOrderUpdate('gina', filledOrder('o-missed'));
     gw.server.setMaintenance(false);
     expect(await recovery).toEqual({ namespace: '/user', recovered: true });
     const next = waitFor<{ orderId: string }>(
       (l) => client.on('order.filled', l),
       (o) => o.orderId === 'o-3',
     );
-    await gw.server.broadcast.broadcastOrderUpdate('gina', order('o-3'));
+    await gw.server.broadcast.broadcastOrderUpdate('gina', filledOrder('o-3'));
     await next;
     expect(filled).toEqual(['o-1', 'o-missed', 'o-3']);
     expect(gaps).toEqual([]);
@@ -512,8 +512,8 @@ describe('reconnect', () => {
     const client = makeClient({ token: signToken({ userId: 'ivan', role: 'user' }) });
     await client.connectUser();
     const first = onNext(client, 'order.filled');
-    await gw.server.broadcast.broadcastOrderUpdate('ivan', order('o-1'));
-    await gw.server.broadcast.broadcastOrderUpdate('ivan', order('o-2'));
+    await gw.server.broadcast.broadcastOrderUpdate('ivan', filledOrder('o-1'));
+    await gw.server.broadcast.broadcastOrderUpdate('ivan', filledOrder('o-2'));
     await first;
     const gaps: GapEvent[] = [];
     client.on('gap', (g) => gaps.push(g));
@@ -521,7 +521,7 @@ describe('reconnect', () => {
     await gw.restart(); // the seqs and history of the old server are gone
     expect(await recovery).toEqual({ namespace: '/user', recovered: false });
     const next = onNext(client, 'order.filled');
-    await gw.server.broadcast.broadcastOrderUpdate('ivan', order('o-3'));
+    await gw.server.broadcast.broadcastOrderUpdate('ivan', filledOrder('o-3'));
     await next;
     expect(gaps).toEqual([{ room: 'orders:ivan', expected: 3, received: 1, cause: 'reconnect' }]);
   });
@@ -586,16 +586,3 @@ describe('close', () => {
     expect(code).toBe(0);
   });
 });
-
-function order(orderId: string) {
-  return {
-    orderId,
-    symbol: BTC,
-    side: 'buy' as const,
-    type: 'limit' as const,
-    price: 100,
-    quantity: 1,
-    filledQuantity: 1,
-    status: 'filled' as const,
-  };
-}

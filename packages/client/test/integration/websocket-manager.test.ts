@@ -197,4 +197,33 @@ describe('WebSocketManager against a bare Engine.IO peer', () => {
     expect((await failed).message).toBe('transport close');
     expect(prices.active).toBe(true);
   });
+
+  it('a page that goes offline closes the connection at once (`transport close`), as engine.io-client does', async () => {
+    const wss = new WebSocketServer({ port: 0, host: '127.0.0.1' });
+    await once(wss, 'listening');
+    cleanup.push(() => new Promise((resolve) => wss.close(resolve)));
+    wss.on('connection', (ws) => {
+      ws.on('message', (data) => {
+        if (String(data).startsWith('40/prices,')) ws.send('40/prices,{"sid":"s1"}');
+      });
+      ws.send('0{"sid":"e1","upgrades":[],"pingInterval":600000,"pingTimeout":600000,"maxPayload":1000000}');
+    });
+    // A browser page's `window` events, in Node.
+    const page = new EventTarget();
+    const g = globalThis as { addEventListener?: unknown; removeEventListener?: unknown };
+    g.addEventListener = page.addEventListener.bind(page);
+    g.removeEventListener = page.removeEventListener.bind(page);
+    cleanup.push(() => {
+      delete g.addEventListener;
+      delete g.removeEventListener;
+    });
+    const { socket } = manager(`http://127.0.0.1:${(wss.address() as AddressInfo).port}`);
+    const prices = socket('/prices');
+    const connected = next(prices, 'connect');
+    prices.connect();
+    await connected;
+    const dropped = next(prices, 'disconnect');
+    page.dispatchEvent(new Event('offline'));
+    expect(await dropped).toBe('transport close');
+  });
 });
