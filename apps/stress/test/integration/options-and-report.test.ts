@@ -199,7 +199,12 @@ describe('load generator floors', () => {
   it('checks the publisher lag at half load in ms', () => {
     const run = {
       options: { steps: [1000], overloadFactor: 0, overloadHighFactor: 0 },
-      results: [{ target: 'gateway', steps: [{ clients: 1000, halfLoad: { publisherMaxLagMs: 12 }, connect: {} }] }],
+      results: [
+        {
+          target: 'gateway',
+          steps: [{ clients: 1000, halfLoad: { publisherMaxLagMs: 12, deliveredPerSec: 500 }, connect: {} }],
+        },
+      ],
     } as unknown as BenchRun;
     expect(checkGoals(computeRatios(run), run).find((g) => g.goal.startsWith('publisher lag'))).toMatchObject({
       ratio: 12,
