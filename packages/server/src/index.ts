@@ -38,7 +38,6 @@ export { type ConnectionFilter, type ConnectionIdentity, ConnectionManager } fro
 export { RoomDelivery, type RoomDeliveryDeps, type RoomDeliveryOptions } from './delivery/room-delivery.js';
 export type { NamespaceMessage, OutboundEvent, RoomMessage } from './delivery/room-message.js';
 export {
-  queuedBytes,
   type SlowConsumerDeps,
   SlowConsumerGuard,
   type SlowConsumerOptions,

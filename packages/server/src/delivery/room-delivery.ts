@@ -8,9 +8,16 @@ import type { Logger } from '../logger.js';
 import type { OrderBooks } from '../state/order-books.js';
 import type { SnapshotStore } from '../state/snapshot-store.js';
 import { OverloadConflator } from './overload-conflator.js';
-import { encodeBroadcastFrame, fanOutToRoom } from './room-frame-fanout.js';
+import {
+  encodeBroadcastFrame,
+  type FanoutTarget,
+  fanOutPublicly,
+  fanOutToRoom,
+  type PacketEncoder,
+} from './room-frame-fanout.js';
 import type { NamespaceMessage, OutboundEvent, RoomMessage } from './room-message.js';
 import { SlowConsumerGuard, type SlowConsumerOptions } from './slow-consumer-guard.js';
+import { type EngineEvents, TransportInternals } from './transport-internals.js';
 
 export interface RoomDeliveryOptions {
   /** See `WebSocketServerOptions.overloadTurnBudgetMs` and `overloadMinLoopUtilization`. */
@@ -20,8 +27,8 @@ export interface RoomDeliveryOptions {
 }
 
 export interface RoomDeliveryDeps {
-  /** The Socket.IO server whose namespaces this node delivers to. */
-  io: { of(name: NamespaceName): unknown };
+  /** The Socket.IO server whose namespaces this node delivers to, its packet encoder and its engine. */
+  io: { of(name: NamespaceName): unknown; readonly encoder: PacketEncoder; readonly engine: EngineEvents };
   connections: ConnectionManager;
   metrics: MetricsComponent;
   logger: Logger;
@@ -30,6 +37,8 @@ export interface RoomDeliveryDeps {
   snapshots: SnapshotStore;
   /** Rooms a socket is still subscribed to (the subscription manager's view). */
   subscriptions: { rooms(socketId: string): readonly string[] };
+  /** The reach into Engine.IO and ws; default: probed on `io.engine`. */
+  transport?: TransportInternals;
 }
 
 const DEPTH_ROOM = 'market:depth:';
@@ -46,9 +55,11 @@ export class RoomDelivery {
   readonly #deps: RoomDeliveryDeps;
   readonly #conflator: OverloadConflator;
   readonly #slowConsumers: SlowConsumerGuard | undefined;
+  readonly #transport: TransportInternals;
 
   constructor(options: RoomDeliveryOptions, deps: RoomDeliveryDeps) {
     this.#deps = deps;
+    this.#transport = deps.transport ?? TransportInternals.probe(deps.io.engine, deps.logger);
     this.#conflator = new OverloadConflator(
       {
         turnBudgetMs: options.conflation.turnBudgetMs,
@@ -64,6 +75,7 @@ export class RoomDelivery {
           latest: (room) => this.#latest(room),
           send: (socket, event, payload) => this.send(socket, { event, payload }),
           onDisconnect: (socket, bytes, reason) => this.#onSlowConsumer(socket, bytes, reason),
+          transport: this.#transport,
         })
       : undefined;
   }
@@ -102,6 +114,7 @@ export class RoomDelivery {
   close(): void {
     this.#conflator.flush();
     this.#slowConsumers?.close();
+    this.#transport.close();
   }
 
   /**
@@ -113,27 +126,46 @@ export class RoomDelivery {
     const { namespace, room, event, enteredAt } = message;
     const nsp = this.#namespace(namespace);
     const metrics = this.#deps.metrics;
-    let recipients = 0;
-    let bytes = 0;
+    let sent = { recipients: 0, bytes: 0, done: 0 };
     // Nobody here (e.g. a bus message for a user connected to another node): nothing to encode.
     if (nsp.adapter.rooms.has(room)) {
-      const frame = encodeBroadcastFrame(namespace, event, message.payload);
-      bytes = frame.bytes;
+      const target: FanoutTarget = { nsp, room, except: except && except.length > 0 ? new Set(except) : undefined };
       const timed = enteredAt !== undefined && metrics.messageLatency !== undefined;
       const onQueued = timed
         ? () => metrics.messageLatency?.(namespace, Math.max(0, epochNow() - enteredAt) / 1000)
         : undefined;
-      const skip = except && except.length > 0 ? new Set(except) : undefined;
-      const sent = fanOutToRoom(nsp, room, frame, skip, onQueued);
-      recipients = sent.direct + sent.queued;
-      if (timed && sent.direct > 0) {
-        metrics.messageLatency?.(namespace, Math.max(0, epochNow() - enteredAt) / 1000, sent.direct);
+      sent = this.#fanOut(target, message, onQueued);
+      if (timed && sent.done > 0) {
+        metrics.messageLatency?.(namespace, Math.max(0, epochNow() - enteredAt) / 1000, sent.done);
       }
     }
     // Only rooms with local members: counters for rooms nobody here is in (offline users) would only grow.
-    if (recipients > 0) this.#deps.connections.recordRoomOut(namespace, room, bytes);
-    metrics.messageOut(namespace, event, bytes, recipients);
-    metrics.broadcast(namespace, event, recipients);
+    if (sent.recipients > 0) this.#deps.connections.recordRoomOut(namespace, room, sent.bytes);
+    metrics.messageOut(namespace, event, sent.bytes, sent.recipients);
+    metrics.broadcast(namespace, event, sent.recipients);
+  }
+
+  /**
+   * Encodes once and writes the frame to each member (see `fanOutToRoom`), or takes Socket.IO's public
+   * broadcast when the internals are not there or the encoder's output cannot be framed once. `done`:
+   * recipients whose write is complete on return (the others are timed by `onQueued`).
+   */
+  #fanOut(
+    target: FanoutTarget,
+    message: RoomMessage,
+    onQueued: (() => void) | undefined,
+  ): { recipients: number; bytes: number; done: number } {
+    const frame = this.#transport.framesAvailable ? encodeBroadcastFrame(this.#deps.io.encoder, message) : undefined;
+    if (frame === undefined) {
+      const recipients = fanOutPublicly(target, message);
+      return { recipients, bytes: recipients > 0 ? estimateBytes(message.payload) : 0, done: recipients };
+    }
+    const result = fanOutToRoom(target, frame, this.#transport, onQueued);
+    return {
+      recipients: result.direct + result.queued + result.emitted,
+      bytes: frame.bytes,
+      done: result.direct + result.emitted,
+    };
   }
 
   /** A room's latest state as one message: a fresh depth snapshot, or the room's last latest-state event. */

@@ -1,16 +1,33 @@
 import type { Namespace, Socket } from 'socket.io';
+import { PacketType } from 'socket.io-parser';
+import type { NamespaceMessage } from './room-message.js';
+import type { TransportInternals } from './transport-internals.js';
+
+/** The server's packet encoder (`io.encoder`, built from its `parser` option). */
+export interface PacketEncoder {
+  encode(packet: { type: PacketType; nsp: string; data: unknown[] }): unknown[];
+}
 
 /**
  * One broadcast, encoded once: the Socket.IO packet (what Engine.IO queues) and the complete WebSocket
  * text frame carrying it (header included), shared by every recipient.
  */
 export interface BroadcastFrame {
-  /** Socket.IO EVENT packet without the Engine.IO type: `2/prices,["price.update",{…}]`. */
+  /** What it carries, for recipients that take Socket.IO's own path (outgoing-any listeners). */
+  readonly message: NamespaceMessage;
+  /** The encoder's Socket.IO packet, without the Engine.IO type: `2/prices,["price.update",{…}]`. */
   readonly packet: string;
-  /** The unmasked, final WebSocket text frame of Engine.IO message `4` + packet. */
-  readonly frame: Buffer;
+  /** The unmasked, final WebSocket text frame of Engine.IO message `4` + packet, as a one-frame list. */
+  readonly frames: readonly Buffer[];
   /** Payload bytes on the wire (without the frame header). */
   readonly bytes: number;
+}
+
+/** Where a fan-out goes: the members of `room` in `nsp` on this node, minus the socket ids in `except`. */
+export interface FanoutTarget {
+  readonly nsp: Namespace;
+  readonly room: string;
+  readonly except?: ReadonlySet<string> | undefined;
 }
 
 /** How a fan-out reached its recipients. */
@@ -19,23 +36,23 @@ export interface FanoutResult {
   direct: number;
   /** Packets queued through Engine.IO (a transport busy with earlier packets, long-polling, upgrading). */
   queued: number;
+  /** Sent with `socket.emit`: the socket has `onAnyOutgoing` listeners, which Socket.IO calls there. */
+  emitted: number;
 }
 
-/** The parts of Engine.IO 6 / ws 8 the fast path relies on; checked on every use, never assumed. */
-interface EngineSocket {
-  readyState: string;
-  writeBuffer: unknown[];
-  transport: {
-    name: string;
-    perMessageDeflate?: unknown;
-    socket?: { readyState: number; _sender?: { sendFrame?: (list: Buffer[], cb?: () => void) => void } };
-  };
-  write(data: string, options: { wsPreEncodedFrame: Buffer[] }, callback?: () => void): void;
-}
-
-/** Encodes `event` with `payload` for namespace `nsp` exactly as Socket.IO's default parser would. */
-export function encodeBroadcastFrame(nsp: string, event: string, payload: object): BroadcastFrame {
-  const packet = `2${nsp === '/' ? '' : `${nsp},`}${JSON.stringify([event, payload])}`;
+/**
+ * Encodes with the server's own encoder, so the bytes are whatever its parser sends. Undefined when the
+ * encoder does not give exactly one text packet (a binary parser, binary attachments): such a message takes
+ * Socket.IO's public broadcast.
+ */
+export function encodeBroadcastFrame(encoder: PacketEncoder, message: NamespaceMessage): BroadcastFrame | undefined {
+  const encoded = encoder.encode({
+    type: PacketType.EVENT,
+    nsp: message.namespace,
+    data: [message.event, message.payload],
+  });
+  const packet = encoded[0];
+  if (encoded.length !== 1 || typeof packet !== 'string') return undefined;
   const body = Buffer.from(`4${packet}`);
   const len = body.length;
   const headerLength = len < 126 ? 2 : len < 65536 ? 4 : 10;
@@ -52,56 +69,65 @@ export function encodeBroadcastFrame(nsp: string, event: string, payload: object
     frame.writeUInt32BE(len >>> 0, 6);
   }
   body.copy(frame, headerLength);
-  return { packet, frame, bytes: len };
+  return { message, packet, frames: [frame], bytes: len };
 }
 
 /**
- * Delivers a pre-encoded broadcast to the members of `room` on this node, skipping `except`.
+ * Delivers a pre-encoded broadcast to the members of a room on this node.
  *
  * Socket.IO's own broadcast already encodes once, but then runs Engine.IO's per-socket machinery (packet
  * object, events, write buffer, flush, drain callbacks) for every recipient. Here a recipient whose
  * Engine.IO socket is open on an idle WebSocket transport (nothing waiting in its write buffer) gets the
  * shared frame written straight to its WebSocket: same bytes, same order, a fraction of the work. Anyone
  * else (long-polling, mid-upgrade, compression on, packets still buffered) goes through Engine.IO's queue
- * with the same pre-built frame, so ordering with acks, snapshots and pings is always Engine.IO's.
+ * with the same pre-built frame, so ordering with acks, snapshots and pings is always Engine.IO's. A socket
+ * with `onAnyOutgoing` listeners gets `socket.emit`, so they hear room messages too. Only when
+ * `transport.framesAvailable`; otherwise see `fanOutPublicly`.
  *
  * `onQueuedWritten`, if given, runs once per queued recipient when Engine.IO has written its frame to the
  * transport (the direct writes are done when this returns), so the caller can time both.
  */
 export function fanOutToRoom(
-  nsp: Namespace,
-  room: string,
+  target: FanoutTarget,
   frame: BroadcastFrame,
-  except?: ReadonlySet<string>,
+  transport: TransportInternals,
   onQueuedWritten?: () => void,
 ): FanoutResult {
-  const result: FanoutResult = { direct: 0, queued: 0 };
-  const members = nsp.adapter.rooms.get(room);
+  const result: FanoutResult = { direct: 0, queued: 0, emitted: 0 };
+  const { nsp, except } = target;
+  const members = nsp.adapter.rooms.get(target.room);
   if (members === undefined) return result;
-  let list: Buffer[] | undefined;
   for (const id of members) {
     if (except?.has(id)) continue;
     const socket: Socket | undefined = nsp.sockets.get(id);
-    if (socket === undefined) continue;
-    const conn = socket.conn as unknown as EngineSocket;
-    if (conn.readyState !== 'open') continue;
-    list ??= [frame.frame];
-    const ws = conn.transport.socket;
-    const sendFrame = ws?._sender?.sendFrame;
-    if (
-      conn.writeBuffer.length === 0 &&
-      conn.transport.name === 'websocket' &&
-      !conn.transport.perMessageDeflate &&
-      ws?.readyState === 1 &&
-      typeof sendFrame === 'function'
-    ) {
+    if (socket === undefined || socket.conn.readyState !== 'open') continue;
+    if (socket.listenersAnyOutgoing().length > 0) {
+      socket.emit(frame.message.event, frame.message.payload);
+      result.emitted++;
+    } else if (transport.writeFrame(socket, frame.frames)) {
       // Anything Engine.IO handed to this WebSocket earlier is already in the socket's queue: order holds.
-      sendFrame.call(ws._sender, list);
       result.direct++;
     } else {
-      conn.write(frame.packet, { wsPreEncodedFrame: list }, onQueuedWritten);
+      transport.queueFrame(socket, frame.packet, frame.frames, onQueuedWritten);
       result.queued++;
     }
   }
   return result;
+}
+
+/**
+ * Socket.IO's public broadcast to this node's members only (`nsp.local`, never the adapter's other nodes),
+ * for when the internals are not there or the encoder's output cannot be framed once. Returns how many
+ * members it went to.
+ */
+export function fanOutPublicly(target: FanoutTarget, message: NamespaceMessage): number {
+  const { nsp, room, except } = target;
+  const members = nsp.adapter.rooms.get(room);
+  if (members === undefined) return 0;
+  let recipients = 0;
+  for (const id of members) if (!except?.has(id) && nsp.sockets.get(id)?.conn.readyState === 'open') recipients++;
+  let operator = nsp.local.to(room);
+  if (except !== undefined && except.size > 0) operator = operator.except([...except]);
+  operator.emit(message.event, message.payload);
+  return recipients;
 }

@@ -1,4 +1,5 @@
 import type { Socket } from 'socket.io';
+import type { TransportInternals } from './transport-internals.js';
 
 /** Per-connection bounds on bytes queued for a client but not yet written to it. */
 export interface SlowConsumerOptions {
@@ -27,26 +28,12 @@ export interface SlowConsumerDeps {
   onDisconnect(socket: Socket, queuedBytes: number, reason: 'hard' | 'stalled'): void;
   /** Milliseconds of a monotonic clock (default `performance.now`); injectable for tests. */
   now?(): number;
+  /** How queues are measured (Engine.IO's and ws's internals); nothing is checked while it cannot measure. */
+  transport: Pick<TransportInternals, 'queuesMeasurable' | 'queuedBytes' | 'isIdle'>;
 }
 
 /** Streams whose newest message supersedes the older ones: prices (update/trade), stats, ticker, depth. */
 const CONFLATABLE = /^(prices:|market:(stats|ticker|depth):)/;
-
-interface EngineConn {
-  writeBuffer?: { data?: unknown }[];
-  transport?: { socket?: { bufferedAmount?: number } };
-}
-
-/** Bytes an Engine.IO connection holds for its client: its packet buffer plus what the WebSocket has not written. */
-export function queuedBytes(socket: Socket): number {
-  const conn = socket.conn as unknown as EngineConn;
-  let bytes = conn.transport?.socket?.bufferedAmount ?? 0;
-  for (const packet of conn.writeBuffer ?? []) {
-    const d = packet.data;
-    bytes += typeof d === 'string' ? d.length : d instanceof Uint8Array ? d.byteLength : 0;
-  }
-  return bytes;
-}
 
 /**
  * Bounds what a client that reads slower than the market can make the gateway hold. Over the soft mark
@@ -80,15 +67,21 @@ export class SlowConsumerGuard {
     return this.paused.has(socketId);
   }
 
+  /** Bytes held for the client (Engine.IO's packet buffer plus what its WebSocket has not written); undefined if that cannot be measured. */
+  queuedBytes(socket: Socket): number | undefined {
+    return this.deps.transport.queuesMeasurable ? this.deps.transport.queuedBytes(socket) : undefined;
+  }
+
   /** Measures every connection once; runs every `checkIntervalMs` over every socket, so it allocates nothing per idle one. */
   check(): void {
+    const { transport } = this.deps;
+    // Not measurable (internals missing, warned at start): off rather than a queue that always reads 0.
+    if (!transport.queuesMeasurable) return;
     const now = this.deps.now?.() ?? performance.now();
     for (const socket of this.deps.sockets()) {
-      const conn = socket.conn as unknown as EngineConn;
-      const idle = (conn.writeBuffer?.length ?? 0) === 0 && (conn.transport?.socket?.bufferedAmount ?? 0) === 0;
       const entry = this.paused.get(socket.id);
-      if (idle && !entry) continue;
-      const bytes = queuedBytes(socket);
+      if (!entry && transport.isIdle(socket)) continue;
+      const bytes = transport.queuedBytes(socket);
       if (bytes > this.options.hardBytes) {
         this.disconnect(socket, bytes, 'hard');
       } else if (bytes > this.options.softBytes) {

@@ -1,20 +1,30 @@
 import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { NamespaceName } from '@ws/protocol';
 import { type Namespace, Server, type Socket } from 'socket.io';
 import { type Socket as ClientSocket, io as connectClient } from 'socket.io-client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { encodeBroadcastFrame, type FanoutResult, fanOutToRoom } from '../../src/delivery/room-frame-fanout.js';
+import {
+  type BroadcastFrame,
+  encodeBroadcastFrame,
+  type FanoutResult,
+  fanOutToRoom,
+} from '../../src/delivery/room-frame-fanout.js';
+import { TransportInternals } from '../../src/delivery/transport-internals.js';
+import { silentLogger } from '../../src/logger.js';
 
 // A plain Socket.IO server: the fan-out is checked against Socket.IO's own client and encoding.
 let http: HttpServer;
 let io: Server;
 let nsp: Namespace;
 let url: string;
+let transport: TransportInternals;
 const clients: ClientSocket[] = [];
 
 beforeEach(async () => {
   http = createServer();
   io = new Server(http, { serveClient: false });
+  transport = TransportInternals.probe(io.engine, silentLogger);
   nsp = io.of('/feed');
   nsp.on('connection', (socket) => {
     void socket.join('room');
@@ -26,8 +36,19 @@ beforeEach(async () => {
 
 afterEach(async () => {
   for (const c of clients.splice(0)) c.close();
+  transport.close();
   await new Promise<void>((resolve) => io.close(() => resolve()));
 });
+
+/** Encodes with the server's encoder, as the gateway does. */
+function frameOf(event: string, payload: object, namespace = '/feed'): BroadcastFrame {
+  const frame = encodeBroadcastFrame(io.encoder, { namespace: namespace as NamespaceName, event, payload });
+  if (!frame) throw new Error('not one text packet');
+  return frame;
+}
+
+const fanOut = (frame: BroadcastFrame, except?: ReadonlySet<string>, room = 'room') =>
+  fanOutToRoom({ nsp, room, except }, frame, transport);
 
 async function connect(transports: ('websocket' | 'polling')[] = ['websocket']): Promise<ClientSocket> {
   const client = connectClient(url, { transports, forceNew: true, reconnection: false });
@@ -73,19 +94,20 @@ describe('encodeBroadcastFrame', () => {
     const client = await connect();
     const received = collect(client, 'price.update', 1);
     const payload = { symbol: 'BTC/USDT', text, nested: { n: 1.5, list: [1, 'two', null] } };
-    const frame = encodeBroadcastFrame('/feed', 'price.update', payload);
+    const frame = frameOf('price.update', payload);
     expect(frame.bytes).toBe(Buffer.byteLength(`4${frame.packet}`));
-    expect(fanOutToRoom(nsp, 'room', frame)).toEqual({ direct: 1, queued: 0 });
+    expect(fanOut(frame)).toEqual({ direct: 1, queued: 0, emitted: 0 });
     expect(await received).toEqual([payload]);
   });
 
   it('produces the packet Socket.IO itself would send', () => {
-    const frame = encodeBroadcastFrame('/feed', 'e', { a: 1 });
+    const frame = frameOf('e', { a: 1 });
     expect(frame.packet).toBe('2/feed,["e",{"a":1}]');
-    expect(encodeBroadcastFrame('/', 'e', { a: 1 }).packet).toBe('2["e",{"a":1}]');
+    expect(frameOf('e', { a: 1 }, '/').packet).toBe('2["e",{"a":1}]');
     // header: FIN + text opcode, unmasked 7-bit length, then Engine.IO "4" + packet
-    expect(frame.frame.subarray(0, 2)).toEqual(Buffer.from([0x81, frame.bytes]));
-    expect(frame.frame.subarray(2).toString()).toBe(`4${frame.packet}`);
+    const [bytes] = frame.frames;
+    expect(bytes?.subarray(0, 2)).toEqual(Buffer.from([0x81, frame.bytes]));
+    expect(bytes?.subarray(2).toString()).toBe(`4${frame.packet}`);
   });
 });
 
@@ -95,12 +117,12 @@ describe('fanOutToRoom', () => {
     const socket = serverSocketOf(client);
     const n = 3_000;
     const received = collect(client, 'n', n);
-    const totals: FanoutResult = { direct: 0, queued: 0 };
+    const totals: FanoutResult = { direct: 0, queued: 0, emitted: 0 };
     for (let i = 0; i < n; i++) {
       // Every third message through Socket.IO: its transport turns busy, later frames must queue behind it.
       if (i % 3 === 0) socket.emit('n', i);
       else {
-        const r = fanOutToRoom(nsp, 'room', encodeBroadcastFrame('/feed', 'n', [i]));
+        const r = fanOut(frameOf('n', [i]));
         totals.direct += r.direct;
         totals.queued += r.queued;
       }
@@ -118,7 +140,7 @@ describe('fanOutToRoom', () => {
     const ws = await connect(['websocket']);
     const a = collect(polling, 'e', 3);
     const b = collect(ws, 'e', 3);
-    const results = [1, 2, 3].map((i) => fanOutToRoom(nsp, 'room', encodeBroadcastFrame('/feed', 'e', { i })));
+    const results = [1, 2, 3].map((i) => fanOut(frameOf('e', { i })));
     expect(results.reduce((sum, r) => sum + r.queued, 0)).toBeGreaterThanOrEqual(3);
     expect(await a).toEqual([{ i: 1 }, { i: 2 }, { i: 3 }]);
     expect(await b).toEqual([{ i: 1 }, { i: 2 }, { i: 3 }]);
@@ -134,9 +156,9 @@ describe('fanOutToRoom', () => {
     a.on('e', (p: unknown) => seenByA.push(p));
     outsider.on('e', (p: unknown) => seenByOutsider.push(p));
     const gotB = collect(b, 'e', 1);
-    const frame = encodeBroadcastFrame('/feed', 'e', { only: 'b' });
-    expect(fanOutToRoom(nsp, 'room', frame, new Set([a.id ?? '']))).toEqual({ direct: 1, queued: 0 });
-    expect(fanOutToRoom(nsp, 'nobody-here', frame)).toEqual({ direct: 0, queued: 0 });
+    const frame = frameOf('e', { only: 'b' });
+    expect(fanOut(frame, new Set([a.id ?? '']))).toEqual({ direct: 1, queued: 0, emitted: 0 });
+    expect(fanOut(frame, undefined, 'nobody-here')).toEqual({ direct: 0, queued: 0, emitted: 0 });
     expect(await gotB).toEqual([{ only: 'b' }]);
     // A round trip on each connection: anything sent to them before it has arrived.
     await Promise.all([a.emitWithAck('roundtrip'), outsider.emitWithAck('roundtrip')]);
@@ -148,6 +170,6 @@ describe('fanOutToRoom', () => {
     const client = await connect();
     const socket = serverSocketOf(client);
     socket.conn.close();
-    expect(fanOutToRoom(nsp, 'room', encodeBroadcastFrame('/feed', 'e', {}))).toEqual({ direct: 0, queued: 0 });
+    expect(fanOut(frameOf('e', {}))).toEqual({ direct: 0, queued: 0, emitted: 0 });
   });
 });

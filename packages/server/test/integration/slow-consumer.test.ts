@@ -1,6 +1,5 @@
 import type { MarketDepth, MarketTicker } from '@ws/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
-import { queuedBytes } from '../../src/delivery/slow-consumer-guard.js';
 import { connected, request, startServer, type TestClient, type TestServer } from './harness.js';
 
 let server: TestServer | undefined;
@@ -60,14 +59,14 @@ describe('slow consumers', () => {
     }
     expect(s.server.slowConsumers?.isConflating(socketId)).toBe(true);
     const serverSocket = s.server.namespace('/market').sockets.get(socketId)!;
-    const queuedAtPause = queuedBytes(serverSocket as never);
+    const queuedAtPause = s.server.slowConsumers!.queuedBytes(serverSocket as never)!;
     // Paused: the market keeps moving but nothing more is queued for this client.
     for (let k = 0; k < 300; k++) {
       await publishDepth(i);
       await publishTicker(i);
       i++;
     }
-    expect(queuedBytes(serverSocket as never)).toBeLessThanOrEqual(queuedAtPause + 1024);
+    expect(s.server.slowConsumers!.queuedBytes(serverSocket as never)!).toBeLessThanOrEqual(queuedAtPause + 1024);
 
     tcp(slow).resume();
     await expect.poll(() => s.server.slowConsumers?.isConflating(socketId), { timeout: 20_000 }).toBe(false);
@@ -187,7 +186,8 @@ describe('slow consumers', () => {
             volume: 1000 + i,
           });
         }
-        if (serverSocket.connected) maxQueued = Math.max(maxQueued, queuedBytes(serverSocket as never));
+        if (serverSocket.connected)
+          maxQueued = Math.max(maxQueued, s.server.slowConsumers!.queuedBytes(serverSocket as never)!);
         if (i % 20 === 0) await tick();
       }
       expect(reason).toBe('server namespace disconnect');

@@ -1,0 +1,218 @@
+import * as engineIo from 'engine.io';
+import type { Socket } from 'socket.io';
+import * as ws from 'ws';
+import type { Logger } from '../logger.js';
+
+/*
+ * Every member of Engine.IO 6 and ws 8 the delivery path uses that neither package documents, in this one
+ * file (the versions are pinned in package.json; `test/integration/transport-internals.test.ts` pins the
+ * shape). socket.io-adapter relies on the same members for its own pre-encoded frames:
+ *
+ * - Engine.IO `Socket#writeBuffer`: packets queued until the transport is writable (private).
+ * - Engine.IO `Socket#write(data, { wsPreEncodedFrame })`: `write` is public, the option is not; the
+ *   WebSocket transport (`_canSendPreEncodedFrame`) writes the given frame instead of encoding `data`.
+ * - Engine.IO WebSocket transport `#socket`: its ws `WebSocket` (private).
+ * - ws `WebSocket#_sender.sendFrame(list)`: writes a complete, pre-built frame (private).
+ * - ws `WebSocket#bufferedAmount` and `#readyState` (public, but reached through the private `socket`).
+ *
+ * The classes are checked once at start-up, and the instance fields on the first connection that has
+ * them (Engine.IO's `connection` event, or `upgrade` to WebSocket), before anything is delivered to it. If
+ * anything is missing, a warning names it, room messages take Socket.IO's public broadcast and the
+ * slow-consumer guard stays off rather than read 0 for every queue.
+ */
+
+interface WsSocket {
+  readonly readyState: number;
+  readonly bufferedAmount: number;
+  readonly _sender: { sendFrame(list: readonly Buffer[], cb?: (err?: Error) => void): void };
+}
+
+interface EngineTransport {
+  readonly name: string;
+  readonly perMessageDeflate?: unknown;
+  readonly socket?: WsSocket;
+}
+
+interface EngineSocket {
+  readonly readyState: string;
+  readonly writeBuffer: readonly { readonly data?: unknown }[];
+  readonly transport: EngineTransport;
+  write(data: string, options: { wsPreEncodedFrame: readonly Buffer[] }, callback?: () => void): unknown;
+  on(event: 'upgrade', listener: (transport: unknown) => void): unknown;
+  off(event: 'upgrade', listener: (transport: unknown) => void): unknown;
+}
+
+/** The engine's `connection` event, where each new Engine.IO socket shows up. */
+export interface EngineEvents {
+  on(event: 'connection', listener: (conn: unknown) => void): unknown;
+  off(event: 'connection', listener: (conn: unknown) => void): unknown;
+}
+
+const WS_OPEN = 1;
+
+/** What the installed classes lack (empty: all there). Exported for the contract test. */
+export function missingClassMembers(): string[] {
+  const missing: string[] = [];
+  const sender = (ws as unknown as { Sender?: { prototype?: { sendFrame?: unknown } } }).Sender;
+  if (typeof sender?.prototype?.sendFrame !== 'function') missing.push('ws Sender#sendFrame');
+  const proto = (ws as unknown as { WebSocket?: { prototype?: object } }).WebSocket?.prototype;
+  for (const name of ['bufferedAmount', 'readyState']) {
+    if (!proto || typeof Object.getOwnPropertyDescriptor(proto, name)?.get !== 'function') {
+      missing.push(`ws WebSocket#${name}`);
+    }
+  }
+  const transport = (engineIo as unknown as { transports?: { websocket?: { prototype?: Record<string, unknown> } } })
+    .transports?.websocket?.prototype;
+  if (typeof transport?._canSendPreEncodedFrame !== 'function') {
+    missing.push('engine.io WebSocket transport wsPreEncodedFrame (#_canSendPreEncodedFrame)');
+  }
+  if (
+    typeof (engineIo as unknown as { Socket?: { prototype?: { write?: unknown } } }).Socket?.prototype?.write !==
+    'function'
+  ) {
+    missing.push('engine.io Socket#write');
+  }
+  return missing;
+}
+
+/** What one live Engine.IO socket lacks: the engine's fields always, the WebSocket's when it has one. */
+export function missingConnectionMembers(conn: unknown): string[] {
+  const c = conn as Partial<EngineSocket> | undefined;
+  const missing: string[] = [];
+  if (!Array.isArray(c?.writeBuffer)) missing.push('engine.io Socket#writeBuffer');
+  if (typeof c?.transport?.name !== 'string') missing.push('engine.io Socket#transport.name');
+  if (c?.transport?.name === 'websocket') {
+    const socket = c.transport.socket;
+    if (typeof socket?._sender?.sendFrame !== 'function')
+      missing.push('engine.io WebSocket transport #socket._sender.sendFrame');
+    if (typeof socket?.bufferedAmount !== 'number')
+      missing.push('engine.io WebSocket transport #socket.bufferedAmount');
+    if (typeof socket?.readyState !== 'number') missing.push('engine.io WebSocket transport #socket.readyState');
+  }
+  return missing;
+}
+
+type Verdict = 'unchecked' | 'ok' | 'missing';
+
+/** The one door to Engine.IO's and ws's internals; see the comment at the top of this file. */
+export class TransportInternals {
+  #engine: Verdict;
+  #websocket: Verdict;
+  #logger: Logger;
+  #detach: (() => void) | undefined;
+
+  private constructor(logger: Logger, missing: readonly string[]) {
+    this.#logger = logger;
+    this.#engine = 'unchecked';
+    this.#websocket = 'unchecked';
+    if (missing.length > 0) this.#giveUp(missing);
+  }
+
+  /** Checks the classes now and every instance field on the first connections of `engine`. */
+  static probe(engine: EngineEvents, logger: Logger): TransportInternals {
+    const internals = new TransportInternals(logger, missingClassMembers());
+    internals.#watch(engine);
+    return internals;
+  }
+
+  /** Internals never used: every delivery takes Socket.IO's public path (the contract test's reference). */
+  static publicOnly(logger: Logger): TransportInternals {
+    return new TransportInternals(logger, []).#off();
+  }
+
+  /** Frames may be written straight to WebSockets and queued with their pre-built frame. */
+  get framesAvailable(): boolean {
+    return this.#engine === 'ok' && this.#websocket === 'ok';
+  }
+
+  /** Queues can be measured (the slow-consumer guard); a WebSocket not yet checked cannot exist yet. */
+  get queuesMeasurable(): boolean {
+    return this.#engine === 'ok' && this.#websocket !== 'missing';
+  }
+
+  /**
+   * Writes `frames` (one complete WebSocket frame) straight to the connection's WebSocket when it is open
+   * and Engine.IO holds nothing for it, so order with everything Engine.IO sent earlier holds; false when
+   * the frame has to be queued instead. Only when `framesAvailable`.
+   */
+  writeFrame(socket: Socket, frames: readonly Buffer[]): boolean {
+    const conn = socket.conn as unknown as EngineSocket;
+    const transport = conn.transport;
+    if (conn.writeBuffer.length !== 0 || transport.name !== 'websocket' || transport.perMessageDeflate) return false;
+    const wsSocket = transport.socket as WsSocket;
+    if (wsSocket.readyState !== WS_OPEN) return false;
+    wsSocket._sender.sendFrame(frames);
+    return true;
+  }
+
+  /** Queues `packet` through Engine.IO with its pre-built frame; `onWritten` once the transport wrote it. */
+  queueFrame(socket: Socket, packet: string, frames: readonly Buffer[], onWritten?: () => void): void {
+    (socket.conn as unknown as EngineSocket).write(packet, { wsPreEncodedFrame: frames }, onWritten);
+  }
+
+  /** Bytes held for the client: Engine.IO's packet buffer plus what the WebSocket has not written. */
+  queuedBytes(socket: Socket): number {
+    const conn = socket.conn as unknown as EngineSocket;
+    let bytes = conn.transport.socket?.bufferedAmount ?? 0;
+    for (const packet of conn.writeBuffer) {
+      const d = packet.data;
+      bytes += typeof d === 'string' ? d.length : d instanceof Uint8Array ? d.byteLength : 0;
+    }
+    return bytes;
+  }
+
+  /** Nothing held for the client (cheaper than `queuedBytes() === 0`: no walk over the buffer). */
+  isIdle(socket: Socket): boolean {
+    const conn = socket.conn as unknown as EngineSocket;
+    return conn.writeBuffer.length === 0 && (conn.transport.socket?.bufferedAmount ?? 0) === 0;
+  }
+
+  close(): void {
+    this.#detach?.();
+    this.#detach = undefined;
+  }
+
+  #watch(engine: EngineEvents): void {
+    if (this.#engine === 'missing') return;
+    const onConnection = (connection: unknown) => {
+      const conn = connection as EngineSocket;
+      this.#check(conn);
+      if (this.#websocket !== 'unchecked' || this.#engine === 'missing') return;
+      // Polling first: the WebSocket fields show up when it upgrades.
+      const onUpgrade = () => {
+        conn.off('upgrade', onUpgrade);
+        this.#check(conn);
+      };
+      conn.on('upgrade', onUpgrade);
+    };
+    engine.on('connection', onConnection);
+    this.#detach = () => engine.off('connection', onConnection);
+  }
+
+  #check(conn: EngineSocket): void {
+    if (this.framesAvailable || this.#engine === 'missing' || this.#websocket === 'missing') return;
+    const missing = missingConnectionMembers(conn);
+    if (missing.length > 0) {
+      this.#giveUp(missing);
+      return;
+    }
+    this.#engine = 'ok';
+    if (conn.transport.name === 'websocket') this.#websocket = 'ok';
+    if (this.framesAvailable) this.close();
+  }
+
+  #giveUp(missing: readonly string[]): void {
+    this.#off();
+    this.close();
+    this.#logger.warn(
+      { missing },
+      'engine.io/ws internals not found: room messages take the public Socket.IO path and the slow-consumer guard is off',
+    );
+  }
+
+  #off(): this {
+    this.#engine = 'missing';
+    this.#websocket = 'missing';
+    return this;
+  }
+}
