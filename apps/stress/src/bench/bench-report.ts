@@ -1,4 +1,4 @@
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import type { BenchTarget } from './bench-options.js';
 import type { BenchRun, StepResult } from './run-benchmark.js';
 import type { TrialResult } from './trial.js';
@@ -41,7 +41,15 @@ export interface BenchDocument {
   benchmark: 'ws-fanout';
   reportVersion: 1;
   date: string;
-  machine: { cpu: string; cores: number; memoryBytes: number; node: string; platform: string };
+  machine: {
+    cpu: string;
+    cores: number;
+    memoryBytes: number;
+    node: string;
+    platform: string;
+    /** 1-minute load average at the start and the end of the run. */
+    loadAverage: { start: number | null; end: number };
+  };
   config: BenchRun['options'] & {
     pinned: boolean;
     symbols: number;
@@ -161,6 +169,7 @@ export function buildBenchDocument(run: BenchRun): BenchDocument {
       memoryBytes: totalmem(),
       node: process.version,
       platform: `${process.platform}-${process.arch}`,
+      loadAverage: { start: run.loadAverageAtStart ?? null, end: loadavg()[0] ?? 0 },
     },
     config: {
       ...run.options,
@@ -314,7 +323,9 @@ export function formatBenchDocument(doc: BenchDocument): string {
       ...UNMEASURED_GOALS.map((g) => [g.goal, '-', '-', g.limit, 'not measured yet']),
     ],
   );
+  const { start, end } = doc.machine.loadAverage;
   const generator =
+    `load average ${start?.toFixed(2) ?? '-'} at the start, ${end.toFixed(2)} at the end (${doc.machine.cores} cores); ` +
     `load generator: ${doc.config.loadGenerator ?? 'unknown'}` +
     (doc.targets.some((t) => t.steps.some((s) => s.floor))
       ? '; ">=": the load generator used more than 70 % of a core at that max, so the figure is a floor'

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { availableParallelism, cpus } from 'node:os';
+import { availableParallelism, cpus, loadavg } from 'node:os';
 import type { ServerProcess } from '../server-process.js';
 import { mintToken } from '../token.js';
 import { BENCH_SYMBOLS, type BenchOptions, type BenchTarget } from './bench-options.js';
@@ -49,6 +49,8 @@ export interface BenchRun {
   elapsedSec: number;
   /** Which load generator measured (absent if interrupted before it was chosen). */
   loadGenerator?: LoadGenerator['kind'];
+  /** 1-minute load average when the run started (other work on the machine takes the servers' CPU). */
+  loadAverageAtStart?: number;
   /** Stopped by a signal before every target ran. */
   interrupted?: boolean;
 }
@@ -259,10 +261,13 @@ export async function runBenchmark(
   const share = options.budgetSec > 0 ? (options.budgetSec * 1000) / options.targets.length : Number.POSITIVE_INFINITY;
   const pinned = pinSelf(options, log);
   const loadgen = chooseLoadGenerator(options, log);
+  const loadAverageAtStart = loadavg()[0] ?? 0;
   log(
     `machine: ${cpus()[0]?.model ?? 'unknown'} x${cpus().length}, node ${process.version}, pinned ${pinned}, ` +
-      `load generator ${loadgen.kind}`,
+      `load generator ${loadgen.kind}, load average ${loadAverageAtStart.toFixed(2)}`,
   );
+  if (loadAverageAtStart > cpus().length / 2)
+    log('the machine is busy with other work: the servers will not get their core, and the figures show it');
   for (const [i, name] of options.targets.entries()) {
     const result: TargetResult = { target: name, steps: [] };
     results.push(result);
@@ -280,6 +285,7 @@ export async function runBenchmark(
     options,
     pinned,
     loadGenerator: loadgen.kind,
+    loadAverageAtStart,
     results,
     elapsedSec: Math.round((performance.now() - t0) / 1000),
   };
