@@ -25,17 +25,23 @@ describe('connection log', () => {
     gateway = undefined;
   });
 
-  it('at debug, one line per connection and per disconnection, each with its own socket’s fields', async () => {
+  /** A started gateway at `level` whose every log line lands in the returned array. */
+  async function gatewayLogging(level: 'debug' | 'info'): Promise<{ gateway: Gateway; lines: Line[] }> {
     const lines: Line[] = [];
     const config = loadConfig({
       WS_PORT: '0',
       WS_HOST: '127.0.0.1',
       WS_JWT_SECRET: TEST_SECRET,
       WS_DEMO_FEED: '0',
-      LOG_LEVEL: 'debug',
+      LOG_LEVEL: level,
     });
     gateway = createGateway(config, { logger: recordingLogger(lines) });
     await gateway.start();
+    return { gateway, lines };
+  }
+
+  it('at debug, one line per connection and per disconnection, each with its own socket’s fields', async () => {
+    const { gateway, lines } = await gatewayLogging('debug');
     const alice = await connect(gateway.url, '/prices', await signToken({ userId: 'alice' }));
     const anonymous = await connect(gateway.url, '/market');
     const bob = await connect(gateway.url, '/user', await signToken({ userId: 'bob' }));
@@ -79,16 +85,7 @@ describe('connection log', () => {
   });
 
   it('at info, no line per connection, but a refused one is still a warn line', async () => {
-    const lines: Line[] = [];
-    const config = loadConfig({
-      WS_PORT: '0',
-      WS_HOST: '127.0.0.1',
-      WS_JWT_SECRET: TEST_SECRET,
-      WS_DEMO_FEED: '0',
-      LOG_LEVEL: 'info',
-    });
-    gateway = createGateway(config, { logger: recordingLogger(lines) });
-    await gateway.start();
+    const { gateway, lines } = await gatewayLogging('info');
     const alice = await connect(gateway.url, '/prices', await signToken({ userId: 'alice' }));
     alice.disconnect();
     await expect(connect(gateway.url, '/user')).rejects.toThrow();
