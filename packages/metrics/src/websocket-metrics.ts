@@ -1,4 +1,4 @@
-import type { MetricsSnapshot, NamespaceMetrics } from '@ws/protocol';
+import { LATEST_STATE_EVENTS, type MetricsSnapshot, type NamespaceMetrics, PublishableEventTraits } from '@ws/protocol';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import { EventLoopMonitor } from './event-loop-monitor.js';
 import { METRIC_ERROR_CODES, METRIC_EVENT_NAMES, METRIC_NAMESPACES, OTHER } from './labels.js';
@@ -109,11 +109,10 @@ function createNamespaceState(namespace: string): NamespaceState {
   };
 }
 
-/** Per namespace, the events overload and slow-consumer conflation may supersede (the server's latest-state streams). */
-const CONFLATABLE: Readonly<Record<string, readonly string[]>> = {
-  '/prices': ['price.update'],
-  '/market': ['market.ticker', 'market.stats'],
-};
+/** `namespace event` of every event overload conflation may supersede: the protocol's latest-state events. */
+const CONFLATABLE: ReadonlySet<string> = new Set(
+  [...LATEST_STATE_EVENTS].map((event) => `${PublishableEventTraits[event].namespace} ${event}`),
+);
 
 /**
  * Gateway metrics on prom-client. Per-message calls only bump plain numbers in pre-built cells
@@ -479,7 +478,7 @@ export class WebSocketMetrics {
         // "nothing conflated" before the first overload rather than "no data".
         for (const s of states())
           for (const cell of s.conflated.values())
-            if (cell.value > 0 || CONFLATABLE[cell.labels.namespace]?.includes(cell.labels.event))
+            if (cell.value > 0 || CONFLATABLE.has(`${cell.labels.namespace} ${cell.labels.event}`))
               sample(cell.labels, cell.value);
       },
       errors_total: cells(

@@ -1,3 +1,4 @@
+import { PublishableEventTraits, streamOfRoom } from '@ws/protocol';
 import type { Cluster, Redis } from 'ioredis';
 import type { RoomMessage } from '../delivery/room-message.js';
 import type { Logger } from '../logger.js';
@@ -75,6 +76,7 @@ export class ClusterFanout {
     this.deps.onBusResumed?.((room) => this.userSeen.get(room));
   };
   private subscribedOnce = false;
+  private malformed = 0;
 
   constructor(private readonly deps: ClusterFanoutDeps) {}
 
@@ -102,6 +104,11 @@ export class ClusterFanout {
     this.deps.sub.off('message', this.onBus);
     this.deps.sub.off('ready', this.onSubReady);
     void this.deps.sub.unsubscribe(this.deps.store.channel).catch(() => undefined);
+  }
+
+  /** Bus messages dropped because they were not a valid `ClusterBusMessage` (each one is also logged). */
+  get malformedMessages(): number {
+    return this.malformed;
   }
 
   get redisReady(): boolean {
@@ -199,11 +206,11 @@ export class ClusterFanout {
   /** Loads what subscribers of these rooms get first (snapshots, books) if this node has not got it yet. */
   async prepare(rooms: readonly string[]): Promise<void> {
     if (!this.redisReady) return;
-    const depthRooms = rooms.filter((r) => r.startsWith('market:depth:'));
+    const isBook = (room: string) => streamOfRoom(room) === PublishableEventTraits['market.depth'].stream;
     await Promise.all([
-      this.deps.snapshots.load(rooms.filter((r) => !r.startsWith('market:depth:'))),
-      ...depthRooms.map((room) => {
-        const symbol = room.slice('market:depth:'.length);
+      this.deps.snapshots.load(rooms.filter((r) => !isBook(r))),
+      ...rooms.filter(isBook).map((room) => {
+        const symbol = room.slice(room.lastIndexOf(':') + 1);
         return this.deps.books.has(symbol) ? undefined : this.syncBook(symbol, room, []);
       }),
     ]);
@@ -261,7 +268,9 @@ export class ClusterFanout {
   private onMessage(raw: string): void {
     const msg = parseBusMessage(raw);
     if (!msg) {
-      this.deps.logger.warn({ length: raw.length }, 'malformed bus message dropped');
+      // Anything could publish on the channel (a foreign client, a corrupted or older node): never deliver it.
+      this.malformed++;
+      this.deps.logger.warn({ length: raw.length, dropped: this.malformed }, 'malformed bus message dropped');
       return;
     }
     try {
@@ -274,9 +283,10 @@ export class ClusterFanout {
   /** Applies and emits one message to this node's members; returns its wire payload. */
   private deliver(msg: BusMessage, local: boolean): object | undefined {
     if (msg.namespace !== '/user') this.floors.set(msg.room, Math.max(this.floors.get(msg.room) ?? 0, msg.seq));
-    if (msg.event === 'market.depth') return this.deliverDepth(msg, local);
+    const state = PublishableEventTraits[msg.event as keyof typeof PublishableEventTraits]?.state;
+    if (state === 'book') return this.deliverDepth(msg, local);
     const wire = { ...msg.data, seq: msg.seq };
-    if (msg.event === 'price.update' || msg.event === 'market.ticker' || msg.event === 'market.stats') {
+    if (state === 'latest') {
       this.deps.snapshots.set(msg.room, { event: msg.event, payload: wire });
     }
     this.emit(msg, wire);

@@ -1,6 +1,6 @@
 // Node's performance (event-loop utilization), also when a DOM lib is in scope (the React bindings' tests).
 import { performance } from 'node:perf_hooks';
-import type { NamespaceName } from '@ws/protocol';
+import { LATEST_STATE_EVENTS, type NamespaceName } from '@ws/protocol';
 import type { RoomMessage } from './room-message.js';
 
 /** Delivers one room message to the room's members on this node, minus the sockets in `except`. */
@@ -44,9 +44,6 @@ export const PROCESS_OVERLOAD_CLOCK: OverloadClock = {
   },
   eventLoopTime: () => performance.eventLoopUtilization(),
 };
-
-/** Events that carry a room's complete latest state: a newer one makes an unsent older one worthless. */
-export const LATEST_STATE_EVENTS: ReadonlySet<string> = new Set(['price.update', 'market.ticker', 'market.stats']);
 
 /** The event loop's utilization is measured over windows of at least this length (ms). */
 const LOOP_WINDOW_MS = 100;
@@ -125,7 +122,7 @@ export class OverloadConflator {
       setImmediate(this.endTurn);
     }
     const heldForRoom = this.held.get(message.room);
-    if (LATEST_STATE_EVENTS.has(message.event)) {
+    if ((LATEST_STATE_EVENTS as ReadonlySet<string>).has(message.event)) {
       if (heldForRoom !== undefined || this.isOverBudget(this.spentMs)) {
         this.hold({ message, except }, heldForRoom);
         return;

@@ -1,3 +1,4 @@
+import { LATEST_STATE_STREAMS, type RoomStream, streamOfRoom } from '@ws/protocol';
 import type { Socket } from 'socket.io';
 import type { TransportInternals } from './transport-internals.js';
 
@@ -32,8 +33,8 @@ export interface SlowConsumerDeps {
   transport: Pick<TransportInternals, 'queuesMeasurable' | 'queuedBytes' | 'isIdle'>;
 }
 
-/** Streams whose newest message supersedes the older ones: prices (update/trade), stats, ticker, depth. */
-const CONFLATABLE = /^(prices:|market:(stats|ticker|depth):)/;
+/** Rooms a paused connection can resume from their latest state (snapshot or book): the protocol's latest-state streams. */
+const resumesFromLatestState = (room: string) => LATEST_STATE_STREAMS.has(streamOfRoom(room) as RoomStream);
 
 /**
  * Bounds what a client that reads slower than the market can make the gateway hold. Over the soft mark
@@ -107,7 +108,7 @@ export class SlowConsumerGuard {
   }
 
   private pause(socket: Socket, now: number): void {
-    const left = [...socket.rooms].filter((room) => CONFLATABLE.test(room));
+    const left = [...socket.rooms].filter(resumesFromLatestState);
     this.paused.set(socket.id, { socket, rooms: left, overSince: now });
     for (const room of left) void socket.leave(room);
   }

@@ -2,6 +2,7 @@ import {
   describeIssues,
   isPublishableEventName,
   isUserId,
+  LATEST_STATE_EVENTS,
   type MarginCall,
   type MarginCallInput,
   type MarketDepth,
@@ -25,6 +26,7 @@ import {
   type PriceUpdateInput,
   type PublishableEventName,
   PublishableEvents,
+  type PublishItem,
   publishValidators,
   type SystemMessage,
   type SystemMessageInput,
@@ -48,15 +50,10 @@ export type PublishInput<E extends PublishableEventName> = ValidatedPayload<(typ
 /** What goes on the wire for an event. */
 export type WirePayload<E extends PublishableEventName> = ValidatedPayload<(typeof publishValidators)[E]['wire']>;
 
-export type OrderEventName = 'order.new' | 'order.update' | 'order.filled' | 'order.cancelled';
+/** One item of `publishBatch`: the protocol's publish envelope. */
+export type { PublishItem } from '@ws/protocol';
 
-/** One item of `publishBatch`. */
-export interface PublishItem {
-  event: string;
-  data: unknown;
-  /** The recipient of a private event. */
-  userId?: string;
-}
+export type OrderEventName = 'order.new' | 'order.update' | 'order.filled' | 'order.cancelled';
 
 /** Options of `publishBatch`. */
 export interface PublishOptions {
@@ -100,9 +97,6 @@ interface Prepared {
   data: Record<string, unknown>;
   enteredAt: number;
 }
-
-/** Events whose latest message a new subscriber receives as its snapshot. */
-const SNAPSHOT_EVENTS: ReadonlySet<PublishableEventName> = new Set(['price.update', 'market.stats', 'market.ticker']);
 
 const ORDER_EVENT_BY_STATUS: Record<OrderStatus, OrderEventName> = {
   new: 'order.new',
@@ -267,11 +261,11 @@ export class WebSocketBroadcast {
     }
     return this.sequenced(room, (seq) => {
       let wire: Record<string, unknown>;
-      if (p.event === 'market.depth') {
+      if (PublishableEvents[p.event].state === 'book') {
         wire = this.deps.books.apply(p.data as unknown as DepthUpdate, seq) as unknown as Record<string, unknown>;
       } else {
         wire = { ...p.data, seq };
-        if (SNAPSHOT_EVENTS.has(p.event)) this.deps.snapshots.set(room, { event: p.event, payload: wire });
+        if (LATEST_STATE_EVENTS.has(p.event)) this.deps.snapshots.set(room, { event: p.event, payload: wire });
       }
       this.deps.delivery.toRoom({ namespace: ns, room, event: p.event, payload: wire, enteredAt: p.enteredAt });
       if (ns === '/user') this.deps.history?.append(room, { seq, time: Date.now(), event: p.event, payload: wire });
@@ -309,8 +303,9 @@ export class WebSocketBroadcast {
 
 /** What the cluster stores for a message: a depth book, a latest-state snapshot, `/user` history, or nothing. */
 function kindOf(p: Prepared): SequencedMessage['kind'] {
-  if (p.event === 'market.depth') return 'depth';
-  if (SNAPSHOT_EVENTS.has(p.event)) return 'snapshot';
+  const { state } = PublishableEvents[p.event];
+  if (state === 'book') return 'depth';
+  if (state === 'latest') return 'snapshot';
   return p.namespace === '/user' ? 'history' : 'plain';
 }
 

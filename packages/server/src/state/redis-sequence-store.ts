@@ -1,5 +1,6 @@
-import type { BookLevel, NamespaceName } from '@ws/protocol';
-import { isZeroDecimal } from '@ws/protocol';
+import type { BookLevel } from '@ws/protocol';
+import { compile, isZeroDecimal, PublishableEventTraits, streamOfRoom } from '@ws/protocol';
+import { ClusterBusMessage } from '@ws/protocol/internal';
 import type { Cluster, Redis } from 'ioredis';
 import { DEFAULT_REDIS_PREFIX, redisKey } from '../redis-keys.js';
 import type { BusMessage, SequencedMessage } from './sequenced-message.js';
@@ -162,37 +163,40 @@ export class RedisSequenceStore {
   }
 }
 
-/** `seq|prevSeq|{"n","r","e","d","t"?}` → message; undefined for anything malformed. */
+const busMessage = compile(ClusterBusMessage);
+const SEQ_TEXT = /^\d{1,16}$/;
+
+/**
+ * `seq|prevSeq|{"n","r","e","d","t"?}` → message; undefined for anything malformed: not that shape, not the
+ * protocol's `ClusterBusMessage`, or a room, namespace and event that do not belong together. Body fields it
+ * does not know are ignored, so a newer node may add one during a rolling upgrade.
+ */
 export function parseBusMessage(raw: string): BusMessage | undefined {
+  if (typeof raw !== 'string') return undefined;
   const a = raw.indexOf('|');
   const b = raw.indexOf('|', a + 1);
   if (a < 0 || b < 0) return undefined;
-  const seq = Number(raw.slice(0, a));
-  const prevSeq = Number(raw.slice(a + 1, b));
+  const seqText = raw.slice(0, a);
+  const prevSeqText = raw.slice(a + 1, b);
+  if (!SEQ_TEXT.test(seqText) || !SEQ_TEXT.test(prevSeqText)) return undefined;
+  let body: { n?: unknown; r?: unknown; e?: unknown; d?: unknown; t?: unknown };
   try {
-    const body = JSON.parse(raw.slice(b + 1)) as { n?: unknown; r?: unknown; e?: unknown; d?: unknown; t?: unknown };
-    if (
-      !Number.isSafeInteger(seq) ||
-      !Number.isSafeInteger(prevSeq) ||
-      typeof body.n !== 'string' ||
-      typeof body.r !== 'string' ||
-      typeof body.e !== 'string' ||
-      typeof body.d !== 'object' ||
-      body.d === null
-    ) {
-      return undefined;
-    }
-    const message: BusMessage = {
-      seq,
-      prevSeq,
-      namespace: body.n as NamespaceName,
-      room: body.r,
-      event: body.e,
-      data: body.d as Record<string, unknown>,
-    };
-    if (typeof body.t === 'number' && Number.isFinite(body.t)) message.enteredAt = body.t;
-    return message;
+    body = JSON.parse(raw.slice(b + 1));
   } catch {
     return undefined;
   }
+  if (typeof body !== 'object' || body === null) return undefined;
+  const candidate: Record<string, unknown> = {
+    seq: Number(seqText),
+    prevSeq: Number(prevSeqText),
+    namespace: body.n,
+    room: body.r,
+    event: body.e,
+    data: body.d,
+  };
+  if (body.t !== undefined) candidate.enteredAt = body.t;
+  if (!busMessage.check(candidate)) return undefined;
+  const traits = PublishableEventTraits[candidate.event];
+  if (traits.namespace !== candidate.namespace || traits.stream !== streamOfRoom(candidate.room)) return undefined;
+  return candidate;
 }
