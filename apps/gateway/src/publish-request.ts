@@ -1,30 +1,13 @@
-import {
-  isPublishableEventName,
-  isUserId,
-  type PublishableEventName,
-  PublishableEvents,
-  publishValidators,
-  type ValidationIssue,
-} from '@ws/protocol';
+import { compile, PublishableEvents, PublishItem, publishValidators, type ValidationIssue } from '@ws/protocol';
 
-/** One event a backend service publishes through the HTTP API. */
-export interface PublishItem {
-  event: PublishableEventName;
-  data: Record<string, unknown>;
-  /** Required for private (per-user) events, refused on public ones. */
-  userId?: string;
-}
+export type { PublishItem } from '@ws/protocol';
 
 export type ParsedPublishRequest =
   | { ok: true; items: PublishItem[]; single: boolean }
   | { ok: false; status: 400 | 413; message: string; details: ValidationIssue[] };
 
 const MAX_DETAILS = 100;
-const ENVELOPE_KEYS = new Set(['event', 'data', 'userId']);
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
+const envelope = compile(PublishItem);
 
 /**
  * Validates a publish body (one `{ event, data, userId? }` or an array of them) against the protocol,
@@ -49,22 +32,16 @@ export function parsePublishRequest(body: unknown, maxItems: number): ParsedPubl
   list.forEach((raw, index) => {
     if (details.length >= MAX_DETAILS) return;
     const at = single ? '' : `/${index}`;
-    if (!isPlainObject(raw)) {
-      details.push({ path: at, message: 'must be an object { event, data, userId? }' });
+    const checked = envelope.validate(raw);
+    if (!checked.ok) {
+      for (const issue of checked.errors) details.push({ path: `${at}${issue.path}`, message: issue.message });
       return;
     }
-    for (const key of Object.keys(raw)) {
-      if (!ENVELOPE_KEYS.has(key)) details.push({ path: `${at}/${escapePointer(key)}`, message: 'unknown property' });
-    }
-    const { event, data, userId } = raw;
-    if (!isPublishableEventName(event)) {
-      details.push({ path: `${at}/event`, message: 'must be a publishable event name' });
-      return;
-    }
+    const { event, data, userId } = checked.value;
     const def = PublishableEvents[event];
-    if (def.private) {
-      if (!isUserId(userId)) details.push({ path: `${at}/userId`, message: `is required for ${event} (a user id)` });
-    } else if (userId !== undefined) {
+    if (def.private && userId === undefined) {
+      details.push({ path: `${at}/userId`, message: `is required for ${event} (a user id)` });
+    } else if (!def.private && userId !== undefined) {
       details.push({ path: `${at}/userId`, message: `must be absent: ${event} is public` });
     }
     const result = publishValidators[event].input.validate(data);
@@ -72,16 +49,12 @@ export function parsePublishRequest(body: unknown, maxItems: number): ParsedPubl
       for (const issue of result.errors) details.push({ path: `${at}/data${issue.path}`, message: issue.message });
       return;
     }
-    const item: PublishItem = { event, data: data as Record<string, unknown> };
-    if (def.private && typeof userId === 'string') item.userId = userId;
+    const item: PublishItem = { event, data };
+    if (def.private && userId !== undefined) item.userId = userId;
     items.push(item);
   });
   if (details.length > 0) {
     return { ok: false, status: 400, message: 'invalid payload', details: details.slice(0, MAX_DETAILS) };
   }
   return { ok: true, items, single };
-}
-
-function escapePointer(key: string): string {
-  return key.slice(0, 64).replace(/~/g, '~0').replace(/\//g, '~1');
 }

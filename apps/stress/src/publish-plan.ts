@@ -1,11 +1,7 @@
+import type { PublishItem } from '@ws/protocol';
 import { hiResNow } from './clock.js';
 
-/** One event as the gateway's `POST /api/v1/publish` takes it. */
-export interface PublishItem {
-  event: string;
-  data: Record<string, unknown>;
-  userId?: string;
-}
+export type { PublishItem } from '@ws/protocol';
 
 /** What to publish, round-robin: public events per symbol, private events per simulated user. */
 export interface PublishTarget {

@@ -1,6 +1,6 @@
 import type { ClientStats, EventCounter } from './client-stats.js';
 import { KeyFinder, needle } from './frame-fields.js';
-import { isStreamEvent, roomOfEvent, STAMP_FIELDS } from './stream-room.js';
+import { isPrivateStreamEvent, isStreamEvent, roomOfEvent, STAMP_FIELDS } from './stream-room.js';
 
 /** The seq state of one room: the last seq seen, -1 before the first message. */
 export interface RoomSeq {
@@ -82,7 +82,7 @@ export class ReceivedEvents {
   private learn(name: string): EventKind {
     const stream = isStreamEvent(name);
     const stampField = STAMP_FIELDS[name];
-    const symbolFree = stream && !name.startsWith('price.') && !name.startsWith('market.');
+    const symbolFree = isPrivateStreamEvent(name);
     return {
       name,
       quoted: `"${name}"`,

@@ -1,27 +1,27 @@
-/** The namespace a stream event belongs to. */
+import { isStreamEventName, PublishableEventTraits } from '@ws/protocol';
+
+/** The namespace a stream event belongs to (the protocol's event traits); `/user` for anything else. */
 export function namespaceOfEvent(event: string): string {
-  if (event.startsWith('price.')) return '/prices';
-  if (event.startsWith('market.')) return '/market';
-  return '/user';
+  return isStreamEventName(event) ? PublishableEventTraits[event].namespace : '/user';
 }
 
-/** The room whose `seq` a message continues (seq is per room), from its event and symbol. */
+/**
+ * The room whose `seq` a message continues (seq is per room), from its event and symbol. One connection
+ * has one user, so a private stream is one room per connection and named by its family alone.
+ */
 export function roomOfEvent(event: string, symbol: string | null): string {
-  if (event.startsWith('price.')) return `prices:${symbol ?? ''}`;
-  if (event.startsWith('market.')) return `market:${event.slice(7)}:${symbol ?? ''}`;
-  if (event.startsWith('order.')) return 'orders';
-  if (event.startsWith('position.')) return 'positions';
-  if (event === 'wallet.update') return 'wallet';
-  return 'user';
+  if (!isStreamEventName(event)) return event;
+  const { stream, private: isPrivate } = PublishableEventTraits[event];
+  return isPrivate ? stream : `${stream}:${symbol ?? ''}`;
+}
+
+/** Whether the connection's rooms of this event are keyed by the user rather than by a symbol. */
+export function isPrivateStreamEvent(event: string): boolean {
+  return isStreamEventName(event) && PublishableEventTraits[event].private;
 }
 
 /** Events that carry the publisher's sub-ms stamp in a decimal field when this tool publishes them. */
 export const STAMP_FIELDS: Readonly<Record<string, string>> = { 'price.update': 'volume' };
 
-const STREAM_PREFIXES = ['price.', 'market.', 'order.', 'position.', 'wallet.', 'margin.'];
-
 /** Published stream events, as opposed to lifecycle events (`connection.authenticated`, `subscription.confirmed`…). */
-export function isStreamEvent(event: string): boolean {
-  for (const prefix of STREAM_PREFIXES) if (event.startsWith(prefix)) return true;
-  return false;
-}
+export const isStreamEvent: (event: string) => boolean = isStreamEventName;

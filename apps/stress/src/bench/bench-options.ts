@@ -1,4 +1,4 @@
-import { DEFAULT_SYMBOLS } from '@ws/gateway/config';
+import { DEFAULT_SYMBOLS } from '@ws/protocol';
 
 /** The three servers the benchmark compares, in the order they run. */
 export const BENCH_TARGETS = ['baseline-socketio', 'baseline-ws', 'gateway'] as const;

@@ -1,12 +1,6 @@
 import { Agent } from 'node:http';
+import type { PublishItem } from '@ws/protocol';
 import { postPublish } from '../post-publish.js';
-
-/** One event as `POST /api/v1/publish` takes it. */
-export interface ChaosPublishItem {
-  event: string;
-  data: Record<string, unknown>;
-  userId?: string;
-}
 
 export interface ChaosPublisherOptions {
   /** Base URL of the publish API (the load balancer). */
@@ -73,7 +67,7 @@ export class ChaosPublisher {
 
   /** Publishes the book's first snapshot (retrying), then starts the continuous streams. */
   async start(): Promise<void> {
-    const snapshot: ChaosPublishItem = {
+    const snapshot: PublishItem = {
       event: 'market.depth',
       data: {
         symbol: this.options.bookSymbol,
@@ -88,14 +82,14 @@ export class ChaosPublisher {
 
   /** One request of `count` private events at once (a burst), on top of the continuous streams. */
   async burst(count: number): Promise<boolean> {
-    const items: ChaosPublishItem[] = [];
+    const items: PublishItem[] = [];
     for (let i = 0; i < count; i++) items.push(this.nextOrder());
     return (await this.send(items)) === '202';
   }
 
   /** Marker events for every user and public stream; resolves with the attempts it took. */
   async mark(phase: string): Promise<number> {
-    const items: ChaosPublishItem[] = this.options.userIds.map((userId) => ({
+    const items: PublishItem[] = this.options.userIds.map((userId) => ({
       event: 'order.new',
       userId,
       data: this.order(`mark-${phase}-${userId}`),
@@ -116,7 +110,7 @@ export class ChaosPublisher {
     this.privateDebt += (this.options.privatePerSecond * TICK_MS) / 1000;
     this.publicDebt += (this.options.publicPerSecond * TICK_MS) / 1000;
     if (this.busy) return;
-    const items: ChaosPublishItem[] = [];
+    const items: PublishItem[] = [];
     // What fell due while a request was slow is dropped, not piled up: the rate stays the rate.
     const privateDue = Math.min(Math.floor(this.privateDebt), 200);
     const publicDue = Math.min(Math.floor(this.publicDebt), 20);
@@ -134,7 +128,7 @@ export class ChaosPublisher {
     });
   }
 
-  private async sendUntilAccepted(items: ChaosPublishItem[]): Promise<number> {
+  private async sendUntilAccepted(items: PublishItem[]): Promise<number> {
     for (let attempt = 1; ; attempt++) {
       while (this.busy) await new Promise((resolve) => setTimeout(resolve, 10));
       this.busy = true;
@@ -147,7 +141,7 @@ export class ChaosPublisher {
     }
   }
 
-  private nextOrder(): ChaosPublishItem {
+  private nextOrder(): PublishItem {
     const userId = this.options.userIds[this.userCursor++ % this.options.userIds.length]!;
     return { event: 'order.new', userId, data: this.order(`o-${this.counter++}`) };
   }
@@ -166,12 +160,12 @@ export class ChaosPublisher {
     };
   }
 
-  private price(symbol: string): ChaosPublishItem {
+  private price(symbol: string): PublishItem {
     const p = (100 + (this.counter++ % 500) / 100).toFixed(2);
     return { event: 'price.update', data: { symbol, price: p, bid: p, ask: p, volume: '1', timestamp: Date.now() } };
   }
 
-  private delta(): ChaosPublishItem {
+  private delta(): PublishItem {
     const n = this.counter++;
     const bid = n % 2 === 0;
     const levels = bid ? BID_LEVELS : ASK_LEVELS;
@@ -186,7 +180,7 @@ export class ChaosPublisher {
   }
 
   /** Resolves with the HTTP status, or the error code when there was no answer. */
-  private async send(items: ChaosPublishItem[]): Promise<string> {
+  private async send(items: PublishItem[]): Promise<string> {
     this.stats.requests++;
     const status = await postPublish(this.endpoint, JSON.stringify(items), {
       agent: this.agent,
