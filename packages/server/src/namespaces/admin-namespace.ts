@@ -37,62 +37,62 @@ export interface AdminNamespaceDeps {
 }
 
 /** `/admin`: `admin.metrics`, `admin.command` (connections, maintenance, subscription stats, nodes, alerts) and `admin.broadcast`. */
-export class AdminNamespaceHandler {
-  constructor(private readonly deps: AdminNamespaceDeps) {}
+export function adminRoutes(deps: AdminNamespaceDeps): Record<string, InboundRoute> {
+  return {
+    // The seed lists `admin.metrics` both ways: the request's ack carries the snapshot, and the same detailed
+    // metrics follow as an `admin.metrics` event, for clients that listen rather than await the ack.
+    'admin.metrics': route(
+      inboundValidators['/admin']['admin.metrics'],
+      (_payload, ctx) => {
+        const metrics = deps.getMetrics();
+        ctx.afterAck(() => deps.send(ctx.socket, 'admin.metrics', metrics));
+        return { metrics };
+      },
+      { payloadOptional: true },
+    ),
+    'admin.command': route(inboundValidators['/admin']['admin.command'], async (payload) => {
+      const command = payload.command;
+      if (!Object.hasOwn(AdminCommands, command)) {
+        throw new WsError('NOT_FOUND', `unknown command ${JSON.stringify(command)}`);
+      }
+      const name = command as AdminCommandName;
+      const args = payload.args ?? {};
+      const checked = adminCommandValidators[name].validate(args);
+      if (!checked.ok) {
+        throw new WsError('INVALID_PAYLOAD', `invalid ${name} args: ${describeIssues(checked.errors)}`, {
+          details: checked.errors,
+        });
+      }
+      return { command: name, result: await runCommand(deps, name, checked.value) };
+    }),
+    'admin.broadcast': route(inboundValidators['/admin']['admin.broadcast'], async (payload) => {
+      await deps.broadcastSystemMessage({ type: payload.type, message: payload.message });
+      return { delivered: true };
+    }),
+  };
+}
 
-  routes(): Record<string, InboundRoute> {
-    return {
-      // The seed lists `admin.metrics` both ways: the request's ack carries the snapshot, and the same detailed
-      // metrics follow as an `admin.metrics` event, for clients that listen rather than await the ack.
-      'admin.metrics': route(
-        inboundValidators['/admin']['admin.metrics'],
-        (_payload, ctx) => {
-          const metrics = this.deps.getMetrics();
-          ctx.afterAck(() => this.deps.send(ctx.socket, 'admin.metrics', metrics));
-          return { metrics };
-        },
-        { payloadOptional: true },
-      ),
-      'admin.command': route(inboundValidators['/admin']['admin.command'], async (payload) => {
-        const command = payload.command;
-        if (!Object.hasOwn(AdminCommands, command)) {
-          throw new WsError('NOT_FOUND', `unknown command ${JSON.stringify(command)}`);
-        }
-        const name = command as AdminCommandName;
-        const args = payload.args ?? {};
-        const checked = adminCommandValidators[name].validate(args);
-        if (!checked.ok) {
-          throw new WsError('INVALID_PAYLOAD', `invalid ${name} args: ${describeIssues(checked.errors)}`, {
-            details: checked.errors,
-          });
-        }
-        return { command: name, result: await this.run(name, checked.value) };
-      }),
-      'admin.broadcast': route(inboundValidators['/admin']['admin.broadcast'], async (payload) => {
-        await this.deps.broadcastSystemMessage({ type: payload.type, message: payload.message });
-        return { delivered: true };
-      }),
-    };
-  }
-
-  private async run(name: AdminCommandName, args: unknown): Promise<AnyAdminCommandResult> {
-    switch (name) {
-      case 'connections.list':
-        return this.deps.listConnections(args as ConnectionFilter);
-      case 'connections.disconnect':
-        return { disconnected: await this.deps.disconnect(args as { socketId?: string; userId?: string }) };
-      case 'maintenance.enable':
-        return { maintenance: this.deps.setMaintenance(true, (args as { message?: string }).message) };
-      case 'maintenance.disable':
-        return { maintenance: this.deps.setMaintenance(false) };
-      case 'subscriptions.stats':
-        return { stats: this.deps.subscriptionStats() };
-      case 'node.status':
-        return { status: this.deps.nodeStatus() };
-      case 'nodes.list':
-        return { nodes: await this.deps.listNodes() };
-      case 'alerts.list':
-        return this.deps.listAlerts();
-    }
+async function runCommand(
+  deps: AdminNamespaceDeps,
+  name: AdminCommandName,
+  args: unknown,
+): Promise<AnyAdminCommandResult> {
+  switch (name) {
+    case 'connections.list':
+      return deps.listConnections(args as ConnectionFilter);
+    case 'connections.disconnect':
+      return { disconnected: await deps.disconnect(args as { socketId?: string; userId?: string }) };
+    case 'maintenance.enable':
+      return { maintenance: deps.setMaintenance(true, (args as { message?: string }).message) };
+    case 'maintenance.disable':
+      return { maintenance: deps.setMaintenance(false) };
+    case 'subscriptions.stats':
+      return { stats: deps.subscriptionStats() };
+    case 'node.status':
+      return { status: deps.nodeStatus() };
+    case 'nodes.list':
+      return { nodes: await deps.listNodes() };
+    case 'alerts.list':
+      return deps.listAlerts();
   }
 }

@@ -32,92 +32,91 @@ export interface MarketNamespaceDeps {
  * `/market`: subscribe/unsubscribe to channel × symbol rooms and `market.snapshot`. A new subscriber gets
  * the depth snapshot from the book, and the latest stats and ticker.
  */
-export class MarketNamespaceHandler {
-  constructor(private readonly deps: MarketNamespaceDeps) {}
-
-  routes(): Record<string, InboundRoute> {
-    const { subscriptions, send, guard } = this.deps;
-    return {
-      subscribe: route(
-        inboundValidators['/market'].subscribe,
-        (payload, ctx, reservation: ChannelReservation | undefined) => {
-          const requested = expand([...new Set(payload.channels)], [...new Set(payload.symbols)]);
-          // Join and read the snapshots in this same tick: no update can fall between the snapshot and the stream.
-          const addedRooms = new Set(applySubscribe(subscriptions, ctx, requested, reservation));
-          const added = requested.filter((r) => addedRooms.has(r.room));
-          const initial = added.map((r) => this.initialMessage(r)).filter((m) => m !== undefined);
-          ctx.afterAck(() => {
-            send(ctx.socket, 'subscription.confirmed', {
-              namespace: '/market',
-              channels: requested.map((r) => r.room),
-            });
-            for (const m of initial) send(ctx.socket, m.event, m.payload);
-          });
-          return { channels: requested.map((r) => r.room) };
-        },
-        {
-          before: async (payload, ctx) => {
-            const symbols = [...new Set(payload.symbols)];
-            subscriptions.assertKnownSymbols(symbols);
-            const requested = expand([...new Set(payload.channels)], symbols);
-            await prepared(this.deps, requested);
-            return reserveRooms(subscriptions, guard, ctx, requested);
-          },
-        },
-      ),
-      unsubscribe: route(inboundValidators['/market'].unsubscribe, (payload, ctx) => {
+export function marketRoutes(deps: MarketNamespaceDeps): Record<string, InboundRoute> {
+  const { subscriptions, send, guard } = deps;
+  return {
+    subscribe: route(
+      inboundValidators['/market'].subscribe,
+      (payload, ctx, reservation: ChannelReservation | undefined) => {
         const requested = expand([...new Set(payload.channels)], [...new Set(payload.symbols)]);
-        const removed = subscriptions.unsubscribe(
-          ctx.socket.id,
-          requested.map((r) => r.room),
-        );
-        guard?.release(ctx.socket.id, removed.length);
-        for (const room of removed) void ctx.socket.leave(room);
+        // Join and read the snapshots in this same tick: no update can fall between the snapshot and the stream.
+        const addedRooms = new Set(applySubscribe(subscriptions, ctx, requested, reservation));
+        const added = requested.filter((r) => addedRooms.has(r.room));
+        const initial = added.map((r) => initialMessage(deps, r)).filter((m) => m !== undefined);
+        ctx.afterAck(() => {
+          send(ctx.socket, 'subscription.confirmed', {
+            namespace: '/market',
+            channels: requested.map((r) => r.room),
+          });
+          for (const m of initial) send(ctx.socket, m.event, m.payload);
+        });
         return { channels: requested.map((r) => r.room) };
-      }),
-      'market.snapshot': route(
-        inboundValidators['/market']['market.snapshot'],
-        (payload) => ({ depth: this.depthSnapshot(payload.symbol, payload.depth ?? DEFAULT_SNAPSHOT_DEPTH) }),
-        {
-          // Charged by the levels it sends, like an exchange's depth endpoint: a deep snapshot is not a ping.
-          cost: (payload) => SNAPSHOT_DEPTH_COST[payload.depth ?? DEFAULT_SNAPSHOT_DEPTH],
-          before: async (payload) => {
-            subscriptions.assertKnownSymbols([payload.symbol]);
-            await prepared(this.deps, [{ room: rooms.market('depth', payload.symbol) }]);
-          },
+      },
+      {
+        before: async (payload, ctx) => {
+          const symbols = [...new Set(payload.symbols)];
+          subscriptions.assertKnownSymbols(symbols);
+          const requested = expand([...new Set(payload.channels)], symbols);
+          await prepared(deps, requested);
+          return reserveRooms(subscriptions, guard, ctx, requested);
         },
-      ),
-    };
-  }
+      },
+    ),
+    unsubscribe: route(inboundValidators['/market'].unsubscribe, (payload, ctx) => {
+      const requested = expand([...new Set(payload.channels)], [...new Set(payload.symbols)]);
+      const removed = subscriptions.unsubscribe(
+        ctx.socket.id,
+        requested.map((r) => r.room),
+      );
+      guard?.release(ctx.socket.id, removed.length);
+      for (const room of removed) void ctx.socket.leave(room);
+      return { channels: requested.map((r) => r.room) };
+    }),
+    'market.snapshot': route(
+      inboundValidators['/market']['market.snapshot'],
+      (payload) => ({ depth: depthSnapshot(deps.books, payload.symbol, payload.depth ?? DEFAULT_SNAPSHOT_DEPTH) }),
+      {
+        // Charged by the levels it sends, like an exchange's depth endpoint: a deep snapshot is not a ping.
+        cost: (payload) => SNAPSHOT_DEPTH_COST[payload.depth ?? DEFAULT_SNAPSHOT_DEPTH],
+        before: async (payload) => {
+          subscriptions.assertKnownSymbols([payload.symbol]);
+          await prepared(deps, [{ room: rooms.market('depth', payload.symbol) }]);
+        },
+      },
+    ),
+  };
+}
 
-  /**
-   * The book's top `depth` levels, encoded once per book version and shared by every requester; an empty
-   * book (seq 0) for a symbol nothing was published for yet.
-   */
-  private depthSnapshot(symbol: string, depth: number): PreEncodedJson<MarketDepth> | MarketDepth {
-    return (
-      this.deps.books.encodedSnapshot(symbol, depth) ?? {
-        symbol,
-        type: 'snapshot',
-        bids: [],
-        asks: [],
-        seq: 0,
-        prevSeq: 0,
-        checksum: bookChecksum([], []),
-        timestamp: Date.now(),
-      }
-    );
-  }
-
-  private initialMessage(r: MarketRoomRequest): { event: string; payload: object } | undefined {
-    if (r.channel === 'depth') {
-      const depth = this.deps.books.encodedSnapshot(r.symbol, MAX_SNAPSHOT_DEPTH);
-      return depth ? { event: 'market.depth', payload: depth } : undefined;
+/**
+ * The book's top `depth` levels, encoded once per book version and shared by every requester; an empty
+ * book (seq 0) for a symbol nothing was published for yet.
+ */
+function depthSnapshot(books: OrderBooks, symbol: string, depth: number): PreEncodedJson<MarketDepth> | MarketDepth {
+  return (
+    books.encodedSnapshot(symbol, depth) ?? {
+      symbol,
+      type: 'snapshot',
+      bids: [],
+      asks: [],
+      seq: 0,
+      prevSeq: 0,
+      checksum: bookChecksum([], []),
+      timestamp: Date.now(),
     }
-    if (r.channel === 'trades') return undefined;
-    const latest = this.deps.snapshots.get(r.room);
-    return latest ? { event: latest.event, payload: latest.payload } : undefined;
+  );
+}
+
+function initialMessage(
+  deps: MarketNamespaceDeps,
+  r: MarketRoomRequest,
+): { event: string; payload: object } | undefined {
+  if (r.channel === 'depth') {
+    const depth = deps.books.encodedSnapshot(r.symbol, MAX_SNAPSHOT_DEPTH);
+    return depth ? { event: 'market.depth', payload: depth } : undefined;
   }
+  if (r.channel === 'trades') return undefined;
+  const latest = deps.snapshots.get(r.room);
+  return latest ? { event: latest.event, payload: latest.payload } : undefined;
 }
 
 interface MarketRoomRequest extends RoomRequest {

@@ -20,49 +20,45 @@ export interface PricesNamespaceDeps {
 const toRequests = (symbols: readonly string[]) => symbols.map((symbol) => ({ room: rooms.prices(symbol), symbol }));
 
 /** `/prices`: subscribe/unsubscribe to symbols; a new subscriber gets the latest `price.update` per symbol. */
-export class PricesNamespaceHandler {
-  constructor(private readonly deps: PricesNamespaceDeps) {}
-
-  routes(): Record<string, InboundRoute> {
-    const { subscriptions, snapshots, send, guard } = this.deps;
-    return {
-      subscribe: route(
-        inboundValidators['/prices'].subscribe,
-        (payload, ctx, reservation: ChannelReservation | undefined) => {
-          const symbols = [...new Set(payload.symbols)];
-          const requested = toRequests(symbols);
-          // Join and read the snapshots in this same tick: no update can fall between the snapshot and the stream.
-          const added = applySubscribe(subscriptions, ctx, requested, reservation);
-          const latest = added.map((room) => snapshots.get(room));
-          ctx.afterAck(() => {
-            send(ctx.socket, 'subscription.confirmed', {
-              namespace: '/prices',
-              channels: requested.map((r) => r.room),
-            });
-            for (const snapshot of latest) if (snapshot) send(ctx.socket, snapshot.event, snapshot.payload);
-          });
-          return { symbols };
-        },
-        {
-          before: async (payload, ctx) => {
-            const symbols = [...new Set(payload.symbols)];
-            subscriptions.assertKnownSymbols(symbols);
-            const requested = toRequests(symbols);
-            await prepared(this.deps, requested);
-            return reserveRooms(subscriptions, guard, ctx, requested);
-          },
-        },
-      ),
-      unsubscribe: route(inboundValidators['/prices'].unsubscribe, (payload, ctx) => {
+export function pricesRoutes(deps: PricesNamespaceDeps): Record<string, InboundRoute> {
+  const { subscriptions, snapshots, send, guard } = deps;
+  return {
+    subscribe: route(
+      inboundValidators['/prices'].subscribe,
+      (payload, ctx, reservation: ChannelReservation | undefined) => {
         const symbols = [...new Set(payload.symbols)];
-        const removed = subscriptions.unsubscribe(
-          ctx.socket.id,
-          symbols.map((s) => rooms.prices(s)),
-        );
-        guard?.release(ctx.socket.id, removed.length);
-        for (const room of removed) void ctx.socket.leave(room);
+        const requested = toRequests(symbols);
+        // Join and read the snapshots in this same tick: no update can fall between the snapshot and the stream.
+        const added = applySubscribe(subscriptions, ctx, requested, reservation);
+        const latest = added.map((room) => snapshots.get(room));
+        ctx.afterAck(() => {
+          send(ctx.socket, 'subscription.confirmed', {
+            namespace: '/prices',
+            channels: requested.map((r) => r.room),
+          });
+          for (const snapshot of latest) if (snapshot) send(ctx.socket, snapshot.event, snapshot.payload);
+        });
         return { symbols };
-      }),
-    };
-  }
+      },
+      {
+        before: async (payload, ctx) => {
+          const symbols = [...new Set(payload.symbols)];
+          subscriptions.assertKnownSymbols(symbols);
+          const requested = toRequests(symbols);
+          await prepared(deps, requested);
+          return reserveRooms(subscriptions, guard, ctx, requested);
+        },
+      },
+    ),
+    unsubscribe: route(inboundValidators['/prices'].unsubscribe, (payload, ctx) => {
+      const symbols = [...new Set(payload.symbols)];
+      const removed = subscriptions.unsubscribe(
+        ctx.socket.id,
+        symbols.map((s) => rooms.prices(s)),
+      );
+      guard?.release(ctx.socket.id, removed.length);
+      for (const room of removed) void ctx.socket.leave(room);
+      return { symbols };
+    }),
+  };
 }

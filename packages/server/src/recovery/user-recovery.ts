@@ -20,9 +20,23 @@ export interface UserRecoveryDeps {
   logger: Logger;
 }
 
+export interface UserRecoveryOptions {
+  /** The socket's verified user id. */
+  userId: string;
+  /** Where the client's streams stand (its handshake `since`, or what this node delivered before a bus outage). */
+  since: UserRecoverySince | undefined;
+  /**
+   * Whether streams without `since` are read for where they stand (a new connection), or left alone with all
+   * their held events going out (a live session after a bus outage). Default true.
+   */
+  readCurrent?: boolean;
+  /** Called once, before any replayed event, with the outcome and where each stream continues. */
+  onRecovered?(recovered: boolean | undefined, streams: UserRecoverySince): void;
+}
+
 /**
  * Starts a `/user` connection's private streams without a gap: for each stream it sends, in this order,
- * `authenticated(recovered, streams)`, the events missed after the client's `since` (in seq order per
+ * `onRecovered(recovered, streams)`, the events missed after the client's `since` (in seq order per
  * room), then whatever arrived live meanwhile minus what the replay carried. `streams` tells the client
  * where each stream continues (its `since` when replayed, else the room's current seq), so it can ask for
  * a replay at its next reconnect even before it saw an event. A stream whose history is incomplete
@@ -32,13 +46,10 @@ export interface UserRecoveryDeps {
  */
 export function recoverUserStreams(
   socket: Socket,
-  userId: string,
-  since: UserRecoverySince | undefined,
+  options: UserRecoveryOptions,
   deps: UserRecoveryDeps,
-  authenticated: (recovered: boolean | undefined, streams: UserRecoverySince) => void,
-  /** false for a live session (after a bus outage): streams without `since` are not read, their held events all go out. */
-  readCurrent = true,
 ): void | Promise<void> {
+  const { userId, since, readCurrent = true } = options;
   const all = rooms.allForUser(userId);
   const wanted = USER_STREAMS.map((stream) => {
     const after = since?.[stream];
@@ -68,7 +79,7 @@ export function recoverUserStreams(
       streams[w.stream] = read.current;
       lastSent.set(w.room, read.current);
     });
-    authenticated(since === undefined ? undefined : recovered, streams);
+    options.onRecovered?.(since === undefined ? undefined : recovered, streams);
     // Merge the rooms by publish time, keeping each room in seq order.
     for (;;) {
       let pick: { room: string; entries: HistoryEntry[] } | undefined;
