@@ -17,9 +17,9 @@ import { recoveryDeps, wireConnections } from './connection-lifecycle.js';
 import type { ConnectionManager } from './connection-manager.js';
 import type { SlowConsumerGuard } from './delivery/slow-consumer-guard.js';
 import { closeGracefully } from './graceful-close.js';
-import { routeTables } from './namespaces/route-tables.js';
 import type { WebSocketBroadcast } from './publish/websocket-broadcast.js';
 import { replayAfterBusOutage } from './recovery/bus-outage-replay.js';
+import { routeTables } from './runtime/route-tables.js';
 import { buildRuntime, type ServerRuntime, type TypedServer } from './runtime/server-runtime.js';
 import { logSymbolPolicy } from './runtime/symbol-policy-log.js';
 import type { OrderBooks } from './state/order-books.js';
@@ -105,10 +105,7 @@ export class WebSocketServer {
     this.#timer.unref();
     await rt.fanout?.start();
     wireConnections(rt, {
-      routes: routeTables(
-        rt,
-        admin.namespaceDeps(() => this.getMetrics()),
-      ),
+      routes: routeTables(rt, admin, () => this.getMetrics()),
       admission: (name) =>
         namespaceAdmission(name, { ...rt, logger: rt.options.logger, closedBecause: (n) => this.#closedBecause(n) }),
       adminStats: () => admin.stats(),

@@ -9,11 +9,33 @@ import {
   type NodeStatus,
   rooms,
 } from '@ws/protocol';
-import type { ConnectionFilter } from '../connection-manager.js';
-import type { AdminNamespaceDeps } from '../namespaces/admin-namespace.js';
-import type { ServerRuntime } from '../runtime/server-runtime.js';
+import type { Server } from 'socket.io';
+import type { MetricsComponent, RateLimitComponent } from '../component-contracts.js';
+import type { ConnectionFilter, ConnectionManager } from '../connection-manager.js';
+import type { Logger } from '../logger.js';
+import type { AdminAlerts } from './admin-alerts.js';
 
 type ConnectionList = { connections: ConnectionInfo[]; total: number };
+
+/** What the admin service reads and drives; the server's runtime, seen only as far as admin needs it. */
+export interface AdminServiceDeps {
+  io: Pick<Server, 'of' | 'on' | 'serverSideEmit' | 'serverSideEmitWithAck'>;
+  options: { nodeId: string; redis?: unknown; maintenance: MaintenanceState; logger: Logger };
+  connections: ConnectionManager;
+  subscriptions: {
+    topSymbols(n: number): AdminStats['topSymbols'];
+    countByNamespace(): Partial<Record<string, number>>;
+  };
+  metrics: MetricsComponent;
+  rateLimit: RateLimitComponent | undefined;
+  alerts: AdminAlerts;
+  delivery: {
+    /** Every client of a namespace on this node. */
+    toNamespace(message: { namespace: '/admin'; event: string; payload: object }): void;
+    readonly slowConsumers: { readonly conflating: number } | undefined;
+  };
+  broadcast: { broadcastSystemMessage(message: { type: 'maintenance' | 'info'; message: string }): Promise<unknown> };
+}
 
 /**
  * What `/admin` and the admin API answer: connections, nodes and alerts across the cluster, this node's
@@ -21,12 +43,12 @@ type ConnectionList = { connections: ConnectionInfo[]; total: number };
  * answers the other nodes' questions (`answerPeers`).
  */
 export class AdminService {
-  readonly #rt: ServerRuntime;
+  readonly #rt: AdminServiceDeps;
   readonly #closing: () => boolean;
   #maintenance: MaintenanceState;
   #rateLimitRejections = 0;
 
-  constructor(rt: ServerRuntime, closing: () => boolean) {
+  constructor(rt: AdminServiceDeps, closing: () => boolean) {
     this.#rt = rt;
     this.#closing = closing;
     this.#maintenance = { ...rt.options.maintenance };
@@ -191,23 +213,6 @@ export class AdminService {
       const message = typeof state.message === 'string' ? state.message.slice(0, 1000) : undefined;
       this.#applyMaintenance(message === undefined ? { enabled: state.enabled } : { enabled: state.enabled, message });
     });
-  }
-
-  /** What the `/admin` routes call. */
-  namespaceDeps(getMetrics: AdminNamespaceDeps['getMetrics']): AdminNamespaceDeps {
-    const rt = this.#rt;
-    return {
-      getMetrics,
-      listConnections: (filter) => this.listConnections(filter),
-      disconnect: (target) => this.disconnect(target),
-      setMaintenance: (enabled, message) => this.setMaintenance(enabled, message),
-      subscriptionStats: () => rt.subscriptions.stats(),
-      nodeStatus: () => this.nodeStatus(),
-      listNodes: () => this.listNodes(),
-      listAlerts: () => this.listAlerts(),
-      broadcastSystemMessage: (message) => rt.broadcast.broadcastSystemMessage(message),
-      send: (socket, event, payload) => rt.delivery.send(socket, { event, payload }),
-    };
   }
 
   #applyMaintenance(state: MaintenanceState): void {
