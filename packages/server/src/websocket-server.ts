@@ -87,8 +87,7 @@ export class WebSocketServer {
         closing: () => this.#closing,
         onRateLimited: () => this.#admin?.countRateLimited(),
         onBusResumed: (lastSeen) => {
-          if (!this.#closing)
-            replayAfterBusOutage(this.#rt().io.of('/user').sockets.values(), lastSeen, recoveryDeps(rt));
+          if (!this.#closing) replayAfterBusOutage(rt.io.of('/user').sockets.values(), lastSeen, recoveryDeps(rt));
         },
       });
     } catch (err) {
@@ -113,7 +112,7 @@ export class WebSocketServer {
     admin.answerPeers();
     // No `nodeId` field: the logger's own bindings carry it (the gateway's does), so it appears once per line.
     rt.options.logger.info({ redis: Boolean(rt.options.redis) }, 'websocket server initialized');
-    logSymbolPolicy(rt.options, (options.symbols ?? this.#init.symbols) !== undefined);
+    logSymbolPolicy(rt.options, { configured: (options.symbols ?? this.#init.symbols) !== undefined });
     if (this.#state === 'initializing') this.#state = 'running';
     return this;
   }

@@ -1,7 +1,7 @@
 import type { WebSocketServerOptions } from '../websocket-server-options.js';
 
 /** Says at start which symbols subscribes and publishes accept, so an `UNKNOWN_SYMBOL` is never a mystery. */
-export function logSymbolPolicy(options: WebSocketServerOptions, configured: boolean): void {
+export function logSymbolPolicy(options: WebSocketServerOptions, given: { configured: boolean }): void {
   const publishes = options.allowUnknownSymbols ? 'any well-formed BASE/QUOTE' : 'the same symbols';
   if (options.symbols.length === 0) {
     options.logger.warn(
@@ -12,7 +12,7 @@ export function logSymbolPolicy(options: WebSocketServerOptions, configured: boo
   }
   options.logger.info(
     { symbols: options.symbols.slice(0, 20), count: options.symbols.length, publishes },
-    configured
+    given.configured
       ? `symbols: ${options.symbols.length} configured; others are refused with UNKNOWN_SYMBOL`
       : `symbols: the ${options.symbols.length} defaults (DEFAULT_SYMBOLS); set options.symbols to change; others are refused with UNKNOWN_SYMBOL`,
   );

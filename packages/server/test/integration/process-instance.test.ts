@@ -13,8 +13,9 @@ afterEach(async () => {
 
 describe('WebSocketServer.getInstance() and websocketBroadcast', () => {
   it('services publish through the process-wide instance once it is initialized', async () => {
+    // Before initialize() it is a programming error (a plain Error), not a wire error.
     expect(() => websocketBroadcast.broadcastPriceUpdate('BTC/USDT', { price: 1, bid: 1, ask: 1, volume: 1 })).toThrow(
-      expect.objectContaining({ code: 'INTERNAL' }),
+      /call initialize\(\) before using the server/,
     );
     const httpServer = createServer();
     const wsServer = WebSocketServer.getInstance();
