@@ -23,7 +23,8 @@ function nameOf(node: ts.Node, source: ts.SourceFile): string {
   const named = node as { name?: ts.Node };
   if (named.name) return named.name.getText(source);
   const parent = node.parent;
-  if (parent && (ts.isVariableDeclaration(parent) || ts.isPropertyAssignment(parent))) return parent.name.getText(source);
+  if (parent && (ts.isVariableDeclaration(parent) || ts.isPropertyAssignment(parent)))
+    return parent.name.getText(source);
   return '<anonymous>';
 }
 
