@@ -63,7 +63,8 @@ export class ChaosCluster {
             WS_JWT_SECRET: this.secret,
             REDIS_URL: this.redis.url,
             WS_DEMO_FEED: '0',
-            LOG_LEVEL: 'info',
+            // The run reads who disconnected and why from the per-connection lines, which are debug.
+            LOG_LEVEL: 'debug',
             WS_PING_INTERVAL: String(this.options.pingIntervalMs),
             WS_PING_TIMEOUT: String(this.options.pingTimeoutMs),
             // Behind nginx: the handshake limit keys on the client's address from X-Forwarded-For.
