@@ -163,7 +163,7 @@ export function recoveryDeps(rt: ServerRuntime): UserRecoveryDeps {
   return {
     history: rt.history,
     ...(rt.fanout ? { holds: rt.fanout } : {}),
-    send: (s, event, payload) => rt.delivery.send(s, { event, payload }),
+    send: (s, message) => rt.delivery.send(s, message),
     logger: rt.options.logger,
   };
 }

@@ -73,7 +73,7 @@ export class RoomDelivery {
           sockets: () => this.#allSockets(),
           subscribedRooms: (id) => deps.subscriptions.rooms(id),
           latest: (room) => this.#latest(room),
-          send: (socket, event, payload) => this.send(socket, { event, payload }),
+          send: (socket, message) => this.send(socket, message),
           onDisconnect: (socket, bytes, reason) => this.#onSlowConsumer(socket, bytes, reason),
           transport: this.#transport,
         })

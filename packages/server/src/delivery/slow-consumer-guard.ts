@@ -1,5 +1,6 @@
 import { LATEST_STATE_STREAMS, type RoomStream, streamOfRoom } from '@ws/protocol';
 import type { Socket } from 'socket.io';
+import type { OutboundEvent } from './room-message.js';
 import type { TransportInternals } from './transport-internals.js';
 
 /** Per-connection bounds on bytes queued for a client but not yet written to it. */
@@ -23,8 +24,8 @@ export interface SlowConsumerDeps {
   /** Rooms the socket is still subscribed to (the subscription manager's view). */
   subscribedRooms(socketId: string): readonly string[];
   /** The latest state of a room as one message, sent when the client catches up. */
-  latest(room: string): { event: string; payload: object } | undefined;
-  send(socket: Socket, event: string, payload: object): void;
+  latest(room: string): OutboundEvent | undefined;
+  send(socket: Socket, message: OutboundEvent): void;
   /** Called when a client is disconnected for being too slow: over the hard mark, or over the soft mark too long. */
   onDisconnect(socket: Socket, queuedBytes: number, reason: 'hard' | 'stalled'): void;
   /** Milliseconds of a monotonic clock (default `performance.now`); injectable for tests. */
@@ -122,7 +123,7 @@ export class SlowConsumerGuard {
     void socket.join(rooms);
     for (const room of rooms) {
       const latest = this.deps.latest(room);
-      if (latest) this.deps.send(socket, latest.event, latest.payload);
+      if (latest) this.deps.send(socket, latest);
     }
   }
 

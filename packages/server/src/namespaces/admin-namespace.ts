@@ -15,6 +15,7 @@ import {
 } from '@ws/protocol';
 import type { Socket } from 'socket.io';
 import type { ConnectionFilter } from '../connection-manager.js';
+import type { OutboundEvent } from '../delivery/room-message.js';
 import { type InboundRoute, route } from '../inbound/inbound-handler.js';
 import { WsError } from '../ws-error.js';
 
@@ -33,7 +34,7 @@ export interface AdminNamespaceDeps {
   listAlerts(): Promise<AlertsList>;
   broadcastSystemMessage(message: { type: SystemMessageType; message: string }): Promise<unknown>;
   /** Sends one event to one socket (counted like every other server message). */
-  send(socket: Socket, event: string, payload: object): void;
+  send(socket: Socket, message: OutboundEvent): void;
 }
 
 /** `/admin`: `admin.metrics`, `admin.command` (connections, maintenance, subscription stats, nodes, alerts) and `admin.broadcast`. */
@@ -45,7 +46,7 @@ export function adminRoutes(deps: AdminNamespaceDeps): Record<string, InboundRou
       inboundValidators['/admin']['admin.metrics'],
       (_payload, ctx) => {
         const metrics = deps.getMetrics();
-        ctx.afterAck(() => deps.send(ctx.socket, 'admin.metrics', metrics));
+        ctx.afterAck(() => deps.send(ctx.socket, { event: 'admin.metrics', payload: metrics }));
         return { metrics };
       },
       { payloadOptional: true },

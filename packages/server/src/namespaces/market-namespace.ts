@@ -9,6 +9,7 @@ import {
   SNAPSHOT_DEPTH_COST,
 } from '@ws/protocol';
 import type { Socket } from 'socket.io';
+import type { OutboundEvent } from '../delivery/room-message.js';
 import type { PreEncodedJson } from '../encoding/pre-encoded-json.js';
 import { type InboundRoute, route } from '../inbound/inbound-handler.js';
 import type { OrderBooks } from '../state/order-books.js';
@@ -25,7 +26,7 @@ export interface MarketNamespaceDeps {
   guard?: UserChannelGuard;
   /** Loads what new subscribers of the rooms get first (cluster: snapshots and books from Redis). */
   prepare?(rooms: readonly string[]): Promise<void>;
-  send(socket: Socket, event: string, payload: object): void;
+  send(socket: Socket, message: OutboundEvent): void;
 }
 
 /**
@@ -44,11 +45,11 @@ export function marketRoutes(deps: MarketNamespaceDeps): Record<string, InboundR
         const added = requested.filter((r) => addedRooms.has(r.room));
         const initial = added.map((r) => initialMessage(deps, r)).filter((m) => m !== undefined);
         ctx.afterAck(() => {
-          send(ctx.socket, 'subscription.confirmed', {
-            namespace: '/market',
-            channels: requested.map((r) => r.room),
+          send(ctx.socket, {
+            event: 'subscription.confirmed',
+            payload: { namespace: '/market', channels: requested.map((r) => r.room) },
           });
-          for (const m of initial) send(ctx.socket, m.event, m.payload);
+          for (const m of initial) send(ctx.socket, m);
         });
         return { channels: requested.map((r) => r.room) };
       },

@@ -1,5 +1,6 @@
 import { inboundValidators, rooms } from '@ws/protocol';
 import type { Socket } from 'socket.io';
+import type { OutboundEvent } from '../delivery/room-message.js';
 import { type InboundRoute, route } from '../inbound/inbound-handler.js';
 import type { SnapshotStore } from '../state/snapshot-store.js';
 import type { SubscriptionManager } from '../subscriptions/subscription-manager.js';
@@ -14,7 +15,7 @@ export interface PricesNamespaceDeps {
   /** Loads what new subscribers of the rooms get first (cluster: snapshots and books from Redis). */
   prepare?(rooms: readonly string[]): Promise<void>;
   /** Sends one event to one socket (counted as direct traffic). */
-  send(socket: Socket, event: string, payload: object): void;
+  send(socket: Socket, message: OutboundEvent): void;
 }
 
 const toRequests = (symbols: readonly string[]) => symbols.map((symbol) => ({ room: rooms.prices(symbol), symbol }));
@@ -32,11 +33,11 @@ export function pricesRoutes(deps: PricesNamespaceDeps): Record<string, InboundR
         const added = applySubscribe(subscriptions, ctx, requested, reservation);
         const latest = added.map((room) => snapshots.get(room));
         ctx.afterAck(() => {
-          send(ctx.socket, 'subscription.confirmed', {
-            namespace: '/prices',
-            channels: requested.map((r) => r.room),
+          send(ctx.socket, {
+            event: 'subscription.confirmed',
+            payload: { namespace: '/prices', channels: requested.map((r) => r.room) },
           });
-          for (const snapshot of latest) if (snapshot) send(ctx.socket, snapshot.event, snapshot.payload);
+          for (const snapshot of latest) if (snapshot) send(ctx.socket, snapshot);
         });
         return { symbols };
       },

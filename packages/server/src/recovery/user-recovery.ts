@@ -1,5 +1,6 @@
 import { rooms, USER_STREAMS, type UserRecoverySince } from '@ws/protocol';
 import type { Socket } from 'socket.io';
+import type { OutboundEvent } from '../delivery/room-message.js';
 import type { Logger } from '../logger.js';
 import type { BusMessage } from '../state/sequenced-message.js';
 import type { HistoryEntry, HistoryRead, UserStreamHistory } from '../state/user-stream-history.js';
@@ -16,7 +17,7 @@ export interface UserRecoveryDeps {
       waitMs?: number,
     ): Promise<BusMessage[]>;
   };
-  send(socket: Socket, event: string, payload: object): void;
+  send(socket: Socket, message: OutboundEvent): void;
   logger: Logger;
 }
 
@@ -89,14 +90,15 @@ export function recoverUserStreams(
       }
       const entry = pick?.entries.shift();
       if (!pick || !entry) break;
-      deps.send(socket, entry.event, entry.payload);
+      deps.send(socket, entry);
       lastSent.set(pick.room, entry.seq);
       replayed.set(pick.room, entry.seq);
     }
     if (!deps.holds) return;
     return deps.holds.release(socket.id, all, replayed).then((held) => {
       for (const m of held) {
-        if (m.seq > (lastSent.get(m.room) ?? 0)) deps.send(socket, m.event, { ...m.data, seq: m.seq });
+        if (m.seq > (lastSent.get(m.room) ?? 0))
+          deps.send(socket, { event: m.event, payload: { ...m.data, seq: m.seq } });
       }
     });
   };

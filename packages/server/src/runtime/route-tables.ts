@@ -1,6 +1,7 @@
 import type { NamespaceName } from '@ws/protocol';
 import type { Socket } from 'socket.io';
 import type { AdminService } from '../admin/admin-service.js';
+import type { OutboundEvent } from '../delivery/room-message.js';
 import type { InboundRoute } from '../inbound/inbound-handler.js';
 import { type AdminNamespaceDeps, adminRoutes } from '../namespaces/admin-namespace.js';
 import { commonRoutes } from '../namespaces/common-routes.js';
@@ -16,7 +17,7 @@ export function routeTables(
   getMetrics: AdminNamespaceDeps['getMetrics'],
 ): Record<NamespaceName, Record<string, InboundRoute>> {
   const { subscriptions, snapshots, books, fanout, guard } = rt;
-  const send = (socket: Socket, event: string, payload: object) => rt.delivery.send(socket, { event, payload });
+  const send = (socket: Socket, message: OutboundEvent) => rt.delivery.send(socket, message);
   const subscribe = {
     subscriptions,
     snapshots,
@@ -49,6 +50,6 @@ function adminDeps(
     listNodes: () => admin.listNodes(),
     listAlerts: () => admin.listAlerts(),
     broadcastSystemMessage: (message) => rt.broadcast.broadcastSystemMessage(message),
-    send: (socket, event, payload) => rt.delivery.send(socket, { event, payload }),
+    send: (socket, message) => rt.delivery.send(socket, message),
   };
 }
