@@ -63,4 +63,5 @@ export default [
   project('apps/admin-cli', 'integration'),
   project('apps/console', 'unit'),
   project('apps/console', 'integration'),
+  project('tooling/test-support', 'integration'),
 ] satisfies TestProjectConfiguration[];

@@ -1,18 +1,17 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { closeAll, connect, signToken } from '@ws/test-support';
+import type { TestGateway } from '@ws/test-support/gateway';
 import type { Socket } from 'socket.io-client';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { Gateway } from '../../../gateway/src/gateway.js';
-import { closeAll, connect } from '../../../gateway/test/integration/helpers/clients.js';
 import { cliCommand, cliDir, runCli } from './helpers/run-cli.js';
 import { startTestGateway } from './helpers/test-gateway.js';
 import { TmuxPane } from './helpers/tmux.js';
-import { signToken } from './helpers/tokens.js';
 
 /** Alerts raised while no admin watched: `pnpm admin stats` and the dashboard show them anyway. */
 describe('active alerts in admin stats and the dashboard', { timeout: 120_000 }, () => {
-  let gateway: Gateway;
+  let gateway: TestGateway;
   let token: string;
   const sockets: Socket[] = [];
   let pane: TmuxPane | undefined;
@@ -21,7 +20,7 @@ describe('active alerts in admin stats and the dashboard', { timeout: 120_000 },
   beforeAll(async () => {
     // Above one open connection this node alerts: two public clients keep it firing.
     gateway = await startTestGateway({ WS_ALERT_CONNECTIONS: '1', WS_NODE_ID: 'alerting-node' });
-    token = await signToken({ sub: 'ops-alerts', role: 'admin' });
+    token = signToken({ sub: 'ops-alerts', role: 'admin' });
     dir = mkdtempSync(join(tmpdir(), 'admin-cli-alerts-'));
   });
 

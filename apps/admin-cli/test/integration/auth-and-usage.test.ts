@@ -2,12 +2,12 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { signToken, TEST_SECRET } from '@ws/test-support';
+import type { TestGateway } from '@ws/test-support/gateway';
 import { decodeProtectedHeader, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Gateway } from '../../../gateway/src/gateway.js';
 import { runCli } from './helpers/run-cli.js';
-import { startTestGateway, TEST_SECRET } from './helpers/test-gateway.js';
-import { signToken } from './helpers/tokens.js';
+import { startTestGateway } from './helpers/test-gateway.js';
 
 /** A port nothing listens on: bound once, then released. */
 async function closedPort(): Promise<number> {
@@ -19,7 +19,7 @@ async function closedPort(): Promise<number> {
 }
 
 describe('authentication, unreachable gateway and usage errors', { timeout: 120_000 }, () => {
-  let gateway: Gateway;
+  let gateway: TestGateway;
 
   beforeAll(async () => {
     gateway = await startTestGateway();
@@ -30,7 +30,10 @@ describe('authentication, unreachable gateway and usage errors', { timeout: 120_
   });
 
   it('a token signed with another secret exits 3 with a clear message', async () => {
-    const forged = await signToken({ sub: 'ops', role: 'admin' }, 'another-secret-0123456789abcdef0123456789abcdef');
+    const forged = signToken(
+      { sub: 'ops', role: 'admin' },
+      { secret: 'another-secret-0123456789abcdef0123456789abcdef' },
+    );
     const { code, stdout, stderr } = await runCli(['stats'], { WS_URL: gateway.url, ADMIN_TOKEN: forged });
     expect(code).toBe(3);
     expect(stdout).toBe('');
@@ -38,8 +41,8 @@ describe('authentication, unreachable gateway and usage errors', { timeout: 120_
   });
 
   it('a valid token without the admin role exits 3; --token wins over ADMIN_TOKEN', async () => {
-    const admin = await signToken({ sub: 'ops', role: 'admin' });
-    const user = await signToken({ sub: 'eve', role: 'user' });
+    const admin = signToken({ sub: 'ops', role: 'admin' });
+    const user = signToken({ sub: 'eve', role: 'user' });
     const { code, stderr } = await runCli(['--token', user, 'subscriptions', '--json'], {
       WS_URL: gateway.url,
       ADMIN_TOKEN: admin,
@@ -56,7 +59,7 @@ describe('authentication, unreachable gateway and usage errors', { timeout: 120_
 
   it('an unreachable gateway exits 1 naming the url; --url wins over WS_URL', async () => {
     const url = `http://127.0.0.1:${await closedPort()}`;
-    const token = await signToken({ sub: 'ops', role: 'admin' });
+    const token = signToken({ sub: 'ops', role: 'admin' });
     const { code, stdout, stderr } = await runCli(['--url', url, '--timeout', '1s', 'stats', '--json'], {
       WS_URL: gateway.url,
       ADMIN_TOKEN: token,

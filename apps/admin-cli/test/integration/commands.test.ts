@@ -1,13 +1,12 @@
+import { closeAll, connect, disconnected, nextEvent, signToken, TEST_SECRET } from '@ws/test-support';
+import type { TestGateway } from '@ws/test-support/gateway';
 import type { Socket } from 'socket.io-client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Gateway } from '../../../gateway/src/gateway.js';
-import { closeAll, connect, disconnected, next } from '../../../gateway/test/integration/helpers/clients.js';
 import { runCli } from './helpers/run-cli.js';
-import { startTestGateway, TEST_SECRET } from './helpers/test-gateway.js';
-import { signToken } from './helpers/tokens.js';
+import { startTestGateway } from './helpers/test-gateway.js';
 
 describe('admin commands against a real gateway', { timeout: 120_000 }, () => {
-  let gateway: Gateway;
+  let gateway: TestGateway;
   let env: Record<string, string>;
   const sockets: Socket[] = [];
 
@@ -39,7 +38,7 @@ describe('admin commands against a real gateway', { timeout: 120_000 }, () => {
   }
 
   async function userClient(userId: string): Promise<Socket> {
-    const socket = await connect(gateway.url, '/user', await signToken({ sub: userId }));
+    const socket = await connect(gateway.url, '/user', signToken({ sub: userId }));
     sockets.push(socket);
     return socket;
   }
@@ -143,7 +142,7 @@ describe('admin commands against a real gateway', { timeout: 120_000 }, () => {
 
   it('broadcast reaches a /prices client as system.message', async () => {
     const client = await pricesClient();
-    const received = next<{ type: string; message: string; timestamp: number }>(client, 'system.message');
+    const received = nextEvent<{ type: string; message: string; timestamp: number }>(client, 'system.message');
     const { code, stdout } = await runCli(
       ['broadcast', '--type', 'warning', '--message', 'BTC withdrawals paused'],
       env,

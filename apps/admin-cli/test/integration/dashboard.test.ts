@@ -1,17 +1,16 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { closeAll, connect, signToken } from '@ws/test-support';
+import type { TestGateway } from '@ws/test-support/gateway';
 import type { Socket } from 'socket.io-client';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { Gateway } from '../../../gateway/src/gateway.js';
-import { closeAll, connect } from '../../../gateway/test/integration/helpers/clients.js';
 import { cliCommand, cliDir, cliEnv, runCli } from './helpers/run-cli.js';
 import { startTestGateway } from './helpers/test-gateway.js';
 import { TmuxPane } from './helpers/tmux.js';
-import { signToken } from './helpers/tokens.js';
 
 describe('admin dashboard against a real gateway', { timeout: 120_000 }, () => {
-  let gateway: Gateway;
+  let gateway: TestGateway;
   let token: string;
   const sockets: Socket[] = [];
   let pane: TmuxPane | undefined;
@@ -19,7 +18,7 @@ describe('admin dashboard against a real gateway', { timeout: 120_000 }, () => {
 
   beforeAll(async () => {
     gateway = await startTestGateway();
-    token = await signToken({ sub: 'ops-dash', role: 'admin' });
+    token = signToken({ sub: 'ops-dash', role: 'admin' });
     dir = mkdtempSync(join(tmpdir(), 'admin-cli-dash-'));
   });
 

@@ -1,8 +1,8 @@
+import { closeAll, connect, request } from '@ws/test-support';
+import { startGateway } from '@ws/test-support/gateway';
 import type { Socket } from 'socket.io-client';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createGateway, type Gateway, loadConfig } from '../../src/index.js';
-import { closeAll, connect, request } from './helpers/clients.js';
-import { TEST_SECRET } from './helpers/tokens.js';
+import type { Gateway } from '../../src/index.js';
 
 /** The environment reaches the server: limits and rate limits configured by variables take effect. */
 describe('configuration wiring (in-process gateway)', () => {
@@ -10,17 +10,7 @@ describe('configuration wiring (in-process gateway)', () => {
   const sockets: Socket[] = [];
 
   async function start(env: Record<string, string>): Promise<Gateway> {
-    gateway = createGateway(
-      loadConfig({
-        WS_PORT: '0',
-        WS_HOST: '127.0.0.1',
-        WS_JWT_SECRET: TEST_SECRET,
-        WS_DEMO_FEED: '0',
-        LOG_LEVEL: 'silent',
-        ...env,
-      }),
-    );
-    await gateway.start();
+    gateway = await startGateway(env);
     return gateway;
   }
 

@@ -1,7 +1,7 @@
+import { TEST_SECRET } from '@ws/test-support';
+import { runGatewayToExit, startGatewayProcess } from '@ws/test-support/gateway';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, DEFAULT_SYMBOLS, loadConfig } from '../../src/index.js';
-import { runGatewayToExit, startGateway } from './helpers/gateway-process.js';
-import { TEST_SECRET } from './helpers/tokens.js';
 
 function issuesOf(env: Record<string, string>): { variable: string; message: string }[] {
   try {
@@ -166,7 +166,7 @@ describe('the gateway process refuses a bad configuration', () => {
   });
 
   it('exits 1 naming WS_PORT when the port is taken', async () => {
-    const first = await startGateway({ WS_JWT_SECRET: TEST_SECRET, WS_DEMO_FEED: '0' });
+    const first = await startGatewayProcess({ WS_JWT_SECRET: TEST_SECRET, WS_DEMO_FEED: '0' });
     try {
       const { code, stderr } = await runGatewayToExit({
         WS_JWT_SECRET: TEST_SECRET,
@@ -181,7 +181,11 @@ describe('the gateway process refuses a bad configuration', () => {
   });
 
   it('starts with an unknown WS_* variable but warns naming the closest known one', async () => {
-    const gateway = await startGateway({ WS_JWT_SECRET: TEST_SECRET, WS_DEMO_FEED: '0', WS_RATE_LIMT_POINTS: '5' });
+    const gateway = await startGatewayProcess({
+      WS_JWT_SECRET: TEST_SECRET,
+      WS_DEMO_FEED: '0',
+      WS_RATE_LIMT_POINTS: '5',
+    });
     try {
       expect(gateway.logs).toContainEqual(
         expect.objectContaining({ level: 40, variable: 'WS_RATE_LIMT_POINTS', closest: 'WS_RATE_LIMIT_POINTS' }),

@@ -1,7 +1,7 @@
+import { connect, signToken } from '@ws/test-support';
+import { startGateway } from '@ws/test-support/gateway';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createGateway, type Gateway, type GatewayLogger, loadConfig } from '../../src/index.js';
-import { connect } from './helpers/clients.js';
-import { signToken, TEST_SECRET } from './helpers/tokens.js';
+import type { Gateway, GatewayLogger } from '../../src/index.js';
 
 type Line = Record<string, unknown> & { msg: string | undefined };
 
@@ -28,23 +28,15 @@ describe('connection log', () => {
   /** A started gateway at `level` whose every log line lands in the returned array. */
   async function gatewayLogging(level: 'debug' | 'info'): Promise<{ gateway: Gateway; lines: Line[] }> {
     const lines: Line[] = [];
-    const config = loadConfig({
-      WS_PORT: '0',
-      WS_HOST: '127.0.0.1',
-      WS_JWT_SECRET: TEST_SECRET,
-      WS_DEMO_FEED: '0',
-      LOG_LEVEL: level,
-    });
-    gateway = createGateway(config, { logger: recordingLogger(lines) });
-    await gateway.start();
+    gateway = await startGateway({ LOG_LEVEL: level }, { logger: recordingLogger(lines) });
     return { gateway, lines };
   }
 
   it('at debug, one line per connection and per disconnection, each with its own socket’s fields', async () => {
     const { gateway, lines } = await gatewayLogging('debug');
-    const alice = await connect(gateway.url, '/prices', await signToken({ userId: 'alice' }));
+    const alice = await connect(gateway.url, '/prices', signToken({ userId: 'alice' }));
     const anonymous = await connect(gateway.url, '/market');
-    const bob = await connect(gateway.url, '/user', await signToken({ userId: 'bob' }));
+    const bob = await connect(gateway.url, '/user', signToken({ userId: 'bob' }));
     const ids = { alice: alice.id, anonymous: anonymous.id, bob: bob.id };
     for (const socket of [bob, alice, anonymous]) socket.disconnect();
 
@@ -86,7 +78,7 @@ describe('connection log', () => {
 
   it('at info, no line per connection, but a refused one is still a warn line', async () => {
     const { gateway, lines } = await gatewayLogging('info');
-    const alice = await connect(gateway.url, '/prices', await signToken({ userId: 'alice' }));
+    const alice = await connect(gateway.url, '/prices', signToken({ userId: 'alice' }));
     alice.disconnect();
     await expect(connect(gateway.url, '/user')).rejects.toThrow();
     await expect.poll(() => lines.filter((l) => l.msg === 'connection refused').length, { timeout: 10_000 }).toBe(1);

@@ -3,9 +3,9 @@ import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
+import { testConfig } from '@ws/test-support/gateway';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CONSOLE_CSP, createGateway, type Gateway } from '../../src/index.js';
-import { testConfig } from './helpers/test-config.js';
 
 const SECRET_TEXT = 'do-not-serve-this';
 const INDEX =

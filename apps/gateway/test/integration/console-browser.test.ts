@@ -3,12 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildConsole } from '@ws/console/build';
+import { closeAll, connect, signToken } from '@ws/test-support';
+import { startGateway } from '@ws/test-support/gateway';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import type { Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CONSOLE_CSP, createGateway, type Gateway, loadConfig } from '../../src/index.js';
-import { closeAll, connect } from './helpers/clients.js';
-import { signToken, TEST_SECRET } from './helpers/tokens.js';
+import { CONSOLE_CSP, type Gateway } from '../../src/index.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 /** Screenshots of each step, for a person to look at (gitignored). */
@@ -25,12 +25,8 @@ beforeAll(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
   out = mkdtempSync(join(tmpdir(), 'console-e2e-'));
   await buildConsole(out);
-  gateway = createGateway(
-    loadConfig({
-      WS_PORT: '0',
-      WS_HOST: '127.0.0.1',
-      WS_JWT_SECRET: TEST_SECRET,
-      WS_DEMO_FEED: '0',
+  gateway = await startGateway(
+    {
       WS_ADMIN_STATS_INTERVAL_MS: '200',
       WS_CORS_ORIGIN: '*',
       WS_NODE_ID: 'gw-console-test',
@@ -38,11 +34,9 @@ beforeAll(async () => {
       WS_ALERT_CONNECTIONS: '3',
       WS_ALERT_ERROR_RATE: '1000000',
       WS_ALERT_EVENT_LOOP_LAG_MS: '600000',
-      LOG_LEVEL: 'silent',
-    }),
+    },
     { consoleDir: out },
   );
-  await gateway.start();
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
@@ -118,7 +112,7 @@ describe('the operations console in headless Chromium', () => {
     expect(await active()).toMatchObject({ tag: 'BUTTON', text: 'Log in' });
     expect(await unlabelled()).toEqual([]);
 
-    await logIn(await signToken({ sub: 'trader-7', role: 'user' }));
+    await logIn(signToken({ sub: 'trader-7', role: 'user' }));
     const error = page.getByTestId('login-error');
     await expect.poll(() => error.isVisible(), { timeout: 15_000 }).toBe(true);
     expect(await error.getAttribute('role')).toBe('alert');
@@ -128,7 +122,7 @@ describe('the operations console in headless Chromium', () => {
 
   it('logs in with an admin token and shows live numbers change as clients connect', async () => {
     await page.getByLabel('Admin token (JWT)').fill('');
-    await logIn(await signToken({ sub: 'ops', role: 'admin' }));
+    await logIn(signToken({ sub: 'ops', role: 'admin' }));
     const status = page.getByRole('status');
     expect(await status.getAttribute('aria-live')).toBe('polite');
     await expect.poll(() => status.textContent(), { timeout: 15_000 }).toMatch(/Logged in|Connected/);
@@ -205,7 +199,7 @@ describe('the operations console in headless Chromium', () => {
   });
 
   it('kicks every connection of a user, on every namespace, after confirmation', async () => {
-    const token = await signToken({ sub: 'trader-9', role: 'user' });
+    const token = signToken({ sub: 'trader-9', role: 'user' });
     const mine = [await connect(gateway.url, '/user', token), await connect(gateway.url, '/prices', token)];
     const gone = Promise.all(mine.map((s) => new Promise((resolve) => s.once('disconnect', resolve))));
     await page.getByRole('navigation', { name: 'Views' }).getByRole('button', { name: 'Connections' }).click();
@@ -259,7 +253,7 @@ describe('the operations console in headless Chromium', () => {
     await page.getByRole('button', { name: 'Log out' }).click();
     await page.getByRole('heading', { name: 'Log in' }).waitFor();
     await page.getByLabel('Keep me logged in in this tab (sessionStorage)').check();
-    await logIn(await signToken({ sub: 'ops', role: 'admin' }));
+    await logIn(signToken({ sub: 'ops', role: 'admin' }));
     await page.getByRole('button', { name: 'Log out' }).waitFor({ timeout: 15_000 });
     expect(await stored()).toBe(1);
     await page.reload();
@@ -270,23 +264,15 @@ describe('the operations console in headless Chromium', () => {
   });
 
   it('goes back to the login form, saying why, when the gateway refuses the token on reconnect', async () => {
-    await logIn(await signToken({ sub: 'ops', role: 'admin' }));
+    await logIn(signToken({ sub: 'ops', role: 'admin' }));
     await page.getByRole('button', { name: 'Log out' }).waitFor({ timeout: 15_000 });
     // The same address, another secret: the console's reconnect is refused UNAUTHORIZED.
     const port = new URL(gateway.url).port;
     await gateway.stop();
-    gateway = createGateway(
-      loadConfig({
-        WS_PORT: port,
-        WS_HOST: '127.0.0.1',
-        WS_JWT_SECRET: 'another-secret-0123456789abcdef0123456789abcdef',
-        WS_DEMO_FEED: '0',
-        WS_CORS_ORIGIN: '*',
-        LOG_LEVEL: 'silent',
-      }),
+    gateway = await startGateway(
+      { WS_PORT: port, WS_JWT_SECRET: 'another-secret-0123456789abcdef0123456789abcdef', WS_CORS_ORIGIN: '*' },
       { consoleDir: out },
     );
-    await gateway.start();
     const error = page.getByTestId('login-error');
     await error.waitFor({ timeout: 20_000 });
     expect(await error.textContent()).toMatch(/The gateway ended the session \(UNAUTHORIZED: .+\)\. Log in again\./);
@@ -296,21 +282,10 @@ describe('the operations console in headless Chromium', () => {
   it("names WS_CORS_ORIGIN when the gateway refuses the page's origin", async () => {
     const port = new URL(gateway.url).port;
     await gateway.stop();
-    gateway = createGateway(
-      loadConfig({
-        WS_PORT: port,
-        WS_HOST: '127.0.0.1',
-        WS_JWT_SECRET: TEST_SECRET,
-        WS_DEMO_FEED: '0',
-        WS_CORS_ORIGIN: 'https://ops.example.com',
-        LOG_LEVEL: 'silent',
-      }),
-      { consoleDir: out },
-    );
-    await gateway.start();
+    gateway = await startGateway({ WS_PORT: port, WS_CORS_ORIGIN: 'https://ops.example.com' }, { consoleDir: out });
     const before = problems.length;
     await page.getByLabel('Admin token (JWT)').fill('');
-    await logIn(await signToken({ sub: 'ops', role: 'admin' }));
+    await logIn(signToken({ sub: 'ops', role: 'admin' }));
     const error = page.getByTestId('login-error');
     await expect
       .poll(() => error.textContent(), { timeout: 30_000 })

@@ -5,11 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { TEST_SECRET } from '@ws/test-support';
+import { type GatewayProcess, startGatewayProcess } from '@ws/test-support/gateway';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { buildGateway, removeGatewayBuild } from './helpers/gateway-build.js';
-import { type GatewayProcess, startGateway } from './helpers/gateway-process.js';
-import { TEST_SECRET } from './helpers/tokens.js';
 
 const run = promisify(execFile);
 let gateway: GatewayProcess | undefined;
@@ -89,12 +89,16 @@ describe('apps/gateway/Dockerfile', () => {
       expect(env['NODE_ENV']).toBe('production');
       const [node, ...args] = execForm(instruction('CMD').at(-1));
       expect(node).toBe('node');
-      gateway = await startGateway({ ...env, WS_PORT: '0', WS_HOST: '127.0.0.1', WS_JWT_SECRET: TEST_SECRET }, 60_000, {
-        kind: 'command',
-        command: process.execPath,
-        args,
-        cwd: workdir,
-      });
+      gateway = await startGatewayProcess(
+        { ...env, WS_PORT: '0', WS_HOST: '127.0.0.1', WS_JWT_SECRET: TEST_SECRET },
+        60_000,
+        {
+          kind: 'command',
+          command: process.execPath,
+          args,
+          cwd: workdir,
+        },
+      );
       expect((await fetch(`${gateway.url}/readyz`)).status).toBe(200);
       const check = /CMD\s+(node\s+-e\s+"(.*)")$/.exec(instruction('HEALTHCHECK')[0] ?? '');
       expect(check).not.toBeNull();

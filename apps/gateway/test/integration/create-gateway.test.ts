@@ -1,7 +1,7 @@
+import { collect, connect, request } from '@ws/test-support';
+import { testConfig } from '@ws/test-support/gateway';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createGateway, type Gateway, loadConfig } from '../../src/index.js';
-import { collect, connect, request } from './helpers/clients.js';
-import { TEST_SECRET } from './helpers/tokens.js';
 
 describe('createGateway in-process', () => {
   let gateway: Gateway | undefined;
@@ -12,13 +12,7 @@ describe('createGateway in-process', () => {
   });
 
   it('is not ready before start, serves after it, and drains on stop', async () => {
-    const config = loadConfig({
-      WS_PORT: '0',
-      WS_HOST: '127.0.0.1',
-      WS_JWT_SECRET: TEST_SECRET,
-      WS_DEMO_FEED_INTERVAL_MS: '50',
-      LOG_LEVEL: 'silent',
-    });
+    const config = testConfig({ WS_DEMO_FEED: '1', WS_DEMO_FEED_INTERVAL_MS: '50' });
     gateway = createGateway(config);
     expect(gateway.readiness.status()).toEqual({ ready: false, state: 'starting', reason: 'starting' });
 
@@ -44,13 +38,7 @@ describe('createGateway in-process', () => {
   });
 
   it('a stop during start waits for it and leaves nothing running', async () => {
-    const config = loadConfig({
-      WS_PORT: '0',
-      WS_HOST: '127.0.0.1',
-      WS_JWT_SECRET: TEST_SECRET,
-      WS_DEMO_FEED_INTERVAL_MS: '20',
-      LOG_LEVEL: 'silent',
-    });
+    const config = testConfig({ WS_DEMO_FEED: '1', WS_DEMO_FEED_INTERVAL_MS: '20' });
     const g = createGateway(config);
     const starting = g.start();
     await g.stop();

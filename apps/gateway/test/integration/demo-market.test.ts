@@ -1,9 +1,8 @@
-import { type MarketDepth, OrderBookState } from '@ws/protocol';
+import type { MarketDepth } from '@ws/protocol';
+import { closeAll, collect, connect, expectConsistentDepth, request, signToken, TEST_SECRET } from '@ws/test-support';
+import { type GatewayProcess, startGatewayProcess } from '@ws/test-support/gateway';
 import type { Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { closeAll, collect, connect, request } from './helpers/clients.js';
-import { type GatewayProcess, startGateway } from './helpers/gateway-process.js';
-import { signToken, TEST_SECRET } from './helpers/tokens.js';
 
 const WATCH_MS = 5_500;
 
@@ -12,7 +11,7 @@ describe('gateway process: demo market', () => {
   const sockets: Socket[] = [];
 
   beforeAll(async () => {
-    gateway = await startGateway({
+    gateway = await startGatewayProcess({
       WS_JWT_SECRET: TEST_SECRET,
       WS_DEMO_FEED_INTERVAL_MS: '50',
       WS_DEMO_SNAPSHOT_INTERVAL_MS: '2000',
@@ -36,26 +35,11 @@ describe('gateway process: demo market', () => {
       market.close();
 
       expect(messages.length).toBeGreaterThan(10);
-      expect(messages[0]?.type).toBe('snapshot');
-      const book = new OrderBookState('ETH/USDT');
-      let lastSeq = -1;
-      let deltas = 0;
-      for (const message of messages) {
-        expect(message.symbol).toBe('ETH/USDT');
-        if (message.type === 'snapshot') {
-          book.applySnapshot(message.bids, message.asks);
-        } else {
-          expect(message.prevSeq).toBe(lastSeq);
-          book.applyDelta(message.bids, message.asks);
-          deltas++;
-        }
-        expect(message.seq).toBeGreaterThan(lastSeq);
-        expect(book.checksum()).toBe(message.checksum);
-        lastSeq = message.seq;
-      }
+      expect(messages[0]?.symbol).toBe('ETH/USDT');
+      const { book, deltas, snapshots } = expectConsistentDepth(messages);
       expect(deltas).toBeGreaterThan(10);
       // The periodic full snapshots arrived mid-stream too (every 2 s here).
-      expect(messages.slice(1).filter((m) => m.type === 'snapshot').length).toBeGreaterThanOrEqual(1);
+      expect(snapshots).toBeGreaterThanOrEqual(2);
       // A sane book: not crossed, 20 levels a side.
       const bid = Number(book.bestBid()?.[0]);
       const ask = Number(book.bestAsk()?.[0]);
@@ -96,7 +80,7 @@ describe('gateway process: demo market', () => {
   });
 
   it('simulates orders, wallet and positions for a user connected to /user', async () => {
-    const token = await signToken({ sub: 'demo-trader', role: 'user' });
+    const token = signToken({ sub: 'demo-trader', role: 'user' });
     const user = await connect(gateway.url, '/user', token);
     sockets.push(user);
     const orders = collect<{ status: string; orderId: string }>(user, 'order.new');

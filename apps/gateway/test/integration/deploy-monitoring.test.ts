@@ -5,12 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { closeAll, collect, connect, request, TEST_SECRET } from '@ws/test-support';
+import { type GatewayProcess, startGatewayProcess } from '@ws/test-support/gateway';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { parse } from 'yaml';
-import { closeAll, collect, connect, request } from './helpers/clients.js';
-import { type GatewayProcess, startGateway } from './helpers/gateway-process.js';
 import { parseExposition } from './helpers/prometheus.js';
-import { TEST_SECRET } from './helpers/tokens.js';
 
 // Debian's `prometheus` package provides promtool (.ci/run installs it when missing).
 const run = promisify(execFile);
@@ -142,7 +141,7 @@ describe('deploy/grafana dashboard', () => {
 describe('every metric the dashboard and the rules read is exported by a live gateway', () => {
   let gateway: GatewayProcess;
   beforeAll(async () => {
-    gateway = await startGateway({ WS_JWT_SECRET: TEST_SECRET, WS_DEMO_FEED_INTERVAL_MS: '50' });
+    gateway = await startGatewayProcess({ WS_JWT_SECRET: TEST_SECRET, WS_DEMO_FEED_INTERVAL_MS: '50' });
   });
   afterAll(async () => {
     await gateway?.kill();

@@ -1,10 +1,9 @@
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { connect, signToken } from '@ws/test-support';
+import { type GatewayProcess, startGatewayProcess } from '@ws/test-support/gateway';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { connect } from './helpers/clients.js';
-import { type GatewayProcess, startGateway } from './helpers/gateway-process.js';
-import { signToken } from './helpers/tokens.js';
 
 describe('gateway process: development mode without JWT configuration', () => {
   const dir = mkdtempSync(join(tmpdir(), 'gw-dev-'));
@@ -17,7 +16,7 @@ describe('gateway process: development mode without JWT configuration', () => {
   });
 
   it('generates a secret, says so loudly, keeps it private, and accepts tokens signed with it', async () => {
-    gateway = await startGateway({ WS_DEMO_FEED: '0', WS_DEV_SECRET_FILE: secretFile, LOG_LEVEL: 'debug' });
+    gateway = await startGatewayProcess({ WS_DEMO_FEED: '0', WS_DEV_SECRET_FILE: secretFile, LOG_LEVEL: 'debug' });
     const secret = readFileSync(secretFile, 'utf8').trim();
     expect(secret.length).toBeGreaterThanOrEqual(32);
     expect(statSync(secretFile).mode & 0o777).toBe(0o600);
@@ -31,13 +30,13 @@ describe('gateway process: development mode without JWT configuration', () => {
     // The secret itself never reaches the logs.
     expect(JSON.stringify(gateway.logs)).not.toContain(secret);
 
-    const user = await connect(gateway.url, '/user', await signToken({ sub: 'dev-user', role: 'user' }, secret));
+    const user = await connect(gateway.url, '/user', signToken({ sub: 'dev-user', role: 'user' }, { secret: secret }));
     user.close();
     const res = await fetch(`${gateway.url}/api/v1/publish`, {
       method: 'POST',
       headers: {
         'content-type': 'application/json',
-        authorization: `Bearer ${await signToken({ sub: 'svc', role: 'service' }, secret)}`,
+        authorization: `Bearer ${signToken({ sub: 'svc', role: 'service' }, { secret: secret })}`,
       },
       body: JSON.stringify({ event: 'system.message', data: { type: 'info', message: 'hello' } }),
     });
@@ -53,7 +52,7 @@ describe('gateway process: development mode without JWT configuration', () => {
     expect(await gateway.stop()).toBe(0);
 
     // A restart reuses the secret, so minted tokens survive it.
-    gateway = await startGateway({ WS_DEMO_FEED: '0', WS_DEV_SECRET_FILE: secretFile });
+    gateway = await startGatewayProcess({ WS_DEMO_FEED: '0', WS_DEV_SECRET_FILE: secretFile });
     expect(readFileSync(secretFile, 'utf8').trim()).toBe(secret);
     expect(gateway.logs).toContainEqual(expect.objectContaining({ created: false }));
   });

@@ -1,9 +1,8 @@
+import { closeAll, collect, connect, request, signToken, TEST_SECRET } from '@ws/test-support';
+import { type GatewayProcess, startGatewayProcess } from '@ws/test-support/gateway';
 import type { Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { closeAll, collect, connect, request } from './helpers/clients.js';
-import { type GatewayProcess, startGateway } from './helpers/gateway-process.js';
 import { parseExposition, sum } from './helpers/prometheus.js';
-import { signToken, TEST_SECRET } from './helpers/tokens.js';
 
 const MAX_BYTES = 64 * 1024;
 
@@ -30,12 +29,12 @@ describe('gateway process: HTTP API', () => {
   });
 
   beforeAll(async () => {
-    gateway = await startGateway({
+    gateway = await startGatewayProcess({
       WS_JWT_SECRET: TEST_SECRET,
       WS_DEMO_FEED: '0',
       WS_PUBLISH_MAX_BYTES: String(MAX_BYTES),
     });
-    serviceToken = await signToken({ sub: 'pricing-service', role: 'service' });
+    serviceToken = signToken({ sub: 'pricing-service', role: 'service' });
     prices = await connect(gateway.url, '/prices');
     updates = collect(prices, 'price.update');
     const ack = await request(prices, 'subscribe', { symbols: ['BTC/USDT'] });
@@ -74,7 +73,7 @@ describe('gateway process: HTTP API', () => {
   });
 
   it('publishes a batch of public and private events', async () => {
-    const user = await signToken({ sub: 'alice', role: 'user' });
+    const user = signToken({ sub: 'alice', role: 'user' });
     const alice = await connect(gateway.url, '/user', user);
     const orders = collect<{ orderId: string; status: string }>(alice, 'order.new');
     try {
@@ -155,12 +154,15 @@ describe('gateway process: HTTP API', () => {
     expect(none.status).toBe(401);
     expect(none.body.error.code).toBe('UNAUTHORIZED');
     expect((await publish(price(1), 'garbage')).status).toBe(401);
-    const forged = await signToken({ sub: 'svc', role: 'service' }, 'another-secret-another-secret-another-secret');
+    const forged = signToken(
+      { sub: 'svc', role: 'service' },
+      { secret: 'another-secret-another-secret-another-secret' },
+    );
     expect((await publish(price(1), forged)).status).toBe(401);
-    const user = await publish(price(1), await signToken({ sub: 'bob', role: 'user' }));
+    const user = await publish(price(1), signToken({ sub: 'bob', role: 'user' }));
     expect(user.status).toBe(403);
     expect(user.body.error.code).toBe('FORBIDDEN');
-    const admin = await publish(price(2), await signToken({ sub: 'ops', role: 'admin' }));
+    const admin = await publish(price(2), signToken({ sub: 'ops', role: 'admin' }));
     expect(admin.status).toBe(202);
   });
 

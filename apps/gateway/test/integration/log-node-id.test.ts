@@ -1,9 +1,9 @@
 import { Writable } from 'node:stream';
+import { connect, disconnected, signToken } from '@ws/test-support';
+import { startGateway } from '@ws/test-support/gateway';
 import { describe, expect, it } from 'vitest';
-import { createGateway, loadConfig } from '../../src/index.js';
+
 import { createLogger } from '../../src/logger.js';
-import { connect, disconnected } from './helpers/clients.js';
-import { signToken, TEST_SECRET } from './helpers/tokens.js';
 
 describe('JSON log lines', () => {
   it('carry the node id exactly once, on every line of every component', async () => {
@@ -14,17 +14,11 @@ describe('JSON log lines', () => {
         done();
       },
     });
-    const config = loadConfig({
-      WS_PORT: '0',
-      WS_HOST: '127.0.0.1',
-      WS_NODE_ID: 'gw-once',
-      WS_JWT_SECRET: TEST_SECRET,
-      WS_DEMO_FEED: '0',
-      LOG_LEVEL: 'debug',
-    });
-    const gateway = createGateway(config, { logger: createLogger({ level: 'debug', nodeId: 'gw-once', destination }) });
-    await gateway.start();
-    const socket = await connect(gateway.url, '/user', await signToken({ userId: 'alice' }));
+    const gateway = await startGateway(
+      { WS_NODE_ID: 'gw-once', LOG_LEVEL: 'debug' },
+      { logger: createLogger({ level: 'debug', nodeId: 'gw-once', destination }) },
+    );
+    const socket = await connect(gateway.url, '/user', signToken({ userId: 'alice' }));
     const gone = disconnected(socket);
     socket.disconnect();
     await gone;

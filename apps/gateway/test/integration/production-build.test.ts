@@ -1,10 +1,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
+import { closeAll, connect, nextEvent, request, signToken, TEST_SECRET } from '@ws/test-support';
+import { type GatewayProcess, startGatewayProcess } from '@ws/test-support/gateway';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { closeAll, connect, next, request } from './helpers/clients.js';
 import { buildGateway, removeGatewayBuild } from './helpers/gateway-build.js';
-import { type GatewayProcess, startGateway } from './helpers/gateway-process.js';
-import { signToken, TEST_SECRET } from './helpers/tokens.js';
 
 afterAll(removeGatewayBuild);
 
@@ -45,7 +44,7 @@ describe('the production build (pnpm build, pnpm start:prod)', () => {
 
   it('serves sockets, the publish API and metrics from `node dist/main.js`, and drains on SIGTERM', async () => {
     const dir = await buildGateway();
-    gateway = await startGateway(
+    gateway = await startGatewayProcess(
       { NODE_ENV: 'production', WS_JWT_SECRET: TEST_SECRET, WS_CORS_ORIGIN: 'http://localhost:3000' },
       25_000,
       { kind: 'built', dir },
@@ -53,8 +52,8 @@ describe('the production build (pnpm build, pnpm start:prod)', () => {
     expect(gateway.proc.spawnargs.join(' ')).toMatch(/node\S* \S+\/main\.js$/);
     const prices = await connect(gateway.url, '/prices');
     expect(await request(prices, 'subscribe', { symbols: ['BTC/USDT'] })).toMatchObject({ ok: true });
-    const update = next<{ symbol: string; price: string }>(prices, 'price.update');
-    const token = await signToken({ userId: 'svc', role: 'service' });
+    const update = nextEvent<{ symbol: string; price: string }>(prices, 'price.update');
+    const token = signToken({ userId: 'svc', role: 'service' });
     const res = await fetch(`${gateway.url}/api/v1/publish`, {
       method: 'POST',
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },

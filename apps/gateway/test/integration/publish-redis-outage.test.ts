@@ -1,14 +1,13 @@
+import { closeAll, collect, connect, type RedisServer, request, signToken, startRedis } from '@ws/test-support';
+import { startGateway } from '@ws/test-support/gateway';
 import type { Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createGateway, type Gateway, loadConfig } from '../../src/index.js';
-import { closeAll, collect, connect, request } from './helpers/clients.js';
+import type { Gateway } from '../../src/index.js';
 import { parseExposition, sum } from './helpers/prometheus.js';
-import { type SpawnedRedisServer, startRedis } from './helpers/redis-server.js';
-import { signToken, TEST_SECRET } from './helpers/tokens.js';
 
 /** A private publish during a Redis outage: 503 UNAVAILABLE with Retry-After, never a 500, never a lost 202. */
 describe('publish API during a Redis outage', () => {
-  let redis: SpawnedRedisServer;
+  let redis: RedisServer;
   let gateway: Gateway;
   let serviceToken: string;
   let alice: Socket | undefined;
@@ -45,22 +44,10 @@ describe('publish API during a Redis outage', () => {
 
   beforeAll(async () => {
     redis = await startRedis();
-    gateway = createGateway(
-      loadConfig({
-        WS_PORT: '0',
-        WS_HOST: '127.0.0.1',
-        WS_JWT_SECRET: TEST_SECRET,
-        WS_DEMO_FEED: '0',
-        REDIS_URL: redis.url,
-        REDIS_PREFIX: 'outage:',
-        WS_PUBLISH_REDIS_TIMEOUT_MS: '500',
-        LOG_LEVEL: 'silent',
-      }),
-    );
-    await gateway.start();
+    gateway = await startGateway({ REDIS_URL: redis.url, REDIS_PREFIX: 'outage:', WS_PUBLISH_REDIS_TIMEOUT_MS: '500' });
     await vi.waitFor(async () => expect(await redisUp()).toBe(1), { timeout: 20_000, interval: 100 });
-    serviceToken = await signToken({ sub: 'wallets', role: 'service' });
-    alice = await connect(gateway.url, '/user', await signToken({ sub: 'alice', role: 'user' }));
+    serviceToken = signToken({ sub: 'wallets', role: 'service' });
+    alice = await connect(gateway.url, '/user', signToken({ sub: 'alice', role: 'user' }));
     wallet = collect(alice, 'wallet.update');
     prices = await connect(gateway.url, '/prices');
     updates = collect(prices, 'price.update');
@@ -93,7 +80,7 @@ describe('publish API during a Redis outage', () => {
     // Public streams alone keep flowing on this node during the outage.
     expect((await publish(priceEvent(222))).status).toBe(202);
 
-    redis = await startRedis(port);
+    redis = await startRedis({ port });
     await vi.waitFor(async () => expect(await redisUp()).toBe(1), { timeout: 30_000, interval: 100 });
     await vi.waitFor(async () => expect((await publish(walletEvent(4))).status).toBe(202), {
       timeout: 10_000,

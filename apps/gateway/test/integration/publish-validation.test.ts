@@ -1,23 +1,8 @@
+import { closeAll, collect, connect, request, signToken } from '@ws/test-support';
+import { startGateway } from '@ws/test-support/gateway';
 import type { Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createGateway, type Gateway, loadConfig } from '../../src/index.js';
-import { closeAll, collect, connect, request } from './helpers/clients.js';
-import { signToken, TEST_SECRET } from './helpers/tokens.js';
-
-/** A gateway in this process with auth and without the demo feed, so the tests' publishes are all there is. */
-async function startTestGateway(): Promise<Gateway> {
-  const gateway = createGateway(
-    loadConfig({
-      WS_PORT: '0',
-      WS_HOST: '127.0.0.1',
-      WS_JWT_SECRET: TEST_SECRET,
-      WS_DEMO_FEED: '0',
-      LOG_LEVEL: 'silent',
-    }),
-  );
-  await gateway.start();
-  return gateway;
-}
+import type { Gateway } from '../../src/index.js';
 
 type PublishError = { code: string; details?: { path: string }[] };
 
@@ -41,8 +26,8 @@ describe('publish API: values without a wire form', () => {
   const publish = (body: unknown) => publishTo(gateway, serviceToken, body);
 
   beforeAll(async () => {
-    gateway = await startTestGateway();
-    serviceToken = await signToken({ sub: 'pricing', role: 'service' });
+    gateway = await startGateway();
+    serviceToken = signToken({ sub: 'pricing', role: 'service' });
     prices = await connect(gateway.url, '/prices');
     updates = collect(prices, 'price.update');
     expect((await request(prices, 'subscribe', { symbols: ['BTC/USDT'] })).ok).toBe(true);
@@ -91,9 +76,9 @@ describe('publish API: private events on an unknown symbol', () => {
   let orders: { orderId: string; symbol: string }[] = [];
 
   beforeAll(async () => {
-    gateway = await startTestGateway();
-    serviceToken = await signToken({ sub: 'orders', role: 'service' });
-    alice = await connect(gateway.url, '/user', await signToken({ sub: 'alice', role: 'user' }));
+    gateway = await startGateway();
+    serviceToken = signToken({ sub: 'orders', role: 'service' });
+    alice = await connect(gateway.url, '/user', signToken({ sub: 'alice', role: 'user' }));
     orders = collect(alice, 'order.new');
   });
 
@@ -167,8 +152,8 @@ describe('publish API: sign rules', () => {
   });
 
   beforeAll(async () => {
-    gateway = await startTestGateway();
-    serviceToken = await signToken({ sub: 'books', role: 'service' });
+    gateway = await startGateway();
+    serviceToken = signToken({ sub: 'books', role: 'service' });
     market = await connect(gateway.url, '/market');
     depth = collect(market, 'market.depth');
     expect((await request(market, 'subscribe', { channels: ['depth'], symbols: ['ETH/USDT'] })).ok).toBe(true);

@@ -1,7 +1,7 @@
+import { closeAll, connect, request, signToken } from '@ws/test-support';
+import { startGateway } from '@ws/test-support/gateway';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createGateway, type Gateway, loadConfig } from '../../src/index.js';
-import { closeAll, connect, request } from './helpers/clients.js';
-import { signToken, TEST_SECRET } from './helpers/tokens.js';
+import type { Gateway } from '../../src/index.js';
 
 /** How many `ping`s the namespace accepts before the first RATE_LIMITED (the window is an hour: no reset mid-test). */
 async function acceptedPings(url: string, namespace: string, token: string | undefined, most: number) {
@@ -29,24 +29,14 @@ describe('rate limits from the environment, enforced on real sockets', { timeout
   });
 
   async function start(env: Record<string, string>): Promise<Gateway> {
-    const config = loadConfig({
-      WS_PORT: '0',
-      WS_HOST: '127.0.0.1',
-      WS_JWT_SECRET: TEST_SECRET,
-      WS_DEMO_FEED: '0',
-      LOG_LEVEL: 'silent',
-      WS_RATE_LIMIT_DURATION: '3600',
-      ...env,
-    });
-    gateway = createGateway(config);
-    await gateway.start();
+    gateway = await startGateway({ WS_RATE_LIMIT_DURATION: '3600', ...env });
     return gateway;
   }
 
   it('the seed’s WS_RATE_LIMIT_POINTS=100 keeps /user at 50 and /admin at 200', async () => {
     const gw = await start({ WS_RATE_LIMIT_POINTS: '100' });
-    const user = await signToken({ userId: 'alice' });
-    const admin = await signToken({ userId: 'ops', role: 'admin' });
+    const user = signToken({ userId: 'alice' });
+    const admin = signToken({ userId: 'ops', role: 'admin' });
     expect(await acceptedPings(gw.url, '/user', user, 60)).toBe(50);
     expect(await acceptedPings(gw.url, '/admin', admin, 210)).toBe(200);
     expect(await acceptedPings(gw.url, '/prices', undefined, 110)).toBe(100);
@@ -54,7 +44,7 @@ describe('rate limits from the environment, enforced on real sockets', { timeout
 
   it('a per-namespace variable sets that namespace alone', async () => {
     const gw = await start({ WS_RATE_LIMIT_POINTS: '20', WS_RATE_LIMIT_POINTS_USER: '3' });
-    expect(await acceptedPings(gw.url, '/user', await signToken({ userId: 'bob' }), 10)).toBe(3);
+    expect(await acceptedPings(gw.url, '/user', signToken({ userId: 'bob' }), 10)).toBe(3);
     expect(await acceptedPings(gw.url, '/market', undefined, 30)).toBe(20);
   });
 });

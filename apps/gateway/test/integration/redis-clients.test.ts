@@ -1,8 +1,8 @@
 import { once } from 'node:events';
+import { type RedisServer, startRedis } from '@ws/test-support';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createLogger } from '../../src/logger.js';
 import { createRedisClients, type RedisClients } from '../../src/redis-clients.js';
-import { type RedisServer, startRedis } from './helpers/redis-server.js';
 
 describe('createRedisClients', () => {
   let redis: RedisServer | undefined;

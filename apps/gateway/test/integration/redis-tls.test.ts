@@ -1,13 +1,21 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import {
+  closeAll,
+  collect,
+  connect,
+  freePort,
+  type RedisServer,
+  request,
+  signToken,
+  startRedis,
+  TEST_SECRET,
+} from '@ws/test-support';
+import { type GatewayProcess, startGatewayProcess } from '@ws/test-support/gateway';
 import type { Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createTestPki, type TestPki } from './helpers/certificates.js';
-import { closeAll, collect, connect, request } from './helpers/clients.js';
-import { type GatewayProcess, startGateway } from './helpers/gateway-process.js';
 import { parseExposition, sum } from './helpers/prometheus.js';
-import { freePort, type RedisServer, startRedis } from './helpers/redis-server.js';
-import { signToken, TEST_SECRET } from './helpers/tokens.js';
 
 async function redisUp(url: string): Promise<number> {
   return sum(parseExposition(await (await fetch(`${url}/metrics`)).text()), 'ws_redis_up');
@@ -35,28 +43,30 @@ describe('gateway processes over TLS to Redis with an ACL user', () => {
     await writeFile(chain, (await readFile(certFile, 'utf8')) + (await readFile(pki.intermediateFile, 'utf8')));
     caFile = join(pki.dir, 'root.crt');
     tlsPort = await freePort();
-    redis = await startRedis(undefined, [
-      '--port',
-      '0',
-      '--tls-port',
-      String(tlsPort),
-      '--tls-cert-file',
-      chain,
-      '--tls-key-file',
-      keyFile,
-      '--tls-auth-clients',
-      'no',
-      '--user',
-      'default',
-      'off',
-      '--user',
-      username,
-      'on',
-      `>${password}`,
-      '~*',
-      '&*',
-      '+@all',
-    ]);
+    redis = await startRedis({
+      args: [
+        '--port',
+        '0',
+        '--tls-port',
+        String(tlsPort),
+        '--tls-cert-file',
+        chain,
+        '--tls-key-file',
+        keyFile,
+        '--tls-auth-clients',
+        'no',
+        '--user',
+        'default',
+        'off',
+        '--user',
+        username,
+        'on',
+        `>${password}`,
+        '~*',
+        '&*',
+        '+@all',
+      ],
+    });
   }, 60_000);
 
   afterAll(async () => {
@@ -76,8 +86,8 @@ describe('gateway processes over TLS to Redis with an ACL user', () => {
 
   it('deliver across two nodes through a TLS-only, password-protected Redis', async () => {
     const [a, b] = await Promise.all([
-      startGateway({ ...env(), NODE_EXTRA_CA_CERTS: caFile, WS_NODE_ID: 'tls-a' }, 60_000),
-      startGateway({ ...env(), NODE_EXTRA_CA_CERTS: caFile, WS_NODE_ID: 'tls-b' }, 60_000),
+      startGatewayProcess({ ...env(), NODE_EXTRA_CA_CERTS: caFile, WS_NODE_ID: 'tls-a' }, 60_000),
+      startGatewayProcess({ ...env(), NODE_EXTRA_CA_CERTS: caFile, WS_NODE_ID: 'tls-b' }, 60_000),
     ]);
     gateways.push(a, b);
     for (const g of [a, b]) {
@@ -92,7 +102,7 @@ describe('gateway processes over TLS to Redis with an ACL user', () => {
     sockets.push(prices);
     const updates = collect<{ symbol: string; price: string }>(prices, 'price.update');
     expect((await request(prices, 'subscribe', { symbols: ['BTC/USDT'] })).ok).toBe(true);
-    const service = await signToken({ sub: 'svc', role: 'service' });
+    const service = signToken({ sub: 'svc', role: 'service' });
     const res = await fetch(`${a.url}/api/v1/publish`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${service}` },
@@ -109,8 +119,8 @@ describe('gateway processes over TLS to Redis with an ACL user', () => {
   }, 120_000);
 
   it('a gateway that does not trust the CA, or has a wrong password, never reports Redis up', async () => {
-    const untrusted = await startGateway({ ...env(), WS_NODE_ID: 'tls-untrusted' }, 60_000);
-    const wrongPassword = await startGateway(
+    const untrusted = await startGatewayProcess({ ...env(), WS_NODE_ID: 'tls-untrusted' }, 60_000);
+    const wrongPassword = await startGatewayProcess(
       { ...env(), NODE_EXTRA_CA_CERTS: caFile, REDIS_PASSWORD: 'not-the-password', WS_NODE_ID: 'tls-wrong' },
       60_000,
     );

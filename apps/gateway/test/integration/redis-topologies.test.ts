@@ -3,22 +3,29 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import {
+  closeAll,
+  collect,
+  connect,
+  type RedisCluster,
+  type RedisSentinel,
+  type RedisServer,
+  request,
+  signToken,
+  startRedis,
+  startRedisCluster,
+  startSentinel,
+  TEST_SECRET,
+} from '@ws/test-support';
+import { type GatewayProcess, startGatewayProcess } from '@ws/test-support/gateway';
 import type { Socket } from 'socket.io-client';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import {
-  type RedisClusterProcess,
-  startRedisCluster,
-} from '../../../../packages/server/test/integration/redis-cluster-process.js';
-import { closeAll, collect, connect, request } from './helpers/clients.js';
-import { type GatewayProcess, startGateway } from './helpers/gateway-process.js';
 import { parseExposition, sum } from './helpers/prometheus.js';
-import { type RedisServer, startRedis, startSentinel } from './helpers/redis-server.js';
-import { signToken, TEST_SECRET } from './helpers/tokens.js';
 
 const run = promisify(execFile);
 
 async function publish(url: string, body: unknown): Promise<number> {
-  const service = await signToken({ sub: 'svc', role: 'service' });
+  const service = signToken({ sub: 'svc', role: 'service' });
   const res = await fetch(`${url}/api/v1/publish`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${service}` },
@@ -88,8 +95,8 @@ async function expectDelivery(a: GatewayProcess, b: GatewayProcess, sockets: Soc
 /** Starts two gateways with `env` (ids `<prefix>-a`, `<prefix>-b`) and waits until both report ready. */
 async function startPair(env: Record<string, string>, prefix: string, into: GatewayProcess[]) {
   const [a, b] = await Promise.all([
-    startGateway({ ...env, WS_NODE_ID: `${prefix}-a` }, 60_000),
-    startGateway({ ...env, WS_NODE_ID: `${prefix}-b` }, 60_000),
+    startGatewayProcess({ ...env, WS_NODE_ID: `${prefix}-a` }, 60_000),
+    startGatewayProcess({ ...env, WS_NODE_ID: `${prefix}-b` }, 60_000),
   ]);
   into.push(a, b);
   await Promise.all([a, b].map((g) => waitReady(g)));
@@ -102,7 +109,7 @@ async function waitReady(g: GatewayProcess, timeout = 20_000): Promise<void> {
 
 /** `ann` on `b` receives order 1 published on `a`, then disconnects; resolves with her token. */
 async function firstOrderThenDisconnect(a: GatewayProcess, b: GatewayProcess, sockets: Socket[]): Promise<string> {
-  const token = await signToken({ sub: 'ann', role: 'user' });
+  const token = signToken({ sub: 'ann', role: 'user' });
   const first = await connect(b.url, '/user', token);
   sockets.push(first);
   const seen = collect<{ seq: number }>(first, 'order.new');
@@ -113,7 +120,7 @@ async function firstOrderThenDisconnect(a: GatewayProcess, b: GatewayProcess, so
 }
 
 describe('gateway processes on a 3-master Redis Cluster (REDIS_CLUSTER_NODES)', () => {
-  let cluster: RedisClusterProcess | undefined;
+  let cluster: RedisCluster | undefined;
   const gateways: GatewayProcess[] = [];
   const sockets: Socket[] = [];
   afterEach(async () => {
@@ -165,7 +172,7 @@ async function connectSince(
 }
 
 describe('gateway processes on Redis Sentinel (REDIS_SENTINELS, REDIS_SENTINEL_NAME)', () => {
-  const servers: RedisServer[] = [];
+  const servers: (RedisServer | RedisSentinel)[] = [];
   const gateways: GatewayProcess[] = [];
   const sockets: Socket[] = [];
   let dir = '';
@@ -181,8 +188,8 @@ describe('gateway processes on Redis Sentinel (REDIS_SENTINELS, REDIS_SENTINEL_N
     const password = 'sentinel-test-password';
     // --dir: a replica's full sync writes dump.rdb into its working directory even with --save ''.
     const auth = ['--requirepass', password, '--masterauth', password, '--dir', dir];
-    const master = await startRedis(undefined, auth);
-    const replica = await startRedis(undefined, [...auth, '--replicaof', '127.0.0.1', String(master.port)]);
+    const master = await startRedis({ args: auth });
+    const replica = await startRedis({ args: [...auth, '--replicaof', '127.0.0.1', String(master.port)] });
     servers.push(master, replica);
     const cli = async (port: number, ...args: string[]) =>
       (await run('redis-cli', ['-p', String(port), '--no-auth-warning', '-a', password, ...args])).stdout.trim();

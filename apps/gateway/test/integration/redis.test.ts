@@ -1,11 +1,20 @@
-import { type MarketDepth, OrderBookState } from '@ws/protocol';
+import type { MarketDepth } from '@ws/protocol';
+import {
+  closeAll,
+  collect,
+  connect,
+  expectConsistentDepth,
+  freePort,
+  type RedisServer,
+  request,
+  signToken,
+  startRedis,
+  TEST_SECRET,
+} from '@ws/test-support';
+import { type GatewayProcess, startGatewayProcess } from '@ws/test-support/gateway';
 import type { Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { closeAll, collect, connect, request } from './helpers/clients.js';
-import { type GatewayProcess, startGateway } from './helpers/gateway-process.js';
 import { parseExposition, sum } from './helpers/prometheus.js';
-import { freePort, type RedisServer, startRedis } from './helpers/redis-server.js';
-import { signToken, TEST_SECRET } from './helpers/tokens.js';
 
 async function redisUp(url: string): Promise<number> {
   const text = await (await fetch(`${url}/metrics`)).text();
@@ -22,8 +31,8 @@ describe('gateway processes over Redis', () => {
     redis = await startRedis();
     const env = { WS_JWT_SECRET: TEST_SECRET, WS_DEMO_FEED: '0', REDIS_URL: redis.url, REDIS_PREFIX: 'gwtest:' };
     [a, b] = await Promise.all([
-      startGateway({ ...env, WS_NODE_ID: 'node-a' }),
-      startGateway({ ...env, WS_NODE_ID: 'node-b', WS_READY_REQUIRES_REDIS: '1' }),
+      startGatewayProcess({ ...env, WS_NODE_ID: 'node-a' }),
+      startGatewayProcess({ ...env, WS_NODE_ID: 'node-b', WS_READY_REQUIRES_REDIS: '1' }),
     ]);
   });
 
@@ -42,14 +51,14 @@ describe('gateway processes over Redis', () => {
       { timeout: 10_000, interval: 100 },
     );
     const prices = await connect(b.url, '/prices');
-    const token = await signToken({ sub: 'carol', role: 'user' });
+    const token = signToken({ sub: 'carol', role: 'user' });
     const user = await connect(b.url, '/user', token);
     sockets.push(prices, user);
     const updates = collect<{ symbol: string; price: string }>(prices, 'price.update');
     const wallet = collect<{ asset: string; total: string }>(user, 'wallet.update');
     expect((await request(prices, 'subscribe', { symbols: ['SOL/USDT'] })).ok).toBe(true);
 
-    const service = await signToken({ sub: 'svc', role: 'service' });
+    const service = signToken({ sub: 'svc', role: 'service' });
     const res = await fetch(`${a.url}/api/v1/publish`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${service}` },
@@ -100,7 +109,7 @@ describe('gateway processes over Redis', () => {
         code: 'UNAVAILABLE',
       });
     const before = await failures();
-    const service = await signToken({ sub: 'svc', role: 'service' });
+    const service = signToken({ sub: 'svc', role: 'service' });
     const refused = await fetch(`${a.url}/api/v1/publish`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${service}` },
@@ -112,7 +121,7 @@ describe('gateway processes over Redis', () => {
     });
     expect(refused.status).toBe(503);
     expect(await failures()).toBe(before + 1);
-    redis = await startRedis(port);
+    redis = await startRedis({ port });
     for (const node of [a, b]) {
       await vi.waitFor(
         async () => expect(await (await fetch(`${node.url}/readyz`)).json()).toEqual({ status: 'ready' }),
@@ -134,7 +143,7 @@ describe('gateway processes over Redis', () => {
     let c: GatewayProcess | undefined;
     let d: GatewayProcess | undefined;
     try {
-      c = await startGateway({ ...env, WS_NODE_ID: 'node-c' });
+      c = await startGatewayProcess({ ...env, WS_NODE_ID: 'node-c' });
       const res = await fetch(`${c.url}/readyz`);
       expect(res.status).toBe(200);
       expect(await res.json()).toEqual({ status: 'degraded', reason: expect.stringMatching(/^redis: /) });
@@ -143,14 +152,14 @@ describe('gateway processes over Redis', () => {
       const updates = collect<{ price: string }>(prices, 'price.update');
       expect((await request(prices, 'subscribe', { symbols: ['ADA/USDT'] })).ok).toBe(true);
 
-      late = await startRedis(port);
+      late = await startRedis({ port });
       const cUrl = c.url;
       await vi.waitFor(async () => expect(await (await fetch(`${cUrl}/readyz`)).json()).toEqual({ status: 'ready' }), {
         timeout: 20_000,
         interval: 200,
       });
-      d = await startGateway({ ...env, WS_NODE_ID: 'node-d' });
-      const service = await signToken({ sub: 'svc', role: 'service' });
+      d = await startGatewayProcess({ ...env, WS_NODE_ID: 'node-d' });
+      const service = signToken({ sub: 'svc', role: 'service' });
       const published = await fetch(`${d.url}/api/v1/publish`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${service}` },
@@ -173,13 +182,13 @@ describe('gateway processes over Redis', () => {
   it('a depth subscriber on another node resynchronises from the demo snapshots and every checksum matches', async () => {
     const env = { WS_JWT_SECRET: TEST_SECRET, REDIS_URL: redis.url, REDIS_PREFIX: 'gwdepth:' };
     const [feed, edge] = await Promise.all([
-      startGateway({
+      startGatewayProcess({
         ...env,
         WS_NODE_ID: 'feed',
         WS_DEMO_FEED_INTERVAL_MS: '50',
         WS_DEMO_SNAPSHOT_INTERVAL_MS: '1000',
       }),
-      startGateway({ ...env, WS_NODE_ID: 'edge', WS_DEMO_FEED: '0' }),
+      startGatewayProcess({ ...env, WS_NODE_ID: 'edge', WS_DEMO_FEED: '0' }),
     ]);
     try {
       const market = await connect(edge.url, '/market');
@@ -197,17 +206,7 @@ describe('gateway processes over Redis', () => {
       market.close();
       // Everything before the feed's first full snapshot came from the edge node's own (empty) book.
       const first = messages.findIndex((m) => m.type === 'snapshot' && m.bids.length > 0);
-      const book = new OrderBookState('BTC/USDT');
-      let lastSeq = -1;
-      for (const message of messages.slice(first)) {
-        if (message.type === 'snapshot') book.applySnapshot(message.bids, message.asks);
-        else {
-          expect(message.prevSeq).toBe(lastSeq);
-          book.applyDelta(message.bids, message.asks);
-        }
-        expect(book.checksum()).toBe(message.checksum);
-        lastSeq = message.seq;
-      }
+      expectConsistentDepth(messages.slice(first));
     } finally {
       await Promise.all([feed.kill(), edge.kill()]);
     }

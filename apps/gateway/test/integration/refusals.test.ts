@@ -1,12 +1,11 @@
 import { Writable } from 'node:stream';
+import { closeAll, connect, request, signToken } from '@ws/test-support';
+import { testConfig } from '@ws/test-support/gateway';
 import { pino } from 'pino';
 import { io, type Socket } from 'socket.io-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createGateway, type Gateway } from '../../src/index.js';
-import { closeAll, connect, request } from './helpers/clients.js';
 import { parseExposition, sum } from './helpers/prometheus.js';
-import { testConfig } from './helpers/test-config.js';
-import { signToken } from './helpers/tokens.js';
 
 type Line = Record<string, unknown> & { msg: string };
 
@@ -68,7 +67,7 @@ describe('refusals are logged (sampled) and counted', () => {
     );
     await gateway.start();
     const { url } = gateway;
-    const alice = await signToken({ userId: 'alice' });
+    const alice = signToken({ userId: 'alice' });
 
     // Origin: refused at the request, before any namespace.
     const foreign = await fetch(`${url}/socket.io/?EIO=4&transport=polling`, {

@@ -1,7 +1,6 @@
+import { collect, connect, TEST_SECRET } from '@ws/test-support';
+import { type GatewayProcess, isRunning, startGatewayProcess } from '@ws/test-support/gateway';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { collect, connect } from './helpers/clients.js';
-import { type GatewayProcess, isRunning, startGateway } from './helpers/gateway-process.js';
-import { TEST_SECRET } from './helpers/tokens.js';
 
 describe('gateway process: signals', () => {
   let gateway: GatewayProcess | undefined;
@@ -12,7 +11,7 @@ describe('gateway process: signals', () => {
   });
 
   it('SIGTERM: readiness 503 while draining, clients told to reconnect, exit 0', async () => {
-    gateway = await startGateway({
+    gateway = await startGatewayProcess({
       WS_JWT_SECRET: TEST_SECRET,
       WS_DEMO_FEED_INTERVAL_MS: '50',
       WS_SHUTDOWN_DRAIN_DELAY_MS: '1500',
@@ -43,7 +42,7 @@ describe('gateway process: signals', () => {
   });
 
   it('SIGINT stops an idle gateway with exit 0', async () => {
-    gateway = await startGateway({ WS_JWT_SECRET: TEST_SECRET, WS_DEMO_FEED: '0' });
+    gateway = await startGatewayProcess({ WS_JWT_SECRET: TEST_SECRET, WS_DEMO_FEED: '0' });
     expect(await gateway.stop('SIGINT')).toBe(0);
   });
 
@@ -51,7 +50,7 @@ describe('gateway process: signals', () => {
   it.each(['SIGTERM', 'SIGINT'] as const)(
     '%s to the `pnpm start` process drains the gateway; pnpm exits 0',
     async (signal) => {
-      gateway = await startGateway({ WS_JWT_SECRET: TEST_SECRET, WS_DEMO_FEED: '0' }, 120_000, { kind: 'pnpm' });
+      gateway = await startGatewayProcess({ WS_JWT_SECRET: TEST_SECRET, WS_DEMO_FEED: '0' }, 120_000, { kind: 'pnpm' });
       expect(gateway.pid).not.toBe(gateway.proc.pid);
       const prices = await connect(gateway.url, '/prices');
       const messages = collect<{ type: string }>(prices, 'system.message');

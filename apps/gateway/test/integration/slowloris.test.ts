@@ -1,7 +1,7 @@
 import { connect as tcpConnect } from 'node:net';
+import { testConfig } from '@ws/test-support/gateway';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError, createGateway, type Gateway, loadConfig } from '../../src/index.js';
-import { testConfig } from './helpers/test-config.js';
 
 /**
  * A raw TCP client that sends a request line, then one header line every `everyMs` and never the blank line that

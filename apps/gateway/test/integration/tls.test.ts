@@ -5,13 +5,11 @@ import { copyFile, readFile, writeFile } from 'node:fs/promises';
 import { get } from 'node:https';
 import { join } from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
+import { freePort, request, TEST_SECRET } from '@ws/test-support';
+import { type GatewayProcess, runGatewayToExit, startGatewayProcess } from '@ws/test-support/gateway';
 import { io, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createTestPki, type TestPki } from './helpers/certificates.js';
-import { request } from './helpers/clients.js';
-import { type GatewayProcess, runGatewayToExit, startGateway } from './helpers/gateway-process.js';
-import { freePort } from './helpers/redis-server.js';
-import { TEST_SECRET } from './helpers/tokens.js';
 
 const PASSPHRASE = 'correct horse battery staple';
 
@@ -88,7 +86,7 @@ describe('TLS (WS_TLS_CERT_FILE, WS_TLS_KEY_FILE, WS_TLS_CA_FILE, WS_TLS_KEY_PAS
     const first = await pki.issue('first', { passphrase: PASSPHRASE });
     await copyFile(first.certFile, served.certFile);
     await copyFile(first.keyFile, served.keyFile);
-    gateway = await startGateway(tlsEnv());
+    gateway = await startGatewayProcess(tlsEnv());
     const url = `https://127.0.0.1:${gateway.port}`;
     expect(gateway.logs.find((l) => l.msg === 'listening')?.['url']).toMatch(/^https:\/\//);
 
@@ -184,7 +182,7 @@ describe('deploy/nginx-tls.conf terminates TLS in front of the gateways', () => 
   it('a real nginx with it serves wss:// to a plain-HTTP gateway and redirects http://', async () => {
     pki = await createTestPki();
     const leaf = await pki.issue('nginx');
-    gateway = await startGateway({ WS_JWT_SECRET: TEST_SECRET, WS_DEMO_FEED: '0', WS_TRUST_PROXY: '1' });
+    gateway = await startGatewayProcess({ WS_JWT_SECRET: TEST_SECRET, WS_DEMO_FEED: '0', WS_TRUST_PROXY: '1' });
     const httpPort = await freePort();
     let httpsPort = await freePort();
     // A port just closed may be handed out again: two server blocks on one address would merge.

@@ -1,22 +1,12 @@
 import { AuthMiddleware } from '@ws/server';
-import { SignJWT } from 'jose';
+import { signToken, TEST_SECRET } from '@ws/test-support';
 import { describe, expect, it } from 'vitest';
 import type { VerifyToken } from '../../src/bearer-auth.js';
 import { cacheVerifiedTokens } from '../../src/verified-token-cache.js';
 
-const SECRET = 'unit-secret-0123456789abcdef0123456789abcdef0123456789abcdef';
-
-function sign(claims: Record<string, unknown>, expiresIn = '10m'): Promise<string> {
-  return new SignJWT(claims)
-    .setProtectedHeader({ alg: 'HS256' })
-    .setIssuedAt()
-    .setExpirationTime(expiresIn)
-    .sign(new TextEncoder().encode(SECRET));
-}
-
 /** The gateway's real verifier, counting the verifications it performs. */
 function countingVerifier() {
-  const auth = new AuthMiddleware({ secret: SECRET });
+  const auth = new AuthMiddleware({ secret: TEST_SECRET });
   const calls: string[] = [];
   const verify: VerifyToken = (token) => {
     calls.push(token);
@@ -35,7 +25,7 @@ describe('cacheVerifiedTokens', () => {
   it('verifies a token once and reuses the result for the same token', async () => {
     const { verify, calls } = countingVerifier();
     const cached = cacheVerifiedTokens(verify);
-    const token = await sign({ sub: 'svc-1', role: 'service' });
+    const token = signToken({ sub: 'svc-1', role: 'service' });
     const first = await cached(token);
     const second = await cached(token);
     expect(first.role).toBe('service');
@@ -46,7 +36,7 @@ describe('cacheVerifiedTokens', () => {
   it('never remembers a failure: a forged token is checked, and refused, every time', async () => {
     const { verify, calls } = countingVerifier();
     const cached = cacheVerifiedTokens(verify);
-    const good = await sign({ sub: 'svc-1', role: 'service' });
+    const good = signToken({ sub: 'svc-1', role: 'service' });
     await cached(good);
     const [header, payload] = good.split('.');
     const forgedPayload = Buffer.from(JSON.stringify({ sub: 'svc-1', role: 'admin', exp: 9_999_999_999 })).toString(
@@ -63,7 +53,7 @@ describe('cacheVerifiedTokens', () => {
     const { verify, calls } = countingVerifier();
     const time = clock();
     const cached = cacheVerifiedTokens(verify, { now: time.now, ttlMs: 3_600_000 });
-    const token = await sign({ sub: 'svc-1', role: 'service' }, '30s');
+    const token = signToken({ sub: 'svc-1', role: 'service' }, { expiresInSec: 30 });
     await cached(token);
     time.advance(20_000);
     await cached(token);
@@ -77,7 +67,7 @@ describe('cacheVerifiedTokens', () => {
     const { verify, calls } = countingVerifier();
     const time = clock();
     const cached = cacheVerifiedTokens(verify, { now: time.now, ttlMs: 1_000 });
-    const token = await sign({ sub: 'svc-1', role: 'service' }, '1h');
+    const token = signToken({ sub: 'svc-1', role: 'service' }, { expiresInSec: 3600 });
     await cached(token);
     time.advance(999);
     await cached(token);
@@ -89,7 +79,7 @@ describe('cacheVerifiedTokens', () => {
   it('keeps at most maxEntries tokens, forgetting the oldest', async () => {
     const { verify, calls } = countingVerifier();
     const cached = cacheVerifiedTokens(verify, { maxEntries: 2 });
-    const [a, b, c] = await Promise.all(['a', 'b', 'c'].map((id) => sign({ sub: `svc-${id}`, role: 'service' })));
+    const [a, b, c] = ['a', 'b', 'c'].map((id) => signToken({ sub: `svc-${id}`, role: 'service' }));
     for (const token of [a, b, c, c, b, a]) await cached(token as string);
     // a was forgotten when c arrived; b and c were reused; a is verified again (and b then forgotten).
     expect(calls).toEqual([a, b, c, a]);

@@ -1,17 +1,12 @@
 // @vitest-environment node
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
+// The gateway as `pnpm start` runs it (from source, demo market on), in its own process.
+import { freePort, TEST_SECRET } from '@ws/test-support';
+import { type GatewayProcess, startGatewayProcess } from '@ws/test-support/gateway';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-// The gateway as `pnpm start` runs it (from source, demo market on), in its own process.
-import {
-  type GatewayProcess,
-  startGateway,
-} from '../../../../apps/gateway/test/integration/helpers/gateway-process.js';
-import { TEST_SECRET } from '../../../../apps/gateway/test/integration/helpers/tokens.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 /**
@@ -53,19 +48,11 @@ function startVite(env: NodeJS.ProcessEnv): Promise<string> {
   });
 }
 
-/** A port nothing listens on now, for a gateway whose own origin must be in its CORS list before it starts. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
 beforeAll(async () => {
-  // As `pnpm start` runs it: the gateway's allowed origin is its own, and the example's proxy presents that one.
+  // As `pnpm start` runs it: the gateway's allowed origin is its own (so its port is known before it starts), and
+  // the example's proxy presents that one.
   const port = await freePort();
-  gateway = await startGateway({
+  gateway = await startGatewayProcess({
     WS_PORT: String(port),
     WS_CORS_ORIGIN: `http://127.0.0.1:${port}`,
     WS_JWT_SECRET: TEST_SECRET,

@@ -1,9 +1,10 @@
 import { act, cleanup, render, screen, waitFor } from '@testing-library/react';
 import { TradingClient } from '@ws/client';
+// Relative: the bindings do not depend on the server, only their tests use a real one.
+import { signToken } from '@ws/test-support';
+import { startServer, type TestServer } from '@ws/test-support/server';
 import { StrictMode } from 'react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-// Relative: the bindings do not depend on the server, only their tests use a real one.
-import { type Gateway, signToken, startGateway } from '../../../client/test/integration/gateway.js';
 import {
   TradingClientProvider,
   useConnectionState,
@@ -15,11 +16,11 @@ import {
 } from '../../src/index.js';
 
 const BTC = 'BTC/USDT';
-let gw: Gateway;
+let gw: TestServer;
 let client: TradingClient;
 
 beforeEach(async () => {
-  gw = await startGateway();
+  gw = await startServer({ rateLimit: false });
 });
 
 afterEach(async () => {

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { promisify } from 'node:util';
-import { gatewayDir } from './gateway-process.js';
+import { gatewayDir } from '@ws/test-support/gateway';
 
 const run = promisify(execFile);
 let built: Promise<string> | undefined;

@@ -1,9 +1,12 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import { dirname, resolve } from 'node:path';
 
-export const gatewayDir = fileURLToPath(new URL('../../../', import.meta.url));
-export const repoDir = fileURLToPath(new URL('../../../../../', import.meta.url));
+/** apps/gateway, with a trailing slash: where its start scripts run. */
+export const gatewayDir = `${dirname(createRequire(import.meta.url).resolve('@ws/gateway/package.json'))}/`;
+/** The repository root, with a trailing slash: where `pnpm start` runs. */
+export const repoDir = `${resolve(gatewayDir, '../..')}/`;
 
 /**
  * How a test starts the gateway: `source` runs the gateway's own `start` script (from source, as `pnpm start`
@@ -51,7 +54,8 @@ export interface LogLine {
   [key: string]: unknown;
 }
 
-export interface GatewayProcess {
+/** A gateway running in its own process (`await using gw = await startGatewayProcess()`). */
+export interface GatewayProcess extends AsyncDisposable {
   port: number;
   /** The gateway's own process id (from its log): with the `pnpm` launch, `proc` is pnpm's. */
   pid: number;
@@ -64,7 +68,7 @@ export interface GatewayProcess {
   exited: Promise<number | null>;
   /** Sends `signal` and waits for the exit code. */
   stop(signal?: NodeJS.Signals): Promise<number | null>;
-  /** SIGKILL if still running (cleanup). */
+  /** SIGKILL if still running (cleanup); also what disposing does. */
   kill(): Promise<void>;
 }
 
@@ -101,7 +105,7 @@ function spawnGateway(env: Record<string, string>, launch: GatewayLaunch = { kin
 }
 
 /** Spawns the gateway from its start script and resolves once it logs `listening` with its port. */
-export async function startGateway(
+export async function startGatewayProcess(
   env: Record<string, string> = {},
   timeoutMs = 25_000,
   launch: GatewayLaunch = { kind: 'source' },
@@ -150,6 +154,7 @@ export async function startGateway(
       return g.exited;
     },
     kill,
+    [Symbol.asyncDispose]: kill,
   };
 }
 
