@@ -64,4 +64,6 @@ export default [
   project('apps/console', 'unit'),
   project('apps/console', 'integration'),
   project('tooling/test-support', 'integration'),
+  // The repository's own scripts (the workspace-import check of `pnpm lint`).
+  project('scripts', 'unit'),
 ] satisfies TestProjectConfiguration[];

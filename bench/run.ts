@@ -1,5 +1,5 @@
 // `pnpm test:ws:performance`: gateway vs plain Socket.IO vs raw ws on this machine (see bench/README.md).
-import { main } from '../apps/stress/src/bench/main.js';
+import { main } from '@ws/stress/bench';
 
 main().then(
   (code) => process.exit(code),

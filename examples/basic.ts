@@ -4,7 +4,7 @@
  * after EXAMPLE_DURATION seconds (default 20) or on Ctrl-C.
  */
 // In an app: import { isTradingClientError, TradingClient } from '@ws/client';
-import { isTradingClientError, TradingClient } from '../packages/client/src/index.js';
+import { isTradingClientError, TradingClient } from '@ws/client';
 
 const url = process.env.WS_URL ?? 'http://localhost:3000';
 const durationSec = Number(process.env.EXAMPLE_DURATION ?? 20);

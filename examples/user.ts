@@ -3,7 +3,7 @@
  * WS_TOKEN=<a user JWT, e.g. from `pnpm admin token`> tsx --conditions=@ws/source examples/user.ts
  */
 // In an app: import { isTradingClientError, TradingClient } from '@ws/client';
-import { isTradingClientError, TradingClient } from '../packages/client/src/index.js';
+import { isTradingClientError, TradingClient } from '@ws/client';
 
 const token = process.env.WS_TOKEN;
 if (!token) {

@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { buildAsyncApiDocument } from '@ws/protocol/internal';
 import { stringify } from 'yaml';
-import { buildAsyncApiDocument } from '../packages/protocol/src/internal.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 /** Where the published contract lives. */

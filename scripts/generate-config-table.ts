@@ -1,6 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { CONFIG_VARIABLES, type ConfigVariable, defaultText } from '../apps/gateway/src/config-variables.js';
+import { CONFIG_VARIABLES, type ConfigVariable, defaultText } from '@ws/gateway/config-variables';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 /** The README whose configuration table is generated. */

@@ -1,5 +1,6 @@
 import { defaultClientConditions, defineConfig, type Plugin } from 'vite';
 // The admin CLI's development-token helpers: the same secret and claims `pnpm admin token` uses.
+// workspace-imports: allow (Vite bundles a relative import into its config, but loads a package natively: as .ts)
 import { mintDevToken, resolveDevSecret } from '../../apps/admin-cli/src/token.js';
 
 /** Where the gateway runs (`pnpm start` listens on 3000). */
