@@ -140,6 +140,8 @@ export interface RedisNodes extends AsyncDisposable {
   readonly redis: RedisServer | undefined;
   /** Starts a node whose adapter runs on the shared Redis (its own `pub`/`sub` clients, the key prefix); `init` last. */
   start(init?: WebSocketServerInit): Promise<TestServer>;
+  /** Starts a node alone in memory (no Redis), closed with the others: the single-node baseline of a test. */
+  startInMemory(init?: WebSocketServerInit): Promise<TestServer>;
   /** Closes every node, then stops Redis; the next `start` begins afresh (for `afterEach`). */
   close(): Promise<void>;
 }
@@ -161,6 +163,11 @@ export function redisNodes(prefix = 'test'): RedisNodes {
     start: async (init = {}) => {
       redis ??= await startRedis();
       const node = await startServer({ redis: { pub: redis.client(), sub: redis.client(), prefix }, ...init });
+      nodes.push(node);
+      return node;
+    },
+    startInMemory: async (init = {}) => {
+      const node = await startServer(init);
       nodes.push(node);
       return node;
     },

@@ -34,7 +34,9 @@ export function connected(socket: Listenable & { connected: boolean }): Promise<
 }
 
 /** Resolves with the `connect_error`; rejects if the socket connects. */
-export function refused(socket: Listenable): Promise<Error & { data?: { code: string; message: string } }> {
+export function refused(
+  socket: Listenable,
+): Promise<Error & { data?: { code: string; message: string; retryAfterMs?: number } }> {
   return new Promise((resolve, reject) => {
     socket.once('connect', () => reject(new Error('connected, expected a refusal')));
     socket.once('connect_error', (err: Error) => resolve(err));

@@ -1,7 +1,7 @@
+import { type RedisServer, startRedis } from '@ws/test-support';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { adapterRedisView } from '../../src/cluster/adapter-redis-view.js';
-import { type RedisProcess, startRedis } from './redis-process.js';
 
 const cleanup: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -17,7 +17,7 @@ function unreachableClient(): Redis {
 
 describe('adapterRedisView', () => {
   it('is the client for everything the adapter does', async () => {
-    const redis: RedisProcess = await startRedis();
+    const redis: RedisServer = await startRedis();
     cleanup.push(() => redis.stop());
     const client = redis.client();
     const view = adapterRedisView(client, () => undefined);

@@ -7,8 +7,9 @@ import {
   MetricsSnapshot as MetricsSnapshotSchema,
   type SystemMessage,
 } from '@ws/protocol';
+import { connected, nextEvent, record, refused, request } from '@ws/test-support';
+import { startServer, type TestServer } from '@ws/test-support/server';
 import { afterEach, describe, expect, it } from 'vitest';
-import { connected, nextEvent, record, refused, request, startServer, type TestServer } from './harness.js';
 
 let ts: TestServer;
 afterEach(async () => {

@@ -1,6 +1,7 @@
+import { connected, refused } from '@ws/test-support';
+import { startServer, type TestServer } from '@ws/test-support/server';
 import { io as connectClient, Manager } from 'socket.io-client';
 import { afterEach, describe, expect, it } from 'vitest';
-import { connected, refused, startServer, type TestServer } from './harness.js';
 import { connectErrorOf, pollingHandshake, rawWebSocket, sidOf } from './raw-engine.js';
 
 const servers: TestServer[] = [];

@@ -11,15 +11,14 @@ import {
   type SocketData,
   type SystemMessage,
 } from '@ws/protocol';
-import { exportSPKI, generateKeyPair, type JWTPayload, SignJWT } from 'jose';
+import { ManualClock, signToken, TEST_SECRET } from '@ws/test-support';
+import { exportSPKI, generateKeyPair, SignJWT } from 'jose';
 import { Server } from 'socket.io';
 import { type Socket as ClientSocket, io as connectClient } from 'socket.io-client';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { AuthMiddleware, type AuthOptions } from '../../src/admission/auth-middleware.js';
 import { isWsError, WsError } from '../../src/ws-error.js';
-import { ManualClock } from '../manual-clock.js';
 
-const SECRET = 'integration-secret-with-at-least-32-bytes!';
 const NAMESPACES: NamespaceName[] = ['/prices', '/market', '/user', '/admin'];
 const now = () => Math.floor(Date.now() / 1000);
 const b64url = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
@@ -117,23 +116,17 @@ function attempt(url: string, namespace: NamespaceName, options: Record<string, 
   });
 }
 
-async function hs256(claims: JWTPayload, secret: string = SECRET): Promise<string> {
-  const jwt = new SignJWT(claims).setProtectedHeader({ alg: 'HS256' });
-  if (claims.exp === undefined) jwt.setExpirationTime('1h');
-  return jwt.sign(new TextEncoder().encode(secret));
-}
-
 function refused(code: string) {
   return { connected: false, message: code, data: expect.objectContaining({ code, message: expect.any(String) }) };
 }
 
 describe('auth attack suite over real sockets (HS256)', () => {
   it('public namespaces accept no token but refuse an invalid one', async () => {
-    const { url } = await serve({ secret: SECRET });
+    const { url } = await serve({ secret: TEST_SECRET });
     for (const ns of ['/prices', '/market'] as const) {
       expect(await attempt(url, ns)).toEqual({ connected: true, authenticated: { userId: null, role: null } });
       expect(await attempt(url, ns, { auth: { token: 'garbage' } })).toEqual(refused('UNAUTHORIZED'));
-      expect(await attempt(url, ns, { auth: { token: await hs256({ userId: 'u-1' }) } })).toEqual({
+      expect(await attempt(url, ns, { auth: { token: signToken({ userId: 'u-1' }) } })).toEqual({
         connected: true,
         authenticated: { userId: 'u-1', role: 'user' },
       });
@@ -141,7 +134,7 @@ describe('auth attack suite over real sockets (HS256)', () => {
   });
 
   it('/user and /admin refuse a missing token', async () => {
-    const { url } = await serve({ secret: SECRET });
+    const { url } = await serve({ secret: TEST_SECRET });
     expect(await attempt(url, '/user')).toEqual(refused('UNAUTHORIZED'));
     expect(await attempt(url, '/admin')).toEqual(refused('UNAUTHORIZED'));
     expect(await attempt(url, '/user', { auth: { token: '' } })).toEqual(refused('UNAUTHORIZED'));
@@ -152,20 +145,20 @@ describe('auth attack suite over real sockets (HS256)', () => {
     ['a non-string token', async () => 42],
     ['an oversized token', async () => 'a'.repeat(9000)],
     ['alg none', async () => `${b64url({ alg: 'none', typ: 'JWT' })}.${b64url({ userId: 'u-1', exp: now() + 600 })}.`],
-    ['a wrong secret', async () => hs256({ userId: 'u-1' }, 'a-different-secret-also-at-least-32-bytes')],
-    ['an expired token', async () => hs256({ userId: 'u-1', exp: now() - 60 })],
-    ['a not-yet-valid token', async () => hs256({ userId: 'u-1', nbf: now() + 600 })],
-    ['a token without userId or sub', async () => hs256({ role: 'user' })],
-    ['an unknown role', async () => hs256({ userId: 'u-1', role: 'superuser' })],
-    ['a user id outside the protocol pattern', async () => hs256({ userId: 'u 1; drop' })],
+    ['a wrong secret', () => signToken({ userId: 'u-1' }, { secret: 'a-different-secret-also-at-least-32-bytes' })],
+    ['an expired token', () => signToken({ userId: 'u-1', exp: now() - 60 })],
+    ['a not-yet-valid token', () => signToken({ userId: 'u-1', nbf: now() + 600 })],
+    ['a token without userId or sub', () => signToken({ role: 'user' })],
+    ['an unknown role', () => signToken({ userId: 'u-1', role: 'superuser' })],
+    ['a user id outside the protocol pattern', () => signToken({ userId: 'u 1; drop' })],
   ])('/user refuses %s with UNAUTHORIZED', async (_name, token) => {
-    const { url } = await serve({ secret: SECRET });
+    const { url } = await serve({ secret: TEST_SECRET });
     expect(await attempt(url, '/user', { auth: { token: await token() } })).toEqual(refused('UNAUTHORIZED'));
   });
 
   it('/user accepts a valid token from auth.token and from an Authorization header', async () => {
-    const { url } = await serve({ secret: SECRET });
-    const token = await hs256({ sub: 'u-9' });
+    const { url } = await serve({ secret: TEST_SECRET });
+    const token = signToken({ sub: 'u-9' });
     expect(await attempt(url, '/user', { auth: { token } })).toEqual({
       connected: true,
       authenticated: { userId: 'u-9', role: 'user' },
@@ -180,29 +173,29 @@ describe('auth attack suite over real sockets (HS256)', () => {
   });
 
   it('/admin answers FORBIDDEN for a valid user token and accepts an admin token', async () => {
-    const { url } = await serve({ secret: SECRET });
-    expect(await attempt(url, '/admin', { auth: { token: await hs256({ userId: 'u-1' }) } })).toEqual(
+    const { url } = await serve({ secret: TEST_SECRET });
+    expect(await attempt(url, '/admin', { auth: { token: signToken({ userId: 'u-1' }) } })).toEqual(
       refused('FORBIDDEN'),
     );
-    expect(await attempt(url, '/admin', { auth: { token: await hs256({ userId: 'u-1', role: 'service' }) } })).toEqual(
+    expect(await attempt(url, '/admin', { auth: { token: signToken({ userId: 'u-1', role: 'service' }) } })).toEqual(
       refused('FORBIDDEN'),
     );
     // An admin token must still name who acts, for the audit trail.
-    expect(await attempt(url, '/admin', { auth: { token: await hs256({ role: 'admin' }) } })).toEqual(
+    expect(await attempt(url, '/admin', { auth: { token: signToken({ role: 'admin' }) } })).toEqual(
       refused('UNAUTHORIZED'),
     );
-    expect(await attempt(url, '/admin', { auth: { token: await hs256({ userId: 'ops', role: 'admin' }) } })).toEqual({
+    expect(await attempt(url, '/admin', { auth: { token: signToken({ userId: 'ops', role: 'admin' }) } })).toEqual({
       connected: true,
       authenticated: { userId: 'ops', role: 'admin' },
     });
   });
 
   it('checks issuer and audience when configured', async () => {
-    const { url } = await serve({ secret: SECRET, issuer: 'exchange', audience: 'ws' });
-    const ok = await hs256({ userId: 'u-1', iss: 'exchange', aud: 'ws' });
+    const { url } = await serve({ secret: TEST_SECRET, issuer: 'exchange', audience: 'ws' });
+    const ok = signToken({ userId: 'u-1', iss: 'exchange', aud: 'ws' });
     expect((await attempt(url, '/user', { auth: { token: ok } })).connected).toBe(true);
     for (const claims of [{ iss: 'evil', aud: 'ws' }, { iss: 'exchange', aud: 'other' }, { aud: 'ws' }]) {
-      const token = await hs256({ userId: 'u-1', ...claims });
+      const token = signToken({ userId: 'u-1', ...claims });
       expect(await attempt(url, '/user', { auth: { token } })).toEqual(refused('UNAUTHORIZED'));
     }
   });
@@ -213,7 +206,7 @@ describe('auth attack suite over real sockets (RS256)', () => {
     const { publicKey, privateKey } = await generateKeyPair('RS256', { extractable: true });
     const pem = await exportSPKI(publicKey);
     const { url } = await serve({ publicKey: pem });
-    const confused = await hs256({ userId: 'u-1', role: 'admin' }, pem);
+    const confused = signToken({ userId: 'u-1', role: 'admin' }, { secret: pem });
     expect(await attempt(url, '/admin', { auth: { token: confused } })).toEqual(refused('UNAUTHORIZED'));
     const real = await new SignJWT({ userId: 'ops', role: 'admin' })
       .setProtectedHeader({ alg: 'RS256' })
@@ -227,7 +220,7 @@ describe('the token after verification', () => {
   it('leaves the handshake (auth.token), while the other auth fields stay', async () => {
     const httpServer = createServer();
     const io = new Server(httpServer);
-    const auth = new AuthMiddleware({ secret: SECRET });
+    const auth = new AuthMiddleware({ secret: TEST_SECRET });
     const seen: Record<string, unknown>[] = [];
     for (const name of ['/user', '/prices'] as const) {
       io.of(name).use(auth.middleware(name));
@@ -242,7 +235,7 @@ describe('the token after verification', () => {
     });
     const url = `http://127.0.0.1:${(httpServer.address() as AddressInfo).port}`;
     const since = { orders: 4 };
-    const token = await hs256({ userId: 'u-1' });
+    const token = signToken({ userId: 'u-1' });
     const connectedTo = (namespace: NamespaceName, options: Record<string, unknown>) =>
       new Promise<void>((resolve, reject) => {
         const socket = client(url, namespace, options);
@@ -295,8 +288,8 @@ describe('token expiry while connected', () => {
 
   it('warns, then sends system.message and disconnects at expiry', async () => {
     const { clock, exp } = testClock();
-    const { url } = await serve({ secret: SECRET, expiryNoticeMs: 1500, clock });
-    const socket = client(url, '/user', { auth: { token: await hs256({ userId: 'u-1', exp: exp(3) }) } });
+    const { url } = await serve({ secret: TEST_SECRET, expiryNoticeMs: 1500, clock });
+    const socket = client(url, '/user', { auth: { token: signToken({ userId: 'u-1', exp: exp(3) }) } });
     const messages = collect(socket);
     await connected(socket);
     clock.advanceTo(exp(3) * 1000 - 1501);
@@ -317,12 +310,12 @@ describe('token expiry while connected', () => {
 
   it('sockets share the expiry timers: each is dropped at its own expiry, in order; one that left is skipped', async () => {
     const { clock, exp } = testClock();
-    const served = await serve({ secret: SECRET, expiryNoticeMs: 0, clock });
+    const served = await serve({ secret: TEST_SECRET, expiryNoticeMs: 0, clock });
     const { url } = served;
     // Connected first, however long that takes: the tokens' time only moves with the test clock.
-    const first = client(url, '/user', { auth: { token: await hs256({ userId: 'u-1', exp: exp(2) }) } });
-    const second = client(url, '/user', { auth: { token: await hs256({ userId: 'u-2', exp: exp(3) }) } });
-    const left = client(url, '/user', { auth: { token: await hs256({ userId: 'u-3', exp: exp(2) }) } });
+    const first = client(url, '/user', { auth: { token: signToken({ userId: 'u-1', exp: exp(2) }) } });
+    const second = client(url, '/user', { auth: { token: signToken({ userId: 'u-2', exp: exp(3) }) } });
+    const left = client(url, '/user', { auth: { token: signToken({ userId: 'u-3', exp: exp(2) }) } });
     const messages = [collect(first), collect(second)];
     await Promise.all([connected(first), connected(second), connected(left)]);
     const order: string[] = [];
@@ -352,9 +345,9 @@ describe('token expiry while connected', () => {
 
   it('close() clears the expiry timers', async () => {
     const { clock, exp } = testClock();
-    const closed = await serve({ secret: SECRET, expiryNoticeMs: 0, clock });
-    const running = await serve({ secret: SECRET, expiryNoticeMs: 0, clock });
-    const token = await hs256({ userId: 'u-1', exp: exp(2) });
+    const closed = await serve({ secret: TEST_SECRET, expiryNoticeMs: 0, clock });
+    const running = await serve({ secret: TEST_SECRET, expiryNoticeMs: 0, clock });
+    const token = signToken({ userId: 'u-1', exp: exp(2) });
     const kept = client(closed.url, '/user', { auth: { token } });
     const control = client(running.url, '/user', { auth: { token } });
     await Promise.all([connected(kept), connected(control)]);
@@ -363,21 +356,21 @@ describe('token expiry while connected', () => {
     clock.advanceTo(exp(2) * 1000);
     expect(await reason).toBe('io server disconnect');
     // A round trip after the expiry: a disconnect from a leftover timer would have arrived first.
-    const ack = await kept.timeout(5000).emitWithAck('auth.refresh', { token: await hs256({ userId: 'u-1' }) });
+    const ack = await kept.timeout(5000).emitWithAck('auth.refresh', { token: signToken({ userId: 'u-1' }) });
     expect(ack).toMatchObject({ ok: true });
     expect(kept.connected).toBe(true);
     expect(closed.sent).toEqual([]);
   });
 
   it('a token that expires beyond setTimeout’s 2^31-1 ms cap does not fire early', async () => {
-    const { url } = await serve({ secret: SECRET });
+    const { url } = await serve({ secret: TEST_SECRET });
     const exp = now() + 40 * 24 * 3600;
-    const socket = client(url, '/user', { auth: { token: await hs256({ userId: 'u-1', exp }) } });
+    const socket = client(url, '/user', { auth: { token: signToken({ userId: 'u-1', exp }) } });
     const messages = collect(socket);
     await connected(socket);
     // An overflowing timeout would fire after 1 ms; give it ample time to do so.
     await new Promise((resolve) => setTimeout(resolve, 300));
-    const ack = await socket.timeout(5000).emitWithAck('auth.refresh', { token: await hs256({ userId: 'u-1', exp }) });
+    const ack = await socket.timeout(5000).emitWithAck('auth.refresh', { token: signToken({ userId: 'u-1', exp }) });
     expect(ack).toEqual({ ok: true, expiresAt: exp * 1000 });
     expect(socket.connected).toBe(true);
     expect(messages).toEqual([]);
@@ -385,8 +378,8 @@ describe('token expiry while connected', () => {
 
   it('expiry on /user leaves the same connection’s /prices socket up', async () => {
     const { clock, exp } = testClock();
-    const { url } = await serve({ secret: SECRET, expiryNoticeMs: 0, clock });
-    const token = await hs256({ userId: 'u-1', exp: exp(2) });
+    const { url } = await serve({ secret: TEST_SECRET, expiryNoticeMs: 0, clock });
+    const token = signToken({ userId: 'u-1', exp: exp(2) });
     const user = client(url, '/user', { auth: { token }, forceNew: false });
     const prices = client(url, '/prices', { forceNew: false });
     await Promise.all([connected(user), connected(prices)]);
@@ -401,16 +394,16 @@ describe('token expiry while connected', () => {
 
   it('auth.refresh with a later token for the same user keeps the socket past the first expiry', async () => {
     const { clock, exp } = testClock();
-    const { url } = await serve({ secret: SECRET, expiryNoticeMs: 0, clock });
-    const refreshed = client(url, '/user', { auth: { token: await hs256({ userId: 'u-1', exp: exp(2) }) } });
-    const control = client(url, '/user', { auth: { token: await hs256({ userId: 'u-1', exp: exp(2) }) } });
+    const { url } = await serve({ secret: TEST_SECRET, expiryNoticeMs: 0, clock });
+    const refreshed = client(url, '/user', { auth: { token: signToken({ userId: 'u-1', exp: exp(2) }) } });
+    const control = client(url, '/user', { auth: { token: signToken({ userId: 'u-1', exp: exp(2) }) } });
     const messages = collect(refreshed);
     await Promise.all([connected(refreshed), connected(control)]);
 
     const later = exp(600);
     const ack = await refreshed
       .timeout(5000)
-      .emitWithAck('auth.refresh', { token: await hs256({ userId: 'u-1', exp: later }) });
+      .emitWithAck('auth.refresh', { token: signToken({ userId: 'u-1', exp: later }) });
     expect(ack).toEqual({ ok: true, expiresAt: later * 1000 });
 
     // The control socket with the same first token is dropped at its expiry; the refreshed one stays.
@@ -419,25 +412,25 @@ describe('token expiry while connected', () => {
     expect(await reason).toBe('io server disconnect');
     const stillAlive = await refreshed
       .timeout(5000)
-      .emitWithAck('auth.refresh', { token: await hs256({ userId: 'u-1', exp: later }) });
+      .emitWithAck('auth.refresh', { token: signToken({ userId: 'u-1', exp: later }) });
     expect(stillAlive).toMatchObject({ ok: true });
     expect(refreshed.connected).toBe(true);
     expect(messages).toEqual([]);
   });
 
   it('refuses a refresh for another user, a forged token and an invalid payload, and keeps the socket', async () => {
-    const { url } = await serve({ secret: SECRET });
-    const socket = client(url, '/user', { auth: { token: await hs256({ userId: 'u-1' }) } });
+    const { url } = await serve({ secret: TEST_SECRET });
+    const socket = client(url, '/user', { auth: { token: signToken({ userId: 'u-1' }) } });
     await connected(socket);
-    const otherUser = await socket.timeout(5000).emitWithAck('auth.refresh', { token: await hs256({ userId: 'u-2' }) });
+    const otherUser = await socket.timeout(5000).emitWithAck('auth.refresh', { token: signToken({ userId: 'u-2' }) });
     expect(otherUser).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
     const forged = await socket.timeout(5000).emitWithAck('auth.refresh', {
-      token: await hs256({ userId: 'u-1' }, 'a-different-secret-also-at-least-32-bytes'),
+      token: signToken({ userId: 'u-1' }, { secret: 'a-different-secret-also-at-least-32-bytes' }),
     });
     expect(forged).toMatchObject({ ok: false, error: { code: 'UNAUTHORIZED' } });
     const expired = await socket
       .timeout(5000)
-      .emitWithAck('auth.refresh', { token: await hs256({ userId: 'u-1', exp: now() - 60 }) });
+      .emitWithAck('auth.refresh', { token: signToken({ userId: 'u-1', exp: now() - 60 }) });
     expect(expired).toMatchObject({ ok: false, error: { code: 'UNAUTHORIZED', message: 'token expired' } });
     const invalid = await socket.timeout(5000).emitWithAck('auth.refresh', { token: 42 });
     expect(invalid).toMatchObject({ ok: false, error: { code: 'INVALID_PAYLOAD' } });
@@ -445,10 +438,10 @@ describe('token expiry while connected', () => {
   });
 
   it('an admin socket cannot refresh to a non-admin token', async () => {
-    const { url } = await serve({ secret: SECRET });
-    const socket = client(url, '/admin', { auth: { token: await hs256({ userId: 'ops', role: 'admin' }) } });
+    const { url } = await serve({ secret: TEST_SECRET });
+    const socket = client(url, '/admin', { auth: { token: signToken({ userId: 'ops', role: 'admin' }) } });
     await connected(socket);
-    const ack = await socket.timeout(5000).emitWithAck('auth.refresh', { token: await hs256({ userId: 'ops' }) });
+    const ack = await socket.timeout(5000).emitWithAck('auth.refresh', { token: signToken({ userId: 'ops' }) });
     expect(ack).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
   });
 });

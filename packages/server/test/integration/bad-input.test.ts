@@ -1,6 +1,7 @@
+import { connected, nextEvent, request } from '@ws/test-support';
+import { startServer, type TestClient, type TestServer } from '@ws/test-support/server';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MemorySnapshotStore } from '../../src/state/snapshot-store.js';
-import { connected, nextEvent, request, startServer, type TestClient, type TestServer } from './harness.js';
 
 let ts: TestServer;
 afterEach(async () => {

@@ -2,11 +2,11 @@
 // a few hundred clients whose connections are cut for CHAOS_DROP_MS at random. Run it alone with
 // `pnpm test:ws:chaos` (sizes: CHAOS_CLIENTS, CHAOS_SECONDS, CHAOS_DROP_MS).
 import type { OrderEvent, PriceUpdate } from '@ws/protocol';
-import { SignJWT } from 'jose';
+import { signToken } from '@ws/test-support';
+import { redisNodes } from '@ws/test-support/server';
 import { io as connectClient, type Socket } from 'socket.io-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createRedisPublisher } from '../../src/publish/redis-publisher.js';
-import { redisNodes, TEST_SECRET } from './harness.js';
 
 const CLIENTS = Number(process.env.CHAOS_CLIENTS ?? 200);
 const SECONDS = Number(process.env.CHAOS_SECONDS ?? 6);
@@ -94,11 +94,10 @@ async function runChaos(recover: boolean) {
   const urls = servers.nodes.map((n) => n.url);
   const pick = () => urls[Math.floor(Math.random() * urls.length)]!;
   const publisher = createRedisPublisher(servers.redis!.client(), { prefix: 'chaos' });
-  const key = new TextEncoder().encode(TEST_SECRET);
   const clients: ChaosClient[] = [];
   for (let i = 0; i < CLIENTS; i++) {
     const userId = `chaos-${i}`;
-    const token = await new SignJWT({ userId }).setProtectedHeader({ alg: 'HS256' }).setExpirationTime('1h').sign(key);
+    const token = signToken({ userId });
     clients.push(new ChaosClient(userId, token, recover));
   }
   for (const c of clients) await c.connect(pick());

@@ -1,8 +1,9 @@
 import type { PriceUpdate } from '@ws/protocol';
+import { connected, request } from '@ws/test-support';
+import { redisNodes } from '@ws/test-support/server';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Logger } from '../../src/logger.js';
 import { redisKey } from '../../src/redis-keys.js';
-import { connected, redisNodes, request } from './harness.js';
 
 const servers = redisNodes('bus');
 afterEach(() => servers.close());

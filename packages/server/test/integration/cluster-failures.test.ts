@@ -1,23 +1,26 @@
 import type { ConnectionAuthenticated, OrderEvent, PriceUpdate, SystemMessage } from '@ws/protocol';
+import {
+  connected,
+  freePort,
+  nextEvent,
+  type RedisServer,
+  request,
+  signToken,
+  spawnRedisServer,
+  startRedis,
+  stopProcess,
+  TEST_SECRET,
+} from '@ws/test-support';
+import { startServer, type TestServer } from '@ws/test-support/server';
 import { Redis } from 'ioredis';
-import { SignJWT } from 'jose';
 import { io as connectClient, type Socket } from 'socket.io-client';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { type NodeProcess, startNodeProcess } from './cluster-process.js';
-import { connected, nextEvent, request, startServer, TEST_SECRET, type TestServer } from './harness.js';
-import { freePort, type RedisProcess, spawnRedisServer, startRedis, stopProcess } from './redis-process.js';
 
 const cleanup: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
   for (const fn of cleanup.splice(0).reverse()) await fn();
 });
-
-const sign = (userId: string) =>
-  new SignJWT({ userId })
-    .setProtectedHeader({ alg: 'HS256' })
-    .setIssuedAt()
-    .setExpirationTime('1h')
-    .sign(new TextEncoder().encode(TEST_SECRET));
 
 const order = (n: number) => ({
   orderId: `o-${n}`,
@@ -53,7 +56,7 @@ async function twoNodeProcesses(names: [string, string]): Promise<[NodeProcess, 
 describe('a node is killed with SIGKILL', () => {
   it('its /user client reconnects to another node and gets every event published while away, once, in order', async () => {
     const [a, b] = await twoNodeProcesses(['proc-a', 'proc-b']);
-    const token = await sign('erin');
+    const token = signToken({ userId: 'erin' });
 
     const first = userSocket(a.url, { token });
     const seen: number[] = [];
@@ -84,7 +87,7 @@ describe('a node is killed with SIGKILL', () => {
 describe('rolling restart', () => {
   it('SIGTERM drains a node with a jittered reconnect hint; its /user client moves to another node and loses nothing', async () => {
     const [a, b] = await twoNodeProcesses(['roll-a', 'roll-b']);
-    const token = await sign('hank');
+    const token = signToken({ userId: 'hank' });
     const first = userSocket(a.url, { token });
     const seen: number[] = [];
     first.on('order.new', (o: OrderEvent) => seen.push(o.seq));
@@ -188,7 +191,7 @@ describe('Redis goes away and comes back', () => {
 
 describe('the bus subscription drops while publishing goes on', () => {
   it('/user events published while this node was deaf reach its clients from history when the bus is back, in order, once', async () => {
-    const redis: RedisProcess = await startRedis();
+    const redis: RedisServer = await startRedis();
     cleanup.push(() => redis.stop());
     const sub = new Redis({ port: redis.port, host: '127.0.0.1', retryStrategy: () => 300 });
     sub.on('error', () => undefined);

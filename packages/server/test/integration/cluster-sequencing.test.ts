@@ -6,10 +6,11 @@ import {
   type PriceUpdate,
   type SystemMessage,
 } from '@ws/protocol';
+import { connected, request } from '@ws/test-support';
+import { redisNodes, type TestServer } from '@ws/test-support/server';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createRedisPublisher } from '../../src/publish/redis-publisher.js';
 import type { WebSocketServerInit } from '../../src/websocket-server-options.js';
-import { connected, redisNodes, request, type TestServer } from './harness.js';
 
 const servers = redisNodes();
 afterEach(() => servers.close());

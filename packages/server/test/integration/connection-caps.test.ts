@@ -1,7 +1,8 @@
+import { connected, refused, TEST_SECRET } from '@ws/test-support';
+import { redisNodes, startServer, type TestServer } from '@ws/test-support/server';
 import { Manager, type Socket } from 'socket.io-client';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { type NodeProcess, startNodeProcess } from './cluster-process.js';
-import { connected, redisNodes, refused, startServer, TEST_SECRET, type TestServer } from './harness.js';
 
 const servers: TestServer[] = [];
 const cluster = redisNodes('proc');

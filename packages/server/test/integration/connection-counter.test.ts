@@ -1,6 +1,6 @@
+import { type RedisServer, startRedis } from '@ws/test-support';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { RedisConnectionCounter } from '../../src/admission/connection-counter.js';
-import { type RedisProcess, startRedis } from './redis-process.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 
@@ -8,13 +8,13 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-async function redis(): Promise<RedisProcess> {
+async function redis(): Promise<RedisServer> {
   const r = await startRedis();
   cleanups.push(() => r.stop());
   return r;
 }
 
-function counter(r: RedisProcess, nodeId: string, ttlMs = 60_000): RedisConnectionCounter {
+function counter(r: RedisServer, nodeId: string, ttlMs = 60_000): RedisConnectionCounter {
   const c = new RedisConnectionCounter(r.client(), nodeId, { prefix: 'cc', ttlMs });
   cleanups.push(() => c.close());
   return c;

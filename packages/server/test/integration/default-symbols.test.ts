@@ -1,7 +1,8 @@
 import { DEFAULT_SYMBOLS } from '@ws/protocol';
+import { connected, request } from '@ws/test-support';
+import { startServer, type TestServer } from '@ws/test-support/server';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Logger } from '../../src/logger.js';
-import { connected, request, startServer, type TestServer } from './harness.js';
 
 type Line = { level: string; obj: object; msg: string | undefined };
 

@@ -1,7 +1,8 @@
 import type { PriceUpdate, SystemMessage } from '@ws/protocol';
+import { connected, refused, request } from '@ws/test-support';
+import { startServer, type TestServer } from '@ws/test-support/server';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocketServer } from '../../src/websocket-server.js';
-import { connected, refused, request, startServer, type TestServer } from './harness.js';
 
 let ts: TestServer;
 afterEach(async () => {

@@ -1,6 +1,7 @@
-import { bookChecksum, type MarketDepth, OrderBookState } from '@ws/protocol';
+import { bookChecksum, type MarketDepth } from '@ws/protocol';
+import { connected, expectConsistentDepth, record, request } from '@ws/test-support';
+import { startServer, type TestServer } from '@ws/test-support/server';
 import { afterEach, describe, expect, it } from 'vitest';
-import { connected, record, request, startServer, type TestServer } from './harness.js';
 
 let ts: TestServer;
 afterEach(async () => {
@@ -111,19 +112,9 @@ describe('/market', () => {
       });
     }
     await expect.poll(() => depth.length).toBe(21);
-    const book = new OrderBookState('ETH/USDT');
-    let last = -1;
-    for (const d of depth) {
-      if (d.type === 'snapshot') book.applySnapshot(d.bids, d.asks);
-      else {
-        expect(d.prevSeq).toBe(last);
-        book.applyDelta(d.bids, d.asks);
-      }
-      expect(book.checksum()).toBe(d.checksum);
-      last = d.seq;
-    }
+    const { lastSeq } = expectConsistentDepth(depth);
     expect(depth[0]).toMatchObject({ type: 'snapshot', seq: 1 });
-    expect(last).toBe(21);
+    expect(lastSeq).toBe(21);
   });
 
   it('market.snapshot returns the book (empty with seq 0 when nothing was published)', async () => {

@@ -1,6 +1,7 @@
 import type { PriceTrade, PriceUpdate } from '@ws/protocol';
+import { connected, record, request } from '@ws/test-support';
+import { startServer, type TestServer } from '@ws/test-support/server';
 import { afterEach, describe, expect, it } from 'vitest';
-import { connected, record, request, startServer, type TestServer } from './harness.js';
 
 let ts: TestServer;
 afterEach(async () => {

@@ -7,8 +7,8 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '@ws/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from './redis-process.js';
 
 const repo = fileURLToPath(new URL('../../../../', import.meta.url));
 const PACKAGES = ['protocol', 'server', 'metrics', 'client'] as const;

@@ -1,11 +1,11 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { PriceUpdate } from '@ws/protocol';
+import { nextEvent, request, TEST_SECRET } from '@ws/test-support';
 import { io as connectClient } from 'socket.io-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { websocketBroadcast } from '../../src/websocket-broadcast-facade.js';
 import { WebSocketServer } from '../../src/websocket-server.js';
-import { nextEvent, request, TEST_SECRET } from './harness.js';
 
 afterEach(async () => {
   await WebSocketServer.getInstance().close();

@@ -1,8 +1,9 @@
 import { performance } from 'node:perf_hooks';
 import { WebSocketMetrics } from '@ws/metrics';
+import { connected, nextEvent, request } from '@ws/test-support';
+import { redisNodes, startServer, type TestServer } from '@ws/test-support/server';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { MemorySequenceStore, type SequenceStore } from '../../src/state/sequence-store.js';
-import { connected, nextEvent, redisNodes, request, startServer, type TestServer } from './harness.js';
 
 /** A sequence store that answers each `next` only after `delayMs`: a node made to queue before it writes. */
 class DelayedSequenceStore implements SequenceStore {

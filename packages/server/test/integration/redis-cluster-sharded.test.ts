@@ -1,9 +1,9 @@
 import type { ConnectionAuthenticated, OrderEvent, PriceUpdate } from '@ws/protocol';
+import { connected, nextEvent, type RedisCluster, request, startRedisCluster } from '@ws/test-support';
+import { startServer, type TestServer } from '@ws/test-support/server';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { connected, nextEvent, request, startServer, type TestServer } from './harness.js';
-import { type RedisClusterProcess, startRedisCluster } from './redis-cluster-process.js';
 
-let cluster: RedisClusterProcess | undefined;
+let cluster: RedisCluster | undefined;
 let nodes: TestServer[] = [];
 afterEach(async () => {
   for (const n of nodes) await n.close();

@@ -1,6 +1,7 @@
 import { NAMESPACE_NAMES, type PriceUpdate, type SystemMessage } from '@ws/protocol';
+import { connected, nextEvent, refused, request } from '@ws/test-support';
+import { redisNodes, type TestServer } from '@ws/test-support/server';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { connected, nextEvent, redisNodes, refused, request, type TestServer } from './harness.js';
 
 const servers = redisNodes();
 afterEach(() => servers.close());

@@ -1,6 +1,7 @@
+import { connected, nextEvent, request } from '@ws/test-support';
+import { redisNodes } from '@ws/test-support/server';
 import { afterEach, describe, expect, it } from 'vitest';
 import { redisKey } from '../../src/redis-keys.js';
-import { connected, nextEvent, redisNodes, request } from './harness.js';
 
 describe('Redis key names', () => {
   const cluster = redisNodes('ws:');

@@ -1,6 +1,7 @@
 import { bookChecksum, type MarketDepth, OrderBookState, SNAPSHOT_DEPTH_COST } from '@ws/protocol';
+import { connected, request } from '@ws/test-support';
+import { startServer, type TestServer } from '@ws/test-support/server';
 import { afterEach, describe, expect, it } from 'vitest';
-import { connected, request, startServer, type TestServer } from './harness.js';
 
 let server: TestServer | undefined;
 afterEach(async () => {

@@ -1,6 +1,7 @@
-import { type MarketDepth, OrderBookState, type PriceUpdate } from '@ws/protocol';
+import type { MarketDepth, PriceUpdate } from '@ws/protocol';
+import { connected, expectConsistentDepth, request } from '@ws/test-support';
+import { startServer, type TestServer } from '@ws/test-support/server';
 import { afterEach, describe, expect, it } from 'vitest';
-import { connected, request, startServer, type TestServer } from './harness.js';
 
 let ts: TestServer;
 let stop = false;
@@ -51,18 +52,7 @@ describe('snapshot on subscribe while updates are flowing', () => {
     for (const { prices, depth } of streams) {
       const seqs = prices.map((u) => u.seq);
       expect(seqs).toEqual(Array.from({ length: seqs.length }, (_, i) => seqs[0]! + i));
-      expect(depth[0]!.type).toBe('snapshot');
-      const book = new OrderBookState('BTC/USDT');
-      let last = -1;
-      for (const d of depth) {
-        if (d.type === 'snapshot') book.applySnapshot(d.bids, d.asks);
-        else {
-          expect(d.prevSeq).toBe(last);
-          book.applyDelta(d.bids, d.asks);
-        }
-        expect(book.checksum()).toBe(d.checksum);
-        last = d.seq;
-      }
+      expectConsistentDepth(depth);
     }
   });
 });

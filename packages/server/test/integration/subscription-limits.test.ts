@@ -1,5 +1,6 @@
+import { connected, request } from '@ws/test-support';
+import { startServer, type TestServer } from '@ws/test-support/server';
 import { afterEach, describe, expect, it } from 'vitest';
-import { connected, request, startServer, type TestServer } from './harness.js';
 
 /** 120 well-formed symbols: AA/USDT, AB/USDT, … */
 const SYMBOLS = Array.from(

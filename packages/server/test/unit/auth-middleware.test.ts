@@ -1,10 +1,10 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { ManualClock } from '@ws/test-support';
 import { exportJWK, exportSPKI, type GenerateKeyPairResult, generateKeyPair, type JWTPayload, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuthMiddleware } from '../../src/admission/auth-middleware.js';
 import { isWsError } from '../../src/ws-error.js';
-import { ManualClock } from '../manual-clock.js';
 
 const SECRET = 'a-test-secret-that-is-at-least-32-bytes-long';
 const now = () => Math.floor(Date.now() / 1000);

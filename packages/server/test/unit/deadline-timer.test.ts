@@ -1,6 +1,6 @@
+import { ManualClock } from '@ws/test-support';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DeadlineTimer } from '../../src/admission/deadline-timer.js';
-import { ManualClock } from '../manual-clock.js';
 
 type Item = { name: string };
 const item = (name: string): Item => ({ name });
