@@ -6,6 +6,7 @@ import type { AuthOptions } from './admission/auth-middleware.js';
 import type { ConnectionCounter } from './admission/connection-counter.js';
 import type { RateLimitOptions } from './admission/rate-limit-middleware.js';
 import type { RefusalLogOptions } from './admission/refusal-log.js';
+import type { Clock } from './clock.js';
 import type { AuthComponent, MetricsComponent, RateLimitComponent } from './component-contracts.js';
 import type { SlowConsumerOptions } from './delivery/slow-consumer-guard.js';
 import type { Logger } from './logger.js';
@@ -77,6 +78,11 @@ export interface WebSocketServerOptions {
   sequenceStore?: SequenceStore;
   /** Latest message per room. */
   snapshotStore?: SnapshotStore;
+  /**
+   * Wall time and timers of token expiry, rate-limit windows and the `/user` recovery window (default the system
+   * clock); a test passes a manual one and moves it instead of waiting.
+   */
+  clock?: Clock;
   /** `/user` replay after a reconnect (`auth.since`): how long and how many events per room stay replayable. */
   recovery: { windowMs: number; maxEvents: number };
   /** With `redis`: how long `broadcastDepth` waits for its message to come back from the bus. */

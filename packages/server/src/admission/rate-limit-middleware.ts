@@ -1,10 +1,12 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { NamespaceName } from '@ws/protocol';
 import type { Cluster, Redis } from 'ioredis';
-import { type RateLimiterAbstract, RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import type { Clock } from '../clock.js';
 import { DEFAULT_REDIS_PREFIX, redisKey } from '../redis-keys.js';
 import { WsError } from '../ws-error.js';
 import { clientIp } from './client-ip.js';
+import { MemoryRateLimiter, type PointLimiter } from './memory-rate-limiter.js';
 
 /** A token bucket: `points` requests per `durationSec`. */
 export interface RateLimit {
@@ -31,6 +33,8 @@ export interface RateLimitOptions {
   trustProxy?: boolean;
   /** A Redis answer slower than this (ms) is replaced by the memory insurance limiter's (default 500). */
   storeTimeoutMs?: number;
+  /** Time of the memory limiters' windows and blocks (the store, or Redis' insurance); tests pass a manual one. */
+  clock?: Clock;
 }
 
 /** Seed defaults: prices 100/s, user 50/s, admin 200/s, market 100/s; block 60 s; 300 handshakes per IP per 10 s. */
@@ -220,11 +224,17 @@ export class RateLimitMiddleware {
     limiter?.insurance?.delete(key).catch(() => undefined);
   }
 
-  /** The store's answer, or the insurance limiter's when the store stalls (a Redis command in flight at an outage). */
+  /**
+   * The store's answer; the insurance limiter's when the store fails (Redis not ready) or stalls (a command in
+   * flight at an outage).
+   */
   #consume(limiter: Limiter, key: string, points = 1): Promise<RateLimiterRes> {
-    const pending = limiter.store.consume(key, points);
     const insurance = limiter.insurance;
-    if (insurance === undefined) return pending;
+    if (insurance === undefined) return limiter.store.consume(key, points);
+    const pending = limiter.store.consume(key, points).catch((err: unknown) => {
+      if (err instanceof RateLimiterRes) throw err;
+      return insurance.consume(key, points);
+    });
     let timer: NodeJS.Timeout | undefined;
     const stalled = Symbol('stalled');
     const timeout = new Promise<typeof stalled>((resolve) => {
@@ -238,14 +248,17 @@ export class RateLimitMiddleware {
   #createLimiter(name: string, limit: RateLimit, blockDurationSec: number): Limiter {
     const keyPrefix = redisKey(this.#options.keyPrefix ?? redisKey(DEFAULT_REDIS_PREFIX, 'rl'), name);
     const base = { keyPrefix, points: limit.points, duration: limit.durationSec, blockDuration: blockDurationSec };
-    const memory = new RateLimiterMemory(base);
+    const memory = new MemoryRateLimiter(
+      { points: limit.points, duration: limit.durationSec, blockDuration: blockDurationSec },
+      this.#options.clock,
+    );
     const redis = this.#options.redis;
     if (redis === undefined) return { store: memory, insurance: undefined };
+    // Not ready: rejects at once, and `#consume` asks the insurance limiter instead.
     const store = new RateLimiterRedis({
       ...base,
       storeClient: redis,
       rejectIfRedisNotReady: true,
-      insuranceLimiter: memory,
       // A blocked flooder is answered from memory, without a Redis round trip per request.
       ...(blockDurationSec > 0
         ? { inMemoryBlockOnConsumed: limit.points + 1, inMemoryBlockDuration: blockDurationSec }
@@ -265,8 +278,8 @@ interface PendingCharge {
 
 /** A limiter and, with Redis, the memory limiter that answers while Redis cannot. */
 interface Limiter {
-  store: RateLimiterAbstract;
-  insurance: RateLimiterMemory | undefined;
+  store: PointLimiter;
+  insurance: MemoryRateLimiter | undefined;
 }
 
 function connectionKey(socket: RateLimitSocket): string {

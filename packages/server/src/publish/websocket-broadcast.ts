@@ -268,7 +268,7 @@ export class WebSocketBroadcast {
         if (LATEST_STATE_EVENTS.has(p.event)) this.deps.snapshots.set(room, { event: p.event, payload: wire });
       }
       this.deps.delivery.toRoom({ namespace: ns, room, event: p.event, payload: wire, enteredAt: p.enteredAt });
-      if (ns === '/user') this.deps.history?.append(room, { seq, time: Date.now(), event: p.event, payload: wire });
+      if (ns === '/user') this.deps.history?.append(room, { seq, event: p.event, payload: wire });
       return wire;
     });
   }

@@ -146,12 +146,15 @@ function noop(): void {}
 
 /** Auth, rate limit, metrics, the refusal log, the connection caps and the Engine.IO request check. */
 function buildAdmission(options: WebSocketServerOptions, hooks: RuntimeHooks): Admission {
-  const auth = options.authMiddleware ?? (options.auth ? new AuthMiddleware(options.auth) : undefined);
+  const auth =
+    options.authMiddleware ??
+    (options.auth ? new AuthMiddleware({ clock: options.clock, ...options.auth }) : undefined);
   const rateLimit =
     options.rateLimiter ??
     (options.rateLimit === false
       ? undefined
       : new RateLimitMiddleware({
+          clock: options.clock,
           ...(options.redis
             ? {
                 redis: options.redis.pub as Redis,
@@ -224,6 +227,7 @@ function buildState(
         prefix: options.redis.prefix ?? DEFAULT_REDIS_PREFIX,
         historyMaxLen: limits.maxEvents,
         historyWindowMs: limits.windowMs,
+        clock: options.clock,
       })
     : undefined;
   const shared = store ? new RedisSnapshotStore(store) : undefined;
@@ -240,7 +244,7 @@ function buildState(
   );
   const common = { connections, subscriptions, books, snapshots, delivery };
   if (!options.redis || !store || !shared) {
-    const memoryHistory = new MemoryUserStreamHistory(limits);
+    const memoryHistory = new MemoryUserStreamHistory(limits, options.clock);
     return { ...common, fanout: undefined, history: memoryHistory, memoryHistory };
   }
   const fanout = new ClusterFanout({
@@ -255,7 +259,12 @@ function buildState(
     publishTimeoutMs: options.clusterPublishTimeoutMs,
     onBusResumed: hooks.onBusResumed,
   });
-  return { ...common, fanout, history: new RedisUserStreamHistory(store, limits), memoryHistory: undefined };
+  return {
+    ...common,
+    fanout,
+    history: new RedisUserStreamHistory(store, limits, options.clock),
+    memoryHistory: undefined,
+  };
 }
 
 /** The inbound request handler; a request refused by the rate limit is logged (sampled) with IP and user. */

@@ -2,6 +2,7 @@ import type { BookLevel } from '@ws/protocol';
 import { compile, isZeroDecimal, PublishableEventTraits, streamOfRoom } from '@ws/protocol';
 import { ClusterBusMessage } from '@ws/protocol/internal';
 import type { Cluster, Redis } from 'ioredis';
+import { type Clock, systemClock } from '../clock.js';
 import { DEFAULT_REDIS_PREFIX, redisKey } from '../redis-keys.js';
 import type { BusMessage, SequencedMessage } from './sequenced-message.js';
 
@@ -12,6 +13,8 @@ export interface RedisSequenceStoreOptions {
   historyMaxLen?: number;
   /** How long a user room's history is kept after its last event. */
   historyWindowMs?: number;
+  /** The publish time stamped on history entries (what the recovery window is measured against); default system. */
+  clock?: Clock;
 }
 
 /**
@@ -55,6 +58,7 @@ export class RedisSequenceStore {
   private readonly prefix: string;
   private readonly historyMaxLen: number;
   readonly historyWindowMs: number;
+  private readonly clock: Clock;
 
   constructor(
     private readonly redis: RedisLike,
@@ -64,6 +68,7 @@ export class RedisSequenceStore {
     this.channel = redisKey(this.prefix, 'bus');
     this.historyMaxLen = options.historyMaxLen ?? 1000;
     this.historyWindowMs = options.historyWindowMs ?? 120_000;
+    this.clock = options.clock ?? systemClock;
     this.redis.defineCommand('wsSequencedPublish', { numberOfKeys: 5, lua: PUBLISH_SCRIPT });
   }
 
@@ -87,7 +92,7 @@ export class RedisSequenceStore {
       floor,
       this.historyMaxLen,
       this.historyWindowMs,
-      Date.now(),
+      this.clock.now(),
     ];
     if (message.kind === 'depth') {
       const d = message.data as { type: string; bids: BookLevel[]; asks: BookLevel[] };

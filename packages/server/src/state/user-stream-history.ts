@@ -1,3 +1,4 @@
+import { type Clock, systemClock } from '../clock.js';
 import type { RedisSequenceStore } from './redis-sequence-store.js';
 
 /** One private event as it went out. */
@@ -29,9 +30,15 @@ export interface HistoryLimits {
   maxEvents: number;
 }
 
-/** The contiguous run `afterSeq+1 .. current` out of what is still inside the window. */
-function read(afterSeq: number, current: number, all: readonly HistoryEntry[], windowMs: number): HistoryRead {
-  const oldest = Date.now() - windowMs;
+/** The contiguous run `afterSeq+1 .. current` out of what is still inside the window (which ends `now`). */
+function read(
+  afterSeq: number,
+  current: number,
+  all: readonly HistoryEntry[],
+  windowMs: number,
+  now: number,
+): HistoryRead {
+  const oldest = now - windowMs;
   const entries = all.filter((e) => e.seq > afterSeq && e.time >= oldest);
   const contiguous = entries.every((e, i) => e.seq === afterSeq + 1 + i);
   return { complete: afterSeq <= current && contiguous && entries.length === current - afterSeq, entries, current };
@@ -41,9 +48,15 @@ function read(afterSeq: number, current: number, all: readonly HistoryEntry[], w
 export class MemoryUserStreamHistory implements UserStreamHistory {
   private readonly rooms = new Map<string, { current: number; entries: HistoryEntry[] }>();
 
-  constructor(private readonly limits: HistoryLimits) {}
+  /** `clock` times the entries and the window: a test moves a manual one past it instead of waiting. */
+  constructor(
+    private readonly limits: HistoryLimits,
+    private readonly clock: Clock = systemClock,
+  ) {}
 
-  append(room: string, entry: HistoryEntry): void {
+  /** Records an event as published now. */
+  append(room: string, event: Omit<HistoryEntry, 'time'>): void {
+    const entry = { ...event, time: this.clock.now() };
     let r = this.rooms.get(room);
     if (!r) {
       r = { current: 0, entries: [] };
@@ -56,12 +69,12 @@ export class MemoryUserStreamHistory implements UserStreamHistory {
 
   since(room: string, afterSeq: number): HistoryRead {
     const r = this.rooms.get(room);
-    return read(afterSeq, r?.current ?? 0, r?.entries ?? [], this.limits.windowMs);
+    return read(afterSeq, r?.current ?? 0, r?.entries ?? [], this.limits.windowMs, this.clock.now());
   }
 
   /** Drops events past the window; rooms left empty keep only their seq (a few bytes) so recovery stays exact. */
-  sweep(now = Date.now()): void {
-    const oldest = now - this.limits.windowMs;
+  sweep(): void {
+    const oldest = this.clock.now() - this.limits.windowMs;
     for (const r of this.rooms.values()) {
       const keep = r.entries.findIndex((e) => e.time >= oldest);
       if (keep !== 0) r.entries.splice(0, keep < 0 ? r.entries.length : keep);
@@ -74,6 +87,8 @@ export class RedisUserStreamHistory implements UserStreamHistory {
   constructor(
     private readonly store: RedisSequenceStore,
     private readonly limits: HistoryLimits,
+    /** The window's end; entries carry the publishing node's time (`RedisSequenceStore`'s clock). */
+    private readonly clock: Clock = systemClock,
   ) {}
 
   async since(room: string, afterSeq: number): Promise<HistoryRead> {
@@ -84,6 +99,6 @@ export class RedisUserStreamHistory implements UserStreamHistory {
       event: message.event,
       payload: { ...message.data, seq: message.seq },
     }));
-    return read(afterSeq, current, mapped, this.limits.windowMs);
+    return read(afterSeq, current, mapped, this.limits.windowMs, this.clock.now());
   }
 }

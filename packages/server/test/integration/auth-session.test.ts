@@ -1,6 +1,7 @@
 import type { SystemMessage } from '@ws/protocol';
+import { connected, ManualClock, nextEvent, refused, request, TEST_SECRET } from '@ws/test-support';
+import { startServer, type TestServer } from '@ws/test-support/server';
 import { afterEach, describe, expect, it } from 'vitest';
-import { connected, nextEvent, refused, request, startServer, type TestServer } from './harness.js';
 
 let ts: TestServer;
 afterEach(async () => {
@@ -21,27 +22,27 @@ describe('auth through WebSocketServer', () => {
   });
 
   it('token expiry while connected: system.message then disconnect, unless auth.refresh came first', async () => {
-    ts = await startServer({
-      auth: { secret: 'harness-secret-with-at-least-32-bytes-of-entropy!', clockToleranceSec: 0, expiryNoticeMs: 0 },
-    });
-    const short = ts.connect('/user', { token: await ts.token({ userId: 'u1' }, { expiresInSec: 2 }) });
+    // Token time moves only with the clock, so no expiry races the connects.
+    const clock = new ManualClock();
+    ts = await startServer({ clock, auth: { secret: TEST_SECRET, clockToleranceSec: 0, expiryNoticeMs: 0 } });
+    const token = (userId: string, expiresInSec: number) => ts.token({ userId }, { now: clock.now(), expiresInSec });
+    const short = ts.connect('/user', { token: token('u1', 2) });
     await connected(short);
-    const notice = nextEvent<SystemMessage>(short, 'system.message', 15_000);
+    const notice = nextEvent<SystemMessage>(short, 'system.message');
     const gone = new Promise<string>((resolve) => short.once('disconnect', resolve));
+    clock.advance(2_000);
     expect(await notice).toMatchObject({ type: 'critical' });
     expect(await gone).toBe('io server disconnect');
 
-    const refreshed = ts.connect('/user', { token: await ts.token({ userId: 'u2' }, { expiresInSec: 2 }) });
+    const refreshed = ts.connect('/user', { token: token('u2', 2) });
     await connected(refreshed);
-    const other = await request(refreshed, 'auth.refresh', { token: await ts.token({ userId: 'someone-else' }) });
+    const other = await request(refreshed, 'auth.refresh', { token: token('someone-else', 3600) });
     expect(other).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
-    const ack = await request<{ ok: true; expiresAt: number }>(refreshed, 'auth.refresh', {
-      token: await ts.token({ userId: 'u2' }, { expiresInSec: 3600 }),
-    });
+    const ack = await request<{ ok: true; expiresAt: number }>(refreshed, 'auth.refresh', { token: token('u2', 3600) });
     expect(ack.ok).toBe(true);
-    expect(ack.expiresAt).toBeGreaterThan(Date.now() + 60_000);
+    expect(ack.expiresAt).toBeGreaterThan(clock.now() + 60_000);
     // Past the first token's expiry the socket is still served.
-    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    clock.advance(2_500);
     expect(await request(refreshed, 'ping', {})).toMatchObject({ ok: true });
     expect(await request(refreshed, 'auth.refresh', { token: 42 })).toMatchObject({
       ok: false,

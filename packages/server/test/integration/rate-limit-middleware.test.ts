@@ -1,13 +1,13 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { NamespaceName } from '@ws/protocol';
+import { connected, freePort, ManualClock, refused, spawnRedisServer, stopProcess } from '@ws/test-support';
 import { Redis } from 'ioredis';
 import { Server } from 'socket.io';
 import { type Socket as ClientSocket, io as connectClient, Manager } from 'socket.io-client';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { RateLimitMiddleware, type RateLimitOptions } from '../../src/admission/rate-limit-middleware.js';
 import { WsError } from '../../src/ws-error.js';
-import { freePort, spawnRedisServer, stopProcess } from './redis-process.js';
 
 const NAMESPACES: NamespaceName[] = ['/prices', '/market', '/user', '/admin'];
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -60,20 +60,6 @@ function client(url: string, namespace: NamespaceName, options: Record<string, u
   return socket;
 }
 
-function connected(socket: ClientSocket): Promise<void> {
-  return new Promise((resolve, reject) => {
-    socket.once('connect', () => resolve());
-    socket.once('connect_error', reject);
-  });
-}
-
-function connectError(socket: ClientSocket): Promise<Error & { data?: { code: string; retryAfterMs?: number } }> {
-  return new Promise((resolve, reject) => {
-    socket.once('connect', () => reject(new Error('connected')));
-    socket.once('connect_error', resolve);
-  });
-}
-
 type PingAck = { ok: true } | { ok: false; error: { code: string; retryAfterMs?: number } };
 const ping = (socket: ClientSocket): Promise<PingAck> => socket.timeout(5000).emitWithAck('ping', {});
 
@@ -109,24 +95,17 @@ describe('RateLimitMiddleware inbound events', () => {
   });
 
   it('keeps the block for its whole period, then lets the connection in again', async () => {
-    const { url } = await serve({ namespaces: limits(3, 1), blockDurationSec: 2, floodDisconnectAfter: 100 });
+    const clock = new ManualClock();
+    const { url } = await serve({ namespaces: limits(3, 1), blockDurationSec: 2, floodDisconnectAfter: 100, clock });
     const socket = client(url, '/user');
     await connected(socket);
     await pings(socket, 3);
-    const first = await ping(socket);
-    expect(first.ok).toBe(false);
-    const blockedAt = Date.now();
-    // The 1 s window has passed, but the 2 s block still holds.
-    await new Promise((resolve) => setTimeout(resolve, 1200));
-    const during = await ping(socket);
-    expect(during).toMatchObject({ ok: false, error: { code: 'RATE_LIMITED' } });
-    await vi.waitFor(
-      async () => {
-        expect((await ping(socket)).ok).toBe(true);
-      },
-      { timeout: 10_000, interval: 500 },
-    );
-    expect(Date.now() - blockedAt).toBeGreaterThanOrEqual(1500);
+    expect(await ping(socket)).toMatchObject({ ok: false, error: { code: 'RATE_LIMITED', retryAfterMs: 2_000 } });
+    // The 1 s window has passed, but the 2 s block still holds, to its last millisecond.
+    clock.advance(1_999);
+    expect(await ping(socket)).toMatchObject({ ok: false, error: { code: 'RATE_LIMITED', retryAfterMs: 1 } });
+    clock.advance(1);
+    expect((await ping(socket)).ok).toBe(true);
   });
 
   it('disconnects a connection that keeps flooding while blocked', async () => {
@@ -154,7 +133,7 @@ describe('RateLimitMiddleware handshakes', () => {
   it('refuses the N+1th connection from one IP with RATE_LIMITED and retryAfterMs', async () => {
     const { url, limiter } = await serve({ handshake: { points: 3, durationSec: 60 } });
     for (let i = 0; i < 3; i++) await connected(client(url, '/prices'));
-    const err = await connectError(client(url, '/prices'));
+    const err = await refused(client(url, '/prices'));
     expect(err.message).toBe('RATE_LIMITED');
     expect(err.data).toMatchObject({ code: 'RATE_LIMITED', message: expect.any(String) });
     expect(err.data?.retryAfterMs).toBeGreaterThan(0);
@@ -171,7 +150,7 @@ describe('RateLimitMiddleware handshakes', () => {
     for (const socket of sockets) socket.connect();
     await Promise.all(sockets.map(connected));
     await connected(client(url, '/prices'));
-    expect((await connectError(client(url, '/prices'))).message).toBe('RATE_LIMITED');
+    expect((await refused(client(url, '/prices'))).message).toBe('RATE_LIMITED');
   });
 
   it('a namespace joined later on a paid connection is free too (the settled charge is kept as a count)', async () => {
@@ -184,7 +163,7 @@ describe('RateLimitMiddleware handshakes', () => {
     await connected(manager.socket('/prices'));
     // After the charge settled: the other namespaces of this connection still ride on it.
     for (const ns of ['/market', '/user', '/admin'] as const) await connected(manager.socket(ns));
-    expect((await connectError(client(url, '/prices'))).message).toBe('RATE_LIMITED');
+    expect((await refused(client(url, '/prices'))).message).toBe('RATE_LIMITED');
   });
 
   it('charges namespace re-connects beyond one per namespace on the same connection', async () => {
@@ -206,7 +185,7 @@ describe('RateLimitMiddleware handshakes', () => {
     await reconnect();
     await connected(again); // the second point
     await reconnect();
-    expect((await connectError(again)).message).toBe('RATE_LIMITED');
+    expect((await refused(again)).message).toBe('RATE_LIMITED');
   });
 
   it('keys by X-Forwarded-For only when trustProxy is on', async () => {
@@ -215,11 +194,11 @@ describe('RateLimitMiddleware handshakes', () => {
     const b = { extraHeaders: { 'x-forwarded-for': '198.51.100.7, 203.0.113.2' } };
     await connected(client(trusting.url, '/prices', a));
     await connected(client(trusting.url, '/prices', b));
-    expect((await connectError(client(trusting.url, '/prices', a))).message).toBe('RATE_LIMITED');
+    expect((await refused(client(trusting.url, '/prices', a))).message).toBe('RATE_LIMITED');
 
     const plain = await serve({ handshake: { points: 1, durationSec: 60 } });
     await connected(client(plain.url, '/prices', a));
-    expect((await connectError(client(plain.url, '/prices', b))).message).toBe('RATE_LIMITED');
+    expect((await refused(client(plain.url, '/prices', b))).message).toBe('RATE_LIMITED');
   });
 });
 
@@ -253,8 +232,8 @@ describe('RateLimitMiddleware with Redis', () => {
     await connected(client(nodeB.url, '/prices'));
     await connected(client(nodeA.url, '/prices'));
     await connected(client(nodeB.url, '/prices'));
-    expect((await connectError(client(nodeA.url, '/prices'))).message).toBe('RATE_LIMITED');
-    expect((await connectError(client(nodeB.url, '/prices'))).message).toBe('RATE_LIMITED');
+    expect((await refused(client(nodeA.url, '/prices'))).message).toBe('RATE_LIMITED');
+    expect((await refused(client(nodeB.url, '/prices'))).message).toBe('RATE_LIMITED');
   });
 
   it('two limiter instances on one Redis share one per-connection event budget', async () => {

@@ -1,14 +1,15 @@
 import type { ConnectionAuthenticated, OrderEvent } from '@ws/protocol';
+import { connected, ManualClock, nextEvent } from '@ws/test-support';
+import { redisNodes, type TestClient, type TestServer } from '@ws/test-support/server';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { WebSocketServerInit } from '../../src/websocket-server-options.js';
-import { connected, nextEvent, redisNodes, type TestClient, type TestServer } from './harness.js';
 
 const servers = redisNodes();
 afterEach(() => servers.close());
 
-/** A node on the shared Redis (Streams history), or alone in memory. */
-function node(options: WebSocketServerInit = {}, withRedis = true): Promise<TestServer> {
-  return servers.start(options, withRedis);
+/** A node on the shared Redis (Streams history). */
+function node(options: WebSocketServerInit = {}): Promise<TestServer> {
+  return servers.start(options);
 }
 
 const order = (n: number) => ({
@@ -44,7 +45,7 @@ const orderSeqs = (seen: [string, { seq: number }][]) => seen.filter(([e]) => e 
 
 describe('/user recovery after a reconnect', () => {
   it('single node (memory history): replays exactly what was missed, in order, then live events', async () => {
-    const s = await node({}, false);
+    const s = await servers.startInMemory();
     const first = await userClient(s, 'alice');
     expect(first.auth.recovered).toBeUndefined();
     for (let i = 1; i <= 3; i++) await s.server.broadcast.broadcastOrderUpdate('alice', order(i));
@@ -98,13 +99,14 @@ describe('/user recovery after a reconnect', () => {
   });
 
   it('beyond the window: recovered is false and nothing stale is replayed', async () => {
-    const a = await node({ recovery: { windowMs: 200 } });
+    const clock = new ManualClock();
+    const a = await node({ recovery: { windowMs: 200 }, clock });
     const first = await userClient(a, 'carol');
     await a.server.broadcast.broadcastOrderUpdate('carol', order(1));
     await expect.poll(() => orderSeqs(first.seen)).toEqual([1]);
     await disconnect(first.client);
     await a.server.broadcast.broadcastOrderUpdate('carol', order(2));
-    await new Promise((r) => setTimeout(r, 400));
+    clock.advance(201);
     const again = await userClient(a, 'carol', { orders: 1 });
     expect(again.auth.recovered).toBe(false);
     await a.server.broadcast.broadcastOrderUpdate('carol', order(3));
@@ -112,7 +114,7 @@ describe('/user recovery after a reconnect', () => {
   });
 
   it('an invalid since is answered recovered: false, never trusted', async () => {
-    const a = await node({}, false);
+    const a = await servers.startInMemory();
     const bad = await userClient(a, 'dave', { orders: -1 });
     expect(bad.auth.recovered).toBe(false);
     const other = await userClient(a, 'dave', { 'orders:eve': 0 } as Record<string, number>);
@@ -123,7 +125,7 @@ describe('/user recovery after a reconnect', () => {
 describe('connection.authenticated.streams', () => {
   for (const withRedis of [true, false]) {
     it(`tells where each stream starts, so a client that saw nothing yet still recovers (${withRedis ? 'Redis' : 'memory'})`, async () => {
-      const s = await node({}, withRedis);
+      const s = withRedis ? await node() : await servers.startInMemory();
       for (let i = 1; i <= 3; i++) await s.server.broadcast.broadcastOrderUpdate('lena', order(i));
       const first = await userClient(s, 'lena');
       expect(first.auth.recovered).toBeUndefined();

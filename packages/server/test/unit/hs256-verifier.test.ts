@@ -1,10 +1,10 @@
 import { createHmac } from 'node:crypto';
+import { ManualClock } from '@ws/test-support';
 import { type JWTPayload, errors as joseErrors, jwtVerify } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { AuthMiddleware, type AuthOptions } from '../../src/admission/auth-middleware.js';
 import { type Hs256Outcome, Hs256Verifier } from '../../src/admission/hs256-verifier.js';
 import { isWsError } from '../../src/ws-error.js';
-import { ManualClock } from '../manual-clock.js';
 
 const SECRET = 'a-test-secret-that-is-at-least-32-bytes-long';
 const OTHER_SECRET = 'another-secret-that-is-at-least-32-bytes-long';

@@ -1,3 +1,4 @@
+import { ManualClock } from '@ws/test-support';
 import { describe, expect, it } from 'vitest';
 import { defaultRateLimitOptions, RateLimitMiddleware } from '../../src/admission/rate-limit-middleware.js';
 
@@ -64,6 +65,30 @@ describe('RateLimitMiddleware.consume', () => {
     expect(await limiter.consume(socket)).toMatchObject({ ok: false, disconnect: false });
     expect(await limiter.consume(socket)).toMatchObject({ ok: false, disconnect: true });
     expect(limiter.rejections).toBe(3);
+  });
+
+  it('times windows and blocks on the injected clock: refused to the millisecond, then a fresh window', async () => {
+    const clock = new ManualClock();
+    const limiter = new RateLimitMiddleware({ ...options, clock });
+    const socket = connection('s1');
+    await limiter.consume(socket);
+    await limiter.consume(socket);
+    expect(await limiter.consume(socket)).toMatchObject({ ok: false, retryAfterMs: 30_000 });
+    // The 10 s window is over, the 30 s block is not; refusals while blocked do not extend it.
+    clock.advance(29_999);
+    expect(await limiter.consume(socket)).toMatchObject({ ok: false, retryAfterMs: 1 });
+    clock.advance(1);
+    expect(await limiter.consume(socket)).toEqual({ ok: true });
+    expect(await limiter.consume(socket)).toEqual({ ok: true });
+    expect((await limiter.consume(socket)).ok).toBe(false);
+    // Without a block, the refusal lasts until the window ends.
+    const unblocked = new RateLimitMiddleware({ ...options, blockDurationSec: 0, clock });
+    await unblocked.consume(socket);
+    clock.advance(4_000);
+    await unblocked.consume(socket);
+    expect(await unblocked.consume(socket)).toMatchObject({ ok: false, retryAfterMs: 6_000 });
+    clock.advance(6_000);
+    expect(await unblocked.consume(socket)).toEqual({ ok: true });
   });
 
   it('keys per connection and per namespace, and release forgets a connection', async () => {

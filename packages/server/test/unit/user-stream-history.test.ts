@@ -1,17 +1,19 @@
+import { ManualClock } from '@ws/test-support';
 import { describe, expect, it } from 'vitest';
 import { parseBusMessage } from '../../src/state/redis-sequence-store.js';
 import { MemoryUserStreamHistory } from '../../src/state/user-stream-history.js';
 
-const entry = (seq: number, time = Date.now()) => ({ seq, time, event: 'order.new', payload: { seq } });
+const entry = (seq: number) => ({ seq, event: 'order.new', payload: { seq } });
 
 describe('MemoryUserStreamHistory', () => {
   it('returns exactly the events after a seq, complete when nothing is missing', () => {
-    const h = new MemoryUserStreamHistory({ windowMs: 60_000, maxEvents: 10 });
+    const clock = new ManualClock();
+    const h = new MemoryUserStreamHistory({ windowMs: 60_000, maxEvents: 10 }, clock);
     for (let s = 1; s <= 5; s++) h.append('orders:a', entry(s));
     expect(h.since('orders:a', 2)).toEqual({
       complete: true,
       current: 5,
-      entries: [entry(3), entry(4), entry(5)].map((e) => ({ ...e, time: expect.any(Number) })),
+      entries: [entry(3), entry(4), entry(5)].map((e) => ({ ...e, time: clock.now() })),
     });
     expect(h.since('orders:a', 5)).toEqual({ complete: true, entries: [], current: 5 });
     expect(h.since('orders:never', 0)).toEqual({ complete: true, entries: [], current: 0 });
@@ -23,9 +25,14 @@ describe('MemoryUserStreamHistory', () => {
     expect(h.since('orders:a', 1).complete).toBe(false);
     expect(h.since('orders:a', 2).complete).toBe(true);
     expect(h.since('orders:a', 9).complete).toBe(false);
-    const old = new MemoryUserStreamHistory({ windowMs: 1_000, maxEvents: 10 });
-    old.append('wallet:a', entry(1, Date.now() - 5_000));
+    const clock = new ManualClock();
+    const old = new MemoryUserStreamHistory({ windowMs: 1_000, maxEvents: 10 }, clock);
+    old.append('wallet:a', entry(1));
+    clock.advance(1_000);
     old.append('wallet:a', entry(2));
+    // The window's last millisecond still holds the first event.
+    expect(old.since('wallet:a', 0).complete).toBe(true);
+    clock.advance(1);
     expect(old.since('wallet:a', 0).complete).toBe(false);
     expect(old.since('wallet:a', 1).complete).toBe(true);
     old.sweep();
