@@ -99,7 +99,7 @@ export const CONFIG_VARIABLES = {
   REDIS_PREFIX: {
     default: 'ws:',
     meaning:
-      'prefix of every Redis key and channel, joined with `:` and never doubled (`ws:` and `ws` both give `ws:{room}:seq`, `ws:bus`, `ws:adapter#…`, `ws:rl:…`, `ws:user-channels:…`)',
+      'prefix of every Redis key and channel, joined with `:` and never doubled (`ws:` and `ws` both give `ws:{room}:seq`, `ws:{room}:bus`, `ws:adapter#…`, `ws:rl:…`, `ws:user-channels:…`)',
   },
   WS_READY_REQUIRES_REDIS: {
     default: false,

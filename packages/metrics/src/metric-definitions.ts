@@ -71,6 +71,16 @@ export const METRIC_DEFINITIONS = {
     help: 'Requests or connections rejected by a rate limit, per namespace.',
     labels: ['namespace'],
   },
+  bus_messages_received_total: {
+    type: 'counter',
+    help: 'Cluster bus messages this node received, per namespace of their room (only rooms it has members in or publishes depth to).',
+    labels: ['namespace'],
+  },
+  bus_received_bytes_total: {
+    type: 'counter',
+    help: 'Bytes of the cluster bus messages this node received, per namespace of their room.',
+    labels: ['namespace'],
+  },
   subscriptions: { type: 'gauge', help: 'Active room subscriptions per namespace.', labels: ['namespace'] },
   redis_up: { type: 'gauge', help: '1 when the Redis adapter is connected, 0 when down or not reported.', labels: [] },
   event_loop_lag_seconds: { type: 'gauge', help: 'p99 event-loop delay over the last {window} s.', labels: [] },

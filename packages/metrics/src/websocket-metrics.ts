@@ -59,6 +59,9 @@ interface NamespaceState {
   messagesOut: number;
   subscriptions: number;
   rateLimited: number;
+  /** Cluster bus messages this node received for rooms of the namespace, and their bytes. */
+  busReceived: number;
+  busBytes: number;
   readonly in: Map<string, MessageCell>;
   readonly out: Map<string, MessageCell>;
   readonly broadcasts: Map<string, Cell<NsEventLabels>>;
@@ -98,6 +101,8 @@ function createNamespaceState(namespace: string): NamespaceState {
     messagesOut: 0,
     subscriptions: 0,
     rateLimited: 0,
+    busReceived: 0,
+    busBytes: 0,
     in: messageCells(),
     out: messageCells(),
     broadcasts: eventCells(),
@@ -269,6 +274,13 @@ export class WebSocketMetrics {
     this.#errorRate.add(1);
   }
 
+  /** One cluster bus message of a room of `ns` came in, `bytes` long. */
+  busMessageReceived(ns: string, bytes: number): void {
+    const s = this.#stateOf(ns);
+    s.busReceived++;
+    s.busBytes += finiteNonNegative(bytes);
+  }
+
   /** A request or connection on `ns` was rejected by a rate limit. */
   rateLimited(ns: string): void {
     const s = this.#stateOf(ns);
@@ -349,6 +361,8 @@ export class WebSocketMetrics {
       s.messagesOut = 0;
       s.subscriptions = 0;
       s.rateLimited = 0;
+      s.busReceived = 0;
+      s.busBytes = 0;
       for (const cell of s.in.values()) {
         cell.count = 0;
         cell.bytes = 0;
@@ -487,6 +501,12 @@ export class WebSocketMetrics {
         (c) => c.value,
       ),
       rate_limited_total: each((s) => s.rateLimited),
+      bus_messages_received_total: (sample) => {
+        for (const s of states()) if (s.busReceived > 0) sample(s.labels, s.busReceived);
+      },
+      bus_received_bytes_total: (sample) => {
+        for (const s of states()) if (s.busBytes > 0) sample(s.labels, s.busBytes);
+      },
       subscriptions: each((s) => s.subscriptions),
       event_loop_lag_seconds: (sample) => sample({}, this.#eventLoop.lagMs() / 1000),
       node_info: (sample) => sample({ node_id: nodeId ?? '' }, 1),

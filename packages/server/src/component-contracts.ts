@@ -48,6 +48,8 @@ export interface MetricsComponent {
   messageLatency?(ns: string, seconds: number, recipients?: number): void;
   /** One Engine.IO heartbeat round trip: ping queued by the server until the client's pong arrived. */
   observePingRtt?(seconds: number): void;
+  /** One message of `ns` came in on the cluster bus, `bytes` long (this node subscribed to its room). */
+  busMessageReceived?(ns: string, bytes: number): void;
   /** A held broadcast was superseded by a newer one of its room (overload conflation). */
   messageConflated?(ns: string, event: string): void;
   error(code: string, ns?: string): void;

@@ -9,6 +9,7 @@ import {
   type UserRecoverySince,
 } from '@ws/protocol';
 import type { Socket } from 'socket.io';
+import { isBusRoom } from './cluster/bus-channels.js';
 import type { MetricsComponent, NamespaceMiddleware } from './component-contracts.js';
 import type { InboundRoute } from './inbound/inbound-handler.js';
 import { joinUserRooms } from './namespaces/user-namespace.js';
@@ -42,6 +43,16 @@ export function wireConnections(rt: ServerRuntime, options: ConnectionLifecycleO
   for (const name of NAMESPACE_NAMES) {
     const nsp = rt.io.of(name);
     nsp.use(options.admission(name) as Parameters<typeof nsp.use>[0]);
+    const fanout = rt.fanout;
+    if (name === '/user' && fanout) {
+      // Accepted once the bus carries the user's streams to this node: nothing published after the client
+      // sees it connected can miss it.
+      nsp.use((socket, next) => {
+        const userId = (socket.data as Partial<SocketData>).userId;
+        if (typeof userId !== 'string') return next();
+        void fanout.subscribed(rooms.allForUser(userId)).then(() => next());
+      });
+    }
     const routes = options.routes[name];
     const onDisconnect = disconnectListener(rt, name);
     nsp.on('connection', (socket) =>
@@ -50,6 +61,11 @@ export function wireConnections(rt: ServerRuntime, options: ConnectionLifecycleO
     nsp.adapter.on('join-room', (room: string, id: string) => rt.connections.joined(name, room, id));
     nsp.adapter.on('leave-room', (room: string, id: string) => rt.connections.left(room, id));
     nsp.adapter.on('delete-room', (room: string) => rt.connections.roomDeleted(name, room));
+    if (fanout) {
+      // The node follows a room's bus channel while it has a member there (first join, last leave).
+      nsp.adapter.on('create-room', (room: string) => isBusRoom(room) && fanout.roomJoined(room));
+      nsp.adapter.on('delete-room', (room: string) => isBusRoom(room) && fanout.roomLeft(room));
+    }
   }
 }
 

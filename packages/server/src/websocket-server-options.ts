@@ -79,7 +79,7 @@ export interface WebSocketServerOptions {
   /** Latest message per room. */
   snapshotStore?: SnapshotStore;
   /**
-   * Wall time and timers of token expiry, rate-limit windows and the `/user` recovery window (default the system
+   * Wall time and timers of token expiry, rate-limit windows, the `/user` recovery window and the bus linger (default the system
    * clock); a test passes a manual one and moves it instead of waiting.
    */
   clock?: Clock;
@@ -92,6 +92,11 @@ export interface WebSocketServerOptions {
    * events also fail at once while Redis is not connected), so a publisher can tell an outage from a bug.
    */
   clusterPublishTimeoutMs: number;
+  /**
+   * With `redis`: how long (ms) a room's bus channel stays subscribed after this node's last member left it, so
+   * clients that leave and come back (or churn through a room) cost no SUBSCRIBE/UNSUBSCRIBE; 0 drops at once.
+   */
+  clusterBusLingerMs: number;
   /** Bounds on bytes queued per connection (conflate over `softBytes`, disconnect over `hardBytes`); `false` turns it off. */
   slowConsumer: SlowConsumerOptions | false;
   /**
@@ -151,6 +156,7 @@ export const defaultServerOptions = Object.freeze({
   recovery: Object.freeze({ windowMs: 120_000, maxEvents: 1000 }),
   clusterConfirmTimeoutMs: 5_000,
   clusterPublishTimeoutMs: 1_000,
+  clusterBusLingerMs: 30_000,
   overloadTurnBudgetMs: 10,
   overloadMinLoopUtilization: 0.9,
   slowConsumer: Object.freeze({
@@ -186,6 +192,7 @@ export function resolveServerOptions(init: WebSocketServerInit = {}): WebSocketS
     recovery: { ...defaultServerOptions.recovery, ...init.recovery },
     clusterConfirmTimeoutMs: init.clusterConfirmTimeoutMs ?? defaultServerOptions.clusterConfirmTimeoutMs,
     clusterPublishTimeoutMs: init.clusterPublishTimeoutMs ?? defaultServerOptions.clusterPublishTimeoutMs,
+    clusterBusLingerMs: init.clusterBusLingerMs ?? defaultServerOptions.clusterBusLingerMs,
     overloadTurnBudgetMs: init.overloadTurnBudgetMs ?? defaultServerOptions.overloadTurnBudgetMs,
     overloadMinLoopUtilization: init.overloadMinLoopUtilization ?? defaultServerOptions.overloadMinLoopUtilization,
     slowConsumer: init.slowConsumer === false ? false : { ...defaultServerOptions.slowConsumer, ...init.slowConsumer },
@@ -229,6 +236,9 @@ export function resolveServerOptions(init: WebSocketServerInit = {}): WebSocketS
     if (!Number.isInteger(value) || value < 0 || (name === 'ttlMs' && value < 30)) {
       throw new TypeError(`options.connectionCaps.${name} must be a non-negative integer (0 = no cap; ttlMs >= 30)`);
     }
+  }
+  if (!Number.isInteger(options.clusterBusLingerMs) || options.clusterBusLingerMs < 0) {
+    throw new TypeError('options.clusterBusLingerMs must be a non-negative integer');
   }
   if (!Number.isInteger(options.shutdown.reconnectJitterMs) || options.shutdown.reconnectJitterMs < 0) {
     throw new TypeError('options.shutdown.reconnectJitterMs must be a non-negative integer');

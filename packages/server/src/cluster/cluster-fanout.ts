@@ -1,5 +1,6 @@
 import { PublishableEventTraits, streamOfRoom } from '@ws/protocol';
 import type { Cluster, Redis } from 'ioredis';
+import type { Clock } from '../clock.js';
 import type { RoomMessage } from '../delivery/room-message.js';
 import type { Logger } from '../logger.js';
 import type { DepthUpdate, OrderBooks } from '../state/order-books.js';
@@ -7,6 +8,8 @@ import { parseBusMessage, type RedisSequenceStore } from '../state/redis-sequenc
 import type { RedisSnapshotStore } from '../state/redis-snapshot-store.js';
 import type { BusMessage, SequencedMessage } from '../state/sequenced-message.js';
 import { WsError } from '../ws-error.js';
+import { roomOfBusChannel } from './bus-channels.js';
+import { BusSubscriptions } from './bus-subscriptions.js';
 
 /** Where bus messages go: this node's members of the room, minus the sockets in `except`. */
 export interface LocalDelivery {
@@ -17,8 +20,14 @@ export interface ClusterFanoutDeps {
   store: RedisSequenceStore;
   /** Runs the publish script; while it is not ready public streams fall back to local fan-out. */
   pub: Redis | Cluster;
-  /** Subscribed to the bus channel. */
+  /** Subscribed (SSUBSCRIBE) to the bus channels of the rooms this node has members in. */
   sub: Redis | Cluster;
+  /** How long a room's channel stays subscribed after its last local member left (default 30 s). */
+  busLingerMs?: number;
+  /** Times the linger; injectable for tests. */
+  busClock?: Clock;
+  /** One message (`bytes` long) came in on the bus for a room of `namespace` (`ws_bus_messages_received_total`). */
+  onBusMessage?(namespace: string, bytes: number): void;
   snapshots: RedisSnapshotStore;
   books: OrderBooks;
   delivery: LocalDelivery;
@@ -38,6 +47,9 @@ export interface ClusterFanoutDeps {
 }
 
 const USER_SEEN_MAX = 100_000;
+
+const seqOf = (payload: Record<string, unknown> | undefined): number =>
+  typeof payload?.seq === 'number' ? payload.seq : 0;
 
 interface DepthSync {
   buffer: BusMessage[];
@@ -65,33 +77,50 @@ export class ClusterFanout {
   /** Last seq delivered here per `/user` room (bounded, oldest forgotten first), for `release`. */
   private readonly userSeen = new Map<string, number>();
   private readonly releasing = new Map<string, () => void>();
+  /** The rooms whose channels this node is subscribed to (`roomJoined`/`roomLeft`, `prepare`, depth publishes). */
+  private readonly channels: BusSubscriptions;
   private readonly onBus = (channel: string, raw: string) => {
-    if (channel === this.deps.store.channel) this.onMessage(raw);
+    if (roomOfBusChannel(this.deps.store.prefix, channel) === undefined) return;
+    this.onMessage(raw);
   };
   private readonly onSubReady = () => {
-    if (!this.subscribedOnce) return;
+    if (!this.readyOnce) {
+      this.readyOnce = true;
+      return;
+    }
     // After an outage the local copies may have missed messages: reload on next use; books resync on the
-    // next gap; /user events come back from history.
+    // next gap; /user events come back from history, read once the channels are subscribed again.
     this.deps.snapshots.clear();
-    this.deps.onBusResumed?.((room) => this.userSeen.get(room));
+    void this.channels.resubscribe().then(() => this.deps.onBusResumed?.((room) => this.userSeen.get(room)));
   };
-  private subscribedOnce = false;
+  private readyOnce = false;
   private malformed = 0;
 
-  constructor(private readonly deps: ClusterFanoutDeps) {}
-
-  /** Subscribes to the bus; waits up to `waitMs` for it (during an outage ioredis subscribes on reconnect). */
-  async start(waitMs = 3_000): Promise<void> {
-    const { sub, store } = this.deps;
-    sub.on('message', this.onBus);
-    sub.on('ready', this.onSubReady);
-    const subscribed = sub.subscribe(store.channel).then(() => {
-      this.subscribedOnce = true;
+  constructor(private readonly deps: ClusterFanoutDeps) {
+    this.channels = new BusSubscriptions({
+      sub: deps.sub,
+      channel: (room) => deps.store.channel(room),
+      logger: deps.logger,
+      onDropped: (room) => this.forget(room),
+      ...(deps.busLingerMs === undefined ? {} : { lingerMs: deps.busLingerMs }),
+      ...(deps.busClock === undefined ? {} : { clock: deps.busClock }),
     });
-    subscribed.catch((err: unknown) => this.deps.logger.warn({ err }, 'bus subscribe failed; retried on reconnect'));
+  }
+
+  /**
+   * Listens on the bus (rooms are subscribed as local members join them); waits up to `waitMs` for both
+   * connections to be ready (during an outage the node starts degraded and catches up on reconnect).
+   */
+  async start(waitMs = 3_000): Promise<void> {
+    const { sub, pub } = this.deps;
+    this.readyOnce = sub.status === 'ready';
+    sub.on('smessage', this.onBus);
+    sub.on('ready', this.onSubReady);
+    const ready = (client: Redis | Cluster) =>
+      client.status === 'ready' ? undefined : new Promise<void>((resolve) => client.once('ready', () => resolve()));
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
-      subscribed.catch(() => undefined),
+      Promise.all([ready(pub), ready(sub)]),
       new Promise<void>((resolve) => {
         timer = setTimeout(resolve, waitMs);
         timer.unref();
@@ -101,9 +130,38 @@ export class ClusterFanout {
   }
 
   close(): void {
-    this.deps.sub.off('message', this.onBus);
+    this.deps.sub.off('smessage', this.onBus);
     this.deps.sub.off('ready', this.onSubReady);
-    void this.deps.sub.unsubscribe(this.deps.store.channel).catch(() => undefined);
+    this.channels.close();
+  }
+
+  /** The first local member joined a room (Socket.IO adapter `create-room`): its channel is needed. */
+  roomJoined(room: string): void {
+    this.channels.ref(room);
+  }
+
+  /** The last local member left a room (`delete-room`): its channel lingers, then goes. */
+  roomLeft(room: string): void {
+    this.channels.unref(room);
+  }
+
+  /**
+   * Resolves once the rooms' channels are subscribed (or Redis could not be asked): what is read from Redis
+   * after it (snapshot, book, history) is followed on the bus by every later message, with no gap.
+   */
+  subscribed(rooms: readonly string[]): Promise<void> {
+    return this.channels.ready(rooms);
+  }
+
+  /** Bus channels subscribed now. */
+  get channelCount(): number {
+    return this.channels.size;
+  }
+
+  /** A room's channel is gone: what this node kept current from it is stale from now on. */
+  private forget(room: string): void {
+    this.deps.snapshots.delete(room);
+    if (room.startsWith('market:depth:')) this.deps.books.delete(room.slice('market:depth:'.length));
   }
 
   /** Bus messages dropped because they were not a valid `ClusterBusMessage` (each one is also logged). */
@@ -167,6 +225,8 @@ export class ClusterFanout {
   }
 
   private async publishDepth(m: SequencedMessage, floor: number): Promise<object> {
+    // The answer carries the book's checksum, which this node computes from the bus: it must follow the room.
+    await this.channels.ready([m.room]);
     let track = this.outstanding.get(m.room);
     if (!track) {
       track = { count: 0, seen: new Map() };
@@ -206,6 +266,8 @@ export class ClusterFanout {
   /** Loads what subscribers of these rooms get first (snapshots, books) if this node has not got it yet. */
   async prepare(rooms: readonly string[]): Promise<void> {
     if (!this.redisReady) return;
+    // Subscribed first: a message published after the read below comes on the bus, one before it is in it.
+    await this.channels.ready(rooms);
     const isBook = (room: string) => streamOfRoom(room) === PublishableEventTraits['market.depth'].stream;
     await Promise.all([
       this.deps.snapshots.load(rooms.filter((r) => !isBook(r))),
@@ -273,6 +335,7 @@ export class ClusterFanout {
       this.deps.logger.warn({ length: raw.length, dropped: this.malformed }, 'malformed bus message dropped');
       return;
     }
+    this.deps.onBusMessage?.(msg.namespace, raw.length);
     try {
       this.deliver(msg, false);
     } catch (err) {
@@ -287,6 +350,8 @@ export class ClusterFanout {
     if (state === 'book') return this.deliverDepth(msg, local);
     const wire = { ...msg.data, seq: msg.seq };
     if (state === 'latest') {
+      // Already covered by the snapshot read right after this room was subscribed: its members have it.
+      if (!local && msg.seq <= seqOf(this.deps.snapshots.get(msg.room)?.payload)) return wire;
       this.deps.snapshots.set(msg.room, { event: msg.event, payload: wire });
     }
     this.emit(msg, wire);
@@ -320,6 +385,11 @@ export class ClusterFanout {
       return undefined;
     }
     const { books } = this.deps;
+    if (!local && books.has(update.symbol) && msg.seq <= books.seq(update.symbol)) {
+      // Already in the book read right after this room was subscribed (a message of the subscribe race).
+      this.confirm(msg.room, msg.seq, books.snapshot(update.symbol) ?? {});
+      return undefined;
+    }
     if (
       local ||
       update.type === 'snapshot' ||

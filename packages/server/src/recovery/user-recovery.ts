@@ -16,6 +16,8 @@ export interface UserRecoveryDeps {
       upTo?: ReadonlyMap<string, number>,
       waitMs?: number,
     ): Promise<BusMessage[]>;
+    /** Resolves once the bus carries these rooms to this node: the history is read after it, so no event falls between. */
+    subscribed?(rooms: readonly string[]): Promise<void>;
   };
   send(socket: Socket, message: OutboundEvent): void;
   logger: Logger;
@@ -103,20 +105,26 @@ export function recoverUserStreams(
     });
   };
   // A stream without `since` is read from its current seq: nothing to replay, only where it stands.
-  const reads = wanted.map((w) =>
-    w.after === undefined && !readCurrent
-      ? undefined
-      : deps.history.since(w.room, w.after ?? Number.MAX_SAFE_INTEGER - 1),
-  );
-  if (reads.every((r): r is HistoryRead | undefined => !(r instanceof Promise))) return finish(reads);
-  return Promise.all(
-    reads.map((r) =>
-      Promise.resolve(r).catch((err: unknown) => {
-        deps.logger.warn({ err, userId }, 'history read failed; recovery reported as failed');
-        return undefined;
-      }),
-    ),
-  )
+  const read = () =>
+    wanted.map((w) =>
+      w.after === undefined && !readCurrent
+        ? undefined
+        : deps.history.since(w.room, w.after ?? Number.MAX_SAFE_INTEGER - 1),
+    );
+  const subscribed = deps.holds?.subscribed?.(all);
+  const reads = subscribed ? undefined : read();
+  if (reads?.every((r): r is HistoryRead | undefined => !(r instanceof Promise))) return finish(reads);
+  return Promise.resolve(subscribed)
+    .then(() =>
+      Promise.all(
+        (reads ?? read()).map((r) =>
+          Promise.resolve(r).catch((err: unknown) => {
+            deps.logger.warn({ err, userId }, 'history read failed; recovery reported as failed');
+            return undefined;
+          }),
+        ),
+      ),
+    )
     .then(finish)
     .catch((err: unknown) => {
       deps.logger.error({ err, userId }, 'user stream recovery failed');

@@ -257,6 +257,9 @@ function buildState(
     logger: options.logger,
     confirmTimeoutMs: options.clusterConfirmTimeoutMs,
     publishTimeoutMs: options.clusterPublishTimeoutMs,
+    busLingerMs: options.clusterBusLingerMs,
+    ...(options.clock ? { busClock: options.clock } : {}),
+    onBusMessage: (ns, bytes) => metrics.busMessageReceived?.(ns, bytes),
     onBusResumed: hooks.onBusResumed,
   });
   return {

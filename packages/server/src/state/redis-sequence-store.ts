@@ -3,7 +3,7 @@ import { compile, isZeroDecimal, PublishableEventTraits, streamOfRoom } from '@w
 import { ClusterBusMessage } from '@ws/protocol/internal';
 import type { Cluster, Redis } from 'ioredis';
 import { type Clock, systemClock } from '../clock.js';
-import { DEFAULT_REDIS_PREFIX, redisKey } from '../redis-keys.js';
+import { busChannel, DEFAULT_REDIS_PREFIX, redisKey } from '../redis-keys.js';
 import type { BusMessage, SequencedMessage } from './sequenced-message.js';
 
 export interface RedisSequenceStoreOptions {
@@ -18,9 +18,10 @@ export interface RedisSequenceStoreOptions {
 }
 
 /**
- * Assigns seq, stores the latest message / history / book and publishes on the bus in ONE Lua call, so
- * seq order, stored state and delivery order agree on every node. KEYS share the `{room}` hash tag so it
- * also runs on Redis Cluster.
+ * Assigns seq, stores the latest message / history / book and publishes on the room's bus channel in ONE Lua
+ * call, so seq order, stored state and delivery order agree on every node. KEYS and the channel share the
+ * `{room}` hash tag, so on Redis Cluster it runs on the room's shard and SPUBLISH reaches only the nodes
+ * subscribed to the room (a classic PUBLISH would be broadcast to every shard).
  */
 const PUBLISH_SCRIPT = `
 local prev = tonumber(redis.call('GET', KEYS[1]) or '0')
@@ -46,7 +47,7 @@ elseif kind == 'depth' then
     end
   end
 end
-redis.call('PUBLISH', ARGV[1], msg)
+redis.call('SPUBLISH', ARGV[1], msg)
 return seq
 `;
 
@@ -54,8 +55,8 @@ type RedisLike = Redis | Cluster;
 
 /** The Redis half of the cluster publish path: global seq, latest snapshots, order books and `/user` history. */
 export class RedisSequenceStore {
-  readonly channel: string;
-  private readonly prefix: string;
+  /** Key and channel prefix. */
+  readonly prefix: string;
   private readonly historyMaxLen: number;
   readonly historyWindowMs: number;
   private readonly clock: Clock;
@@ -65,11 +66,15 @@ export class RedisSequenceStore {
     options: RedisSequenceStoreOptions = {},
   ) {
     this.prefix = options.prefix ?? DEFAULT_REDIS_PREFIX;
-    this.channel = redisKey(this.prefix, 'bus');
     this.historyMaxLen = options.historyMaxLen ?? 1000;
     this.historyWindowMs = options.historyWindowMs ?? 120_000;
     this.clock = options.clock ?? systemClock;
     this.redis.defineCommand('wsSequencedPublish', { numberOfKeys: 5, lua: PUBLISH_SCRIPT });
+  }
+
+  /** The room's bus channel (`<prefix>:{room}:bus`). */
+  channel(room: string): string {
+    return busChannel(this.prefix, room);
   }
 
   private key(room: string, what: string): string {
@@ -86,7 +91,7 @@ export class RedisSequenceStore {
       ...(message.enteredAt === undefined ? {} : { t: message.enteredAt }),
     });
     const args: (string | number)[] = [
-      this.channel,
+      this.channel(message.room),
       message.kind,
       body,
       floor,

@@ -58,8 +58,11 @@ describe('Redis key names', () => {
     expect(keys.some((k) => k.startsWith('ws:rl:ev:/prices:'))).toBe(true);
     expect(keys).toContain('ws:rl:hs:127.0.0.1');
     for (const key of keys) expect(key).toMatch(/^ws:[^:]/);
+    // The bus: one sharded channel per room this node follows, named in the room's slot.
+    const shardChannels = (await redis.pubsub('SHARDCHANNELS', '*')) as string[];
+    expect(shardChannels).toContain('ws:{prices:BTC/USDT}:bus');
+    for (const channel of shardChannels) expect(channel).toMatch(/^ws:\{[^}]+\}:bus$/);
     const channels = (await redis.pubsub('CHANNELS', '*')) as string[];
-    expect(channels).toContain('ws:bus');
     // The adapter's request channels (its broadcast channels are patterns, not listed here).
     expect(channels.some((c) => c.startsWith('ws:adapter-request#/prices#'))).toBe(true);
     for (const channel of channels) expect(channel).toMatch(/^ws:[^:]/);

@@ -1,0 +1,134 @@
+import type { OrderEvent, PriceUpdate } from '@ws/protocol';
+import type { Cluster, Redis } from 'ioredis';
+import { afterEach, describe, expect, it } from 'vitest';
+import { connected, request, startServer, type TestClient, type TestServer } from './harness.js';
+import { type RedisClusterProcess, startRedisCluster } from './redis-cluster-process.js';
+import { type RedisProcess, startRedis } from './redis-process.js';
+
+const SYMBOLS = ['BTC', 'ETH', 'SOL', 'XRP', 'ADA', 'DOT', 'LTC', 'AVAX', 'LINK', 'ATOM'].map((b) => `${b}/USDT`);
+const NODES = 4;
+const USERS_PER_NODE = 40;
+const PRICE_CLIENTS_PER_NODE = 10;
+const UPDATES_PER_SYMBOL = 20;
+
+let redis: RedisProcess | undefined;
+let cluster: RedisClusterProcess | undefined;
+const nodes: TestServer[] = [];
+afterEach(async () => {
+  for (const n of nodes.splice(0)) await n.close();
+  await redis?.stop();
+  await cluster?.stop();
+  redis = undefined;
+  cluster = undefined;
+});
+
+/** `ws_bus_messages_received_total` of one node, per namespace, from its Prometheus exposition. */
+async function busReceived(node: TestServer): Promise<Record<string, number>> {
+  const text = await node.server.exportPrometheusMetrics();
+  const out: Record<string, number> = {};
+  for (const m of text.matchAll(/^ws_bus_messages_received_total\{namespace="([^"]+)"\} (\d+)$/gm)) {
+    out[m[1] as string] = Number(m[2]);
+  }
+  return out;
+}
+
+const order = (n: number) => ({
+  orderId: `o-${n}`,
+  symbol: 'BTC/USDT',
+  side: 'buy' as const,
+  type: 'limit' as const,
+  price: 1,
+  quantity: 1,
+  filledQuantity: 0,
+  status: 'new' as const,
+});
+
+type Clients = () => { pub: Redis | Cluster; sub: Redis | Cluster };
+
+/**
+ * NODES gateways, 10 public symbols of which node i's clients use symbols 2i and 2i+1 (the last two nobody),
+ * USERS_PER_NODE private users on each. Every symbol gets UPDATES_PER_SYMBOL updates and every user one order
+ * event, each published on another node than its subscribers'. Per node, bus messages received ÷ messages its
+ * clients need must be ≤ 1.2 (it is 1 when the node follows exactly its clients' rooms).
+ */
+async function run(clients: Clients) {
+  for (let i = 0; i < NODES; i++)
+    nodes.push(await startServer({ nodeId: `n${i}`, symbols: SYMBOLS, redis: { ...clients(), prefix: 'bus' } }));
+  const sockets: TestClient[] = [];
+  const prices = nodes.map(() => 0);
+  const orders = nodes.map(() => 0);
+  for (const [i, node] of nodes.entries()) {
+    for (let c = 0; c < PRICE_CLIENTS_PER_NODE; c++) {
+      const s = node.connect('/prices');
+      s.on('price.update', (_u: PriceUpdate) => prices[i]!++);
+      await connected(s);
+      await request(s, 'subscribe', { symbols: [SYMBOLS[2 * i], SYMBOLS[2 * i + 1]] });
+      sockets.push(s);
+    }
+    for (let u = 0; u < USERS_PER_NODE; u++) {
+      const s = node.connect('/user', { token: await node.token({ userId: `u${i}-${u}` }) });
+      s.on('order.new', (_o: OrderEvent) => orders[i]!++);
+      await connected(s);
+      sockets.push(s);
+    }
+  }
+  const before = await Promise.all(nodes.map(busReceived));
+  for (const [k, symbol] of SYMBOLS.entries()) {
+    for (let n = 1; n <= UPDATES_PER_SYMBOL; n++) {
+      // From a node whose clients do not use the symbol.
+      const from = nodes[(Math.floor(k / 2) + 1) % NODES]!;
+      await from.server.broadcastPriceUpdate(symbol, { price: n, bid: n, ask: n, volume: 1 });
+    }
+  }
+  for (const [i] of nodes.entries()) {
+    for (let u = 0; u < USERS_PER_NODE; u++) {
+      await nodes[(i + 1) % NODES]!.server.broadcast.broadcastOrderUpdate(`u${i}-${u}`, order(u));
+    }
+  }
+  const neededPrices = 2 * UPDATES_PER_SYMBOL;
+  await expect
+    .poll(() => ({ prices, orders }), { timeout: 20_000 })
+    .toEqual({
+      prices: nodes.map(() => PRICE_CLIENTS_PER_NODE * neededPrices),
+      orders: nodes.map(() => USERS_PER_NODE),
+    });
+  const after = await Promise.all(nodes.map(busReceived));
+  const perNode = nodes.map((_, i) => {
+    const got = (ns: string) => (after[i]?.[ns] ?? 0) - (before[i]?.[ns] ?? 0);
+    return {
+      prices: got('/prices') / neededPrices,
+      user: got('/user') / USERS_PER_NODE,
+      all: (got('/prices') + got('/user')) / (neededPrices + USERS_PER_NODE),
+    };
+  });
+  for (const ratio of perNode) {
+    expect(ratio.all).toBeLessThanOrEqual(1.2);
+    expect(ratio.prices).toBeLessThanOrEqual(1.2);
+    expect(ratio.user).toBeLessThanOrEqual(1.2);
+  }
+
+  // A room nobody on node 0 is in: node 0 publishes 30 updates to it and receives none of them; node 1 gets all.
+  const [n0, n1] = [nodes[0]!, nodes[1]!];
+  const foreign = SYMBOLS[2]!;
+  const [n0Before, n1Before] = [(await busReceived(n0))['/prices'] ?? 0, (await busReceived(n1))['/prices'] ?? 0];
+  const n1Expected = prices[1]! + PRICE_CLIENTS_PER_NODE * 30;
+  for (let n = 1; n <= 30; n++) await n0.server.broadcastPriceUpdate(foreign, { price: n, bid: n, ask: n, volume: 1 });
+  await expect.poll(() => prices[1], { timeout: 10_000 }).toBe(n1Expected);
+  expect(((await busReceived(n1))['/prices'] ?? 0) - n1Before).toBe(30);
+  expect(((await busReceived(n0))['/prices'] ?? 0) - n0Before).toBe(0);
+  for (const s of sockets) s.disconnect();
+}
+
+describe('the cluster bus follows each node’s clients', () => {
+  it('one Redis: per node, bus messages received ÷ messages its clients need ≤ 1.2; a node without a member hears nothing of the room', async () => {
+    redis = await startRedis();
+    const r = redis;
+    await run(() => ({ pub: r.client(), sub: r.client() }));
+  }, 60_000);
+
+  it('a 3-master Redis Cluster (SPUBLISH/SSUBSCRIBE): the same', async () => {
+    cluster = await startRedisCluster();
+    const c = cluster;
+    await run(() => ({ pub: c.client(), sub: c.client({ shardedSubscribers: true }) }));
+  }, 90_000);
+});
