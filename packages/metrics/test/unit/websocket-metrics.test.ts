@@ -247,6 +247,19 @@ describe('exportPrometheusMetrics', () => {
     return { m, families: parseExposition(await m.exportPrometheusMetrics()) };
   }
 
+  it('counts cluster bus messages and bytes per namespace, and exports none for a namespace that received none', async () => {
+    const m = new WebSocketMetrics();
+    m.busMessageReceived('/prices', 120);
+    m.busMessageReceived('/prices', 80);
+    m.busMessageReceived('/user', 50);
+    const text = await m.exportPrometheusMetrics();
+    expect(text).toContain('ws_bus_messages_received_total{namespace="/prices"} 2');
+    expect(text).toContain('ws_bus_received_bytes_total{namespace="/prices"} 200');
+    expect(text).toContain('ws_bus_messages_received_total{namespace="/user"} 1');
+    expect(text).not.toContain('ws_bus_messages_received_total{namespace="/market"}');
+    m.close();
+  });
+
   it('writes valid exposition text with HELP and TYPE for every ws_ family and conventional names', async () => {
     const { families } = await exercised();
     const ws = [...families.values()].filter((f) => f.name.startsWith('ws_'));
@@ -255,6 +268,8 @@ describe('exportPrometheusMetrics', () => {
         'ws_broadcast_fanout',
         'ws_broadcast_latency_seconds',
         'ws_broadcasts_total',
+        'ws_bus_messages_received_total',
+        'ws_bus_received_bytes_total',
         'ws_connection_attempts_total',
         'ws_connection_refusals_total',
         'ws_connections',

@@ -153,11 +153,6 @@ export class ClusterFanout {
     return this.channels.ready(rooms);
   }
 
-  /** Bus channels subscribed now. */
-  get channelCount(): number {
-    return this.channels.size;
-  }
-
   /** A room's channel is gone: what this node kept current from it is stale from now on. */
   private forget(room: string): void {
     this.deps.snapshots.delete(room);
