@@ -1,12 +1,11 @@
+import { ManualClock, type RedisServer, startRedis } from '@ws/test-support';
 import type { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BusSubscriptions } from '../../src/cluster/bus-subscriptions.js';
 import { silentLogger } from '../../src/logger.js';
 import { busChannel } from '../../src/redis-keys.js';
-import { ManualClock } from '../manual-clock.js';
-import { type RedisProcess, startRedis } from './redis-process.js';
 
-let redis: RedisProcess | undefined;
+let redis: RedisServer | undefined;
 const cleanup: (() => unknown)[] = [];
 afterEach(async () => {
   for (const c of cleanup.splice(0).reverse()) await c();

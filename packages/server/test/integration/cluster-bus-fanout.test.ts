@@ -1,9 +1,15 @@
 import type { OrderEvent, PriceUpdate } from '@ws/protocol';
+import {
+  connected,
+  type RedisCluster,
+  type RedisServer,
+  request,
+  startRedis,
+  startRedisCluster,
+} from '@ws/test-support';
+import { startServer, type TestClient, type TestServer } from '@ws/test-support/server';
 import type { Cluster, Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
-import { connected, request, startServer, type TestClient, type TestServer } from './harness.js';
-import { type RedisClusterProcess, startRedisCluster } from './redis-cluster-process.js';
-import { type RedisProcess, startRedis } from './redis-process.js';
 
 const SYMBOLS = ['BTC', 'ETH', 'SOL', 'XRP', 'ADA', 'DOT', 'LTC', 'AVAX', 'LINK', 'ATOM'].map((b) => `${b}/USDT`);
 const NODES = 4;
@@ -11,8 +17,8 @@ const USERS_PER_NODE = 40;
 const PRICE_CLIENTS_PER_NODE = 10;
 const UPDATES_PER_SYMBOL = 20;
 
-let redis: RedisProcess | undefined;
-let cluster: RedisClusterProcess | undefined;
+let redis: RedisServer | undefined;
+let cluster: RedisCluster | undefined;
 const nodes: TestServer[] = [];
 afterEach(async () => {
   for (const n of nodes.splice(0)) await n.close();
