@@ -5,9 +5,9 @@ const root = fileURLToPath(new URL('.', import.meta.url));
 
 /** Tests and typecheck read the packages' sources, never a build. */
 const alias = [
-  // Subpath entries (`@ws/protocol/runtime`, `@ws/client/validate`) are src/<name>.ts.
+  // Subpath entries (`@ws/protocol/runtime`, `@ws/server/internal`, `@ws/client/validate`) are src/<name>.ts.
   {
-    find: /^@ws\/(protocol|client|react)\/([a-z-]+)$/,
+    find: /^@ws\/(protocol|server|client|react)\/([a-z-]+)$/,
     replacement: `${root}packages/$1/src/$2.ts`,
   },
   {

@@ -12,8 +12,5 @@ export default packageBuild({
   esbuildOptions(options) {
     options.mangleProps = /_$/;
   },
-  dts: {
-    entry: ['src/index.ts', 'src/validate.ts', 'src/order-book.ts', 'src/polling.ts'],
-    compilerOptions: { ignoreDeprecations: '6.0' },
-  },
+  dtsEntry: ['src/index.ts', 'src/validate.ts', 'src/order-book.ts', 'src/polling.ts'],
 });

@@ -6,5 +6,5 @@ import { packageBuild } from '../../tsup.config.base';
 export default packageBuild({
   entry: ['src/**/*.ts'],
   bundle: false,
-  dts: { entry: ['src/index.ts', 'src/runtime.ts', 'src/internal.ts'], compilerOptions: { ignoreDeprecations: '6.0' } },
+  dtsEntry: ['src/index.ts', 'src/runtime.ts', 'src/internal.ts'],
 });

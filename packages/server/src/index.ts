@@ -1,94 +1,29 @@
-export { AdminAlerts, type AlertInputs, type AlertThresholds } from './admin/admin-alerts.js';
-export { type AuthContext, AuthMiddleware, type AuthOptions, type AuthSocket } from './admission/auth-middleware.js';
-export {
-  type CapKind,
-  type ConnectionCounter,
-  MemoryConnectionCounter,
-  RedisConnectionCounter,
-  type RedisConnectionCounterOptions,
-} from './admission/connection-counter.js';
-export {
-  type ConnectionCaps,
-  EngineAdmission,
-  type EngineAdmissionDeps,
-  type EngineConnection,
-} from './admission/engine-admission.js';
-export {
-  defaultRateLimitOptions,
-  type RateLimit,
-  RateLimitMiddleware,
-  type RateLimitOptions,
-  type RateLimitResult,
-  type RateLimitSocket,
-} from './admission/rate-limit-middleware.js';
-export { defaultRefusalLogOptions, type Refusal, RefusalLog, type RefusalLogOptions } from './admission/refusal-log.js';
-export { type Clock, systemClock } from './clock.js';
-export {
-  ClusterFanout,
-  type ClusterFanoutDeps,
-  type LocalDelivery,
-} from './cluster/cluster-fanout.js';
-export type {
-  AuthComponent,
-  MetricsComponent,
-  NamespaceMiddleware,
-  RateLimitComponent,
-} from './component-contracts.js';
-export { type ConnectionFilter, type ConnectionIdentity, ConnectionManager } from './connection-manager.js';
-export { RoomDelivery, type RoomDeliveryDeps, type RoomDeliveryOptions } from './delivery/room-delivery.js';
-export type { NamespaceMessage, OutboundEvent, RoomMessage } from './delivery/room-message.js';
-export {
-  type SlowConsumerDeps,
-  SlowConsumerGuard,
-  type SlowConsumerOptions,
-} from './delivery/slow-consumer-guard.js';
-export { PreEncodedJson, PreEncodedJsonEncoder, preEncodingParser } from './encoding/pre-encoded-json.js';
+/**
+ * `@ws/server`: what an application calls. Everything else the package is made of (its components, stores,
+ * and the contracts to implement one of your own) is in `@ws/server/internal`, which may change in any
+ * release. A test pins this list.
+ */
+import type { WebSocketBroadcast as Broadcast } from './publish/websocket-broadcast.js';
+
+export { AuthMiddleware, type AuthOptions } from './admission/auth-middleware.js';
+export { RateLimitMiddleware, type RateLimitOptions } from './admission/rate-limit-middleware.js';
+export type { Clock } from './clock.js';
 export { epochNow } from './epoch-clock.js';
-export { type InboundContext, InboundHandler, type InboundRoute, route } from './inbound/inbound-handler.js';
-export { type Logger, silentLogger } from './logger.js';
+export type { Logger } from './logger.js';
 export { createRedisPublisher, type RedisPublisherOptions } from './publish/redis-publisher.js';
-export {
-  type BroadcastDelivery,
-  type OrderEventName,
-  type PublishInput,
-  type PublishItem,
-  type PublishOptions,
-  WebSocketBroadcast,
-  type WebSocketBroadcastDeps,
-  type WirePayload,
-} from './publish/websocket-broadcast.js';
-export { recoverUserStreams, type UserRecoveryDeps } from './recovery/user-recovery.js';
-export { DEFAULT_REDIS_PREFIX, redisKey } from './redis-keys.js';
-export { type DepthUpdate, OrderBooks } from './state/order-books.js';
-export { parseBusMessage, RedisSequenceStore, type RedisSequenceStoreOptions } from './state/redis-sequence-store.js';
-export { RedisSnapshotStore } from './state/redis-snapshot-store.js';
-export { MemorySequenceStore, type SequenceStore } from './state/sequence-store.js';
-export type { BusMessage, SequencedKind, SequencedMessage } from './state/sequenced-message.js';
-export { MemorySnapshotStore, type RoomSnapshot, type SnapshotStore } from './state/snapshot-store.js';
-export {
-  type HistoryEntry,
-  type HistoryLimits,
-  type HistoryRead,
-  MemoryUserStreamHistory,
-  RedisUserStreamHistory,
-  type UserStreamHistory,
-} from './state/user-stream-history.js';
-export {
-  type RoomRequest,
-  type SubscriptionLimits,
-  SubscriptionManager,
-} from './subscriptions/subscription-manager.js';
-export { RedisUserChannelCounter, type UserChannelCounter } from './subscriptions/user-channel-counter.js';
-export { type ChannelReservation, UserChannelGuard } from './subscriptions/user-channel-guard.js';
+export { redisKey } from './redis-keys.js';
 export { websocketBroadcast } from './websocket-broadcast-facade.js';
 export { type TypedNamespace, WebSocketServer } from './websocket-server.js';
 export {
-  defaultAlertThresholds,
-  defaultConnectionCaps,
   defaultServerOptions,
-  defaultSubscriptionLimits,
-  resolveServerOptions,
   type WebSocketServerInit,
   type WebSocketServerOptions,
 } from './websocket-server-options.js';
+export { WsConfigError } from './ws-config-error.js';
 export { isWsError, WsError } from './ws-error.js';
+
+/**
+ * The broadcast service of a server (`server.broadcast`, `websocketBroadcast`) and of `createRedisPublisher`.
+ * A type here (an alias, which the declaration bundle keeps a type): the server builds the class itself.
+ */
+export type WebSocketBroadcast = Broadcast;

@@ -4,8 +4,8 @@ import type { Cluster, Redis } from 'ioredis';
 import type { AlertThresholds } from './admin/admin-alerts.js';
 import type { AuthOptions } from './admission/auth-middleware.js';
 import type { ConnectionCounter } from './admission/connection-counter.js';
-import type { RateLimitOptions } from './admission/rate-limit-middleware.js';
-import type { RefusalLogOptions } from './admission/refusal-log.js';
+import { defaultRateLimitOptions, type RateLimitOptions } from './admission/rate-limit-middleware.js';
+import { defaultRefusalLogOptions, type RefusalLogOptions } from './admission/refusal-log.js';
 import type { Clock } from './clock.js';
 import type { AuthComponent, MetricsComponent, RateLimitComponent } from './component-contracts.js';
 import type { SlowConsumerOptions } from './delivery/slow-consumer-guard.js';
@@ -14,6 +14,7 @@ import { silentLogger } from './logger.js';
 import type { SequenceStore } from './state/sequence-store.js';
 import type { SnapshotStore } from './state/snapshot-store.js';
 import type { SubscriptionLimits } from './subscriptions/subscription-manager.js';
+import { WsConfigError } from './ws-config-error.js';
 
 export interface WebSocketServerOptions {
   /** Identifies this node in metrics, admin stats and connection listings. */
@@ -123,11 +124,11 @@ export type WebSocketServerInit = Partial<
   shutdown?: Partial<WebSocketServerOptions['shutdown']>;
 };
 
-export const defaultSubscriptionLimits: SubscriptionLimits = {
+export const defaultSubscriptionLimits: SubscriptionLimits = Object.freeze({
   maxSymbolsPerConnection: 100,
   maxRoomsPerConnection: 20,
   maxChannelsPerUser: 50,
-};
+});
 
 /** Generous: an office behind one NAT, a trader with many tabs and bots. */
 export const defaultConnectionCaps: WebSocketServerOptions['connectionCaps'] = Object.freeze({
@@ -136,22 +137,26 @@ export const defaultConnectionCaps: WebSocketServerOptions['connectionCaps'] = O
   ttlMs: 60_000,
 });
 
-export const defaultAlertThresholds: AlertThresholds = {
+export const defaultAlertThresholds: AlertThresholds = Object.freeze({
   errorRatePerSec: 10,
   eventLoopLagMs: 200,
   connections: 50_000,
-};
+});
 
 /**
- * The defaults of every tunable option, defined once: `resolveServerOptions` fills gaps from them and the
- * gateway's environment variables default to them.
+ * The defaults of every tunable option, defined once (frozen): `resolveServerOptions` fills gaps from them and
+ * the gateway's environment variables default to them. `rateLimit` is what `RateLimitMiddleware` defaults to.
  */
 export const defaultServerOptions = Object.freeze({
+  limits: defaultSubscriptionLimits,
+  connectionCaps: defaultConnectionCaps,
+  rateLimit: defaultRateLimitOptions,
+  refusalLog: defaultRefusalLogOptions,
   maxHttpBufferSize: 64 * 1024,
   pingIntervalMs: 25_000,
   // Socket.IO's own default: a trader on a congested mobile link is not cut off after a few seconds of silence.
   pingTimeoutMs: 20_000,
-  admin: Object.freeze({ statsIntervalMs: 5_000 }),
+  admin: Object.freeze({ statsIntervalMs: 5_000, alerts: defaultAlertThresholds }),
   shutdown: Object.freeze({ deadlineMs: 10_000, reconnectJitterMs: 5_000 }),
   recovery: Object.freeze({ windowMs: 120_000, maxEvents: 1000 }),
   clusterConfirmTimeoutMs: 5_000,
@@ -167,7 +172,7 @@ export const defaultServerOptions = Object.freeze({
   }),
 });
 
-/** Merges with the defaults and validates; throws a TypeError naming the bad option. */
+/** Merges with the defaults and validates; throws a `WsConfigError` naming the bad option. */
 export function resolveServerOptions(init: WebSocketServerInit = {}): WebSocketServerOptions {
   const options: WebSocketServerOptions = {
     ...init,
@@ -198,7 +203,7 @@ export function resolveServerOptions(init: WebSocketServerInit = {}): WebSocketS
     slowConsumer: init.slowConsumer === false ? false : { ...defaultServerOptions.slowConsumer, ...init.slowConsumer },
   };
   for (const symbol of options.symbols) {
-    if (!isMarketSymbol(symbol)) throw new TypeError(`options.symbols: invalid symbol ${JSON.stringify(symbol)}`);
+    if (!isMarketSymbol(symbol)) throw new WsConfigError('symbols', `has an invalid symbol ${JSON.stringify(symbol)}`);
   }
   const positive: [string, number][] = [
     ['limits.maxSymbolsPerConnection', options.limits.maxSymbolsPerConnection],
@@ -223,28 +228,29 @@ export function resolveServerOptions(init: WebSocketServerInit = {}): WebSocketS
       : []),
   ];
   for (const [name, value] of positive) {
-    if (!Number.isInteger(value) || value <= 0) throw new TypeError(`options.${name} must be a positive integer`);
+    if (!Number.isInteger(value) || value <= 0) throw new WsConfigError(name, 'must be a positive integer');
   }
   if (!Number.isFinite(options.overloadTurnBudgetMs) || options.overloadTurnBudgetMs < 0) {
-    throw new TypeError('options.overloadTurnBudgetMs must be a non-negative number');
+    throw new WsConfigError('overloadTurnBudgetMs', 'must be a non-negative number');
   }
   const utilization = options.overloadMinLoopUtilization;
   if (!Number.isFinite(utilization) || utilization < 0 || utilization > 1) {
-    throw new TypeError('options.overloadMinLoopUtilization must be a number from 0 to 1');
+    throw new WsConfigError('overloadMinLoopUtilization', 'must be a number from 0 to 1');
   }
   for (const [name, value] of Object.entries(options.connectionCaps)) {
     if (!Number.isInteger(value) || value < 0 || (name === 'ttlMs' && value < 30)) {
-      throw new TypeError(`options.connectionCaps.${name} must be a non-negative integer (0 = no cap; ttlMs >= 30)`);
+      const rule = name === 'ttlMs' ? 'an integer >= 30' : 'a non-negative integer (0 = no cap)';
+      throw new WsConfigError(`connectionCaps.${name}`, `must be ${rule}`);
     }
   }
   if (!Number.isInteger(options.clusterBusLingerMs) || options.clusterBusLingerMs < 0) {
     throw new TypeError('options.clusterBusLingerMs must be a non-negative integer');
   }
   if (!Number.isInteger(options.shutdown.reconnectJitterMs) || options.shutdown.reconnectJitterMs < 0) {
-    throw new TypeError('options.shutdown.reconnectJitterMs must be a non-negative integer');
+    throw new WsConfigError('shutdown.reconnectJitterMs', 'must be a non-negative integer');
   }
   if (options.corsOrigins !== '*' && !Array.isArray(options.corsOrigins)) {
-    throw new TypeError("options.corsOrigins must be an array of origins or '*'");
+    throw new WsConfigError('corsOrigins', "must be an array of origins or '*'");
   }
   return options;
 }

@@ -3,6 +3,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { type NamespaceName, type Role, type SystemMessage, USER_ID_PATTERN } from '@ws/protocol';
 import { createRemoteJWKSet, type JWTPayload, type JWTVerifyGetKey, errors as joseErrors, jwtVerify } from 'jose';
 import { type Clock, systemClock } from '../clock.js';
+import { WsConfigError } from '../ws-config-error.js';
 import { WsError } from '../ws-error.js';
 import { DeadlineTimer } from './deadline-timer.js';
 import { Hs256Verifier } from './hs256-verifier.js';
@@ -101,27 +102,27 @@ export class AuthMiddleware {
     };
     const { secret, publicKey, jwksUrl } = options;
     if (secret === undefined && publicKey === undefined && jwksUrl === undefined) {
-      throw new Error('AuthMiddleware: configure a secret, a publicKey or a jwksUrl');
+      throw new WsConfigError('auth', 'needs a secret, a publicKey or a jwksUrl');
     }
     if (publicKey !== undefined && jwksUrl !== undefined) {
-      throw new Error('AuthMiddleware: configure either publicKey or jwksUrl, not both');
+      throw new WsConfigError('auth.jwksUrl', 'cannot be combined with auth.publicKey: configure one of them');
     }
     if (secret !== undefined) {
       this.#secret = new TextEncoder().encode(secret);
       if (this.#secret.byteLength < MIN_SECRET_BYTES) {
-        throw new Error(`AuthMiddleware: the HMAC secret must be at least ${MIN_SECRET_BYTES} bytes`);
+        throw new WsConfigError('auth.secret', `must be at least ${MIN_SECRET_BYTES} bytes`);
       }
     }
     // `asymmetric`: what the key can verify; `defaults`: the narrow allow-list used when none is given.
     const asymmetric: string[] = [];
     const defaults = secret === undefined ? [] : ['HS256'];
     if (publicKey !== undefined) {
-      this.#publicKey = createPublicKey(publicKey);
+      this.#publicKey = importPublicKey(publicKey);
       asymmetric.push(...algorithmsForKey(this.#publicKey));
       defaults.push(...(this.#publicKey.asymmetricKeyType === 'ed25519' ? asymmetric : asymmetric.slice(0, 1)));
     }
     if (jwksUrl !== undefined) {
-      this.#jwks = createRemoteJWKSet(new URL(jwksUrl), {
+      this.#jwks = createRemoteJWKSet(parseJwksUrl(jwksUrl), {
         ...(options.jwksCacheMaxAgeMs === undefined ? {} : { cacheMaxAge: options.jwksCacheMaxAgeMs }),
       });
       defaults.push('RS256', 'ES256');
@@ -269,19 +270,21 @@ export class AuthMiddleware {
   }
 
   #checkAlgorithms(asymmetric: string[]): void {
-    if (this.#algorithms.length === 0) throw new Error('AuthMiddleware: algorithms must not be empty');
+    // The defaults always fit the keys: a misfit is in an explicit `algorithms`.
+    const option = 'auth.algorithms';
+    if (this.#algorithms.length === 0) throw new WsConfigError(option, 'must not be empty');
     for (const alg of this.#algorithms) {
-      if (alg.toLowerCase() === 'none') throw new Error("AuthMiddleware: algorithm 'none' is never allowed");
+      if (alg.toLowerCase() === 'none') throw new WsConfigError(option, "must not list 'none': it is never allowed");
       const isHmac = HMAC_ALGS.includes(alg);
       if (isHmac && this.#secret === undefined) {
         // HS* with only a public key configured is the RS/HS key-confusion attack.
-        throw new Error(`AuthMiddleware: ${alg} needs a secret`);
+        throw new WsConfigError(option, `lists ${alg}, which needs a secret`);
       }
       if (!isHmac && this.#publicKey !== undefined && !asymmetric.includes(alg)) {
-        throw new Error(`AuthMiddleware: ${alg} does not fit the configured public key`);
+        throw new WsConfigError(option, `lists ${alg}, which does not fit the configured public key`);
       }
       if (!isHmac && this.#publicKey === undefined && this.#jwks === undefined) {
-        throw new Error(`AuthMiddleware: ${alg} needs a publicKey or a jwksUrl`);
+        throw new WsConfigError(option, `lists ${alg}, which needs a publicKey or a jwksUrl`);
       }
     }
   }
@@ -332,6 +335,22 @@ function dropToken(handshake: AuthSocket['handshake']): void {
   handshake.auth = rest;
 }
 
+function importPublicKey(pem: string): KeyObject {
+  try {
+    return createPublicKey(pem);
+  } catch (err) {
+    throw new WsConfigError('auth.publicKey', 'is not a public key Node can import (PEM, SPKI)', { cause: err });
+  }
+}
+
+function parseJwksUrl(url: string): URL {
+  try {
+    return new URL(url);
+  } catch (err) {
+    throw new WsConfigError('auth.jwksUrl', 'is not a URL', { cause: err });
+  }
+}
+
 function algorithmsForKey(key: KeyObject): string[] {
   switch (key.asymmetricKeyType) {
     case 'rsa':
@@ -339,13 +358,13 @@ function algorithmsForKey(key: KeyObject): string[] {
       return key.asymmetricKeyType === 'rsa' ? RSA_ALGS : RSA_ALGS.filter((alg) => alg.startsWith('PS'));
     case 'ec': {
       const alg = EC_ALGS[key.asymmetricKeyDetails?.namedCurve ?? ''];
-      if (alg === undefined) throw new Error('AuthMiddleware: unsupported EC curve');
+      if (alg === undefined) throw new WsConfigError('auth.publicKey', 'is on an unsupported EC curve');
       return [alg];
     }
     case 'ed25519':
       return ['EdDSA', 'Ed25519'];
     default:
-      throw new Error(`AuthMiddleware: unsupported public key type ${String(key.asymmetricKeyType)}`);
+      throw new WsConfigError('auth.publicKey', `has an unsupported key type ${String(key.asymmetricKeyType)}`);
   }
 }
 

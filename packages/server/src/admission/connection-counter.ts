@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import type { Logger } from '../logger.js';
 import { DEFAULT_REDIS_PREFIX, redisKey } from '../redis-keys.js';
+import { WsConfigError } from '../ws-config-error.js';
 
 /** What a concurrent-connection cap counts by. */
 export type CapKind = 'ip' | 'user';
@@ -153,7 +154,7 @@ export class RedisConnectionCounter implements ConnectionCounter {
     this.#timeoutMs = options.timeoutMs ?? 500;
     this.#logger = options.logger;
     if (!Number.isInteger(this.#ttlMs) || this.#ttlMs < 30) {
-      throw new TypeError('RedisConnectionCounter: ttlMs must be an integer >= 30');
+      throw new WsConfigError('connectionCaps.ttlMs', 'must be an integer >= 30');
     }
     this.#heartbeat = setInterval(() => this.#renew(), Math.floor(this.#ttlMs / 3));
     this.#heartbeat.unref();

@@ -4,6 +4,7 @@ import type { Cluster, Redis } from 'ioredis';
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import type { Clock } from '../clock.js';
 import { DEFAULT_REDIS_PREFIX, redisKey } from '../redis-keys.js';
+import { WsConfigError } from '../ws-config-error.js';
 import { WsError } from '../ws-error.js';
 import { clientIp } from './client-ip.js';
 import { MemoryRateLimiter, type PointLimiter } from './memory-rate-limiter.js';
@@ -94,13 +95,13 @@ export class RateLimitMiddleware {
       namespaces: { ...defaultRateLimitOptions.namespaces, ...options.namespaces },
     };
     const { blockDurationSec, floodDisconnectAfter, handshake } = this.#options;
-    checkNumber('blockDurationSec', blockDurationSec, 0);
-    checkNumber('floodDisconnectAfter', floodDisconnectAfter, 1);
+    checkNumber('rateLimit.blockDurationSec', blockDurationSec, 0);
+    checkNumber('rateLimit.floodDisconnectAfter', floodDisconnectAfter, 1);
     for (const [namespace, limit] of Object.entries(this.#options.namespaces)) {
-      checkLimit(namespace, limit);
+      checkLimit(`rateLimit.namespaces['${namespace}']`, limit);
       this.#limiters.set(namespace, this.#createLimiter(`ev:${namespace}`, limit, blockDurationSec));
     }
-    checkLimit('handshake', handshake);
+    checkLimit('rateLimit.handshake', handshake);
     this.#handshake = this.#createLimiter('hs', handshake, 0);
   }
 
@@ -286,18 +287,16 @@ function connectionKey(socket: RateLimitSocket): string {
   return `${socket.nsp.name}:${socket.id}`;
 }
 
-function checkNumber(name: string, value: number, min: number): void {
-  if (!Number.isFinite(value) || value < min)
-    throw new Error(`RateLimitMiddleware: ${name} must be a number >= ${min}`);
+/** `option` is the path in `WebSocketServerInit`, whose `rateLimit` these options are. */
+function checkNumber(option: string, value: number, min: number): void {
+  if (!Number.isFinite(value) || value < min) throw new WsConfigError(option, `must be a number >= ${min}`);
 }
 
-function checkLimit(name: string, limit: RateLimit): void {
-  if (
-    !Number.isInteger(limit.points) ||
-    limit.points < 1 ||
-    !Number.isFinite(limit.durationSec) ||
-    limit.durationSec <= 0
-  ) {
-    throw new Error(`RateLimitMiddleware: ${name} needs integer points >= 1 and durationSec > 0`);
+function checkLimit(option: string, limit: RateLimit): void {
+  if (!Number.isInteger(limit.points) || limit.points < 1) {
+    throw new WsConfigError(`${option}.points`, 'must be an integer >= 1');
+  }
+  if (!Number.isFinite(limit.durationSec) || limit.durationSec <= 0) {
+    throw new WsConfigError(`${option}.durationSec`, 'must be a number > 0');
   }
 }

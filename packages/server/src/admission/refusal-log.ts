@@ -1,5 +1,6 @@
 import type { ErrorCode } from '@ws/protocol';
 import type { Logger } from '../logger.js';
+import { WsConfigError } from '../ws-config-error.js';
 
 /** One refused connection or request: who, where and why. */
 export interface Refusal {
@@ -61,9 +62,11 @@ export class RefusalLog {
     this.#options = { ...defaultRefusalLogOptions, ...options };
     this.#now = options.now ?? Date.now;
     const { burst, perSecond, summaryAfterMs } = this.#options;
-    if (!Number.isInteger(burst) || burst < 1) throw new TypeError('RefusalLog: burst must be an integer >= 1');
-    if (!(perSecond > 0) || !Number.isFinite(perSecond)) throw new TypeError('RefusalLog: perSecond must be > 0');
-    if (!(summaryAfterMs > 0)) throw new TypeError('RefusalLog: summaryAfterMs must be > 0');
+    if (!Number.isInteger(burst) || burst < 1) throw new WsConfigError('refusalLog.burst', 'must be an integer >= 1');
+    if (!(perSecond > 0) || !Number.isFinite(perSecond)) {
+      throw new WsConfigError('refusalLog.perSecond', 'must be a finite number > 0');
+    }
+    if (!(summaryAfterMs > 0)) throw new WsConfigError('refusalLog.summaryAfterMs', 'must be > 0');
   }
 
   /** A refused connection (handshake, namespace connect). */

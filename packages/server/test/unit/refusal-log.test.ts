@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { type Refusal, RefusalLog } from '../../src/admission/refusal-log.js';
 import type { Logger } from '../../src/logger.js';
+import { WsConfigError } from '../../src/ws-config-error.js';
 
 function recorder(): { logger: Logger; lines: (Record<string, unknown> & { msg?: string })[] } {
   const lines: (Record<string, unknown> & { msg?: string })[] = [];
@@ -52,8 +53,8 @@ describe('RefusalLog', () => {
     log.request({ ...refusal('RATE_LIMITED'), event: 'ping' });
     expect(lines.map((l) => l.msg)).toEqual(['connection refused', 'request refused']);
     expect(lines[1]).toMatchObject({ event: 'ping' });
-    expect(() => new RefusalLog(logger, { burst: 0 })).toThrow(TypeError);
-    expect(() => new RefusalLog(logger, { perSecond: 0 })).toThrow(TypeError);
+    expect(() => new RefusalLog(logger, { burst: 0 })).toThrow(WsConfigError);
+    expect(() => new RefusalLog(logger, { perSecond: 0 })).toThrow(WsConfigError);
     log.close();
   });
 });

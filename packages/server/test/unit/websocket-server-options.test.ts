@@ -2,6 +2,7 @@ import { createServer } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { WebSocketServer } from '../../src/websocket-server.js';
 import { defaultSubscriptionLimits, resolveServerOptions } from '../../src/websocket-server-options.js';
+import { WsConfigError } from '../../src/ws-config-error.js';
 
 describe('resolveServerOptions', () => {
   it('applies the defaults', () => {
@@ -27,7 +28,7 @@ describe('resolveServerOptions', () => {
   });
 
   it('rejects invalid symbols and non-positive numbers', () => {
-    expect(() => resolveServerOptions({ symbols: ['btc-usdt'] })).toThrow(TypeError);
+    expect(() => resolveServerOptions({ symbols: ['btc-usdt'] })).toThrow(WsConfigError);
     expect(() => resolveServerOptions({ limits: { maxChannelsPerUser: 0 } })).toThrow(/maxChannelsPerUser/);
     expect(() => resolveServerOptions({ maxHttpBufferSize: -1 })).toThrow(/maxHttpBufferSize/);
     expect(() => resolveServerOptions({ shutdown: { reconnectJitterMs: -5 } })).toThrow(/reconnectJitterMs/);
@@ -40,7 +41,7 @@ describe('WebSocketServer.initialize', () => {
   it('fails on bad auth options before attaching to the HTTP server', async () => {
     const httpServer = createServer();
     const server = new WebSocketServer({ auth: { secret: 'too-short' } });
-    await expect(server.initialize(httpServer)).rejects.toThrow(/secret/);
+    await expect(server.initialize(httpServer)).rejects.toMatchObject({ name: 'WsConfigError', option: 'auth.secret' });
     expect(httpServer.listeners('request')).toHaveLength(0);
     expect(server.initialized).toBe(false);
   });
