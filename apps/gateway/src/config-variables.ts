@@ -1,11 +1,9 @@
 import { DEFAULT_SYMBOLS } from '@ws/protocol';
-import {
-  defaultAlertThresholds as alerts,
-  defaultConnectionCaps as caps,
-  defaultRateLimitOptions,
-  defaultSubscriptionLimits as limits,
-  defaultServerOptions as server,
-} from '@ws/server';
+import { defaultServerOptions as server, type WebSocketServerInit } from '@ws/server';
+
+type ServerOption = keyof WebSocketServerInit & string;
+/** A path in `WebSocketServerInit` as `WsConfigError.option` names it (`limits.maxChannelsPerUser`), typed to its first key. */
+export type ServerOptionPath = ServerOption | `${ServerOption}.${string}` | `${ServerOption}[${string}`;
 
 /** A value the parser falls back to when the variable is unset or empty. */
 export type DefaultValue = string | number | boolean;
@@ -20,12 +18,20 @@ export interface ConfigVariable {
   readonly meaning: string;
   /** Read by a library rather than by `loadConfig` (listed so it is documented and not reported as unknown). */
   readonly readBy?: string;
+  /**
+   * The `@ws/server` options this variable sets (paths in `WebSocketServerInit`): a `WsConfigError` naming one
+   * of them is reported as this variable.
+   */
+  readonly options?: readonly ServerOptionPath[];
 }
+
+const { limits, connectionCaps: caps, rateLimit } = server;
+const { alerts } = server.admin;
 
 /** One list for the library and the gateway: `@ws/protocol`'s. */
 export { DEFAULT_SYMBOLS };
 
-const perNamespacePoints = Object.entries(defaultRateLimitOptions.namespaces)
+const perNamespacePoints = Object.entries(rateLimit.namespaces)
   .map(([ns, limit]) => `\`${ns}\` ${limit.points}`)
   .join(', ');
 
@@ -33,8 +39,8 @@ const perNamespacePoints = Object.entries(defaultRateLimitOptions.namespaces)
  * Every environment variable the gateway reads, in the README's order: the one place a default is defined.
  * `loadConfig` reads only names listed here (its reader is typed by them), the README's configuration table
  * is generated from here (`pnpm docs:config`, checked by a test), and a `WS_*`/`REDIS_*` variable not listed
- * here is reported at start with the closest listed name. To add a variable: add its entry here, read it in
- * config.ts, run `pnpm docs:config`.
+ * here is reported at start with the closest listed name. To add a variable: add its entry here (with the
+ * `@ws/server` options it sets, if any), read it in config.ts, run `pnpm docs:config`.
  */
 export const CONFIG_VARIABLES = {
   NODE_ENV: {
@@ -55,20 +61,28 @@ export const CONFIG_VARIABLES = {
   },
   WS_TLS_KEY_PASSPHRASE: { meaning: 'passphrase of an encrypted `WS_TLS_KEY_FILE`' },
   WS_NODE_ID: {
+    options: ['nodeId'],
     defaultText: '`gw-<pid>`',
     meaning: "this node's name in logs, metrics (`ws_node_info`) and admin listings",
   },
   WS_CORS_ORIGIN: {
+    options: ['corsOrigins'],
     default: 'http://localhost:3000',
     meaning:
       'comma-separated browser origins allowed to connect, or `*` (only if you mean it); enforced on WebSocket upgrades and polling handshakes, requests without `Origin` are allowed (see [Security](#security))',
   },
-  WS_PING_INTERVAL: { default: server.pingIntervalMs, meaning: 'Engine.IO heartbeat interval, ms' },
+  WS_PING_INTERVAL: {
+    options: ['pingIntervalMs'],
+    default: server.pingIntervalMs,
+    meaning: 'Engine.IO heartbeat interval, ms',
+  },
   WS_PING_TIMEOUT: {
+    options: ['pingTimeoutMs'],
     default: server.pingTimeoutMs,
     meaning: 'Engine.IO heartbeat timeout, ms (a silent connection is dropped after interval + timeout)',
   },
   WS_MAX_HTTP_BUFFER_SIZE: {
+    options: ['maxHttpBufferSize'],
     default: server.maxHttpBufferSize,
     meaning: 'largest inbound frame in bytes; bigger frames close the connection',
   },
@@ -97,6 +111,7 @@ export const CONFIG_VARIABLES = {
       "TLS to Redis (cluster nodes and Sentinels too); implied by `rediss://`. A private CA goes in Node's `NODE_EXTRA_CA_CERTS`",
   },
   REDIS_PREFIX: {
+    options: ['redis.prefix'],
     default: 'ws:',
     meaning:
       'prefix of every Redis key and channel, joined with `:` and never doubled (`ws:` and `ws` both give `ws:{room}:seq`, `ws:{room}:bus`, `ws:adapter#…`, `ws:rl:…`, `ws:user-channels:…`)',
@@ -107,84 +122,111 @@ export const CONFIG_VARIABLES = {
       '`1`: `/readyz` answers 503 while the configured Redis is unreachable. By default it answers 200 `{"status":"degraded","reason"}` (and `ws_redis_up` is 0): an outage of the shared Redis would otherwise take every node out of rotation at once (see [Readiness and Redis](apps/gateway/README.md#readiness-and-redis))',
   },
   WS_RATE_LIMIT_POINTS: {
-    defaultText: `\`${defaultRateLimitOptions.namespaces['/prices'].points}\``,
+    defaultText: `\`${rateLimit.namespaces['/prices'].points}\``,
     meaning: `inbound events per connection per window on the public namespaces; \`/user\` gets half of it and \`/admin\` twice (the defaults: ${perNamespacePoints}), unless set per namespace below`,
   },
   WS_RATE_LIMIT_POINTS_PRICES: {
+    options: ["rateLimit.namespaces['/prices'].points"],
     defaultText: '`WS_RATE_LIMIT_POINTS`',
     meaning: 'inbound events per connection per window on `/prices`',
   },
   WS_RATE_LIMIT_POINTS_MARKET: {
+    options: ["rateLimit.namespaces['/market'].points"],
     defaultText: '`WS_RATE_LIMIT_POINTS`',
     meaning: 'the same on `/market`',
   },
   WS_RATE_LIMIT_POINTS_USER: {
+    options: ["rateLimit.namespaces['/user'].points"],
     defaultText: 'half of `WS_RATE_LIMIT_POINTS`',
     meaning: 'the same on `/user`',
   },
   WS_RATE_LIMIT_POINTS_ADMIN: {
+    options: ["rateLimit.namespaces['/admin'].points"],
     defaultText: 'twice `WS_RATE_LIMIT_POINTS`',
     meaning: 'the same on `/admin`',
   },
   WS_RATE_LIMIT_DURATION: {
-    default: defaultRateLimitOptions.namespaces['/prices'].durationSec,
+    options: [
+      "rateLimit.namespaces['/prices'].durationSec",
+      "rateLimit.namespaces['/market'].durationSec",
+      "rateLimit.namespaces['/user'].durationSec",
+      "rateLimit.namespaces['/admin'].durationSec",
+    ],
+    default: rateLimit.namespaces['/prices'].durationSec,
     meaning: 'rate-limit window, seconds',
   },
   WS_RATE_LIMIT_BLOCK: {
-    default: defaultRateLimitOptions.blockDurationSec,
+    options: ['rateLimit.blockDurationSec'],
+    default: rateLimit.blockDurationSec,
     meaning: 'how long a connection over its limit stays blocked, seconds',
   },
   WS_HANDSHAKE_RATE_LIMIT_POINTS: {
-    default: defaultRateLimitOptions.handshake.points,
+    options: ['rateLimit.handshake.points'],
+    default: rateLimit.handshake.points,
     meaning: 'connections per client IP per handshake window (generous: offices share a NAT)',
   },
   WS_HANDSHAKE_RATE_LIMIT_DURATION: {
-    default: defaultRateLimitOptions.handshake.durationSec,
+    options: ['rateLimit.handshake.durationSec'],
+    default: rateLimit.handshake.durationSec,
     meaning: 'handshake window, seconds',
   },
   WS_TRUST_PROXY: {
+    options: ['trustProxy'],
     default: false,
     meaning:
       'take the client IP from `X-Forwarded-For` (for the handshake limit, the per-IP cap and the logs); set it only behind your own proxy (the compose file does)',
   },
   WS_MAX_CONNECTIONS_PER_IP: {
+    options: ['connectionCaps.maxPerIp'],
     default: caps.maxPerIp,
     meaning:
       'concurrent connections per client IP (one per client, whatever namespaces it multiplexes), cluster-wide with `REDIS_URL`; `0` = no cap',
   },
   WS_MAX_CONNECTIONS_PER_USER: {
+    options: ['connectionCaps.maxPerUser'],
     default: caps.maxPerUser,
     meaning: 'concurrent connections per authenticated user, cluster-wide with `REDIS_URL`; `0` = no cap',
   },
   WS_MAX_SYMBOLS_PER_CONNECTION: {
+    options: ['limits.maxSymbolsPerConnection'],
     default: limits.maxSymbolsPerConnection,
     meaning:
       'distinct symbols per connection (`/prices`, `/market`); the limit an anonymous `/prices` connection meets',
   },
   WS_MAX_CHANNELS_PER_USER: {
+    options: ['limits.maxChannelsPerUser'],
     default: limits.maxChannelsPerUser,
     meaning:
       'rooms of one authenticated user across all their connections, namespaces and nodes; anonymous connections are not counted',
   },
   WS_MAX_ROOMS_PER_CONNECTION: {
+    options: ['limits.maxRoomsPerConnection'],
     default: limits.maxRoomsPerConnection,
     meaning:
       'channel × symbol rooms per `/market` connection (the seed\'s "rooms per namespace"; on `/prices` a room is a symbol, bounded by `WS_MAX_SYMBOLS_PER_CONNECTION`)',
   },
-  WS_JWT_SECRET: { meaning: 'HS256 secret, at least 32 characters (`openssl rand -hex 32`)' },
-  WS_JWT_PUBLIC_KEY: { meaning: 'PEM public key for RS256/ES256 tokens (literal `\\n` are accepted)' },
-  WS_JWT_JWKS_URL: { meaning: 'JWKS URL (https; http only for localhost or outside production), cached' },
+  WS_JWT_SECRET: { options: ['auth.secret'], meaning: 'HS256 secret, at least 32 characters (`openssl rand -hex 32`)' },
+  WS_JWT_PUBLIC_KEY: {
+    options: ['auth.publicKey'],
+    meaning: 'PEM public key for RS256/ES256 tokens (literal `\\n` are accepted)',
+  },
+  WS_JWT_JWKS_URL: {
+    options: ['auth.jwksUrl'],
+    meaning: 'JWKS URL (https; http only for localhost or outside production), cached',
+  },
   WS_JWT_ALGORITHMS: {
+    options: ['auth.algorithms'],
     defaultText: 'from the key kind',
     meaning: 'explicit allow-list, e.g. `RS256`; `none` is never accepted',
   },
-  WS_JWT_ISSUER: { meaning: 'required `iss`' },
-  WS_JWT_AUDIENCE: { meaning: 'required `aud` (comma-separated for several)' },
+  WS_JWT_ISSUER: { options: ['auth.issuer'], meaning: 'required `iss`' },
+  WS_JWT_AUDIENCE: { options: ['auth.audience'], meaning: 'required `aud` (comma-separated for several)' },
   WS_DEV_SECRET_FILE: {
     default: '.dev-secret',
     meaning: 'where the development secret is kept (only without JWT configuration, outside production)',
   },
   WS_SYMBOLS: {
+    options: ['symbols'],
     default: DEFAULT_SYMBOLS.join(','),
     meaning: 'the symbols clients may subscribe to and services may publish for',
   },
@@ -197,38 +239,52 @@ export const CONFIG_VARIABLES = {
     default: 30_000,
     meaning: 'how often the demo re-publishes every book as a full depth snapshot',
   },
-  WS_ADMIN_STATS_INTERVAL_MS: { default: server.admin.statsIntervalMs, meaning: 'period of `admin.stats` on `/admin`' },
+  WS_ADMIN_STATS_INTERVAL_MS: {
+    options: ['admin.statsIntervalMs'],
+    default: server.admin.statsIntervalMs,
+    meaning: 'period of `admin.stats` on `/admin`',
+  },
   WS_ALERT_CONNECTIONS: {
+    options: ['admin.alerts.connections'],
     default: alerts.connections,
     meaning:
       "`admin.alert` when this node's open connections go above it (and once when back below); the alerts still firing ride in every `admin.stats` and `node.status`",
   },
   WS_ALERT_ERROR_RATE: {
+    options: ['admin.alerts.errorRatePerSec'],
     default: alerts.errorRatePerSec,
     meaning: 'the same for errors per second (over the metrics window)',
   },
-  WS_ALERT_EVENT_LOOP_LAG_MS: { default: alerts.eventLoopLagMs, meaning: 'the same for the p99 event-loop lag, ms' },
+  WS_ALERT_EVENT_LOOP_LAG_MS: {
+    options: ['admin.alerts.eventLoopLagMs'],
+    default: alerts.eventLoopLagMs,
+    meaning: 'the same for the p99 event-loop lag, ms',
+  },
   WS_ADMIN_CONSOLE: {
     defaultText: '`1`, `0` in production',
     meaning:
       "serve the web operations console at `/admin/console` (same origin, strict CSP; log in with an admin token; the gateway's own origin must be in `WS_CORS_ORIGIN`)",
   },
   WS_RECOVERY_WINDOW: {
+    options: ['recovery.windowMs'],
     default: server.recovery.windowMs / 1000,
     meaning:
       'seconds `/user` events stay replayable after a disconnect (clients reconnect with `auth.since`; history in Redis Streams with `REDIS_URL`, in memory without)',
   },
   WS_SLOW_CONSUMER_TIMEOUT_MS: {
+    options: ['slowConsumer.maxOverSoftMs'],
     default: server.slowConsumer.maxOverSoftMs,
     meaning:
       'how long a connection may stay over the slow-consumer soft mark (1 MiB queued) before it is disconnected with `SLOW_CONSUMER` and counted in `ws_errors_total{code="SLOW_CONSUMER"}`: a reader that stopped reading, which conflation alone keeps under the hard mark',
   },
   WS_OVERLOAD_TURN_BUDGET_MS: {
+    options: ['overloadTurnBudgetMs'],
     default: server.overloadTurnBudgetMs,
     meaning:
       "time (ms, confirmed as CPU time) one event-loop turn may spend fanning out before the rest of the turn's `price.update`, `market.ticker` and `market.stats` are conflated per symbol (newest wins) so latency stays bounded under overload; trades, depth and `/user` are never conflated; `0` turns it off",
   },
   WS_OVERLOAD_LOOP_UTILIZATION_PCT: {
+    options: ['overloadMinLoopUtilization'],
     default: Math.round(server.overloadMinLoopUtilization * 100),
     meaning:
       'conflation also needs the event loop to have been busy at least this share of the last ~100 ms, so a burst on a node with headroom is delivered whole; `0` conflates on the turn budget alone',
@@ -236,6 +292,7 @@ export const CONFIG_VARIABLES = {
   WS_PUBLISH_MAX_BYTES: { default: 1024 * 1024, meaning: 'largest `POST /api/v1/publish` body (413 above)' },
   WS_PUBLISH_MAX_ITEMS: { default: 1000, meaning: 'most events in one publish request (413 above; at most 1000)' },
   WS_PUBLISH_REDIS_TIMEOUT_MS: {
+    options: ['clusterPublishTimeoutMs'],
     default: server.clusterPublishTimeoutMs,
     meaning:
       'with `REDIS_URL`: how long a publish waits for Redis before answering 503 `UNAVAILABLE` with `Retry-After`; a private event is refused at once while Redis is disconnected, and nothing of the request is sent',
@@ -255,6 +312,7 @@ export const CONFIG_VARIABLES = {
       'after SIGTERM, how long `/readyz` answers 503 while the node still serves, so load balancers stop routing to it first (e.g. `5000` on Kubernetes)',
   },
   WS_SHUTDOWN_DEADLINE_MS: {
+    options: ['shutdown.deadlineMs'],
     default: server.shutdown.deadlineMs,
     meaning: 'graceful close deadline for all sockets',
   },

@@ -1,5 +1,5 @@
 import { isMarketSymbol, type NamespaceName } from '@ws/protocol';
-import { type AlertThresholds, defaultRateLimitOptions } from '@ws/server';
+import { defaultServerOptions, type WebSocketServerOptions } from '@ws/server';
 import { type ConfigVariableName, DEFAULT_SYMBOLS, defaultOf } from './config-variables.js';
 
 export { DEFAULT_SYMBOLS };
@@ -104,7 +104,7 @@ export interface GatewayConfig {
   drainDelayMs: number;
   adminStatsIntervalMs: number;
   /** Thresholds of `admin.alert` (`WS_ALERT_*`). */
-  alerts: AlertThresholds;
+  alerts: WebSocketServerOptions['admin']['alerts'];
   /** `redisTimeoutMs`: how long a publish waits for Redis before it is refused UNAVAILABLE (503). */
   publish: { maxBodyBytes: number; maxItems: number; redisTimeoutMs: number };
   /** Plain HTTP requests (and Engine.IO handshakes): how long the headers, and the whole request, may take to arrive. */
@@ -406,7 +406,7 @@ const POINTS_VARIABLES: Record<NamespaceName, ConfigVariableName> = {
  * others keep their proportion to it (so 100 is exactly the table), unless a namespace has its own variable.
  */
 function rateLimitPoints(env: EnvReader): Record<NamespaceName, number> {
-  const defaults = defaultRateLimitOptions.namespaces;
+  const defaults = defaultServerOptions.rateLimit.namespaces;
   const base = env.optionalInt('WS_RATE_LIMIT_POINTS', 1, 1_000_000);
   const points = {} as Record<NamespaceName, number>;
   for (const [ns, variable] of Object.entries(POINTS_VARIABLES) as [NamespaceName, ConfigVariableName][]) {
@@ -504,7 +504,7 @@ export function loadConfig(envVars: Env = process.env): GatewayConfig {
   const shutdownDeadlineMs = env.int('WS_SHUTDOWN_DEADLINE_MS', 0, 600_000);
   const drainDelayMs = env.int('WS_SHUTDOWN_DRAIN_DELAY_MS', 0, 300_000);
   const adminStatsIntervalMs = env.int('WS_ADMIN_STATS_INTERVAL_MS', 100, 3_600_000);
-  const alerts: AlertThresholds = {
+  const alerts: GatewayConfig['alerts'] = {
     connections: env.int('WS_ALERT_CONNECTIONS', 0, 10_000_000),
     errorRatePerSec: env.int('WS_ALERT_ERROR_RATE', 0, 1_000_000),
     eventLoopLagMs: env.int('WS_ALERT_EVENT_LOOP_LAG_MS', 0, 600_000),

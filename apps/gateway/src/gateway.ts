@@ -6,7 +6,7 @@ import { WebSocketMetrics } from '@ws/metrics';
 import { NAMESPACE_NAMES, type NamespaceName } from '@ws/protocol';
 import { AuthMiddleware, isWsError, RateLimitMiddleware, redisKey, WebSocketServer } from '@ws/server';
 import type { Socket } from 'socket.io';
-import { ConfigError, type GatewayConfig, type JwtConfig } from './config.js';
+import type { GatewayConfig, JwtConfig } from './config.js';
 import { CONSOLE_PATH, createConsoleAssets } from './console-assets.js';
 import { MarketSimulator } from './demo/market-simulator.js';
 import { UserActivitySimulator } from './demo/user-activity-simulator.js';
@@ -14,6 +14,7 @@ import { createHttpApi } from './http-api.js';
 import { createLogger, type GatewayLogger } from './logger.js';
 import { Readiness } from './readiness.js';
 import { createRedisClients, type RedisClients } from './redis-clients.js';
+import { asConfigError } from './server-option-error.js';
 import { readTlsCredentials } from './tls-credentials.js';
 import { cacheVerifiedTokens } from './verified-token-cache.js';
 
@@ -52,22 +53,12 @@ function jwtOptions(config: GatewayConfig, devSecret: string | undefined): JwtCo
 /** Error codes of a publish that failed on the node's side rather than for what was published. */
 const SERVER_SIDE_CODES: ReadonlySet<string> = new Set(['INTERNAL', 'UNAVAILABLE']);
 
-/** The server's AuthMiddleware; a key it cannot use is a configuration error naming its variable. */
-function createAuth(jwt: JwtConfig, config: GatewayConfig): AuthMiddleware {
+/** Builds what `@ws/server` validates; an option it refuses is a `ConfigError` naming the variable that set it. */
+function validated<T>(config: GatewayConfig, build: () => T): T {
   try {
-    return new AuthMiddleware(jwt);
+    return build();
   } catch (err) {
-    const variable = config.needsDevSecret
-      ? 'WS_DEV_SECRET_FILE'
-      : jwt.publicKey !== undefined
-        ? 'WS_JWT_PUBLIC_KEY'
-        : jwt.jwksUrl !== undefined
-          ? 'WS_JWT_JWKS_URL'
-          : jwt.secret !== undefined
-            ? 'WS_JWT_SECRET'
-            : 'WS_JWT_ALGORITHMS';
-    const reason = err instanceof Error ? err.message : String(err);
-    throw new ConfigError([{ variable, message: `the JWT verifier cannot use this value (${reason})` }]);
+    throw asConfigError(err, config);
   }
 }
 
@@ -75,6 +66,7 @@ function createAuth(jwt: JwtConfig, config: GatewayConfig): AuthMiddleware {
 export function createGateway(config: GatewayConfig, options: GatewayOptions = {}): Gateway {
   // Validated first, so a bad composition throws before any resource exists.
   const jwt = jwtOptions(config, options.devSecret);
+  const auth = validated(config, () => new AuthMiddleware(jwt));
   const tls = config.tls ? readTlsCredentials(config.tls) : null;
   const logger = options.logger ?? createLogger({ level: config.logLevel, nodeId: config.nodeId });
   const readiness = new Readiness();
@@ -83,18 +75,21 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
   if (redis) readiness.addCheck('redis', () => redis.problem(), { required: config.readyRequiresRedis });
 
   const metrics = new WebSocketMetrics({ nodeId: config.nodeId, collectDefaultMetrics: true });
-  const auth = createAuth(jwt, config);
   const { rateLimit: rl } = config;
   const namespaces = Object.fromEntries(
     Object.entries(rl.points).map(([ns, points]) => [ns, { points, durationSec: rl.durationSec }]),
   ) as Record<NamespaceName, { points: number; durationSec: number }>;
-  const rateLimit = new RateLimitMiddleware({
-    namespaces,
-    blockDurationSec: rl.blockDurationSec,
-    handshake: { points: rl.handshakePoints, durationSec: rl.handshakeDurationSec },
-    trustProxy: config.trustProxy,
-    ...(redis ? { redis: redis.pub, keyPrefix: redisKey(config.redisPrefix, 'rl') } : {}),
-  });
+  const rateLimit = validated(
+    config,
+    () =>
+      new RateLimitMiddleware({
+        namespaces,
+        blockDurationSec: rl.blockDurationSec,
+        handshake: { points: rl.handshakePoints, durationSec: rl.handshakeDurationSec },
+        trustProxy: config.trustProxy,
+        ...(redis ? { redis: redis.pub, keyPrefix: redisKey(config.redisPrefix, 'rl') } : {}),
+      }),
+  );
   const server = new WebSocketServer({
     nodeId: config.nodeId,
     symbols: config.symbols,
@@ -188,7 +183,9 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
 
   async function start(): Promise<{ port: number }> {
     await redis?.connect();
-    await server.initialize(http);
+    await server.initialize(http).catch((err: unknown) => {
+      throw asConfigError(err, config);
+    });
     // Two lines per client are a cost in a reconnect storm: only at debug, and then with no work otherwise.
     if (config.logLevel === 'debug' || config.logLevel === 'trace') {
       logConnections(server, logger.child({ component: 'connections' }));

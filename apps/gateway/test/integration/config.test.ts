@@ -158,6 +158,8 @@ describe('the gateway process refuses a bad configuration', () => {
     ['WS_JWT_SECRET', { NODE_ENV: 'production' }],
     // Passes the PEM shape check but is no key: refused when the server's AuthMiddleware imports it.
     ['WS_JWT_PUBLIC_KEY', { WS_JWT_PUBLIC_KEY: '-----BEGIN PUBLIC KEY-----\\nAAAA\\n-----END PUBLIC KEY-----' }],
+    // A secret with an algorithm list that needs a key: the server names `auth.algorithms`, not the secret.
+    ['WS_JWT_ALGORITHMS', { WS_JWT_SECRET: TEST_SECRET, WS_JWT_ALGORITHMS: 'RS256' }],
   ])('exits 1 naming %s', async (variable, env) => {
     const { code, stderr, logs } = await runGatewayToExit(env);
     expect(code).toBe(1);

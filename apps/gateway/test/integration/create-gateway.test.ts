@@ -1,7 +1,8 @@
-import { collect, connect, request } from '@ws/test-support';
+import { generateKeyPairSync } from 'node:crypto';
+import { collect, connect, request, TEST_SECRET } from '@ws/test-support';
 import { testConfig } from '@ws/test-support/gateway';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createGateway, type Gateway, loadConfig } from '../../src/index.js';
+import { ConfigError, createGateway, type Gateway, loadConfig } from '../../src/index.js';
 
 describe('createGateway in-process', () => {
   let gateway: Gateway | undefined;
@@ -50,5 +51,32 @@ describe('createGateway in-process', () => {
   it('requires a JWT configuration or a development secret', () => {
     const config = loadConfig({ WS_PORT: '0', LOG_LEVEL: 'silent' });
     expect(() => createGateway(config)).toThrow(/development secret/);
+  });
+
+  describe('refuses a JWT setting the server cannot use, naming its variable', () => {
+    const ecKey = (namedCurve: string) =>
+      generateKeyPairSync('ec', { namedCurve }).publicKey.export({ type: 'spki', format: 'pem' }).toString();
+    const p256 = ecKey('prime256v1');
+    it.each([
+      // Each passes loadConfig's own checks; the server's AuthMiddleware refuses it.
+      ['WS_JWT_PUBLIC_KEY', { WS_JWT_PUBLIC_KEY: '-----BEGIN PUBLIC KEY-----\\nAAAA\\n-----END PUBLIC KEY-----' }],
+      ['WS_JWT_PUBLIC_KEY', { WS_JWT_PUBLIC_KEY: ecKey('secp256k1') }],
+      // The key is fine; the algorithm list is what does not fit it.
+      ['WS_JWT_ALGORITHMS', { WS_JWT_PUBLIC_KEY: p256, WS_JWT_ALGORITHMS: 'HS256' }],
+      ['WS_JWT_ALGORITHMS', { WS_JWT_PUBLIC_KEY: p256, WS_JWT_ALGORITHMS: 'RS256' }],
+      ['WS_JWT_ALGORITHMS', { WS_JWT_SECRET: TEST_SECRET, WS_JWT_ALGORITHMS: 'ES256' }],
+    ])('%s (%o)', (variable, env) => {
+      const config = loadConfig({ WS_PORT: '0', LOG_LEVEL: 'silent', ...env });
+      let refused: unknown;
+      try {
+        createGateway(config);
+      } catch (err) {
+        refused = err;
+      }
+      expect(refused).toBeInstanceOf(ConfigError);
+      expect((refused as ConfigError).issues).toEqual([
+        { variable, message: expect.stringMatching(/^the server cannot use this value: auth\./) },
+      ]);
+    });
   });
 });

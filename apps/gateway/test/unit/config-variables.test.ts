@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { defaultRateLimitOptions, defaultSubscriptionLimits, resolveServerOptions } from '@ws/server';
+import { defaultServerOptions } from '@ws/server';
+import { resolveServerOptions } from '@ws/server/internal';
 import { describe, expect, it } from 'vitest';
 import {
   readmePath,
@@ -62,13 +63,17 @@ describe('defaults are defined once', () => {
     expect(config.recoveryWindowMs).toBe(server.recovery.windowMs);
     expect(config.overloadTurnBudgetMs).toBe(server.overloadTurnBudgetMs);
     expect(config.overloadLoopUtilizationPct / 100).toBe(server.overloadMinLoopUtilization);
-    expect(config.limits).toEqual(defaultSubscriptionLimits);
+    expect(config.limits).toEqual(defaultServerOptions.limits);
+    expect(config.alerts).toEqual(server.admin.alerts);
+    const { maxPerIp, maxPerUser } = server.connectionCaps;
+    expect(config.connectionCaps).toEqual({ maxPerIp, maxPerUser });
+    const { rateLimit } = defaultServerOptions;
     expect(config.rateLimit).toEqual({
-      points: Object.fromEntries(Object.entries(defaultRateLimitOptions.namespaces).map(([ns, l]) => [ns, l.points])),
-      durationSec: defaultRateLimitOptions.namespaces['/prices'].durationSec,
-      blockDurationSec: defaultRateLimitOptions.blockDurationSec,
-      handshakePoints: defaultRateLimitOptions.handshake.points,
-      handshakeDurationSec: defaultRateLimitOptions.handshake.durationSec,
+      points: Object.fromEntries(Object.entries(rateLimit.namespaces).map(([ns, l]) => [ns, l.points])),
+      durationSec: rateLimit.namespaces['/prices'].durationSec,
+      blockDurationSec: rateLimit.blockDurationSec,
+      handshakePoints: rateLimit.handshake.points,
+      handshakeDurationSec: rateLimit.handshake.durationSec,
     });
   });
 });
