@@ -3,8 +3,8 @@
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { parentPort, workerData } from 'node:worker_threads';
-import type { ClientStats as ClientStatsType } from '../src/client-stats.js';
-import type { LeanClientOptions, LeanTarget } from '../src/lean-client.js';
+import type { ClientStats as ClientStatsType } from '../src/clients/client-stats.js';
+import type { LeanClientOptions, LeanTarget } from '../src/clients/lean-client.js';
 
 export interface CostWorkerData {
   /** Directory holding lean-client.ts and client-stats.ts of the implementation under test (file URL). */

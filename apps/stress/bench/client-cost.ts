@@ -21,15 +21,15 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
-import { join } from 'node:path';
+import { join, posix } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';
 import { BENCH_SYMBOLS } from '../src/bench/bench-options.js';
 import { startTarget } from '../src/bench/bench-target.js';
 import { CpuMeter, procCpuSeconds } from '../src/bench/proc-usage.js';
-import { Publisher } from '../src/publisher.js';
-import { type ServerProcess, startServerProcess } from '../src/server-process.js';
+import { type ServerProcess, startServerProcess } from '../src/gateway/server-process.js';
+import { Publisher } from '../src/publish/publisher.js';
 import type { CostReply, CostRequest, CostWorkerData } from './client-cost-worker.js';
 
 type Target = 'baseline-socketio' | 'baseline-ws' | 'firehose';
@@ -93,6 +93,14 @@ let running: ServerProcess | undefined;
 let oldDir: string | undefined;
 
 const git = (...a: string[]) => execFileSync('git', a, { cwd: stressDir, encoding: 'utf8' }).trim();
+const exists = (object: string) => {
+  try {
+    execFileSync('git', ['cat-file', '-e', object], { cwd: stressDir, stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+};
 
 /** Default old ref: the parent of the commit that added raw-websocket.ts (HEAD before it exists). */
 function defaultOldRef(): string {
@@ -110,16 +118,21 @@ function materialise(ref: string): { dir: string; sha: string } {
   mkdirSync(dir, { recursive: true });
   // Package scope lookup stops at node_modules: say that these files are ES modules.
   writeFileSync(join(dir, 'package.json'), '{"type":"module"}\n');
-  const queue = ['lean-client.ts', 'client-stats.ts'];
+  // Refs before src/ had folders keep the client flat in src/; later ones in src/clients/.
+  const clients = exists(`${sha}:apps/stress/src/clients/lean-client.ts`) ? 'clients' : '';
+  const queue = [posix.join(clients, 'lean-client.ts'), posix.join(clients, 'client-stats.ts')];
   const seen = new Set<string>();
   for (let file = queue.shift(); file !== undefined; file = queue.shift()) {
     if (seen.has(file)) continue;
     seen.add(file);
     const text = git('show', `${sha}:apps/stress/src/${file}`);
+    mkdirSync(join(dir, posix.dirname(file)), { recursive: true });
     writeFileSync(join(dir, file), text);
-    for (const m of text.matchAll(/from '\.\/([\w-]+)\.js'/g)) queue.push(`${m[1]}.ts`);
+    for (const m of text.matchAll(/from '(\.\.?\/[\w/-]+)\.js'/g)) {
+      queue.push(posix.join(posix.dirname(file), `${m[1]}.ts`));
+    }
   }
-  return { dir, sha };
+  return { dir: join(dir, clients), sha };
 }
 
 function pinSelf(): boolean {
@@ -164,7 +177,7 @@ async function measure(
     symbols: BENCH_SYMBOLS,
     entry: new URL('./client-cost-worker.ts', import.meta.url).href,
   };
-  const worker = new Worker(new URL('../src/worker-bootstrap.mjs', import.meta.url), { workerData: data });
+  const worker = new Worker(new URL('../src/workers/worker-bootstrap.mjs', import.meta.url), { workerData: data });
   try {
     const connected = await next(worker, 'connected', 180_000);
     if (connected.failed > 0)
@@ -240,7 +253,7 @@ async function main(): Promise<void> {
   oldDir = old?.dir;
   const implementations: Record<Variant, string> = {
     old: old ? `${pathToFileURL(old.dir).href}/` : '',
-    new: new URL('../src/', import.meta.url).href,
+    new: new URL('../src/clients/', import.meta.url).href,
   };
   log(
     `client-cost: ${clients} clients, ${runs} runs x ${seconds} s (+${warmup} s warm-up), pinned ${pinned}, ` +

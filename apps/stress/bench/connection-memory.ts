@@ -23,11 +23,11 @@ import WebSocket from 'ws';
 import { BENCH_SYMBOLS } from '../src/bench/bench-options.js';
 import { BENCH_JWT_SECRET } from '../src/bench/bench-target.js';
 import { procRssBytes } from '../src/bench/proc-usage.js';
-import { startGatewayProcess } from '../src/gateway-process.js';
-import { freePort, type ServerProcess, startServerProcess } from '../src/server-process.js';
-import { mintToken } from '../src/token.js';
-import { WorkerPool } from '../src/worker-pool.js';
-import type { ClientSpec } from '../src/worker-protocol.js';
+import { startGatewayProcess } from '../src/gateway/gateway-process.js';
+import { freePort, type ServerProcess, startServerProcess } from '../src/gateway/server-process.js';
+import { mintToken } from '../src/gateway/token.js';
+import { WorkerPool } from '../src/workers/worker-pool.js';
+import type { ClientSpec } from '../src/workers/worker-protocol.js';
 
 type Target = 'gateway' | 'baseline-socketio';
 const TARGETS: readonly Target[] = ['gateway', 'baseline-socketio'];

@@ -6,7 +6,7 @@
 import { createServer, type IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import { WebSocketServer } from 'ws';
-import { hiResNow } from '../src/clock.js';
+import { hiResNow } from '../src/measure/clock.js';
 
 /** An unmasked, final text frame. */
 function frame(text: string): Buffer {

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
-import { parseStressOptions, USAGE, UsageError } from './stress-options.js';
-import { formatReport } from './stress-report.js';
-import { runStress } from './stress-run.js';
+import { parseStressOptions, USAGE, UsageError } from './run/stress-options.js';
+import { formatReport } from './run/stress-report.js';
+import { runStress } from './run/stress-run.js';
 
 /** Exit codes: 0 passed, 1 the run failed, 2 a threshold was broken, 64 bad usage, 130 interrupted. */
 async function main(): Promise<number> {

@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startGatewayProcess } from '../gateway-process.js';
-import type { LeanTarget } from '../lean-client.js';
-import { type ServerProcess, startServerProcess } from '../server-process.js';
+import type { LeanTarget } from '../clients/lean-client.js';
+import { startGatewayProcess } from '../gateway/gateway-process.js';
+import { type ServerProcess, startServerProcess } from '../gateway/server-process.js';
 import type { BenchTarget } from './bench-options.js';
 
 export const BENCH_JWT_SECRET = 'bench-secret-not-for-production-0123456789abcdef';

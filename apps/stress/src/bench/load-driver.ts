@@ -1,4 +1,4 @@
-import type { LeanTarget } from '../lean-client.js';
+import type { LeanTarget } from '../clients/lean-client.js';
 
 /** What one target needs from a load generator: its clients, and a publisher on its publish API. */
 export interface LoadDriverOptions {

@@ -1,8 +1,8 @@
-import { StatsAggregate } from '../client-stats.js';
-import { summarize } from '../histogram.js';
-import { Publisher } from '../publisher.js';
-import { WorkerPool } from '../worker-pool.js';
-import type { ClientSpec } from '../worker-protocol.js';
+import { StatsAggregate } from '../clients/client-stats.js';
+import { summarize } from '../measure/histogram.js';
+import { Publisher } from '../publish/publisher.js';
+import { WorkerPool } from '../workers/worker-pool.js';
+import type { ClientSpec } from '../workers/worker-protocol.js';
 import type { ConnectResult, LoadDriver, LoadDriverOptions, OfferResult } from './load-driver.js';
 import { CpuMeter, procCpuSeconds, selfCpuSeconds } from './proc-usage.js';
 

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { availableParallelism, cpus, loadavg } from 'node:os';
-import type { ServerProcess } from '../server-process.js';
-import { mintToken } from '../token.js';
+import type { ServerProcess } from '../gateway/server-process.js';
+import { mintToken } from '../gateway/token.js';
 import { BENCH_SYMBOLS, type BenchOptions, type BenchTarget } from './bench-options.js';
 import { BENCH_JWT_SECRET, type RunningTarget, startTarget } from './bench-target.js';
 import type { LoadDriver, LoadDriverOptions } from './load-driver.js';

@@ -1,6 +1,6 @@
 import { Agent } from 'node:http';
 import type { PublishItem } from '@ws/protocol';
-import { postPublish } from '../post-publish.js';
+import { postPublish } from '../publish/post-publish.js';
 
 export interface ChaosPublisherOptions {
   /** Base URL of the publish API (the load balancer). */

@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { io, type Socket } from 'socket.io-client';
-import { startGatewayProcess } from '../gateway-process.js';
-import { createHistogram, type LatencySummary, recordMicros, summarize } from '../histogram.js';
-import { assertLoopbackUrl } from '../loopback.js';
-import type { ServerProcess } from '../server-process.js';
-import { mintToken } from '../token.js';
+import { startGatewayProcess } from '../gateway/gateway-process.js';
+import type { ServerProcess } from '../gateway/server-process.js';
+import { mintToken } from '../gateway/token.js';
+import { createHistogram, type LatencySummary, recordMicros, summarize } from '../measure/histogram.js';
+import { assertLoopbackUrl } from '../run/loopback.js';
 
 /**
  * The snapshot-amplification attack of issue #13 as a scenario: anonymous `/market` connections request

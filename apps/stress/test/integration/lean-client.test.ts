@@ -3,10 +3,10 @@ import { createServer, type Server as HttpServer } from 'node:http';
 import { Server, type Socket } from 'socket.io';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type WebSocket, WebSocketServer } from 'ws';
-import { ClientStats, type StatsDelta } from '../../src/client-stats.js';
-import { hiResNow } from '../../src/clock.js';
-import { LeanClient, type LeanClientOptions, LeanConnectError } from '../../src/lean-client.js';
-import { freePort } from '../../src/server-process.js';
+import { ClientStats, type StatsDelta } from '../../src/clients/client-stats.js';
+import { LeanClient, type LeanClientOptions, LeanConnectError } from '../../src/clients/lean-client.js';
+import { freePort } from '../../src/gateway/server-process.js';
+import { hiResNow } from '../../src/measure/clock.js';
 
 /** Counters summed over several `take()`s, histograms as counts. */
 class Totals {

@@ -3,7 +3,7 @@ import { BENCH_SYMBOLS } from '../../src/bench/bench-options.js';
 import { BENCH_JWT_SECRET, type RunningTarget, startTarget } from '../../src/bench/bench-target.js';
 import type { LoadDriverOptions } from '../../src/bench/load-driver.js';
 import { buildNativeLoadGenerator, NativeLoadDriver } from '../../src/bench/native-load-driver.js';
-import { mintToken } from '../../src/token.js';
+import { mintToken } from '../../src/gateway/token.js';
 
 const CLIENTS = 20;
 

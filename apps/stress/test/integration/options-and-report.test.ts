@@ -3,11 +3,11 @@ import { readBenchOptions } from '../../src/bench/bench-options.js';
 import { checkGoals, computeRatios } from '../../src/bench/bench-report.js';
 import { type BenchRun, isFloor, medianByP99, type StepResult } from '../../src/bench/run-benchmark.js';
 import type { TrialResult } from '../../src/bench/trial.js';
-import { decimalField, intField, needle, stringField } from '../../src/frame-fields.js';
-import { readSeries, summarizeSamples } from '../../src/gateway-metrics.js';
-import { sourceAddressFor } from '../../src/loopback.js';
-import { parseStressOptions, UsageError } from '../../src/stress-options.js';
-import { checkThresholds, refusalAdvice, type StressReport } from '../../src/stress-report.js';
+import { decimalField, intField, needle, stringField } from '../../src/clients/frame-fields.js';
+import { readSeries, summarizeSamples } from '../../src/measure/gateway-metrics.js';
+import { sourceAddressFor } from '../../src/run/loopback.js';
+import { parseStressOptions, UsageError } from '../../src/run/stress-options.js';
+import { checkThresholds, refusalAdvice, type StressReport } from '../../src/run/stress-report.js';
 
 describe('parseStressOptions', () => {
   it('takes the seed env variables and the flags, flags first', () => {

@@ -3,14 +3,14 @@ import { createServer as createHttpServer } from 'node:http';
 import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type WebSocket as ServerSocket, WebSocketServer } from 'ws';
+import { freePort } from '../../src/gateway/server-process.js';
 import {
   RawWebSocket,
   type RawWebSocketError,
   type RawWebSocketHandlers,
   type RawWebSocketOptions,
-} from '../../src/raw-websocket.js';
-import { freePort } from '../../src/server-process.js';
-import { expectedAccept } from '../../src/websocket-handshake.js';
+} from '../../src/websocket/raw-websocket.js';
+import { expectedAccept } from '../../src/websocket/websocket-handshake.js';
 
 /** A client and everything it reported. */
 function open(port: number, extra: Partial<Pick<RawWebSocketOptions, 'path' | 'handshakeTimeoutMs'>> = {}) {

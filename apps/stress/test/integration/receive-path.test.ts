@@ -1,10 +1,10 @@
 import { decodeFromCompressedBase64 } from 'hdr-histogram-js';
 import { describe, expect, it } from 'vitest';
-import { ClientStats } from '../../src/client-stats.js';
-import { decimalField, KeyFinder, needle } from '../../src/frame-fields.js';
-import { createHistogram, encodeHistogram, MicrosRecorder, recordMicros } from '../../src/histogram.js';
-import { ReceivedEvents } from '../../src/received-events.js';
-import { roomOfEvent } from '../../src/stream-room.js';
+import { ClientStats } from '../../src/clients/client-stats.js';
+import { decimalField, KeyFinder, needle } from '../../src/clients/frame-fields.js';
+import { ReceivedEvents } from '../../src/clients/received-events.js';
+import { roomOfEvent } from '../../src/clients/stream-room.js';
+import { createHistogram, encodeHistogram, MicrosRecorder, recordMicros } from '../../src/measure/histogram.js';
 
 describe('decimalField read in place', () => {
   const volume = needle('volume');

@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startGatewayProcess } from '../../src/gateway-process.js';
-import type { ServerProcess } from '../../src/server-process.js';
-import type { StressReport } from '../../src/stress-report.js';
+import { startGatewayProcess } from '../../src/gateway/gateway-process.js';
+import type { ServerProcess } from '../../src/gateway/server-process.js';
+import type { StressReport } from '../../src/run/stress-report.js';
 
 const SECRET = 'smoke-test-secret-0123456789abcdef0123';
 const stressDir = fileURLToPath(new URL('../../', import.meta.url));

@@ -12,7 +12,7 @@ import {
   OPCODE_PONG,
   OPCODE_TEXT,
   type TextEncoding,
-} from '../../src/websocket-framing.js';
+} from '../../src/websocket/websocket-framing.js';
 
 // The `ws` package's own framing, as the reference: its types do not declare Sender and Receiver.
 interface WsFrameOptions {

@@ -1,14 +1,14 @@
-import { StatsAggregate } from './client-stats.js';
-import { GatewayMetricsPoller, type GatewayUsage } from './gateway-metrics.js';
-import { summarize } from './histogram.js';
+import { StatsAggregate } from '../clients/client-stats.js';
+import { mintToken } from '../gateway/token.js';
+import { GatewayMetricsPoller, type GatewayUsage } from '../measure/gateway-metrics.js';
+import { summarize } from '../measure/histogram.js';
+import { planTargets } from '../publish/publish-plan.js';
+import { Publisher } from '../publish/publisher.js';
+import { WorkerPool } from '../workers/worker-pool.js';
+import type { ClientSpec } from '../workers/worker-protocol.js';
 import { sourceAddressFor } from './loopback.js';
-import { planTargets } from './publish-plan.js';
-import { Publisher } from './publisher.js';
 import type { StressOptions } from './stress-options.js';
 import { buildReport, type StressReport } from './stress-report.js';
-import { mintToken } from './token.js';
-import { WorkerPool } from './worker-pool.js';
-import type { ClientSpec } from './worker-protocol.js';
 
 export interface StressRunIo {
   /** Where the live progress line goes. */

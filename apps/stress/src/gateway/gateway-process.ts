@@ -12,7 +12,7 @@ export interface GatewayProcessOptions {
   logFile?: string | undefined;
 }
 
-const gatewayDir = fileURLToPath(new URL('../../gateway/', import.meta.url));
+const gatewayDir = fileURLToPath(new URL('../../../gateway/', import.meta.url));
 
 /**
  * The real gateway as its own process (`apps/gateway/src/main.ts`) with every feature on: JWT auth,

@@ -1,9 +1,9 @@
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { isMarketSymbol, MARKET_CHANNELS, type MarketChannel } from '@ws/protocol';
-import type { StreamNamespace } from './lean-client.js';
+import type { StreamNamespace } from '../clients/lean-client.js';
+import type { ClientMode } from '../workers/worker-protocol.js';
 import { assertLoopbackUrl } from './loopback.js';
-import type { ClientMode } from './worker-protocol.js';
 
 /** Limits that fail the run (exit code 2) so it can gate a deploy. */
 export interface Thresholds {

@@ -1,7 +1,7 @@
+import { latencyMicros } from '../measure/clock.js';
+import { RawWebSocket, type RawWebSocketError } from '../websocket/raw-websocket.js';
 import type { ClientStats } from './client-stats.js';
-import { latencyMicros } from './clock.js';
 import { decimalAt, intAt, needle, stringField } from './frame-fields.js';
-import { RawWebSocket, type RawWebSocketError } from './raw-websocket.js';
 import { ReceivedEvents } from './received-events.js';
 
 /** `socketio`: Engine.IO v4 / Socket.IO v5 over one WebSocket. `ws`: the raw-ws baseline's JSON frames. */

@@ -1,8 +1,8 @@
 import { isTradingClientError, TradingClient, USER_EVENTS } from '@ws/client';
 import type { MarketChannel } from '@ws/protocol';
 import type { ManagerOptions } from 'socket.io-client';
+import { hiResNow, latencyMicros } from '../measure/clock.js';
 import type { ClientStats } from './client-stats.js';
-import { hiResNow, latencyMicros } from './clock.js';
 import type { StreamNamespace } from './lean-client.js';
 import { namespaceOfEvent, STAMP_FIELDS } from './stream-room.js';
 

@@ -1,7 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { ClientStats } from './client-stats.js';
-import { LeanClient } from './lean-client.js';
-import { SdkClient } from './sdk-client.js';
+import { ClientStats } from '../clients/client-stats.js';
+import { LeanClient } from '../clients/lean-client.js';
+import { SdkClient } from '../clients/sdk-client.js';
 import type { ClientSpec, WorkerConfig, WorkerReply, WorkerRequest } from './worker-protocol.js';
 
 interface Closable {

@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import type { StatsDelta } from './client-stats.js';
+import type { StatsDelta } from '../clients/client-stats.js';
 import type { ClientSpec, WorkerConfig, WorkerReply, WorkerRequest } from './worker-protocol.js';
 
 type Pending = { resolve: (reply: WorkerReply) => void; reject: (err: Error) => void };

@@ -1,6 +1,6 @@
 import type { MarketChannel } from '@ws/protocol';
-import type { StatsDelta } from './client-stats.js';
-import type { LeanTarget, StreamNamespace } from './lean-client.js';
+import type { StatsDelta } from '../clients/client-stats.js';
+import type { LeanTarget, StreamNamespace } from '../clients/lean-client.js';
 
 /** Which client runs in the load generator: the real SDK, or the lean protocol client. */
 export type ClientMode = 'sdk' | 'lean';

@@ -1,5 +1,5 @@
 import type { Histogram } from 'hdr-histogram-js';
-import { addEncoded, createHistogram, encodeHistogram, MicrosRecorder, recordMicros } from './histogram.js';
+import { addEncoded, createHistogram, encodeHistogram, MicrosRecorder, recordMicros } from '../measure/histogram.js';
 
 /** What a worker reports since its previous report; plain data so it crosses threads. */
 export interface StatsDelta {

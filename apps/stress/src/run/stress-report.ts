@@ -1,7 +1,7 @@
-import type { StatsAggregate } from './client-stats.js';
-import type { GatewayUsage } from './gateway-metrics.js';
-import { type LatencySummary, summarize } from './histogram.js';
-import type { PublisherStats } from './publisher.js';
+import type { StatsAggregate } from '../clients/client-stats.js';
+import type { GatewayUsage } from '../measure/gateway-metrics.js';
+import { type LatencySummary, summarize } from '../measure/histogram.js';
+import type { PublisherStats } from '../publish/publisher.js';
 import type { StressOptions, Thresholds } from './stress-options.js';
 
 /** One broken threshold. */

@@ -1,5 +1,5 @@
 import type { PublishItem } from '@ws/protocol';
-import { hiResNow } from './clock.js';
+import { hiResNow } from '../measure/clock.js';
 
 export type { PublishItem } from '@ws/protocol';
 

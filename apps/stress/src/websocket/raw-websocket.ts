@@ -1,5 +1,5 @@
 import { connect, type Socket } from 'node:net';
-import { hiResNow } from './clock.js';
+import { hiResNow } from '../measure/clock.js';
 import {
   clientFrame,
   decodeText,
