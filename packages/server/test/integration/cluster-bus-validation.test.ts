@@ -3,7 +3,7 @@ import { connected, request } from '@ws/test-support';
 import { redisNodes } from '@ws/test-support/server';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Logger } from '../../src/logger.js';
-import { redisKey } from '../../src/redis-keys.js';
+import { busChannel } from '../../src/redis-keys.js';
 
 const servers = redisNodes('bus');
 afterEach(() => servers.close());
@@ -21,7 +21,7 @@ function droppedLog(): { logger: Logger; dropped: number[] } {
 const body = (fields: Record<string, unknown>) =>
   JSON.stringify({ n: '/prices', r: 'prices:BTC/USDT', e: 'price.update', d: { symbol: 'BTC/USDT' }, ...fields });
 
-// What a foreign client or a corrupted node could PUBLISH on the bus channel: none of it is a ClusterBusMessage.
+// What a foreign client or a corrupted node could SPUBLISH on a room's bus channel: none of it is a ClusterBusMessage.
 const GARBAGE = [
   '',
   'not a bus message',
@@ -53,8 +53,9 @@ describe('cluster bus: every message is checked against the protocol’s Cluster
     client.on('price.update', (u) => got.push(u));
 
     const raw = servers.redis!.client();
-    const channel = redisKey('bus', 'bus');
-    for (const message of GARBAGE) await raw.publish(channel, message);
+    // On the room's own channel, where the node listens while it has a member in the room.
+    const channel = busChannel('bus', 'prices:BTC/USDT');
+    for (const message of GARBAGE) await raw.spublish(channel, message);
     // Redis delivers a channel's messages in publish order: once a valid one after the garbage arrives, all
     // of the garbage has been handled.
     await node.server.broadcastPriceUpdate('BTC/USDT', { price: 2, bid: 1, ask: 3, volume: 1 });
@@ -74,8 +75,8 @@ describe('cluster bus: every message is checked against the protocol’s Cluster
     const data = { symbol: 'ETH/USDT', price: '5', bid: '4', ask: '6', volume: '1', timestamp: 1 };
     await servers
       .redis!.client()
-      .publish(
-        redisKey('bus', 'bus'),
+      .spublish(
+        busChannel('bus', 'prices:ETH/USDT'),
         `7|6|${JSON.stringify({ n: '/prices', r: 'prices:ETH/USDT', e: 'price.update', d: data, t: 1, v: 2 })}`,
       );
     expect(await first).toEqual({ ...data, seq: 7 });
