@@ -91,7 +91,13 @@ export class ClusterFanout {
     // After an outage the local copies may have missed messages: reload on next use; books resync on the
     // next gap; /user events come back from history, read once the channels are subscribed again.
     this.deps.snapshots.clear();
-    void this.channels.resubscribe().then(() => this.deps.onBusResumed?.((room) => this.userSeen.get(room)));
+    // Now, before the first message after the reconnect: the replay holds live /user messages from here, waits
+    // for the new acknowledgements (resubscribe marks every channel wanted again) and then reads history from
+    // where this node stood when the bus went down. Read later, the seen seqs would include messages that
+    // arrived meanwhile and the replay would skip what the outage lost.
+    void this.channels.resubscribe();
+    const seen = new Map(this.userSeen);
+    this.deps.onBusResumed?.((room) => seen.get(room));
   };
   private readyOnce = false;
   private malformed = 0;
