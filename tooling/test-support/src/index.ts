@@ -4,6 +4,7 @@ export { isAlive, stopProcess, waitForOutput } from './child-process.js';
 export { expectConsistentDepth, type ReplayedDepth } from './depth-stream.js';
 export { freePort } from './free-port.js';
 export { ManualClock } from './manual-clock.js';
+export { newOrder } from './orders.js';
 export { type RedisCluster, startRedisCluster } from './redis-cluster.js';
 export { type RedisSentinel, startSentinel } from './redis-sentinel.js';
 export { type RedisServer, type RedisServerOptions, spawnRedisServer, startRedis } from './redis-server.js';

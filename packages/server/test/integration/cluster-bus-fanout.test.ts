@@ -1,6 +1,7 @@
 import type { OrderEvent, PriceUpdate } from '@ws/protocol';
 import {
   connected,
+  newOrder,
   type RedisCluster,
   type RedisServer,
   request,
@@ -37,17 +38,6 @@ async function busReceived(node: TestServer): Promise<Record<string, number>> {
   }
   return out;
 }
-
-const order = (n: number) => ({
-  orderId: `o-${n}`,
-  symbol: 'BTC/USDT',
-  side: 'buy' as const,
-  type: 'limit' as const,
-  price: 1,
-  quantity: 1,
-  filledQuantity: 0,
-  status: 'new' as const,
-});
 
 type Clients = () => { pub: Redis | Cluster; sub: Redis | Cluster };
 
@@ -88,7 +78,7 @@ async function run(clients: Clients) {
   }
   for (const [i] of nodes.entries()) {
     for (let u = 0; u < USERS_PER_NODE; u++) {
-      await nodes[(i + 1) % NODES]!.server.broadcast.broadcastOrderUpdate(`u${i}-${u}`, order(u));
+      await nodes[(i + 1) % NODES]!.server.broadcast.broadcastOrderUpdate(`u${i}-${u}`, newOrder(u));
     }
   }
   const neededPrices = 2 * UPDATES_PER_SYMBOL;

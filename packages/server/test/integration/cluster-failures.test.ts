@@ -2,6 +2,7 @@ import type { ConnectionAuthenticated, OrderEvent, PriceUpdate, SystemMessage } 
 import {
   connected,
   freePort,
+  newOrder,
   nextEvent,
   type RedisServer,
   request,
@@ -20,17 +21,6 @@ import { type NodeProcess, startNodeProcess } from './cluster-process.js';
 const cleanup: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
   for (const fn of cleanup.splice(0).reverse()) await fn();
-});
-
-const order = (n: number) => ({
-  orderId: `o-${n}`,
-  symbol: 'BTC/USDT',
-  side: 'buy',
-  type: 'limit',
-  price: 1,
-  quantity: 1,
-  filledQuantity: 0,
-  status: 'new',
 });
 
 function userSocket(url: string, auth: object): Socket {
@@ -64,14 +54,14 @@ describe('a node is killed with SIGKILL', () => {
     await connected(first);
     // Published through both processes: one global seq.
     const wires = [];
-    for (let i = 1; i <= 4; i++) wires.push(await (i % 2 ? b : a).publish('order.new', order(i), 'erin'));
+    for (let i = 1; i <= 4; i++) wires.push(await (i % 2 ? b : a).publish('order.new', newOrder(i), 'erin'));
     expect(wires.map((w) => w.seq)).toEqual([1, 2, 3, 4]);
     await expect.poll(() => seen, { timeout: 10_000 }).toEqual([1, 2, 3, 4]);
 
     const dropped = new Promise((r) => first.once('disconnect', r));
     await a.kill();
     await dropped;
-    for (let i = 5; i <= 8; i++) await b.publish('order.new', order(i), 'erin');
+    for (let i = 5; i <= 8; i++) await b.publish('order.new', newOrder(i), 'erin');
 
     const again = userSocket(b.url, { token, since: { orders: seen.at(-1) } });
     const after: number[] = [];
@@ -79,7 +69,7 @@ describe('a node is killed with SIGKILL', () => {
     const auth = nextEvent<ConnectionAuthenticated>(again, 'connection.authenticated');
     await connected(again);
     expect((await auth).recovered).toBe(true);
-    await b.publish('order.new', order(9), 'erin');
+    await b.publish('order.new', newOrder(9), 'erin');
     await expect.poll(() => after, { timeout: 10_000 }).toEqual([5, 6, 7, 8, 9]);
   }, 60_000);
 });
@@ -92,7 +82,7 @@ describe('rolling restart', () => {
     const seen: number[] = [];
     first.on('order.new', (o: OrderEvent) => seen.push(o.seq));
     await connected(first);
-    await b.publish('order.new', order(1), 'hank');
+    await b.publish('order.new', newOrder(1), 'hank');
     await expect.poll(() => seen, { timeout: 10_000 }).toEqual([1]);
 
     const told = nextEvent<SystemMessage>(first, 'system.message');
@@ -104,7 +94,7 @@ describe('rolling restart', () => {
     expect(hint.reconnectAfterMs).toBeLessThanOrEqual(100);
     await dropped;
     // Events keep coming while the client waits out its jitter.
-    for (let i = 2; i <= 4; i++) await b.publish('order.new', order(i), 'hank');
+    for (let i = 2; i <= 4; i++) await b.publish('order.new', newOrder(i), 'hank');
     await a.stop();
 
     const again = userSocket(b.url, { token, since: { orders: seen.at(-1) } });
@@ -113,7 +103,7 @@ describe('rolling restart', () => {
     const auth = nextEvent<ConnectionAuthenticated>(again, 'connection.authenticated');
     await connected(again);
     expect((await auth).recovered).toBe(true);
-    await b.publish('order.new', order(5), 'hank');
+    await b.publish('order.new', newOrder(5), 'hank');
     await expect.poll(() => after, { timeout: 10_000 }).toEqual([2, 3, 4, 5]);
   }, 60_000);
 });
@@ -160,7 +150,7 @@ describe('Redis goes away and comes back', () => {
     const local = await a.server.broadcastPriceUpdate('BTC/USDT', price(2));
     await expect.poll(() => gotA.at(-1)?.seq, { timeout: 10_000 }).toBe(local.seq);
     // An outage, not a bug: refused at once with UNAVAILABLE and a retry hint, nothing sent.
-    await expect(a.server.broadcast.broadcastOrderUpdate('frank', order(1) as never)).rejects.toMatchObject({
+    await expect(a.server.broadcast.broadcastOrderUpdate('frank', newOrder(1) as never)).rejects.toMatchObject({
       code: 'UNAVAILABLE',
       retryAfterMs: expect.any(Number),
     });
@@ -204,14 +194,14 @@ describe('the bus subscription drops while publishing goes on', () => {
     const seen: number[] = [];
     client.on('order.new', (o: OrderEvent) => seen.push(o.seq));
     await connected(client);
-    await s.server.broadcast.broadcastOrderUpdate('ivy', order(1) as never);
+    await s.server.broadcast.broadcastOrderUpdate('ivy', newOrder(1) as never);
     await expect.poll(() => seen, { timeout: 10_000 }).toEqual([1]);
 
     sub.disconnect(true);
     await expect.poll(() => sub.status).not.toBe('ready');
-    for (let i = 2; i <= 4; i++) await s.server.broadcast.broadcastOrderUpdate('ivy', order(i) as never);
+    for (let i = 2; i <= 4; i++) await s.server.broadcast.broadcastOrderUpdate('ivy', newOrder(i) as never);
     await expect.poll(() => sub.status, { timeout: 10_000 }).toBe('ready');
-    await s.server.broadcast.broadcastOrderUpdate('ivy', order(5) as never);
+    await s.server.broadcast.broadcastOrderUpdate('ivy', newOrder(5) as never);
     await expect.poll(() => seen, { timeout: 10_000 }).toEqual([1, 2, 3, 4, 5]);
   });
 });

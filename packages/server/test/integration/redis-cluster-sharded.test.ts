@@ -1,5 +1,5 @@
 import type { ConnectionAuthenticated, OrderEvent, PriceUpdate } from '@ws/protocol';
-import { connected, nextEvent, type RedisCluster, request, startRedisCluster } from '@ws/test-support';
+import { connected, newOrder, nextEvent, type RedisCluster, request, startRedisCluster } from '@ws/test-support';
 import { startServer, type TestServer } from '@ws/test-support/server';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 
@@ -10,17 +10,6 @@ afterEach(async () => {
   nodes = [];
   await cluster?.stop();
   cluster = undefined;
-});
-
-const order = (n: number) => ({
-  orderId: `o-${n}`,
-  symbol: 'BTC/USDT',
-  side: 'buy' as const,
-  type: 'limit' as const,
-  price: 1,
-  quantity: 1,
-  filledQuantity: 0,
-  status: 'new' as const,
 });
 
 describe('on a 3-master Redis Cluster (sharded adapter)', () => {
@@ -66,10 +55,10 @@ describe('on a 3-master Redis Cluster (sharded adapter)', () => {
     const seen: number[] = [];
     first.on('order.new', (o: OrderEvent) => seen.push(o.seq));
     await connected(first);
-    await b.server.broadcast.broadcastOrderUpdate('jill', order(1));
+    await b.server.broadcast.broadcastOrderUpdate('jill', newOrder(1));
     await expect.poll(() => seen, { timeout: 10_000 }).toEqual([1]);
     first.disconnect();
-    await b.server.broadcast.broadcastOrderUpdate('jill', order(2));
+    await b.server.broadcast.broadcastOrderUpdate('jill', newOrder(2));
     const again = late.connect('/user', { token, auth: { token, since: { orders: 1 } } });
     const after: number[] = [];
     again.on('order.new', (o: OrderEvent) => after.push(o.seq));
