@@ -10,6 +10,11 @@
 //   offer RATE DURATION_MS GRACE_MS -> publish RATE items/s, then the trial's counters (see reply_offer)
 //   drain BOUND_MS                  -> {"drainMs"}: until 250 ms pass without a delivery
 //   quit                            -> exits 0 (so does end of stdin: the runner is gone)
+//
+// `--workload market --subs FILE --plan FILE --batch-ms N`: clients on `/market`, client i subscribed to
+// depth, trades and ticker of the symbols on line i of FILE (indexes into --symbols, comma-separated); the
+// publisher cycles through the plan (one "SYMBOL_INDEX KIND" per line, KIND d = depth delta, t = trade,
+// k = ticker) and sends what is due once per batch. The first depth item of each symbol is a snapshot.
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -33,8 +38,9 @@ enum mode { MODE_SIO, MODE_WS };
 enum cstate { C_CONNECTING, C_HTTP, C_EIO_OPEN, C_NSP, C_SUB, C_READY, C_DEAD };
 enum tag { TAG_CONN = 0, TAG_PUB = 1, TAG_STDIN = 2, TAG_TIMER = 3 };
 
-#define NSP "/prices"
 #define MAX_SYMBOLS 64
+#define MAX_SUBS 8
+#define MARKET_CHANNELS 3
 #define PUB_CONNS 4
 #define PUB_MAX_BATCH 1000
 #define READ_BUF (1 << 20)
@@ -49,6 +55,10 @@ typedef struct {
   uint32_t rest_len, rest_cap;
   int64_t last_seq;
   int64_t started_us;
+  uint8_t n_subs;
+  uint8_t subs[MAX_SUBS];                      // symbol indexes this client subscribes
+  uint32_t m_seen;                             // market: bit (channel * MAX_SUBS + slot) = a message arrived
+  int32_t m_seq[MARKET_CHANNELS * MAX_SUBS];   // market: last seq per channel x symbol (-1: none yet)
 } conn_t;
 
 typedef struct {
@@ -93,6 +103,21 @@ static int64_t hist_pct(const hist_t *h, double pct) {
 }
 
 static enum mode mode = MODE_SIO;
+static int market;  // --workload market
+static const char *nsp = "/prices";
+static int64_t batch_us;  // market: the publisher sends once per batch
+static int64_t next_batch_us;
+// Clients' subscriptions (market), and the plan the publisher cycles through.
+static uint8_t (*client_subs)[MAX_SUBS];
+static uint8_t *client_n_subs;
+static int n_client_subs;
+static uint8_t *plan_symbol;
+static char *plan_kind;
+static int plan_len;
+static uint8_t depth_started[MAX_SYMBOLS];
+// Subscribed clients per symbol, counting ready connections: what one item of that symbol is delivered to.
+static uint32_t sym_ready[MAX_SYMBOLS];
+static uint64_t o_expected;
 static int port;
 static int server_pid = -1;
 static int concurrency = 200;
@@ -279,18 +304,30 @@ static void conn_kill(conn_t *c, const char *why) {
   free(c->rest);
   c->rest = NULL;
   c->rest_len = c->rest_cap = 0;
-  if (was_ready) drops++;
-  else connect_finished(c, 0, why);
+  if (was_ready) {
+    drops++;
+    for (int k = 0; k < c->n_subs; k++) sym_ready[c->subs[k]]--;
+  } else connect_finished(c, 0, why);
 }
 
-static const char *symbol_of(int i) { return symbols[i % n_symbols]; }
+static void conn_ready(conn_t *c) {
+  c->state = C_READY;
+  for (int k = 0; k < c->n_subs; k++) sym_ready[c->subs[k]]++;
+  connect_finished(c, 1, NULL);
+}
 
 static void subscribe(conn_t *c, int i) {
-  char msg[256];
+  char list[MAX_SUBS * 48] = "";
+  size_t l = 0;
+  for (int k = 0; k < c->n_subs; k++)
+    l += (size_t)snprintf(list + l, sizeof list - l, "%s\"%s\"", k ? "," : "", symbols[c->subs[k]]);
+  const char *channels = market ? "\"channels\":[\"depth\",\"trades\",\"ticker\"]," : "";
+  char msg[1024];
   if (mode == MODE_SIO)
-    snprintf(msg, sizeof msg, "42" NSP ",1[\"subscribe\",{\"symbols\":[\"%s\"]}]", symbol_of(i));
+    snprintf(msg, sizeof msg, "42%s,1[\"subscribe\",{%s\"symbols\":[%s]}]", nsp, channels, list);
   else
-    snprintf(msg, sizeof msg, "{\"type\":\"subscribe\",\"symbols\":[\"%s\"]}", symbol_of(i));
+    snprintf(msg, sizeof msg, "{\"type\":\"subscribe\",%s\"symbols\":[%s]}", channels, list);
+  (void)i;
   if (ws_text(c, msg) < 0) conn_kill(c, "write failed");
   else c->state = C_SUB;
 }
@@ -302,6 +339,8 @@ static int64_t parse_int(const uint8_t *p, const uint8_t *end) {
   while (p < end && *p >= '0' && *p <= '9') v = v * 10 + (*p++ - '0');
   return neg ? -v : v;
 }
+
+static void time_stamp(const uint8_t *v, const uint8_t *end, int64_t now_us);
 
 /** A price.update: count it, check its seq, time it from the publisher's stamp in `volume`. */
 static void on_price(conn_t *c, const uint8_t *p, size_t n, int64_t now_us) {
@@ -319,7 +358,11 @@ static void on_price(conn_t *c, const uint8_t *p, size_t n, int64_t now_us) {
   if (first) return;
   const uint8_t *v = memmem(p, n, "\"volume\":\"", 10);
   if (!v) return;
-  v += 10;
+  time_stamp(v + 10, end, now_us);
+}
+
+/** The publisher's stamp (ms with 3 decimals, as a JSON string's digits at v) against the read's time. */
+static void time_stamp(const uint8_t *v, const uint8_t *end, int64_t now_us) {
   int64_t ms = 0, frac = 0;
   int digits = 0;
   while (v < end && *v >= '0' && *v <= '9') ms = ms * 10 + (*v++ - '0');
@@ -338,17 +381,78 @@ static int starts(const uint8_t *p, size_t n, const char *lit) {
   return n >= l && memcmp(p, lit, l) == 0;
 }
 
-static const char SIO_PRICE[] = "42" NSP ",[\"price.update\",";
+/**
+ * A market.depth / market.trades / market.ticker (p at the event name after "market."): count it, check the
+ * seq of its channel x symbol, time it unless it is that subscription's first message (the snapshot or the
+ * latest ticker a subscribe sends). The stamp is the first bid's quantity, the trade's quantity or `last`.
+ */
+static void on_market(conn_t *c, const uint8_t *p, size_t n, int64_t now_us) {
+  received++;
+  received_since_poll++;
+  const uint8_t *end = p + n;
+  int ch = starts(p, n, "depth") ? 0 : starts(p, n, "trades") ? 1 : starts(p, n, "ticker") ? 2 : -1;
+  if (ch < 0) return;
+  const uint8_t *s = memmem(p, n, "\"symbol\":\"", 10);
+  if (!s) return;
+  s += 10;
+  const uint8_t *q = memchr(s, '"', (size_t)(end - s));
+  if (!q) return;
+  int slot = -1;
+  for (int k = 0; k < c->n_subs; k++) {
+    const char *name = symbols[c->subs[k]];
+    if (strlen(name) == (size_t)(q - s) && memcmp(name, s, (size_t)(q - s)) == 0) slot = k;
+  }
+  if (slot < 0) return;
+  int bit = ch * MAX_SUBS + slot;
+  int first = !(c->m_seen & (1u << bit));
+  c->m_seen |= 1u << bit;
+  const uint8_t *sq = memmem(p, n, "\"seq\":", 6);
+  if (sq) {
+    int32_t seq = (int32_t)parse_int(sq + 6, end);
+    int32_t last = c->m_seq[bit];
+    if (last >= 0 && seq != last + 1 && seq != last && !memmem(p, n, "\"type\":\"snapshot\"", 17)) gaps++;
+    c->m_seq[bit] = seq;
+  }
+  if (first) return;
+  const uint8_t *v = NULL;
+  if (ch == 0) {
+    v = memmem(p, n, "\"bids\":[[\"", 10);
+    if (v) v = memmem(v + 10, (size_t)(end - v - 10), "\",\"", 3);
+    if (v) v += 3;
+  } else {
+    v = ch == 1 ? memmem(p, n, "\"quantity\":\"", 12) : memmem(p, n, "\"last\":\"", 8);
+    if (v) v += ch == 1 ? 12 : 8;
+  }
+  if (v) time_stamp(v, end, now_us);
+}
+
+static char SIO_PRICE[64], SIO_MARKET[64], SIO_OPEN_NSP[64], SIO_REFUSED[64], SIO_ACK[64], SIO_CLOSED[64];
 static const char WS_PRICE[] = "{\"event\":\"price.update\",";
+static const char WS_MARKET[] = "{\"event\":\"market.";
+
+static void init_prefixes(void) {
+  snprintf(SIO_PRICE, sizeof SIO_PRICE, "42%s,[\"price.update\",", nsp);
+  snprintf(SIO_MARKET, sizeof SIO_MARKET, "42%s,[\"market.", nsp);
+  snprintf(SIO_OPEN_NSP, sizeof SIO_OPEN_NSP, "40%s,", nsp);
+  snprintf(SIO_REFUSED, sizeof SIO_REFUSED, "44%s,", nsp);
+  snprintf(SIO_ACK, sizeof SIO_ACK, "43%s,1", nsp);
+  snprintf(SIO_CLOSED, sizeof SIO_CLOSED, "41%s,", nsp);
+}
 
 static void on_text(conn_t *c, int i, const uint8_t *p, size_t n, int64_t now_us) {
   if (mode == MODE_WS) {
-    if (starts(p, n, WS_PRICE)) {
+    if (market && starts(p, n, WS_MARKET)) {
+      if (c->state == C_READY) on_market(c, p + strlen(WS_MARKET), n - strlen(WS_MARKET), now_us);
+    } else if (starts(p, n, WS_PRICE)) {
       if (c->state == C_READY) on_price(c, p, n, now_us);
     } else if (c->state == C_SUB && memmem(p, n, "\"subscribed\"", 12)) {
-      c->state = C_READY;
-      connect_finished(c, 1, NULL);
+      conn_ready(c);
     }
+    return;
+  }
+  if (market && starts(p, n, SIO_MARKET)) {
+    size_t l = strlen(SIO_MARKET);
+    if (c->state == C_READY || c->state == C_SUB) on_market(c, p + l, n - l, now_us);
     return;
   }
   if (starts(p, n, SIO_PRICE)) {
@@ -362,25 +466,26 @@ static void on_text(conn_t *c, int i, const uint8_t *p, size_t n, int64_t now_us
   if (c->state == C_EIO_OPEN && n > 0 && p[0] == '0') {
     char msg[4200];
     if (i < n_tokens && tokens[i][0])
-      snprintf(msg, sizeof msg, "40" NSP ",{\"token\":\"%s\"}", tokens[i]);
+      snprintf(msg, sizeof msg, "40%s,{\"token\":\"%s\"}", nsp, tokens[i]);
     else
-      snprintf(msg, sizeof msg, "40" NSP ",");
+      snprintf(msg, sizeof msg, "40%s,", nsp);
     if (ws_text(c, msg) < 0) conn_kill(c, "write failed");
     else c->state = C_NSP;
-  } else if (c->state == C_NSP && starts(p, n, "40" NSP ",")) {
+  } else if (c->state == C_NSP && starts(p, n, SIO_OPEN_NSP)) {
     subscribe(c, i);
-  } else if (starts(p, n, "44" NSP ",")) {
+  } else if (starts(p, n, SIO_REFUSED)) {
     char why[140];
     snprintf(why, sizeof why, "namespace refused: %.*s", (int)(n > 120 ? 120 : n), (const char *)p);
     conn_kill(c, why);
-  } else if (c->state == C_SUB && starts(p, n, "43" NSP ",1")) {
+  } else if (c->state == C_SUB && starts(p, n, SIO_ACK)) {
     if (memmem(p, n, "\"ok\":true", 9)) {
-      c->state = C_READY;
-      connect_finished(c, 1, NULL);
+      conn_ready(c);
     } else {
-      conn_kill(c, "subscribe refused");
+      char why[140];
+      snprintf(why, sizeof why, "subscribe refused: %.*s", (int)(n > 120 ? 120 : n), (const char *)p);
+      conn_kill(c, why);
     }
-  } else if (starts(p, n, "41" NSP ",") || (n == 1 && p[0] == '1')) {
+  } else if (starts(p, n, SIO_CLOSED) || (n == 1 && p[0] == '1')) {
     conn_kill(c, "closed by the server");
   }
 }
@@ -519,6 +624,14 @@ static void conn_start(int i) {
   conn_t *c = &conns[i];
   memset(c, 0, sizeof *c);
   c->last_seq = -1;
+  for (int k = 0; k < MARKET_CHANNELS * MAX_SUBS; k++) c->m_seq[k] = -1;
+  if (market && i < n_client_subs) {
+    c->n_subs = client_n_subs[i];
+    memcpy(c->subs, client_subs[i], MAX_SUBS);
+  } else {
+    c->n_subs = 1;
+    c->subs[0] = (uint8_t)(i % n_symbols);
+  }
   c->started_us = now_mono_us();
   c->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (c->fd < 0) {
@@ -625,6 +738,41 @@ static void pub_flush(pub_t *p, int k) {
   ep_ctl(EPOLL_CTL_MOD, p->fd, EPOLLIN, pub_tag(k));
 }
 
+/** The next item of the market plan, as JSON at out (at most 400 bytes); returns its length. */
+static size_t market_item(char *out, int j, int64_t now) {
+  uint64_t ctr = o_counter++;
+  int k = (int)(ctr % (uint64_t)plan_len);
+  int sym = plan_symbol[k];
+  o_expected += sym_ready[sym];
+  const char *sep = j ? "," : "";
+  long long ms = (long long)(now / 1000), us = (long long)(now % 1000);
+  if (plan_kind[k] == 't')
+    return (size_t)sprintf(out,
+                           "%s{\"event\":\"market.trades\",\"data\":{\"symbol\":\"%s\",\"trades\":[{\"tradeId\":\"t%llu\","
+                           "\"price\":\"100.5\",\"quantity\":\"%lld.%03lld\",\"side\":\"%s\"}],\"timestamp\":%lld}}",
+                           sep, symbols[sym], (unsigned long long)ctr, ms, us, ctr & 1 ? "sell" : "buy", ms);
+  if (plan_kind[k] == 'k')
+    return (size_t)sprintf(out,
+                           "%s{\"event\":\"market.ticker\",\"data\":{\"symbol\":\"%s\",\"bid\":\"100.25\",\"ask\":\"100.75\","
+                           "\"last\":\"%lld.%03lld\",\"timestamp\":%lld}}",
+                           sep, symbols[sym], ms, us, ms);
+  // Depth: the book's first item is a snapshot; then deltas that set the best bid's quantity to the stamp
+  // and move one ask level, so the book and its checksum change with every delta.
+  int snapshot = !depth_started[sym];
+  depth_started[sym] = 1;
+  unsigned level = 101 + (unsigned)(ctr % 5);
+  if (snapshot)
+    return (size_t)sprintf(out,
+                           "%s{\"event\":\"market.depth\",\"data\":{\"symbol\":\"%s\",\"type\":\"snapshot\","
+                           "\"bids\":[[\"100\",\"%lld.%03lld\"],[\"99.5\",\"2\"],[\"99\",\"3\"]],"
+                           "\"asks\":[[\"101\",\"1\"],[\"102\",\"2\"],[\"103\",\"3\"]],\"timestamp\":%lld}}",
+                           sep, symbols[sym], ms, us, ms);
+  return (size_t)sprintf(out,
+                         "%s{\"event\":\"market.depth\",\"data\":{\"symbol\":\"%s\",\"type\":\"delta\","
+                         "\"bids\":[[\"100\",\"%lld.%03lld\"]],\"asks\":[[\"%u\",\"%llu\"]],\"timestamp\":%lld}}",
+                         sep, symbols[sym], ms, us, level, (unsigned long long)(ctr % 7), ms);
+}
+
 /** One POST of `items` price.updates, round-robin over the symbols, stamped with the send time. */
 static void pub_send(pub_t *p, int k, int items) {
   // An idle keep-alive connection may be closed by the server at any moment: use a fresh one instead.
@@ -635,12 +783,14 @@ static void pub_send(pub_t *p, int k, int items) {
   }
   static char *body;
   static size_t body_cap;
-  buf_reserve(&body, &body_cap, (size_t)items * 200 + 16);
+  buf_reserve(&body, &body_cap, (size_t)items * 400 + 16);
   size_t b = 0;
   body[b++] = '[';
   int64_t now = now_real_us();
-  for (int j = 0; j < items; j++) {
+  for (int j = 0; j < items && market; j++) b += market_item(body + b, j, now);
+  for (int j = 0; j < items && !market; j++) {
     uint64_t ctr = o_counter++;
+    o_expected += sym_ready[ctr % (uint64_t)n_symbols];
     unsigned cents = 10000 + (unsigned)(ctr % 1000);
     b += (size_t)sprintf(body + b,
                          "%s{\"event\":\"price.update\",\"data\":{\"symbol\":\"%s\",\"price\":\"%u.%02u\",\"bid\":\"%u.%02u\","
@@ -708,6 +858,12 @@ static void pub_readable(int k) {
 
 static void pub_tick(int64_t now) {
   if (o_rate <= 0) return;
+  // Market: what is due goes out once per batch (a feed that publishes every batch_us what changed).
+  if (batch_us > 0) {
+    if (now < next_batch_us) return;
+    next_batch_us += batch_us;
+    if (next_batch_us < now) next_batch_us = now + batch_us;
+  }
   o_due = (uint64_t)((o_rate * (double)(now - o_started_us)) / 1e6);
   for (int k = 0; k < PUB_CONNS && o_produced < o_due; k++) {
     if (pubs[k].busy) continue;
@@ -733,13 +889,13 @@ static void reply_offer(void) {
   double cpu_window = (double)o_cpu_window_us / 1e6;
   reply("{\"offered\":%llu,\"accepted\":%llu,\"failed\":%llu,\"maxLagMs\":%.1f,\"received\":%llu,"
         "\"windowSec\":%.4f,\"p50Ms\":%.3f,\"p99Ms\":%.3f,\"maxMs\":%.3f,\"drops\":%llu,\"gaps\":%llu,"
-        "\"generatorCpuPercent\":%.1f,\"serverCpuPercent\":%.1f,\"reads\":%llu,\"polls\":%llu}",
+        "\"generatorCpuPercent\":%.1f,\"serverCpuPercent\":%.1f,\"reads\":%llu,\"polls\":%llu,\"expected\":%llu}",
         (unsigned long long)o_offered, (unsigned long long)o_accepted, (unsigned long long)o_failed, o_max_lag_ms,
         (unsigned long long)received, window, hist_pct(&lat_hist, 50) / 1000.0, hist_pct(&lat_hist, 99) / 1000.0,
         lat_hist.max / 1000.0, (unsigned long long)drops, (unsigned long long)gaps,
         cpu_window > 0 ? (o_gen_cpu - o_gen_cpu0) / cpu_window * 100 : -1,
         cpu_window > 0 && o_srv_cpu0 >= 0 ? (o_srv_cpu - o_srv_cpu0) / cpu_window * 100 : -1,
-        (unsigned long long)reads, (unsigned long long)polls);
+        (unsigned long long)reads, (unsigned long long)polls, (unsigned long long)o_expected);
 }
 
 static void offer_step(int64_t now) {
@@ -799,7 +955,7 @@ static void run_command(char *line) {
     cmd = CMD_OFFER;
     received = gaps = drops = reads = polls = 0;
     hist_reset(&lat_hist);
-    o_offered = o_accepted = o_failed = o_due = o_produced = 0;
+    o_offered = o_accepted = o_failed = o_due = o_produced = o_expected = 0;
     o_max_lag_ms = 0;
     o_phase = 0;
     o_rate = rate;
@@ -808,6 +964,7 @@ static void run_command(char *line) {
     o_started_us = now_mono_us();
     o_until_us = o_started_us + (int64_t)b * 1000;
     o_grace_us = (int64_t)c * 1000;
+    next_batch_us = o_started_us;
     pub_tick(o_started_us);
   } else if (sscanf(line, "drain %d", &a) == 1) {
     cmd = CMD_DRAIN;
@@ -858,15 +1015,54 @@ static char *slurp(const char *path) {
   return s;
 }
 
+static void usage(void);
+
+/** Reads the clients' subscriptions and the publisher's plan (see the header). */
+static void load_market(const char *subs_path, const char *plan_path) {
+  char *subs = slurp(subs_path);
+  client_subs = calloc((size_t)n_conns_max, sizeof *client_subs);
+  client_n_subs = calloc((size_t)n_conns_max, 1);
+  if (!client_subs || !client_n_subs) die("calloc");
+  for (char *line = strtok(subs, "\n"); line && n_client_subs < n_conns_max; line = strtok(NULL, "\n")) {
+    int k = 0;
+    for (char *q = line; *q && k < MAX_SUBS;) {
+      int idx = atoi(q);
+      if (idx < 0 || idx >= n_symbols) usage();
+      client_subs[n_client_subs][k++] = (uint8_t)idx;
+      q = strchr(q, ',');
+      if (!q) break;
+      q++;
+    }
+    client_n_subs[n_client_subs++] = (uint8_t)k;
+  }
+  char *plan = slurp(plan_path);
+  int cap = 0;
+  for (char *line = strtok(plan, "\n"); line; line = strtok(NULL, "\n")) {
+    int idx;
+    char kind;
+    if (sscanf(line, "%d %c", &idx, &kind) != 2 || idx < 0 || idx >= n_symbols) usage();
+    if (plan_len == cap) {
+      cap = cap ? cap * 2 : 1024;
+      plan_symbol = realloc(plan_symbol, (size_t)cap);
+      plan_kind = realloc(plan_kind, (size_t)cap);
+      if (!plan_symbol || !plan_kind) die("realloc");
+    }
+    plan_symbol[plan_len] = (uint8_t)idx;
+    plan_kind[plan_len++] = kind;
+  }
+  if (plan_len == 0) usage();
+}
+
 static void usage(void) {
   fprintf(stderr,
           "usage: wsload --port P --mode sio|ws --clients N --symbols A,B,... [--tokens FILE] "
-          "[--publisher-token FILE] [--server-pid PID] [--concurrency 200] [--timeout-ms 30000] [--poll-us 200]\n");
+          "[--publisher-token FILE] [--server-pid PID] [--concurrency 200] [--timeout-ms 30000] [--poll-us 200] "
+          "[--workload price|market --subs FILE --plan FILE --batch-ms 50]\n");
   exit(2);
 }
 
 int main(int argc, char **argv) {
-  char *tokens_file = NULL, *pub_token_file = NULL, *symbol_list = NULL;
+  char *tokens_file = NULL, *pub_token_file = NULL, *symbol_list = NULL, *subs_file = NULL, *plan_file = NULL;
   for (int i = 1; i + 1 < argc; i += 2) {
     const char *k = argv[i], *v = argv[i + 1];
     if (!strcmp(k, "--port")) port = atoi(v);
@@ -879,11 +1075,23 @@ int main(int argc, char **argv) {
     else if (!strcmp(k, "--concurrency")) concurrency = atoi(v);
     else if (!strcmp(k, "--timeout-ms")) timeout_us = atoll(v) * 1000;
     else if (!strcmp(k, "--poll-us")) poll_us = atoll(v);
+    else if (!strcmp(k, "--workload")) market = !strcmp(v, "market");
+    else if (!strcmp(k, "--subs")) subs_file = (char *)v;
+    else if (!strcmp(k, "--plan")) plan_file = (char *)v;
+    else if (!strcmp(k, "--batch-ms")) batch_us = atoll(v) * 1000;
     else usage();
   }
   if (port <= 0 || n_conns_max <= 0 || !symbol_list || concurrency <= 0) usage();
   for (char *s = strtok(symbol_list, ","); s && n_symbols < MAX_SYMBOLS; s = strtok(NULL, ",")) symbols[n_symbols++] = s;
   if (n_symbols == 0) usage();
+  if (market) {
+    if (!subs_file || !plan_file) usage();
+    nsp = "/market";
+    load_market(subs_file, plan_file);
+  } else {
+    batch_us = 0;
+  }
+  init_prefixes();
   if (tokens_file) {
     char *all = slurp(tokens_file);
     tokens = calloc((size_t)n_conns_max, sizeof *tokens);

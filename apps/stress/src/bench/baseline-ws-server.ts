@@ -1,15 +1,18 @@
 import { WebSocket, WebSocketServer } from 'ws';
+import { marketRoomOf } from './market-rooms.js';
 import { createPublishServer } from './publish-endpoint.js';
 
 /**
  * Baseline 2: raw `ws` — the ceiling of Node on this machine. Clients send `{"type":"subscribe","symbols":[…]}`
- * to `/ws`; each published item is serialised once as `{"event","data"}` and sent as a text frame to every
- * socket of its symbol. Run as its own process by the benchmark.
+ * to `/ws` (with `"channels":[…]` for the market workload: rooms `market:<channel>:<symbol>`); each published
+ * item is serialised once as `{"event","data"}` and sent with `ws.send` to every socket of its room, one
+ * message at a time. Run as its own process by the benchmark.
  */
 const port = Number(process.env.PORT);
 const rooms = new Map<string, Set<WebSocket>>();
 const http = createPublishServer((item) => {
-  const room = typeof item.data?.symbol === 'string' ? rooms.get(item.data.symbol) : undefined;
+  const symbol = item.data?.symbol;
+  const room = typeof symbol === 'string' ? rooms.get(marketRoomOf(item.event, symbol) ?? symbol) : undefined;
   if (!room) return;
   const frame = JSON.stringify({ event: item.event, data: item.data });
   for (const ws of room) if (ws.readyState === WebSocket.OPEN) ws.send(frame);
@@ -18,19 +21,25 @@ const wss = new WebSocketServer({ server: http, path: '/ws', perMessageDeflate: 
 wss.on('connection', (ws) => {
   const joined: string[] = [];
   ws.on('message', (data) => {
-    let msg: { type?: unknown; symbols?: unknown };
+    let msg: { type?: unknown; symbols?: unknown; channels?: unknown };
     try {
       msg = JSON.parse(data.toString()) as typeof msg;
     } catch {
       return;
     }
     if (msg.type !== 'subscribe' || !Array.isArray(msg.symbols)) return;
+    const names: string[] = [];
     for (const symbol of msg.symbols) {
       if (typeof symbol !== 'string') continue;
-      const room = rooms.get(symbol) ?? new Set<WebSocket>();
-      rooms.set(symbol, room);
+      if (!Array.isArray(msg.channels)) names.push(symbol);
+      else
+        for (const channel of msg.channels) if (typeof channel === 'string') names.push(`market:${channel}:${symbol}`);
+    }
+    for (const name of names) {
+      const room = rooms.get(name) ?? new Set<WebSocket>();
+      rooms.set(name, room);
       room.add(ws);
-      joined.push(symbol);
+      joined.push(name);
     }
     ws.send('{"type":"subscribed"}');
   });

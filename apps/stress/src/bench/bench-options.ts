@@ -3,8 +3,15 @@ import { DEFAULT_SYMBOLS } from '@ws/protocol';
 /** The three servers the benchmark compares, in the order they run. */
 export const BENCH_TARGETS = ['baseline-socketio', 'baseline-ws', 'gateway'] as const;
 export type BenchTarget = (typeof BENCH_TARGETS)[number];
+/** `price`: one symbol per client on `/prices`; `market`: Zipf-skewed depth/trades/ticker on `/market`. */
+export const BENCH_WORKLOADS = ['price', 'market'] as const;
+export type BenchWorkload = (typeof BENCH_WORKLOADS)[number];
 
 export interface BenchOptions {
+  /** Workloads, in the order they run; every target runs each. */
+  workloads: BenchWorkload[];
+  /** Market workload: the publisher sends what is due once per this many ms. */
+  marketBatchMs: number;
   targets: BenchTarget[];
   /** Connected clients per step, ascending; connections are added between steps. */
   steps: number[];
@@ -64,6 +71,12 @@ function numberEnv(
   return n;
 }
 
+function readWorkloads(raw: string | undefined): BenchWorkload[] {
+  if (raw === undefined || raw === '' || raw === 'all') return [...BENCH_WORKLOADS];
+  if (raw === 'price' || raw === 'market') return [raw];
+  throw new Error(`BENCH_WORKLOAD must be price, market or all, got ${raw}`);
+}
+
 function readLoadgen(raw: string | undefined): 'native' | 'node' {
   if (raw === undefined || raw === '' || raw === 'native') return 'native';
   if (raw === 'node') return 'node';
@@ -82,6 +95,8 @@ export function readBenchOptions(env: Record<string, string | undefined>, defaul
   const targets = (env.BENCH_TARGETS ?? BENCH_TARGETS.join(',')).split(',').map((s) => s.trim()) as BenchTarget[];
   for (const t of targets) if (!BENCH_TARGETS.includes(t)) throw new Error(`BENCH_TARGETS: unknown target ${t}`);
   return {
+    workloads: readWorkloads(env.BENCH_WORKLOAD),
+    marketBatchMs: numberEnv(env, 'BENCH_MARKET_BATCH_MS', 50, 5, 1000),
     targets,
     steps: [...new Set(steps)].sort((a, b) => a - b),
     durationSec: numberEnv(env, 'BENCH_DURATION', 5, 1, 600),

@@ -1,10 +1,13 @@
 import { cpus, loadavg, totalmem } from 'node:os';
-import type { BenchTarget } from './bench-options.js';
+import type { BenchTarget, BenchWorkload } from './bench-options.js';
+import { MARKET_SYMBOLS } from './market-workload.js';
 import type { BenchRun, StepResult } from './run-benchmark.js';
 import type { TrialResult } from './trial.js';
 
 /** Gateway ÷ a baseline, per step; null where either side has no number. */
 export interface StepRatios {
+  /** Absent: `price` (results written before the market workload). */
+  workload?: BenchWorkload;
   clients: number;
   maxDelivered: { vsSocketio: number | null; vsWs: number | null };
   p99AtHalfLoad: { vsSocketio: number | null; vsWs: number | null };
@@ -54,6 +57,7 @@ export interface BenchDocument {
     pinned: boolean;
     symbols: number;
     workload: string;
+    marketWorkload?: string;
     loadGenerator: BenchRun['loadGenerator'];
   };
   elapsedSec: number;
@@ -66,44 +70,62 @@ export interface BenchDocument {
 const ratio = (a: number | null | undefined, b: number | null | undefined) =>
   a === null || a === undefined || b === null || b === undefined || b === 0 ? null : Math.round((a / b) * 100) / 100;
 
-function stepOf(run: BenchRun, target: BenchTarget, clients: number): StepResult | undefined {
-  return run.results.find((r) => r.target === target)?.steps.find((s) => s.clients === clients);
+function stepOf(
+  run: Pick<BenchRun, 'results'>,
+  target: BenchTarget,
+  clients: number,
+  workload: BenchWorkload = 'price',
+): StepResult | undefined {
+  return run.results
+    .find((r) => r.target === target && (r.workload ?? 'price') === workload)
+    ?.steps.find((s) => s.clients === clients);
 }
 
+/** The workloads a run measured, in order (`price` alone for runs from before the market workload). */
+const workloadsOf = (run: BenchRun): BenchWorkload[] => run.options.workloads ?? ['price'];
+
 export function computeRatios(run: BenchRun): StepRatios[] {
-  return run.options.steps.map((clients) => {
-    const g = stepOf(run, 'gateway', clients);
-    const s = stepOf(run, 'baseline-socketio', clients);
-    const w = stepOf(run, 'baseline-ws', clients);
-    const pair = (f: (x: StepResult | undefined) => number | null | undefined) => ({
-      vsSocketio: ratio(f(g), f(s)),
-      vsWs: ratio(f(g), f(w)),
-    });
-    return {
-      clients,
-      maxDelivered: pair((x) => x?.maxDeliveredPerSec || null),
-      // A trial that delivered nothing has no latency to compare (p99 0 would read as a win).
-      p99AtHalfLoad: pair((x) => (x?.halfLoad?.deliveredPerSec ? x.halfLoad.p99Ms : null)),
-      p99AtOverload: pair((x) => x?.overload?.p99Ms),
-      rssPerConnection: pair((x) => x?.rssPerConnectionBytes),
-      connectPerSecond: pair((x) => x?.connect.perSecond),
-      deliveredPerServerCpuSec: pair(deliveredPerCpu),
-      connectsPerServerCpuSec: pair(connectsPerCpu),
-    };
+  return workloadsOf(run).flatMap((workload) => run.options.steps.map((clients) => stepRatios(run, workload, clients)));
+}
+
+function stepRatios(run: BenchRun, workload: BenchWorkload, clients: number): StepRatios {
+  const g = stepOf(run, 'gateway', clients, workload);
+  const s = stepOf(run, 'baseline-socketio', clients, workload);
+  const w = stepOf(run, 'baseline-ws', clients, workload);
+  const pair = (f: (x: StepResult | undefined) => number | null | undefined) => ({
+    vsSocketio: ratio(f(g), f(s)),
+    vsWs: ratio(f(g), f(w)),
   });
+  return {
+    ...(workload === 'price' ? {} : { workload }),
+    clients,
+    maxDelivered: pair((x) => x?.maxDeliveredPerSec || null),
+    // A trial that delivered nothing has no latency to compare (p99 0 would read as a win).
+    p99AtHalfLoad: pair((x) => (x?.halfLoad?.deliveredPerSec ? x.halfLoad.p99Ms : null)),
+    p99AtOverload: pair((x) => x?.overload?.p99Ms),
+    rssPerConnection: pair((x) => x?.rssPerConnectionBytes),
+    connectPerSecond: pair((x) => x?.connect.perSecond),
+    deliveredPerServerCpuSec: pair(deliveredPerCpu),
+    connectsPerServerCpuSec: pair(connectsPerCpu),
+  };
 }
 
 /** Goals of the fan-out issue this benchmark cannot measure yet: listed, so a reader sees they are open. */
-export const UNMEASURED_GOALS = [
-  { goal: 'market workload (Zipf, depth bursts) vs raw ws', limit: '>= 2.0' },
-  { goal: 'with Redis vs socket.io + redis-adapter', limit: '>= 1.3' },
-] as const;
+export const MARKET_GOAL = { goal: 'market: max delivered vs raw ws', limit: '>= 2.0' } as const;
+export const UNMEASURED_GOALS = [{ goal: 'with Redis vs socket.io + redis-adapter', limit: '>= 1.3' }] as const;
+
+/** The goals of a run that did not measure them (the market line when only `price` ran), to print as open. */
+export function unmeasuredGoals(ratios: readonly StepRatios[]): { goal: string; limit: string }[] {
+  const market = ratios.some((r) => r.workload === 'market');
+  return [...(market ? [] : [MARKET_GOAL]), ...UNMEASURED_GOALS];
+}
 
 /** The issue's targets, as ratios of this run (the publisher-lag goal is in ms, not a ratio). */
-export function checkGoals(ratios: StepRatios[], run?: BenchRun): GoalCheck[] {
+export function checkGoals(allRatios: StepRatios[], run?: BenchRun): GoalCheck[] {
   const goals: GoalCheck[] = [];
   const check = (goal: string, clients: number, r: number | null, limit: string, ok: (x: number) => boolean) =>
     goals.push({ goal, clients, ratio: r, limit, met: r === null ? null : ok(r) });
+  const ratios = allRatios.filter((r) => (r.workload ?? 'price') === 'price');
   for (const r of ratios) {
     check('max delivered vs raw ws', r.clients, r.maxDelivered.vsWs, '>= 1.0', (x) => x >= 1);
     check('max delivered vs socket.io', r.clients, r.maxDelivered.vsSocketio, '>= 1.6', (x) => x >= 1.6);
@@ -148,12 +170,21 @@ export function checkGoals(ratios: StepRatios[], run?: BenchRun): GoalCheck[] {
       '<= 1.0',
       (x) => x <= 1,
     );
+  for (const r of allRatios)
+    if (r.workload === 'market')
+      check(MARKET_GOAL.goal, r.clients, r.maxDelivered.vsWs, MARKET_GOAL.limit, (x) => x >= 2);
   return goals;
 }
 
 /** Whether a ratio of this step compares a figure that may be the load generator's limit (see `isFloor`). */
-export function stepHasFloor(run: Pick<BenchRun, 'results'>, clients: number): boolean {
-  return run.results.some((t) => t.steps.some((s) => s.clients === clients && s.floor));
+export function stepHasFloor(
+  run: Pick<BenchRun, 'results'>,
+  clients: number,
+  workload: BenchWorkload = 'price',
+): boolean {
+  return run.results.some(
+    (t) => (t.workload ?? 'price') === workload && t.steps.some((s) => s.clients === clients && s.floor),
+  );
 }
 
 export function buildBenchDocument(run: BenchRun): BenchDocument {
@@ -178,6 +209,11 @@ export function buildBenchDocument(run: BenchRun): BenchDocument {
       symbols: 10,
       workload:
         'clients on /prices, client i subscribed to symbol i mod 10; price.update published over HTTP in batches; delivered = publishes x subscribers per symbol',
+      ...(workloadsOf(run).includes('market')
+        ? {
+            marketWorkload: `clients on /market, each subscribed to depth, trades and ticker of 5 of ${MARKET_SYMBOLS.length} symbols (Zipf s=1, fixed seed); depth deltas (70 %), trades and tickers published with the same skew, once per ${run.options.marketBatchMs} ms; delivered = items x subscribers of the symbol`,
+          }
+        : {}),
     },
     elapsedSec: run.elapsedSec,
     interrupted: run.interrupted ?? false,
@@ -198,15 +234,24 @@ function table(header: string[], rows: string[][]): string {
   return [line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n');
 }
 
+const targetLabel = (t: BenchDocument['targets'][number]) =>
+  t.workload === 'market' ? `${t.target} (market)` : t.target;
+
+/** A max-delivered goal whose step has a floor on either side. */
+function isFloorGoal(g: GoalCheck, doc: BenchDocument): boolean {
+  if (g.goal === MARKET_GOAL.goal) return stepHasFloor({ results: doc.targets }, g.clients, 'market');
+  return g.goal.startsWith('max delivered') && stepHasFloor({ results: doc.targets }, g.clients);
+}
+
 /** The printed summary: per target and step, then the ratios and the goals. */
 export function formatBenchDocument(doc: BenchDocument): string {
   const rows: string[][] = [];
   for (const t of doc.targets) {
     if (t.error && t.steps.length === 0)
-      rows.push([t.target, '-', `failed: ${t.error.split('\n')[0]}`, '', '', '', '', '', '', '', '', '']);
+      rows.push([targetLabel(t), '-', `failed: ${t.error.split('\n')[0]}`, '', '', '', '', '', '', '', '', '']);
     for (const s of t.steps) {
       rows.push([
-        t.target,
+        targetLabel(t),
         n(s.clients),
         `${s.floor ? '>= ' : ''}${n(s.maxDeliveredPerSec)}`,
         s.limit,
@@ -255,7 +300,7 @@ export function formatBenchDocument(doc: BenchDocument): string {
       'conn gw/sio',
     ],
     doc.ratios.map((r) => [
-      n(r.clients),
+      `${r.workload === 'market' ? 'market ' : ''}${n(r.clients)}`,
       r2(r.maxDelivered.vsSocketio),
       r2(r.maxDelivered.vsWs),
       r2(r.p99AtHalfLoad.vsSocketio),
@@ -280,7 +325,7 @@ export function formatBenchDocument(doc: BenchDocument): string {
       for (const [factor, o] of trials) {
         if (!o) continue;
         overloadRows.push([
-          t.target,
+          targetLabel(t),
           n(s.clients),
           `x${factor}`,
           n(o.offeredPerSec),
@@ -318,9 +363,9 @@ export function formatBenchDocument(doc: BenchDocument): string {
         n(g.clients),
         r2(g.ratio),
         g.limit,
-        `${g.met === null ? '-' : g.met ? 'yes' : 'NO'}${g.goal.startsWith('max delivered') && stepHasFloor({ results: doc.targets }, g.clients) ? ' (floor)' : ''}`,
+        `${g.met === null ? '-' : g.met ? 'yes' : 'NO'}${isFloorGoal(g, doc) ? ' (floor)' : ''}`,
       ]),
-      ...UNMEASURED_GOALS.map((g) => [g.goal, '-', '-', g.limit, 'not measured yet']),
+      ...unmeasuredGoals(doc.ratios).map((g) => [g.goal, '-', '-', g.limit, 'not measured yet']),
     ],
   );
   const { start, end } = doc.machine.loadAverage;

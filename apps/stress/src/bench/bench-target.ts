@@ -29,6 +29,8 @@ export async function startTarget(
   name: BenchTarget,
   cpu: number | undefined,
   diagnostics: TargetDiagnostics = { nodeFlags: [], logDir: undefined },
+  /** `WS_SYMBOLS` of the gateway (the market workload's 50 symbols); its default list when absent. */
+  symbols?: readonly string[],
 ): Promise<RunningTarget> {
   const { nodeFlags } = diagnostics;
   const logFile = diagnostics.logDir === undefined ? undefined : join(diagnostics.logDir, `${name}.log`);
@@ -41,7 +43,7 @@ export async function startTarget(
         cpu,
         nodeFlags,
         logFile,
-        env: { LOG_LEVEL: 'info' },
+        env: { LOG_LEVEL: 'info', ...(symbols ? { WS_SYMBOLS: symbols.join(',') } : {}) },
       }),
       protocol: 'socketio',
       auth: true,

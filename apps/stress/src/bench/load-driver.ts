@@ -1,4 +1,5 @@
 import type { LeanTarget } from '../clients/lean-client.js';
+import type { MarketWorkload } from './market-workload.js';
 
 /** What one target needs from a load generator: its clients, and a publisher on its publish API. */
 export interface LoadDriverOptions {
@@ -8,8 +9,10 @@ export interface LoadDriverOptions {
   protocol: LeanTarget;
   /** Its process, whose CPU a trial measures. */
   serverPid: number;
-  /** Client i subscribes to `symbols[i % symbols.length]`. */
+  /** Client i subscribes to `symbols[i % symbols.length]` (price), or to its symbols of `market`. */
   symbols: readonly string[];
+  /** The market workload (native generator only); absent: the price workload. */
+  market?: MarketWorkload | undefined;
   /** One JWT per client, index = client; none for the baselines. */
   clientTokens: readonly string[] | undefined;
   /** The publisher's bearer token (role `service`); none for the baselines. */
@@ -40,6 +43,8 @@ export interface OfferResult {
   maxLagMs: number;
   /** Stream messages delivered, counted until a short grace after publishing stopped. */
   received: number;
+  /** Deliveries the offered items are due (each item × the connected subscribers of its symbol), when known. */
+  expected?: number;
   /** Publishing time (s): delivered msgs/s = received / windowSec. */
   windowSec: number;
   p50Ms: number;

@@ -83,6 +83,13 @@ export class NativeLoadDriver implements LoadDriver {
       '--timeout-ms',
       String(options.connectTimeoutMs),
     ];
+    if (options.market) {
+      const m = options.market;
+      writeFileSync(join(dir, 'subs'), `${m.subscriptions.map((s) => s.join(',')).join('\n')}\n`);
+      writeFileSync(join(dir, 'plan'), `${m.plan.map((p) => `${p.symbol} ${p.kind}`).join('\n')}\n`);
+      args.push('--workload', 'market', '--subs', join(dir, 'subs'), '--plan', join(dir, 'plan'));
+      args.push('--batch-ms', String(m.batchMs));
+    }
     if (options.clientTokens) {
       writeFileSync(join(dir, 'tokens'), `${options.clientTokens.join('\n')}\n`, { mode: 0o600 });
       args.push('--tokens', join(dir, 'tokens'));
@@ -150,6 +157,7 @@ export class NativeLoadDriver implements LoadDriver {
       failed: Number(r.failed),
       maxLagMs: Number(r.maxLagMs),
       received: Number(r.received),
+      ...(typeof r.expected === 'number' ? { expected: r.expected } : {}),
       windowSec: Number(r.windowSec),
       p50Ms: Number(r.p50Ms),
       p99Ms: Number(r.p99Ms),

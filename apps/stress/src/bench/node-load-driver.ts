@@ -21,6 +21,7 @@ export class NodeLoadDriver implements LoadDriver {
   ) {}
 
   static async start(options: LoadDriverOptions, workers: number): Promise<NodeLoadDriver> {
+    if (options.market) throw new Error('the market workload needs the native load generator (make and a C compiler)');
     const pool = new WorkerPool(
       {
         url: options.url,

@@ -2,9 +2,10 @@ import { execFileSync } from 'node:child_process';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import type { ServerProcess } from '../gateway/server-process.js';
 import { mintToken } from '../gateway/token.js';
-import { BENCH_SYMBOLS, type BenchOptions, type BenchTarget } from './bench-options.js';
+import { BENCH_SYMBOLS, type BenchOptions, type BenchTarget, type BenchWorkload } from './bench-options.js';
 import { BENCH_JWT_SECRET, type RunningTarget, startTarget } from './bench-target.js';
 import type { LoadDriver, LoadDriverOptions } from './load-driver.js';
+import { buildMarketWorkload, hottestDepthShare, type MarketWorkload, marketFanOut } from './market-workload.js';
 import { buildNativeLoadGenerator, NativeLoadDriver } from './native-load-driver.js';
 import { NodeLoadDriver } from './node-load-driver.js';
 import { CpuMeter, procCpuSeconds, procRssBytes } from './proc-usage.js';
@@ -35,6 +36,8 @@ export interface StepResult {
 
 export interface TargetResult {
   target: BenchTarget;
+  /** Which workload (absent in results written before there were two: `price`). */
+  workload?: BenchWorkload;
   steps: StepResult[];
   /** Steps left out because the target's share of `BENCH_BUDGET_SEC` ran out. */
   skippedSteps?: number[];
@@ -131,16 +134,20 @@ interface TargetRunContext {
 async function benchTarget(result: TargetResult, run: TargetRunContext): Promise<void> {
   const { options, log, running, deadline } = run;
   const name = result.target;
-  const target = await startTarget(name, run.cpu, { nodeFlags: options.serverNodeFlags, logDir: options.serverLogDir });
+  const maxClients = options.steps.at(-1) ?? 0;
+  const market: MarketWorkload | undefined =
+    result.workload === 'market' ? buildMarketWorkload(maxClients, options.marketBatchMs) : undefined;
+  const diagnostics = { nodeFlags: options.serverNodeFlags, logDir: options.serverLogDir };
+  const target = await startTarget(name, run.cpu, diagnostics, market?.symbols);
   running.add(target.process);
   let driver: LoadDriver | undefined;
   try {
-    const maxClients = options.steps.at(-1) ?? 0;
     const driverOptions: LoadDriverOptions = {
       url: target.process.url,
       protocol: target.protocol,
       serverPid: target.process.pid,
-      symbols: BENCH_SYMBOLS,
+      symbols: market?.symbols ?? BENCH_SYMBOLS,
+      market,
       clientTokens: await tokensFor(target, maxClients),
       publisherToken: target.auth
         ? await mintToken(BENCH_JWT_SECRET, { userId: 'bench-publisher', role: 'service', ttlSec: 6 * 3600 })
@@ -203,9 +210,10 @@ async function benchTarget(result: TargetResult, run: TargetRunContext): Promise
       };
       result.steps.push(step);
       if (c.failed > 0) log(`${name} ${clients}: ${c.failed} clients failed to connect; measuring with ${connected}`);
+      const fanOut = market ? marketFanOut(market, connected) : connected / BENCH_SYMBOLS.length;
       const ctx = {
         driver,
-        fanOut: connected / BENCH_SYMBOLS.length,
+        fanOut,
         durationSec: options.durationSec,
         minDeliveredRatio: options.minDeliveredRatio,
         maxP99Ms: options.maxP99Ms,
@@ -238,8 +246,13 @@ async function benchTarget(result: TargetResult, run: TargetRunContext): Promise
         }
         nextStart = Math.max(1000, Math.round(search.maxDeliveredPerSec * 0.6));
       }
+      if (market)
+        log(
+          `  market: ${fanOut.toFixed(0)} subscribers per item; at the max the hottest symbol publishes ` +
+            `${Math.round((search.maxDeliveredPerSec / fanOut) * hottestDepthShare(market))} depth deltas/s`,
+        );
       log(
-        `${name} ${clients}: max sustained ${search.maxDeliveredPerSec.toLocaleString('en-US')} msgs/s ` +
+        `${name}${market ? ' market' : ''} ${clients}: max sustained ${search.maxDeliveredPerSec.toLocaleString('en-US')} msgs/s ` +
           `(limit: ${search.limit}${step.floor ? '; load generator > 70 % of a core: a floor' : ''})`,
       );
     }
@@ -258,7 +271,8 @@ export async function runBenchmark(
   results: TargetResult[] = [],
 ): Promise<BenchRun> {
   const t0 = performance.now();
-  const share = options.budgetSec > 0 ? (options.budgetSec * 1000) / options.targets.length : Number.POSITIVE_INFINITY;
+  const runs = options.workloads.flatMap((workload) => options.targets.map((target) => ({ workload, target })));
+  const share = options.budgetSec > 0 ? (options.budgetSec * 1000) / runs.length : Number.POSITIVE_INFINITY;
   const pinned = pinSelf(options, log);
   const loadgen = chooseLoadGenerator(options, log);
   const loadAverageAtStart = loadavg()[0] ?? 0;
@@ -268,8 +282,13 @@ export async function runBenchmark(
   );
   if (loadAverageAtStart > cpus().length / 2)
     log('the machine is busy with other work: the servers will not get their core, and the figures show it');
-  for (const [i, name] of options.targets.entries()) {
-    const result: TargetResult = { target: name, steps: [] };
+  for (const [i, { workload, target: name }] of runs.entries()) {
+    if (workload === 'market' && loadgen.kind !== 'native') {
+      log('market workload: skipped, it needs the native load generator');
+      continue;
+    }
+    if (i === 0 || runs[i - 1]?.workload !== workload) log(`workload ${workload}`);
+    const result: TargetResult = { target: name, workload, steps: [] };
     results.push(result);
     try {
       // Each target's deadline leaves what an earlier one did not use to the later ones.

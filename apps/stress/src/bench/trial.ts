@@ -39,7 +39,7 @@ export function limitOf(failed: TrialResult | undefined, maxP99Ms: number): Limi
 
 export interface TrialContext {
   driver: LoadDriver;
-  /** Subscribers per symbol: every publish is delivered this many times. */
+  /** Subscribers per published item (on average, market): every publish is delivered this many times. */
   fanOut: number;
   durationSec: number;
   minDeliveredRatio: number;
@@ -57,7 +57,7 @@ export async function runTrial(ctx: TrialContext, offeredPerSec: number): Promis
   const o = await ctx.driver.offer(publishRate, ctx.durationSec, GRACE_MS);
   const drainMs = await ctx.driver.drain(DRAIN_BOUND_MS);
   // Against what was actually offered (ticks quantise the count); a publisher that fell behind fails below.
-  const expected = o.offered * ctx.fanOut;
+  const expected = o.expected ?? o.offered * ctx.fanOut;
   const deliveredRatio = expected > 0 ? o.received / expected : 0;
   const publisherKeptUp = o.offered >= ctx.minDeliveredRatio * publishRate * o.windowSec - 1;
   const result: TrialResult = {

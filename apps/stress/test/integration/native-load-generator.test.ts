@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BENCH_SYMBOLS } from '../../src/bench/bench-options.js';
 import { BENCH_JWT_SECRET, type RunningTarget, startTarget } from '../../src/bench/bench-target.js';
 import type { LoadDriverOptions } from '../../src/bench/load-driver.js';
+import { buildMarketWorkload, type MarketWorkload } from '../../src/bench/market-workload.js';
 import { buildNativeLoadGenerator, NativeLoadDriver } from '../../src/bench/native-load-driver.js';
 import { mintToken } from '../../src/gateway/token.js';
 
@@ -21,14 +22,19 @@ describe('native load generator', () => {
     await Promise.all(targets.map((t) => t.process.stop(2000)));
   });
 
-  async function driverFor(name: 'gateway' | 'baseline-ws', tokens?: string[]): Promise<NativeLoadDriver> {
-    const target = await startTarget(name, undefined);
+  async function driverFor(
+    name: 'gateway' | 'baseline-ws' | 'baseline-socketio',
+    tokens?: string[],
+    market?: MarketWorkload,
+  ): Promise<NativeLoadDriver> {
+    const target = await startTarget(name, undefined, undefined, market?.symbols);
     targets.push(target);
     const options: LoadDriverOptions = {
       url: target.process.url,
       protocol: target.protocol,
       serverPid: target.process.pid,
-      symbols: BENCH_SYMBOLS,
+      symbols: market?.symbols ?? BENCH_SYMBOLS,
+      market,
       clientTokens: tokens,
       publisherToken: target.auth
         ? await mintToken(BENCH_JWT_SECRET, { userId: 'publisher', role: 'service', ttlSec: 600 })
@@ -78,6 +84,57 @@ describe('native load generator', () => {
       expect(o.drops).toBe(0);
     } finally {
       await driver.close();
+    }
+  }, 60_000);
+
+  /** Deliveries of the plan's first `items` items: each goes to every client subscribed to its symbol. */
+  function dueDeliveries(market: MarketWorkload, clients: number, items: number): number {
+    const subscribers = new Map<number, number>();
+    for (const subs of market.subscriptions.slice(0, clients))
+      for (const symbol of subs) subscribers.set(symbol, (subscribers.get(symbol) ?? 0) + 1);
+    let due = 0;
+    for (let k = 0; k < items; k++) due += subscribers.get(market.plan[k % market.plan.length]?.symbol ?? -1) ?? 0;
+    return due;
+  }
+
+  it('runs the market workload on the gateway: /market, 15 rooms per client, valid depth/trades/ticker, every delivery counted', async () => {
+    const market = buildMarketWorkload(CLIENTS, 20);
+    expect(market.subscriptions.every((s) => new Set(s).size === 5)).toBe(true);
+    const tokens: string[] = [];
+    for (let i = 0; i < CLIENTS; i++)
+      tokens.push(await mintToken(BENCH_JWT_SECRET, { userId: `market-${i}`, role: 'user', ttlSec: 600 }));
+    const driver = await driverFor('gateway', tokens, market);
+    try {
+      expect(await driver.connect(0, CLIENTS, 20_000)).toMatchObject({ ok: CLIENTS, failed: 0 });
+      const o = await driver.offer(300, 1, 500);
+      // The gateway accepted every item (its publish API validates them), and delivered each to every subscriber.
+      expect(o).toMatchObject({ failed: 0, drops: 0, gaps: 0 });
+      expect(o.offered).toBeGreaterThanOrEqual(270);
+      expect(o.expected).toBe(dueDeliveries(market, CLIENTS, o.offered));
+      expect(o.received).toBe(o.expected);
+      expect(o.p50Ms).toBeGreaterThan(0);
+      // A second trial continues the books with deltas (seq continuity per channel x symbol: no gaps).
+      const again = await driver.offer(300, 1, 500);
+      expect(again).toMatchObject({ failed: 0, drops: 0, gaps: 0 });
+      expect(again.received).toBe(again.expected);
+    } finally {
+      await driver.close();
+    }
+  }, 60_000);
+
+  it('runs the market workload on both baselines (rooms per channel x symbol)', async () => {
+    const market = buildMarketWorkload(CLIENTS, 20);
+    for (const name of ['baseline-ws', 'baseline-socketio'] as const) {
+      const driver = await driverFor(name, undefined, market);
+      try {
+        expect(await driver.connect(0, CLIENTS, 20_000)).toMatchObject({ ok: CLIENTS, failed: 0 });
+        const o = await driver.offer(300, 1, 500);
+        expect(o).toMatchObject({ failed: 0, drops: 0 });
+        expect(o.expected).toBe(dueDeliveries(market, CLIENTS, o.offered));
+        expect(o.received).toBe(o.expected);
+      } finally {
+        await driver.close();
+      }
     }
   }, 60_000);
 });
