@@ -53,6 +53,13 @@ export function wireConnections(rt: ServerRuntime, options: ConnectionLifecycleO
         void fanout.subscribed(rooms.allForUser(userId)).then(() => next());
       });
     }
+    // Last: the namespace CONNECT and what the connection handler sends at once leave in one write. Socket.IO
+    // connects on the tick after the middlewares; the release is queued after that.
+    nsp.use((socket, next) => {
+      const release = rt.delivery.holdWrites(socket as unknown as Socket);
+      next();
+      if (release) process.nextTick(release);
+    });
     const routes = options.routes[name];
     const onDisconnect = disconnectListener(rt, name);
     nsp.on('connection', (socket) =>

@@ -110,6 +110,11 @@ export class RoomDelivery {
     socket.emit(event, payload);
   }
 
+  /** See `TransportInternals.holdWrites`: a burst of packets to one socket in one system call. */
+  holdWrites(socket: Socket): (() => void) | undefined {
+    return this.#transport.holdWrites(socket);
+  }
+
   /** Sends what the conflator holds and stops the slow-consumer checks (shutdown). */
   close(): void {
     this.#conflator.flush();

@@ -14,6 +14,8 @@ import type { Logger } from '../logger.js';
  * - Engine.IO WebSocket transport `#socket`: its ws `WebSocket` (private).
  * - ws `WebSocket#_sender.sendFrame(list)`: writes a complete, pre-built frame (private).
  * - ws `WebSocket#bufferedAmount` and `#readyState` (public, but reached through the private `socket`).
+ * - Engine.IO transport `#writable` (private) and `Socket#flush()` (undocumented), and ws `WebSocket#_socket`
+ *   (its net.Socket, private): `holdWrites` queues a burst of packets and writes them corked.
  *
  * The classes are checked once at start-up, and the instance fields on the first connection that has
  * them (Engine.IO's `connection` event, or `upgrade` to WebSocket), before anything is delivered to it. If
@@ -30,13 +32,16 @@ interface WsSocket {
 interface EngineTransport {
   readonly name: string;
   readonly perMessageDeflate?: unknown;
-  readonly socket?: WsSocket;
+  readonly socket?: WsSocket & { readonly _socket?: { cork(): void; uncork(): void } };
+  /** False while a write is in flight: Engine.IO queues packets in `writeBuffer` until it is true again. */
+  writable: boolean;
 }
 
 interface EngineSocket {
   readonly readyState: string;
   readonly writeBuffer: readonly { readonly data?: unknown }[];
   readonly transport: EngineTransport;
+  flush(): void;
   write(data: string, options: { wsPreEncodedFrame: readonly Buffer[] }, callback?: () => void): unknown;
   on(event: 'upgrade', listener: (transport: unknown) => void): unknown;
   off(event: 'upgrade', listener: (transport: unknown) => void): unknown;
@@ -81,6 +86,8 @@ export function missingConnectionMembers(conn: unknown): string[] {
   const missing: string[] = [];
   if (!Array.isArray(c?.writeBuffer)) missing.push('engine.io Socket#writeBuffer');
   if (typeof c?.transport?.name !== 'string') missing.push('engine.io Socket#transport.name');
+  if (typeof c?.transport?.writable !== 'boolean') missing.push('engine.io Socket#transport.writable');
+  if (typeof c?.flush !== 'function') missing.push('engine.io Socket#flush');
   if (c?.transport?.name === 'websocket') {
     const socket = c.transport.socket;
     if (typeof socket?._sender?.sendFrame !== 'function')
@@ -88,6 +95,7 @@ export function missingConnectionMembers(conn: unknown): string[] {
     if (typeof socket?.bufferedAmount !== 'number')
       missing.push('engine.io WebSocket transport #socket.bufferedAmount');
     if (typeof socket?.readyState !== 'number') missing.push('engine.io WebSocket transport #socket.readyState');
+    if (typeof socket?._socket?.cork !== 'function') missing.push('engine.io WebSocket transport #socket._socket.cork');
   }
   return missing;
 }
@@ -148,6 +156,35 @@ export class TransportInternals {
   /** Queues `packet` through Engine.IO with its pre-built frame; `onWritten` once the transport wrote it. */
   queueFrame(socket: Socket, packet: string, frames: readonly Buffer[], onWritten?: () => void): void {
     (socket.conn as unknown as EngineSocket).write(packet, { wsPreEncodedFrame: frames }, onWritten);
+  }
+
+  /**
+   * Holds what Engine.IO would write to the connection until the returned `release`, which writes it all with
+   * one system call (Engine.IO's flush with the TCP socket corked). A connection's set-up sends several small
+   * packets in one turn (the namespace CONNECT and `connection.authenticated`; a subscribe's ack, confirmation
+   * and snapshot): each would be its own frame write. Order is kept: a room frame finds the queue non-empty
+   * and queues behind. Undefined (nothing held) when the transport is busy anyway (Engine.IO queues already),
+   * not an open WebSocket, or the internals are missing. `release` must be called, at the latest on the next tick.
+   */
+  holdWrites(socket: Socket): (() => void) | undefined {
+    if (!this.framesAvailable) return undefined;
+    const conn = socket.conn as unknown as EngineSocket;
+    const transport = conn.transport;
+    if (transport.name !== 'websocket' || transport.writable !== true || conn.readyState !== 'open') return undefined;
+    transport.writable = false;
+    return () => {
+      // Upgraded meanwhile (cannot happen on a WebSocket, but the flag is the old transport's), or released.
+      if (conn.transport !== transport || transport.writable) return;
+      transport.writable = true;
+      if (conn.writeBuffer.length === 0) return;
+      const tcp = transport.socket?._socket;
+      tcp?.cork();
+      try {
+        conn.flush();
+      } finally {
+        tcp?.uncork();
+      }
+    };
   }
 
   /** Bytes held for the client: Engine.IO's packet buffer plus what the WebSocket has not written. */

@@ -54,6 +54,8 @@ export interface InboundHandlerDeps {
   metrics: MetricsComponent | undefined;
   rateLimit: RateLimitComponent | undefined;
   logger: Logger;
+  /** Holds the socket's writes until the returned release (one system call for the ack and what follows it). */
+  holdWrites?: (socket: Socket) => (() => void) | undefined;
   /** A request refused by the rate limit (before it was looked at). */
   onRateLimited?: (socket: Socket, namespace: NamespaceName, event: string) => void;
 }
@@ -150,8 +152,14 @@ export class InboundHandler {
       const prepared = route.before ? await route.before(result.value as never, ctx) : undefined;
       const out = route.handler(result.value as never, ctx, prepared as never);
       const value = out instanceof Promise ? await out : out;
-      if (ack) this.reply(socket, ack, { ok: true, ...value });
-      for (const fn of after) fn();
+      // The ack and its follow-ups (confirmation, snapshots) leave in one write.
+      const release = after.length > 0 ? this.deps.holdWrites?.(socket) : undefined;
+      try {
+        if (ack) this.reply(socket, ack, { ok: true, ...value });
+        for (const fn of after) fn();
+      } finally {
+        release?.();
+      }
     } catch (err) {
       const wsError = this.toWsError(err, socket, namespace, event);
       this.deps.metrics?.error(wsError.code, namespace);

@@ -127,7 +127,7 @@ export function buildRuntime(
     ...admission,
     ...state,
     broadcast,
-    inbound: buildInbound(options, { ...admission, connections: state.connections }, hooks),
+    inbound: buildInbound(options, { ...admission, connections: state.connections, delivery: state.delivery }, hooks),
     alerts: new AdminAlerts(options.admin.alerts, options.nodeId),
     guard: options.redis
       ? new UserChannelGuard(
@@ -273,11 +273,12 @@ function buildState(
 /** The inbound request handler; a request refused by the rate limit is logged (sampled) with IP and user. */
 function buildInbound(
   options: WebSocketServerOptions,
-  deps: Pick<ServerRuntime, 'connections' | 'metrics' | 'rateLimit' | 'refusals' | 'admission'>,
+  deps: Pick<ServerRuntime, 'connections' | 'metrics' | 'rateLimit' | 'refusals' | 'admission' | 'delivery'>,
   hooks: RuntimeHooks,
 ): InboundHandler {
   return new InboundHandler({
     connections: deps.connections,
+    holdWrites: (socket) => deps.delivery.holdWrites(socket),
     metrics: deps.metrics,
     rateLimit: deps.rateLimit,
     logger: options.logger,

@@ -140,10 +140,64 @@ describe('the Engine.IO and ws internals delivery uses', () => {
   it('a connection without them is named field by field', () => {
     expect(missingConnectionMembers({ transport: { name: 'websocket', socket: { readyState: 1 } } })).toEqual([
       'engine.io Socket#writeBuffer',
+      'engine.io Socket#transport.writable',
+      'engine.io Socket#flush',
       'engine.io WebSocket transport #socket._sender.sendFrame',
       'engine.io WebSocket transport #socket.bufferedAmount',
+      'engine.io WebSocket transport #socket._socket.cork',
     ]);
-    expect(missingConnectionMembers({ writeBuffer: [], transport: { name: 'polling' } })).toEqual([]);
+    const polling = { writeBuffer: [], flush: () => undefined, transport: { name: 'polling', writable: false } };
+    expect(missingConnectionMembers(polling)).toEqual([]);
+  });
+});
+
+describe('holdWrites', () => {
+  /** Counts the system-call-level writes of the server side of `c`'s TCP connection. */
+  function countWrites(socket: Socket): { count: number } {
+    const tcp = (socket.conn.transport as unknown as { socket: { _socket: Record<string, unknown> } }).socket._socket;
+    const counter = { count: 0 };
+    for (const name of ['_write', '_writev']) {
+      const original = tcp[name] as (...args: unknown[]) => unknown;
+      tcp[name] = function (this: unknown, ...args: unknown[]) {
+        counter.count += 1;
+        return original.apply(this, args);
+      };
+    }
+    return counter;
+  }
+
+  it('writes the packets sent while held with one write, in order, and nothing before the release', async () => {
+    const s = await setup();
+    const transport = TransportInternals.probe(s.io.engine, s.logger);
+    open.push({ close: async () => transport.close() });
+    const c = await client(s);
+    const socket = serverSocket(s, c);
+    const received: number[] = [];
+    c.on('n', (n: number) => received.push(n));
+    const writes = countWrites(socket);
+    const release = transport.holdWrites(socket);
+    expect(release).toBeTypeOf('function');
+    for (let n = 1; n <= 3; n++) socket.emit('n', n);
+    expect(writes.count).toBe(0);
+    release?.();
+    expect(writes.count).toBe(1);
+    await expect.poll(() => received).toEqual([1, 2, 3]);
+    // Released: the next packet goes out as usual.
+    socket.emit('n', 4);
+    await expect.poll(() => received).toEqual([1, 2, 3, 4]);
+    expect(writes.count).toBe(2);
+  });
+
+  it('holds nothing on a polling connection, while a write is in flight, or without the internals', async () => {
+    const s = await setup();
+    const transport = TransportInternals.probe(s.io.engine, s.logger);
+    open.push({ close: async () => transport.close() });
+    const polling = serverSocket(s, await client(s, ['polling']));
+    expect(transport.holdWrites(polling)).toBeUndefined();
+    const ws = serverSocket(s, await client(s));
+    ws.emit('n', 1); // in flight until its write callback
+    expect(transport.holdWrites(ws)).toBeUndefined();
+    expect(TransportInternals.publicOnly(s.logger).holdWrites(ws)).toBeUndefined();
   });
 });
 
