@@ -1,7 +1,16 @@
 import { DEFAULT_SYMBOLS } from '@ws/protocol';
 
-/** The three servers the benchmark compares, in the order they run. */
-export const BENCH_TARGETS = ['baseline-socketio', 'baseline-ws', 'gateway'] as const;
+/**
+ * The servers the benchmark compares, in the order they run: three single nodes, then the Redis pair (the
+ * gateway with `REDIS_URL`, Socket.IO with `@socket.io/redis-adapter`, each on a fresh `redis-server`).
+ */
+export const BENCH_TARGETS = [
+  'baseline-socketio',
+  'baseline-ws',
+  'gateway',
+  'baseline-socketio-redis',
+  'gateway-redis',
+] as const;
 export type BenchTarget = (typeof BENCH_TARGETS)[number];
 /** `price`: one symbol per client on `/prices`; `market`: Zipf-skewed depth/trades/ticker on `/market`. */
 export const BENCH_WORKLOADS = ['price', 'market'] as const;

@@ -19,6 +19,17 @@ export interface StepRatios {
   deliveredPerServerCpuSec: { vsSocketio: number | null; vsWs: number | null };
   /** Connections per second of server CPU while the step's clients connected. */
   connectsPerServerCpuSec: { vsSocketio: number | null; vsWs: number | null };
+  /** The Redis pair: `gateway-redis` ÷ `baseline-socketio-redis` (optional: absent in older result files). */
+  redis?: RedisRatios;
+}
+
+/** `gateway-redis` ÷ `baseline-socketio-redis` for one step; null where either side has no number. */
+export interface RedisRatios {
+  maxDelivered: number | null;
+  p99AtHalfLoad: number | null;
+  connectPerSecond: number | null;
+  deliveredPerServerCpuSec: number | null;
+  connectsPerServerCpuSec: number | null;
 }
 
 /** `perSec` at `cpuPercent` of a core, per CPU-second; null where either is missing. */
@@ -96,6 +107,9 @@ function stepRatios(run: BenchRun, workload: BenchWorkload, clients: number): St
     vsSocketio: ratio(f(g), f(s)),
     vsWs: ratio(f(g), f(w)),
   });
+  const gr = stepOf(run, 'gateway-redis', clients, workload);
+  const sr = stepOf(run, 'baseline-socketio-redis', clients, workload);
+  const redisPair = (f: (x: StepResult | undefined) => number | null | undefined) => ratio(f(gr), f(sr));
   return {
     ...(workload === 'price' ? {} : { workload }),
     clients,
@@ -107,17 +121,27 @@ function stepRatios(run: BenchRun, workload: BenchWorkload, clients: number): St
     connectPerSecond: pair((x) => x?.connect.perSecond),
     deliveredPerServerCpuSec: pair(deliveredPerCpu),
     connectsPerServerCpuSec: pair(connectsPerCpu),
+    ...(workload === 'price'
+      ? {
+          redis: {
+            maxDelivered: redisPair((x) => x?.maxDeliveredPerSec || null),
+            p99AtHalfLoad: redisPair((x) => (x?.halfLoad?.deliveredPerSec ? x.halfLoad.p99Ms : null)),
+            connectPerSecond: redisPair((x) => x?.connect.perSecond),
+            deliveredPerServerCpuSec: redisPair(deliveredPerCpu),
+            connectsPerServerCpuSec: redisPair(connectsPerCpu),
+          },
+        }
+      : {}),
   };
 }
 
 /** Goals of the fan-out issue this benchmark cannot measure yet: listed, so a reader sees they are open. */
 export const MARKET_GOAL = { goal: 'market: max delivered vs raw ws', limit: '>= 2.0' } as const;
-export const UNMEASURED_GOALS = [{ goal: 'with Redis vs socket.io + redis-adapter', limit: '>= 1.3' }] as const;
 
 /** The goals of a run that did not measure them (the market line when only `price` ran), to print as open. */
 export function unmeasuredGoals(ratios: readonly StepRatios[]): { goal: string; limit: string }[] {
   const market = ratios.some((r) => r.workload === 'market');
-  return [...(market ? [] : [MARKET_GOAL]), ...UNMEASURED_GOALS];
+  return market ? [] : [MARKET_GOAL];
 }
 
 /** The issue's targets, as ratios of this run (the publisher-lag goal is in ms, not a ratio). */
@@ -136,6 +160,13 @@ export function checkGoals(allRatios: StepRatios[], run?: BenchRun): GoalCheck[]
       check('publisher lag at half load (gateway, ms)', r.clients, lag, '<= 10 ms', (x) => x <= 10);
     }
     check('connections/s, a JWT each, vs socket.io', r.clients, r.connectPerSecond.vsSocketio, '>= 1.0', (x) => x >= 1);
+    check(
+      'Redis: gateway-redis vs socketio-redis',
+      r.clients,
+      r.redis?.maxDelivered ?? null,
+      '>= 1.3',
+      (x) => x >= 1.3,
+    );
   }
   // Overload: far below Socket.IO's p99 at the same multiple of each one's own max, and not growing
   // with the excess (x4 vs x2), where a server that queues everything grows with the backlog.
@@ -315,6 +346,22 @@ export function formatBenchDocument(doc: BenchDocument): string {
       r2(r.connectsPerServerCpuSec.vsSocketio),
     ]),
   );
+  const redisRows = doc.ratios
+    .filter((r) => r.redis && Object.values(r.redis).some((x) => x !== null))
+    .map((r) => [
+      n(r.clients),
+      r2(r.redis?.maxDelivered),
+      r2(r.redis?.p99AtHalfLoad),
+      r2(r.redis?.connectPerSecond),
+      r2(r.redis?.deliveredPerServerCpuSec),
+      r2(r.redis?.connectsPerServerCpuSec),
+    ]);
+  const redis = redisRows.length
+    ? `\n\nRatios with Redis (gateway-redis / baseline-socketio-redis, each on its own fresh redis-server):\n${table(
+        ['clients', 'max msgs/s', 'p99@50%', 'conn/s', 'per srv CPU-s: msgs', 'conn'],
+        redisRows,
+      )}`
+    : '';
   const overloadRows: string[][] = [];
   for (const t of doc.targets)
     for (const s of t.steps) {
@@ -375,5 +422,5 @@ export function formatBenchDocument(doc: BenchDocument): string {
     (doc.targets.some((t) => t.steps.some((s) => s.floor))
       ? '; ">=": the load generator used more than 70 % of a core at that max, so the figure is a floor'
       : '; below 70 % of a core at every max');
-  return `${results}\n${generator}\n\nRatios (gateway / baseline; higher is better for msgs/s and conn/s, lower for p99 and RSS):\n${ratios}${overload}\n\n${goals}`;
+  return `${results}\n${generator}\n\nRatios (gateway / baseline; higher is better for msgs/s and conn/s, lower for p99 and RSS):\n${ratios}${redis}${overload}\n\n${goals}`;
 }

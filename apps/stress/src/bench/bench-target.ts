@@ -4,6 +4,7 @@ import type { LeanTarget } from '../clients/lean-client.js';
 import { startGatewayProcess } from '../gateway/gateway-process.js';
 import { type ServerProcess, startServerProcess } from '../gateway/server-process.js';
 import type { BenchTarget } from './bench-options.js';
+import { startBenchRedis } from './bench-redis.js';
 
 export const BENCH_JWT_SECRET = 'bench-secret-not-for-production-0123456789abcdef';
 
@@ -14,6 +15,8 @@ export interface RunningTarget {
   protocol: LeanTarget;
   /** Whether clients and the publisher must carry tokens. */
   auth: boolean;
+  /** The target's own `redis-server` (the Redis pair), stopped with it. */
+  redis: { stop(): Promise<void> } | undefined;
 }
 
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -24,17 +27,38 @@ export interface TargetDiagnostics {
   logDir: string | undefined;
 }
 
-/** Starts one benchmark target as its own process, pinned to `cpu` when given. */
+/**
+ * Starts one benchmark target as its own process, pinned to `cpu` when given; a Redis target first gets a
+ * fresh `redis-server`, pinned to `redisCpu` (the load generator's CPU).
+ */
 export async function startTarget(
   name: BenchTarget,
   cpu: number | undefined,
   diagnostics: TargetDiagnostics = { nodeFlags: [], logDir: undefined },
   /** `WS_SYMBOLS` of the gateway (the market workload's 50 symbols); its default list when absent. */
   symbols?: readonly string[],
+  /** CPU of the Redis targets' `redis-server` (the load generator's). */
+  redisCpu: number | undefined = undefined,
 ): Promise<RunningTarget> {
+  const redis = name.endsWith('-redis') ? await startBenchRedis(redisCpu) : undefined;
+  try {
+    return { ...(await startServer(name, cpu, diagnostics, { symbols, redisUrl: redis?.url })), redis };
+  } catch (err) {
+    await redis?.stop();
+    throw err;
+  }
+}
+
+async function startServer(
+  name: BenchTarget,
+  cpu: number | undefined,
+  diagnostics: TargetDiagnostics,
+  { symbols, redisUrl }: { symbols: readonly string[] | undefined; redisUrl: string | undefined },
+): Promise<Omit<RunningTarget, 'redis'>> {
   const { nodeFlags } = diagnostics;
   const logFile = diagnostics.logDir === undefined ? undefined : join(diagnostics.logDir, `${name}.log`);
-  if (name === 'gateway') {
+  const redisEnv: Record<string, string> = redisUrl === undefined ? {} : { REDIS_URL: redisUrl };
+  if (name === 'gateway' || name === 'gateway-redis') {
     return {
       name,
       // The production log level, not the load tool's quiet one: what a log line per connection costs counts.
@@ -43,7 +67,7 @@ export async function startTarget(
         cpu,
         nodeFlags,
         logFile,
-        env: { LOG_LEVEL: 'info', ...(symbols ? { WS_SYMBOLS: symbols.join(',') } : {}) },
+        env: { LOG_LEVEL: 'info', ...(symbols ? { WS_SYMBOLS: symbols.join(',') } : {}), ...redisEnv },
       }),
       protocol: 'socketio',
       auth: true,
@@ -54,7 +78,7 @@ export async function startTarget(
     name,
     script: `${here}${script}`,
     cwd: here,
-    env: {},
+    env: redisEnv,
     cpu,
     nodeFlags,
     logFile,

@@ -1,6 +1,5 @@
 import { execFileSync } from 'node:child_process';
 import { availableParallelism, cpus, loadavg } from 'node:os';
-import type { ServerProcess } from '../gateway/server-process.js';
 import { mintToken } from '../gateway/token.js';
 import { BENCH_SYMBOLS, type BenchOptions, type BenchTarget, type BenchWorkload } from './bench-options.js';
 import { BENCH_JWT_SECRET, type RunningTarget, startTarget } from './bench-target.js';
@@ -104,8 +103,8 @@ export function isFloor(step: Pick<StepResult, 'atMax' | 'trials'>): boolean {
   return busy(above) && (above?.serverCpuPercent ?? 0) < 90;
 }
 
-/** Server processes alive right now, so an interrupt can stop them. */
-export type RunningServers = Set<ServerProcess>;
+/** Server processes (and the Redis targets' `redis-server`s) alive right now, so an interrupt can stop them. */
+export type RunningServers = Set<{ stop(graceMs?: number): Promise<void> }>;
 
 /** Which load generator a run uses: the native client, unless it cannot be built or `BENCH_LOADGEN=node`. */
 export type LoadGenerator = { kind: 'native'; binary: string } | { kind: 'node' };
@@ -138,8 +137,10 @@ async function benchTarget(result: TargetResult, run: TargetRunContext): Promise
   const market: MarketWorkload | undefined =
     result.workload === 'market' ? buildMarketWorkload(maxClients, options.marketBatchMs) : undefined;
   const diagnostics = { nodeFlags: options.serverNodeFlags, logDir: options.serverLogDir };
-  const target = await startTarget(name, run.cpu, diagnostics, market?.symbols);
+  const redisCpu = run.cpu === undefined ? undefined : run.cpu + 1;
+  const target = await startTarget(name, run.cpu, diagnostics, market?.symbols, redisCpu);
   running.add(target.process);
+  if (target.redis) running.add(target.redis);
   let driver: LoadDriver | undefined;
   try {
     const driverOptions: LoadDriverOptions = {
@@ -260,6 +261,10 @@ async function benchTarget(result: TargetResult, run: TargetRunContext): Promise
     await driver?.close();
     await target.process.stop();
     running.delete(target.process);
+    if (target.redis) {
+      await target.redis.stop();
+      running.delete(target.redis);
+    }
   }
 }
 
@@ -271,7 +276,12 @@ export async function runBenchmark(
   results: TargetResult[] = [],
 ): Promise<BenchRun> {
   const t0 = performance.now();
-  const runs = options.workloads.flatMap((workload) => options.targets.map((target) => ({ workload, target })));
+  // The Redis pair runs the price workload only: its goal is the price workload's, with Redis.
+  const runs = options.workloads.flatMap((workload) =>
+    options.targets
+      .filter((target) => workload === 'price' || !target.endsWith('-redis'))
+      .map((target) => ({ workload, target })),
+  );
   const share = options.budgetSec > 0 ? (options.budgetSec * 1000) / runs.length : Number.POSITIVE_INFINITY;
   const pinned = pinSelf(options, log);
   const loadgen = chooseLoadGenerator(options, log);

@@ -13,12 +13,15 @@ describe('pnpm test:ws:performance harness', () => {
   afterAll(() => rmSync(out, { recursive: true, force: true }));
 
   // A miniature run (10 clients, tiny rates, generous limits): checks the harness works end to end
-  // against all three targets and writes a well-formed result; the numbers themselves mean nothing here.
+  // against all five targets (the Redis pair each on a redis-server it spawns) and writes a well-formed
+  // result; the numbers themselves mean nothing here.
   it('runs every target, writes the result file and prints the ratios', async () => {
     const child = spawn(process.execPath, ['--conditions=@ws/source', '--import', 'tsx', 'bench/run.ts'], {
       cwd: root,
       env: {
         ...process.env,
+        // The price workload: the only one the Redis pair runs (the market workload has its own tests).
+        BENCH_WORKLOAD: 'price',
         BENCH_STEPS: '10',
         BENCH_DURATION: '1',
         BENCH_START_RATE: '50',
@@ -41,7 +44,7 @@ describe('pnpm test:ws:performance harness', () => {
       stderr += c.toString();
     });
     const code = await new Promise<number | null>((resolve) => {
-      const timer = setTimeout(() => child.kill('SIGKILL'), 170_000);
+      const timer = setTimeout(() => child.kill('SIGKILL'), 290_000);
       child.on('exit', (c) => {
         clearTimeout(timer);
         resolve(c);
@@ -53,7 +56,13 @@ describe('pnpm test:ws:performance harness', () => {
     expect(files).toHaveLength(1);
     const doc = JSON.parse(readFileSync(join(out, files[0] ?? ''), 'utf8')) as BenchDocument;
     expect(doc).toMatchObject({ benchmark: 'ws-fanout', reportVersion: 1, config: { steps: [10], symbols: 10 } });
-    expect(doc.targets.map((t) => t.target)).toEqual(['baseline-socketio', 'baseline-ws', 'gateway']);
+    expect(doc.targets.map((t) => t.target)).toEqual([
+      'baseline-socketio',
+      'baseline-ws',
+      'gateway',
+      'baseline-socketio-redis',
+      'gateway-redis',
+    ]);
     for (const t of doc.targets) {
       expect(t.error).toBeUndefined();
       expect(t.steps).toHaveLength(1);
@@ -68,6 +77,10 @@ describe('pnpm test:ws:performance harness', () => {
     }
     expect(doc.ratios).toHaveLength(1);
     expect(doc.ratios[0]?.maxDelivered.vsSocketio).toBeGreaterThan(0);
+    expect(doc.ratios[0]?.redis?.maxDelivered).toBeGreaterThan(0);
+    expect(stdout).toContain('Ratios with Redis');
+    const redisGoal = doc.goals.find((g) => g.goal.startsWith('Redis:'));
+    expect(redisGoal?.met).toBeTypeOf('boolean');
     expect(doc.goals.length).toBeGreaterThan(0);
-  }, 180_000);
+  }, 300_000);
 });

@@ -145,6 +145,31 @@ describe('benchmark ratios', () => {
     ],
   } as unknown as BenchRun;
 
+  it('divides gateway-redis by baseline-socketio-redis for the Redis goal', () => {
+    const withRedis = {
+      ...run,
+      results: [
+        ...run.results,
+        { target: 'baseline-socketio-redis', steps: [step(1000, 50_000, 8, 20_000, 1500, 3000)] },
+        { target: 'gateway-redis', steps: [step(1000, 60_000, 4, 20_000, 1200, 150, 50)] },
+      ],
+    } as unknown as BenchRun;
+    const [r] = computeRatios(withRedis);
+    expect(r?.redis).toEqual({
+      maxDelivered: 1.2,
+      p99AtHalfLoad: 0.5,
+      connectPerSecond: 0.8,
+      deliveredPerServerCpuSec: 2.4,
+      connectsPerServerCpuSec: 1.6,
+    });
+    expect(checkGoals(computeRatios(withRedis)).find((g) => g.goal.startsWith('Redis:'))).toMatchObject({
+      goal: 'Redis: gateway-redis vs socketio-redis',
+      ratio: 1.2,
+      limit: '>= 1.3',
+      met: false,
+    });
+  });
+
   it('divides the gateway by each baseline and checks the issue targets', () => {
     const [r] = computeRatios(run);
     expect(r).toEqual({
@@ -156,8 +181,17 @@ describe('benchmark ratios', () => {
       connectPerSecond: { vsSocketio: 0.5, vsWs: 0.2 },
       deliveredPerServerCpuSec: { vsSocketio: 1.6, vsWs: 1.14 },
       connectsPerServerCpuSec: { vsSocketio: 1, vsWs: 0.4 },
+      redis: {
+        maxDelivered: null,
+        p99AtHalfLoad: null,
+        connectPerSecond: null,
+        deliveredPerServerCpuSec: null,
+        connectsPerServerCpuSec: null,
+      },
     });
     const goals = checkGoals(computeRatios(run));
+    // The Redis pair did not run: its goal is listed with no ratio, neither met nor missed.
+    expect(goals.find((g) => g.goal.startsWith('Redis:'))).toMatchObject({ ratio: null, met: null });
     expect(goals.find((g) => g.goal === 'max delivered vs socket.io')).toMatchObject({ ratio: 0.8, met: false });
     expect(goals.find((g) => g.goal.startsWith('RSS'))).toMatchObject({ ratio: 1.25, met: false });
     expect(goals.find((g) => g.goal.startsWith('overload'))).toBeUndefined();
@@ -192,6 +226,14 @@ describe('load generator floors', () => {
 
   it('uses the native generator unless BENCH_LOADGEN=node, and refuses anything else', () => {
     expect(readBenchOptions({}, '/tmp').loadgen).toBe('native');
+    // One default run prints every goal, the Redis pair's too.
+    expect(readBenchOptions({}, '/tmp').targets).toEqual([
+      'baseline-socketio',
+      'baseline-ws',
+      'gateway',
+      'baseline-socketio-redis',
+      'gateway-redis',
+    ]);
     expect(readBenchOptions({ BENCH_LOADGEN: 'node' }, '/tmp').loadgen).toBe('node');
     expect(() => readBenchOptions({ BENCH_LOADGEN: 'rust' }, '/tmp')).toThrow(/BENCH_LOADGEN/);
   });
