@@ -116,6 +116,12 @@ export const CONFIG_VARIABLES = {
     meaning:
       'prefix of every Redis key and channel, joined with `:` and never doubled (`ws:` and `ws` both give `ws:{room}:seq`, `ws:{room}:bus`, `ws:adapter#…`, `ws:rl:…`, `ws:user-channels:…`)',
   },
+  WS_CLUSTER_BUS_LINGER_MS: {
+    options: ['clusterBusLingerMs'],
+    default: server.clusterBusLingerMs,
+    meaning:
+      "with Redis: how long (ms) a node stays subscribed to a room's bus channel (`SSUBSCRIBE <prefix>:{room}:bus`) after its last local member left, so clients that leave and come back cost no SUBSCRIBE/UNSUBSCRIBE; `0` unsubscribes at once",
+  },
   WS_READY_REQUIRES_REDIS: {
     default: false,
     meaning:

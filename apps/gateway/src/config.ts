@@ -84,6 +84,8 @@ export interface GatewayConfig {
   /** `null` runs a single node with in-memory adapter and stores. */
   redis: RedisConfig | null;
   redisPrefix: string;
+  /** How long a room's bus channel stays subscribed after the node's last member left (`WS_CLUSTER_BUS_LINGER_MS`). */
+  clusterBusLingerMs: number;
   /** `/readyz` 503 while Redis is unreachable (`WS_READY_REQUIRES_REDIS`); by default 200 `degraded`. */
   readyRequiresRedis: boolean;
   rateLimit: RateLimitConfig;
@@ -457,6 +459,7 @@ export function loadConfig(envVars: Env = process.env): GatewayConfig {
   if (!/^[A-Za-z0-9_.:-]{1,64}$/.test(redisPrefix))
     env.fail('REDIS_PREFIX', 'must be 1-64 characters of A-Z a-z 0-9 _ . : -');
 
+  const clusterBusLingerMs = env.int('WS_CLUSTER_BUS_LINGER_MS', 0, 3_600_000);
   const readyRequiresRedis = env.bool('WS_READY_REQUIRES_REDIS');
 
   const rateLimit: RateLimitConfig = {
@@ -542,6 +545,7 @@ export function loadConfig(envVars: Env = process.env): GatewayConfig {
     redisUrl,
     redis,
     redisPrefix,
+    clusterBusLingerMs,
     readyRequiresRedis,
     rateLimit,
     limits,

@@ -106,6 +106,7 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
     overloadTurnBudgetMs: config.overloadTurnBudgetMs,
     overloadMinLoopUtilization: config.overloadLoopUtilizationPct / 100,
     clusterPublishTimeoutMs: config.publish.redisTimeoutMs,
+    clusterBusLingerMs: config.clusterBusLingerMs,
     shutdown: { deadlineMs: config.shutdownDeadlineMs },
     authMiddleware: auth,
     rateLimiter: rateLimit,

@@ -244,7 +244,7 @@ export function resolveServerOptions(init: WebSocketServerInit = {}): WebSocketS
     }
   }
   if (!Number.isInteger(options.clusterBusLingerMs) || options.clusterBusLingerMs < 0) {
-    throw new TypeError('options.clusterBusLingerMs must be a non-negative integer');
+    throw new WsConfigError('clusterBusLingerMs', 'must be a non-negative integer');
   }
   if (!Number.isInteger(options.shutdown.reconnectJitterMs) || options.shutdown.reconnectJitterMs < 0) {
     throw new WsConfigError('shutdown.reconnectJitterMs', 'must be a non-negative integer');

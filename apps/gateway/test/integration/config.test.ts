@@ -25,6 +25,7 @@ describe('loadConfig', () => {
     expect(config.recoveryWindowMs).toBe(120_000);
     expect(config.overloadTurnBudgetMs).toBe(10);
     expect(config.overloadLoopUtilizationPct).toBe(90);
+    expect(config.clusterBusLingerMs).toBe(30_000);
     expect(config.symbols).toEqual([...DEFAULT_SYMBOLS]);
     expect(config.symbols.length).toBeGreaterThanOrEqual(8);
     expect(config.demo.enabled).toBe(true);
@@ -50,7 +51,9 @@ describe('loadConfig', () => {
       WS_RECOVERY_WINDOW: '30',
       WS_OVERLOAD_TURN_BUDGET_MS: '0',
       WS_OVERLOAD_LOOP_UTILIZATION_PCT: '0',
+      WS_CLUSTER_BUS_LINGER_MS: '0',
     });
+    expect(config.clusterBusLingerMs).toBe(0);
     expect(config.recoveryWindowMs).toBe(30_000);
     expect(config.overloadTurnBudgetMs).toBe(0);
     expect(config.overloadLoopUtilizationPct).toBe(0);
@@ -116,11 +119,13 @@ describe('loadConfig', () => {
       WS_JWT_SECRET: 'short',
       WS_OVERLOAD_TURN_BUDGET_MS: '-1',
       WS_OVERLOAD_LOOP_UTILIZATION_PCT: '101',
+      WS_CLUSTER_BUS_LINGER_MS: '-5',
     });
     expect(issues.map((i) => i.variable).sort()).toEqual(
       [
         'LOG_LEVEL',
         'REDIS_URL',
+        'WS_CLUSTER_BUS_LINGER_MS',
         'WS_CORS_ORIGIN',
         'WS_DEMO_FEED',
         'WS_JWT_SECRET',
@@ -153,6 +158,7 @@ describe('the gateway process refuses a bad configuration', () => {
   it.each([
     ['WS_PORT', { WS_PORT: 'eighty' }],
     ['WS_CORS_ORIGIN', { WS_CORS_ORIGIN: 'ftp://example.com' }],
+    ['WS_CLUSTER_BUS_LINGER_MS', { WS_CLUSTER_BUS_LINGER_MS: '30s' }],
     // An empty port would silently mean 6379: a Redis the gateway was never pointed at.
     ['REDIS_URL', { REDIS_URL: 'redis://127.0.0.1:' }],
     ['WS_JWT_SECRET', { NODE_ENV: 'production' }],

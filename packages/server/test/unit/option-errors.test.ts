@@ -44,6 +44,8 @@ const serverCases: [string, WebSocketServerInit][] = [
   ['recovery.maxEvents', { recovery: { maxEvents: 0 } }],
   ['clusterConfirmTimeoutMs', { clusterConfirmTimeoutMs: 0 }],
   ['clusterPublishTimeoutMs', { clusterPublishTimeoutMs: 0 }],
+  ['clusterBusLingerMs', { clusterBusLingerMs: -1 }],
+  ['clusterBusLingerMs', { clusterBusLingerMs: 2.5 }],
   ['slowConsumer.softBytes', { slowConsumer: { softBytes: 0 } }],
   ['slowConsumer.hardBytes', { slowConsumer: { hardBytes: 0 } }],
   ['slowConsumer.checkIntervalMs', { slowConsumer: { checkIntervalMs: 0 } }],
