@@ -65,6 +65,21 @@ export class BusSubscriptions {
     if (entry.state === 'draining') entry.state = 'subscribed';
   }
 
+  /**
+   * Holds the rooms' channels for a caller that reads their state now and joins them later: while held they do
+   * not linger out, so the state read and the messages after it are not dropped before the join. The returned
+   * release (idempotent) lets go; the linger starts then if nobody joined.
+   */
+  hold(rooms: readonly string[]): () => void {
+    for (const room of rooms) this.ref(room);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      for (const room of rooms) this.unref(room);
+    };
+  }
+
   /** The room's last local member left: unsubscribed after the linger unless someone comes back. */
   unref(room: string): void {
     const entry = this.entries.get(room);

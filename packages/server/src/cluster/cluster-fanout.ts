@@ -264,19 +264,31 @@ export class ClusterFanout {
     return this.deliver(msg, true) ?? { ...m.data, seq: msg.seq };
   }
 
-  /** Loads what subscribers of these rooms get first (snapshots, books) if this node has not got it yet. */
-  async prepare(rooms: readonly string[]): Promise<void> {
-    if (!this.redisReady) return;
-    // Subscribed first: a message published after the read below comes on the bus, one before it is in it.
-    await this.channels.ready(rooms);
-    const isBook = (room: string) => streamOfRoom(room) === PublishableEventTraits['market.depth'].stream;
-    await Promise.all([
-      this.deps.snapshots.load(rooms.filter((r) => !isBook(r))),
-      ...rooms.filter(isBook).map((room) => {
-        const symbol = room.slice(room.lastIndexOf(':') + 1);
-        return this.deps.books.has(symbol) ? undefined : this.syncBook(symbol, room, []);
-      }),
-    ]);
+  /**
+   * Loads what subscribers of these rooms get first (snapshots, books) if this node has not got it yet, and
+   * holds the rooms' channels until the returned release: the caller joins after further async steps, and a
+   * channel that lingered out meanwhile would drop the state just read (`forget`) and the messages until it is
+   * subscribed again, so the client would get no snapshot and a gap.
+   */
+  async prepare(rooms: readonly string[]): Promise<() => void> {
+    if (!this.redisReady) return () => undefined;
+    const release = this.channels.hold(rooms);
+    try {
+      // Subscribed first: a message published after the read below comes on the bus, one before it is in it.
+      await this.channels.ready(rooms);
+      const isBook = (room: string) => streamOfRoom(room) === PublishableEventTraits['market.depth'].stream;
+      await Promise.all([
+        this.deps.snapshots.load(rooms.filter((r) => !isBook(r))),
+        ...rooms.filter(isBook).map((room) => {
+          const symbol = room.slice(room.lastIndexOf(':') + 1);
+          return this.deps.books.has(symbol) ? undefined : this.syncBook(symbol, room, []);
+        }),
+      ]);
+    } catch (err) {
+      release();
+      throw err;
+    }
+    return release;
   }
 
   /** Holds live messages of these rooms for the socket until `release` (while it replays history). */

@@ -13,6 +13,8 @@ export interface InboundContext {
   namespace: NamespaceName;
   /** Runs `fn` synchronously after the ack (e.g. `subscription.confirmed`, snapshots), in the same tick. */
   afterAck(fn: () => void): void;
+  /** Runs `fn` once the request is over, answered or failed (e.g. to release what `before` held for the handler). */
+  finally(fn: () => void): void;
 }
 
 export type InboundHandlerFn<P, B = undefined> = (
@@ -113,6 +115,7 @@ export class InboundHandler {
     const ack: Ack | undefined = typeof last === 'function' ? (last as Ack) : undefined;
     const params = ack ? args.slice(0, -1) : args;
     const after: (() => void)[] = [];
+    const done: (() => void)[] = [];
     const bytes = estimateBytes(params);
     this.deps.connections.recordIn(socket.id, bytes);
     this.deps.metrics?.messageIn(namespace, route ? event : 'unknown', bytes);
@@ -148,7 +151,12 @@ export class InboundHandler {
       const cost = route.cost ? route.cost(result.value as never) : 1;
       if (cost > 1 && !(await charge(cost - 1))) return;
       if (!socket.connected) return;
-      const ctx: InboundContext = { socket, namespace, afterAck: (fn) => after.push(fn) };
+      const ctx: InboundContext = {
+        socket,
+        namespace,
+        afterAck: (fn) => after.push(fn),
+        finally: (fn) => done.push(fn),
+      };
       const prepared = route.before ? await route.before(result.value as never, ctx) : undefined;
       const out = route.handler(result.value as never, ctx, prepared as never);
       const value = out instanceof Promise ? await out : out;
@@ -171,6 +179,8 @@ export class InboundHandler {
         this.deps.connections.recordOut(socket.id, estimateBytes(payload));
         socket.emit('error', payload);
       }
+    } finally {
+      for (const fn of done) fn();
     }
   }
 

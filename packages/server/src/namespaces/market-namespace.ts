@@ -16,7 +16,7 @@ import type { OrderBooks } from '../state/order-books.js';
 import type { SnapshotStore } from '../state/snapshot-store.js';
 import type { RoomRequest, SubscriptionManager } from '../subscriptions/subscription-manager.js';
 import type { ChannelReservation, UserChannelGuard } from '../subscriptions/user-channel-guard.js';
-import { applySubscribe, prepared, reserveRooms } from './subscribe-flow.js';
+import { applySubscribe, type Prepare, prepared, reserveRooms } from './subscribe-flow.js';
 
 export interface MarketNamespaceDeps {
   subscriptions: SubscriptionManager;
@@ -25,7 +25,7 @@ export interface MarketNamespaceDeps {
   /** Cluster-wide per-user channel limit (with Redis). */
   guard?: UserChannelGuard;
   /** Loads what new subscribers of the rooms get first (cluster: snapshots and books from Redis). */
-  prepare?(rooms: readonly string[]): Promise<void>;
+  prepare?: Prepare;
   send(socket: Socket, message: OutboundEvent): void;
 }
 
@@ -58,7 +58,7 @@ export function marketRoutes(deps: MarketNamespaceDeps): Record<string, InboundR
           const symbols = [...new Set(payload.symbols)];
           subscriptions.assertKnownSymbols(symbols);
           const requested = expand([...new Set(payload.channels)], symbols);
-          await prepared(deps, requested);
+          await prepared(deps, requested, ctx);
           return reserveRooms(subscriptions, guard, ctx, requested);
         },
       },
@@ -79,9 +79,9 @@ export function marketRoutes(deps: MarketNamespaceDeps): Record<string, InboundR
       {
         // Charged by the levels it sends, like an exchange's depth endpoint: a deep snapshot is not a ping.
         cost: (payload) => SNAPSHOT_DEPTH_COST[payload.depth ?? DEFAULT_SNAPSHOT_DEPTH],
-        before: async (payload) => {
+        before: async (payload, ctx) => {
           subscriptions.assertKnownSymbols([payload.symbol]);
-          await prepared(deps, [{ room: rooms.market('depth', payload.symbol) }]);
+          await prepared(deps, [{ room: rooms.market('depth', payload.symbol) }], ctx);
         },
       },
     ),

@@ -5,7 +5,7 @@ import { type InboundRoute, route } from '../inbound/inbound-handler.js';
 import type { SnapshotStore } from '../state/snapshot-store.js';
 import type { SubscriptionManager } from '../subscriptions/subscription-manager.js';
 import type { ChannelReservation, UserChannelGuard } from '../subscriptions/user-channel-guard.js';
-import { applySubscribe, prepared, reserveRooms } from './subscribe-flow.js';
+import { applySubscribe, type Prepare, prepared, reserveRooms } from './subscribe-flow.js';
 
 export interface PricesNamespaceDeps {
   subscriptions: SubscriptionManager;
@@ -13,7 +13,7 @@ export interface PricesNamespaceDeps {
   /** Cluster-wide per-user channel limit (with Redis). */
   guard?: UserChannelGuard;
   /** Loads what new subscribers of the rooms get first (cluster: snapshots and books from Redis). */
-  prepare?(rooms: readonly string[]): Promise<void>;
+  prepare?: Prepare;
   /** Sends one event to one socket (counted as direct traffic). */
   send(socket: Socket, message: OutboundEvent): void;
 }
@@ -46,7 +46,7 @@ export function pricesRoutes(deps: PricesNamespaceDeps): Record<string, InboundR
           const symbols = [...new Set(payload.symbols)];
           subscriptions.assertKnownSymbols(symbols);
           const requested = toRequests(symbols);
-          await prepared(deps, requested);
+          await prepared(deps, requested, ctx);
           return reserveRooms(subscriptions, guard, ctx, requested);
         },
       },

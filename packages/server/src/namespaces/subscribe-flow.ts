@@ -35,11 +35,20 @@ export function applySubscribe(
   return added;
 }
 
-/** Runs the cluster's `prepare` for the rooms; a Redis failure only costs the snapshot, never the subscription. */
+/** What a cluster node does before a subscribe reads its local state: see `ClusterFanout.prepare`. */
+export type Prepare = (rooms: readonly string[]) => Promise<() => void>;
+
+/**
+ * Runs the cluster's `prepare` for the rooms and keeps their bus channels held until the request is over (the
+ * handler has joined them by then, or the request failed); a Redis failure only costs the snapshot, never the
+ * subscription.
+ */
 export async function prepared(
-  deps: { prepare?(rooms: readonly string[]): Promise<void> },
+  deps: { prepare?: Prepare },
   requested: readonly { room: string }[],
+  ctx: InboundContext,
 ): Promise<void> {
   if (!deps.prepare) return;
-  await deps.prepare(requested.map((r) => r.room)).catch(() => undefined);
+  const release = await deps.prepare(requested.map((r) => r.room)).catch(() => undefined);
+  if (release) ctx.finally(release);
 }

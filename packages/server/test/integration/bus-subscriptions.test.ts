@@ -90,6 +90,35 @@ describe('BusSubscriptions (a real redis-server)', () => {
     expect(dropped).toEqual(['market:depth:ETH/USDT']);
   });
 
+  it('a held room does not linger out between the read and the join, however long that takes; released, it lingers', async () => {
+    const { sub, clock, subs, dropped, shardChannels } = await setup(1_000);
+    // A subscribe request: hold, wait for the ack, read state, … the join comes long after.
+    const release = subs.hold(['prices:ADA/USDT']);
+    await subs.ready(['prices:ADA/USDT']);
+    clock.advance(60_000);
+    await settled(sub);
+    expect(dropped).toEqual([]);
+    expect(subs.has('prices:ADA/USDT')).toBe(true);
+    subs.ref('prices:ADA/USDT'); // the join (create-room)
+    release();
+    release(); // idempotent
+    clock.advance(60_000);
+    await settled(sub);
+    expect(subs.has('prices:ADA/USDT')).toBe(true);
+    // A request that did not join (refused after its read): the channel lingers from the release, then goes.
+    const refused = subs.hold(['prices:DOT/USDT']);
+    await subs.ready(['prices:DOT/USDT']);
+    clock.advance(5_000);
+    refused();
+    clock.advance(999);
+    await settled(sub);
+    expect(subs.has('prices:DOT/USDT')).toBe(true);
+    clock.advance(1);
+    await settled(sub);
+    expect(dropped).toEqual(['prices:DOT/USDT']);
+    expect(await shardChannels()).toEqual(['t:{prices:ADA/USDT}:bus']);
+  });
+
   it('a thousand joins and leaves in one turn are one SSUBSCRIBE, and their expiry one SUNSUBSCRIBE', async () => {
     const { sub, clock, subs, shardChannels, calls } = await setup(30_000);
     const rooms = Array.from({ length: 1_000 }, (_, i) => `orders:u${i}`);
