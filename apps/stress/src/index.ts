@@ -1,3 +1,4 @@
+export { ClientStats, type StatsDelta } from './clients/client-stats.js';
 export {
   LeanClient,
   type LeanClientOptions,
