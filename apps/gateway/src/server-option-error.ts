@@ -9,6 +9,9 @@ export const VARIABLE_OF_OPTION: ReadonlyMap<string, ConfigVariableName> = new M
   ),
 );
 
+/** The variable that chose the Redis the server refused (`redis`: e.g. one older than 7.0). */
+const REDIS_VARIABLE = { url: 'REDIS_URL', cluster: 'REDIS_CLUSTER_NODES', sentinel: 'REDIS_SENTINELS' } as const;
+
 /**
  * A `WsConfigError` as the gateway's `ConfigError`, naming the variable that set the refused option (the
  * development secret file when the secret is the generated one). Anything else, an option no variable sets
@@ -17,7 +20,11 @@ export const VARIABLE_OF_OPTION: ReadonlyMap<string, ConfigVariableName> = new M
 export function asConfigError(err: unknown, config: GatewayConfig): unknown {
   if (!(err instanceof WsConfigError)) return err;
   const variable =
-    err.option === 'auth.secret' && config.needsDevSecret ? 'WS_DEV_SECRET_FILE' : VARIABLE_OF_OPTION.get(err.option);
+    err.option === 'auth.secret' && config.needsDevSecret
+      ? 'WS_DEV_SECRET_FILE'
+      : err.option === 'redis' && config.redis
+        ? REDIS_VARIABLE[config.redis.target.kind]
+        : VARIABLE_OF_OPTION.get(err.option);
   if (variable === undefined) return err;
   return new ConfigError([{ variable, message: `the server cannot use this value: ${err.message}` }]);
 }

@@ -102,7 +102,14 @@ export class WebSocketServer {
       admin.tick();
     }, rt.options.admin.statsIntervalMs);
     this.#timer.unref();
-    await rt.fanout?.start();
+    try {
+      await rt.fanout?.start();
+    } catch (err) {
+      // A Redis that cannot carry the bus (older than 7.0): refused before any connection is accepted.
+      clearInterval(this.#timer);
+      rt.fanout?.close();
+      throw err;
+    }
     wireConnections(rt, {
       routes: routeTables(rt, admin, () => this.getMetrics()),
       admission: (name) =>

@@ -1,4 +1,4 @@
-import { TEST_SECRET } from '@ws/test-support';
+import { startRedis, TEST_SECRET } from '@ws/test-support';
 import { runGatewayToExit, startGatewayProcess } from '@ws/test-support/gateway';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, DEFAULT_SYMBOLS, loadConfig } from '../../src/index.js';
@@ -170,6 +170,21 @@ describe('the gateway process refuses a bad configuration', () => {
     const { code, stderr, logs } = await runGatewayToExit(env);
     expect(code).toBe(1);
     expect(stderr).toContain(`${variable}:`);
+    expect(logs.some((l) => l.msg === 'listening')).toBe(false);
+  });
+
+  it('exits 1 naming REDIS_URL and the Redis version when Redis has no SPUBLISH (older than 7.0)', async () => {
+    // SPUBLISH renamed away on a real redis-server: what a Redis 6 looks like to the check (COMMAND INFO).
+    await using redis = await startRedis({ args: ['--rename-command', 'SPUBLISH', ''] });
+    const { code, stderr, logs } = await runGatewayToExit({
+      WS_JWT_SECRET: TEST_SECRET,
+      WS_DEMO_FEED: '0',
+      REDIS_URL: redis.url,
+    });
+    expect(code).toBe(1);
+    expect(stderr).toMatch(
+      new RegExp(`REDIS_URL: .*needs Redis >= 7\\.0 .*SPUBLISH.*127\\.0\\.0\\.1:${redis.port} runs Redis \\d+\\.`),
+    );
     expect(logs.some((l) => l.msg === 'listening')).toBe(false);
   });
 

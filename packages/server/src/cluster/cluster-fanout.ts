@@ -7,9 +7,11 @@ import type { DepthUpdate, OrderBooks } from '../state/order-books.js';
 import { parseBusMessage, type RedisSequenceStore } from '../state/redis-sequence-store.js';
 import type { RedisSnapshotStore } from '../state/redis-snapshot-store.js';
 import type { BusMessage, SequencedMessage } from '../state/sequenced-message.js';
+import { WsConfigError } from '../ws-config-error.js';
 import { WsError } from '../ws-error.js';
 import { roomOfBusChannel } from './bus-channels.js';
 import { BusSubscriptions } from './bus-subscriptions.js';
+import { shardedPubSubSupport } from './sharded-pubsub-support.js';
 
 /** Where bus messages go: this node's members of the room, minus the sockets in `except`. */
 export interface LocalDelivery {
@@ -115,7 +117,9 @@ export class ClusterFanout {
 
   /**
    * Listens on the bus (rooms are subscribed as local members join them); waits up to `waitMs` for both
-   * connections to be ready (during an outage the node starts degraded and catches up on reconnect).
+   * connections to be ready (during an outage the node starts degraded and catches up on reconnect). Throws
+   * `WsConfigError('redis')` when the Redis it reached has no SPUBLISH/SSUBSCRIBE (older than 7.0): every
+   * publish and every subscription would fail. A Redis first reached later is checked then and logged.
    */
   async start(waitMs = 3_000): Promise<void> {
     const { sub, pub } = this.deps;
@@ -133,6 +137,20 @@ export class ClusterFanout {
       }),
     ]);
     clearTimeout(timer);
+    if (pub.status !== 'ready') {
+      pub.once('ready', () => {
+        this.checkRedis().catch((err: unknown) =>
+          this.deps.logger.error({ err }, 'the cluster bus cannot run on this Redis'),
+        );
+      });
+      return;
+    }
+    await this.checkRedis();
+  }
+
+  private async checkRedis(): Promise<void> {
+    const problem = await shardedPubSubSupport(this.deps.pub);
+    if (problem !== undefined) throw new WsConfigError('redis', problem);
   }
 
   close(): void {
