@@ -250,7 +250,9 @@ async function benchTarget(result: TargetResult, run: TargetRunContext): Promise
       if (market)
         log(
           `  market: ${fanOut.toFixed(0)} subscribers per item; at the max the hottest symbol publishes ` +
-            `${Math.round((search.maxDeliveredPerSec / fanOut) * hottestDepthShare(market))} depth deltas/s`,
+            `${Math.round((search.maxDeliveredPerSec / fanOut) * hottestDepthShare(market))} depth deltas/s, and a ` +
+            `client gets ${((search.maxDeliveredPerSec * market.batchMs) / 1000 / Math.max(1, connected)).toFixed(1)} ` +
+            'frames per publish batch',
         );
       log(
         `${name}${market ? ' market' : ''} ${clients}: max sustained ${search.maxDeliveredPerSec.toLocaleString('en-US')} msgs/s ` +
