@@ -70,8 +70,8 @@ export function wireConnections(rt: ServerRuntime, options: ConnectionLifecycleO
     nsp.adapter.on('delete-room', (room: string) => rt.connections.roomDeleted(name, room));
     if (fanout) {
       // The node follows a room's bus channel while it has a member there (first join, last leave).
-      nsp.adapter.on('create-room', (room: string) => isBusRoom(room) && fanout.roomJoined(room));
-      nsp.adapter.on('delete-room', (room: string) => isBusRoom(room) && fanout.roomLeft(room));
+      nsp.adapter.on('create-room', (room: string) => isBusRoom(name, room) && fanout.roomJoined(room));
+      nsp.adapter.on('delete-room', (room: string) => isBusRoom(name, room) && fanout.roomLeft(room));
     }
   }
 }

@@ -9,9 +9,14 @@ export function roomOfBusChannel(prefix: string, channel: string): string | unde
 }
 
 /**
- * Whether a Socket.IO room carries sequenced messages on the bus: a public stream (`prices:…`, `market:…`) or a
- * private one (`orders:…`, `positions:…`, `wallet:…`). Socket ids and `user:<id>` (disconnect-by-user) are not.
+ * Whether a room of this namespace's adapter carries sequenced messages on the bus: a public stream of its
+ * namespace (`prices:…` on `/prices`, `market:…` on `/market`) or a private one on `/user` (`user:…`,
+ * `orders:…`, `positions:…`, `wallet:…`). Socket ids are not, nor the `user:<id>` room a `/prices` or `/market`
+ * socket joins for disconnect-by-user: its bus messages (`margin.call`) go to `/user` sockets only.
  */
-export function isBusRoom(room: string): boolean {
-  return parseRoom(room) !== null;
+export function isBusRoom(namespace: string, room: string): boolean {
+  const parsed = parseRoom(room);
+  if (parsed === null) return false;
+  const of = parsed.kind === 'prices' ? '/prices' : parsed.kind === 'market' ? '/market' : '/user';
+  return of === namespace;
 }

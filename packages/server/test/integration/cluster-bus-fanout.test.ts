@@ -135,6 +135,30 @@ describe('the cluster bus follows each node’s clients', () => {
     await run(() => ({ pub: r.client(), sub: r.client() }));
   }, 60_000);
 
+  it('a /prices socket of a user does not subscribe that user’s private channels; its /user socket does', async () => {
+    redis = await startRedis();
+    const r = redis;
+    const node = await startServer({ nodeId: 'p', redis: { pub: r.client(), sub: r.client(), prefix: 'bus' } });
+    nodes.push(node);
+    const admin = r.client();
+    const subscribers = async (room: string) =>
+      Number(((await admin.pubsub('SHARDNUMSUB', `bus:{${room}}:bus`)) as [string, number])[1]);
+    const token = node.token({ userId: 'ann' });
+    // Joins `user:ann` for disconnect-by-user: not a reason to hear ann's margin calls on the bus.
+    const prices = node.connect('/prices', { token });
+    await connected(prices);
+    await request(prices, 'subscribe', { symbols: ['BTC/USDT'] });
+    expect(await subscribers('prices:BTC/USDT')).toBe(1);
+    expect(await subscribers('user:ann')).toBe(0);
+    const user = node.connect('/user', { token });
+    await connected(user);
+    expect(await Promise.all(['user:ann', 'orders:ann', 'positions:ann', 'wallet:ann'].map(subscribers))).toEqual([
+      1, 1, 1, 1,
+    ]);
+    prices.disconnect();
+    user.disconnect();
+  });
+
   it('a 3-master Redis Cluster (SPUBLISH/SSUBSCRIBE): the same', async () => {
     cluster = await startRedisCluster();
     const c = cluster;
