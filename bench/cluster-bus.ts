@@ -93,9 +93,9 @@ async function connectAll(clients: LeanClient[], inFlight = 200): Promise<void> 
 }
 
 /** The RESP2 bytes Redis writes for one `smessage` push: `*3 $8 smessage $n <channel> $n <payload>`. */
-function framed(channel: string, payloadBytes: number): number {
+function framed(channelBytes: number, payloadBytes: number): number {
   const bulk = (n: number) => 1 + String(n).length + 2 + n + 2;
-  return 4 + bulk(8) + bulk(channel.length) + bulk(payloadBytes);
+  return 4 + bulk(8) + bulk(channelBytes) + bulk(payloadBytes);
 }
 
 async function startNodes(redisEnv: Record<string, string>): Promise<GatewayProcess[]> {
@@ -253,13 +253,17 @@ function replyBytes(perRoom: number, roomCount: number): number {
   return sum * roomCount;
 }
 
-/** The Redis-side bytes of the nodes' received messages, RESP framing and channel names included (mean channel length per namespace). */
+/**
+ * The Redis-side bytes of a node's received messages, RESP framing and channel names included: estimated with the
+ * node's mean payload and one typical channel length for public (`ws:{prices:BTC/USDT}:bus`) and private
+ * (`ws:{orders:u1234}:bus`) rooms, within a few bytes of each real one.
+ */
 function framedBytes(row: NodeRow, userRoomsChannel: number, publicChannel: number): number {
   const meanPayload =
     row.received.public + row.received.private > 0 ? row.busBytes / (row.received.public + row.received.private) : 0;
   return (
-    row.received.public * framed('x'.repeat(publicChannel), Math.round(meanPayload)) +
-    row.received.private * framed('x'.repeat(userRoomsChannel), Math.round(meanPayload))
+    row.received.public * framed(publicChannel, Math.round(meanPayload)) +
+    row.received.private * framed(userRoomsChannel, Math.round(meanPayload))
   );
 }
 
