@@ -16,6 +16,7 @@ import {
   type PacketEncoder,
 } from './room-frame-fanout.js';
 import type { NamespaceMessage, OutboundEvent, RoomMessage } from './room-message.js';
+import { RoomRecipients } from './room-recipients.js';
 import { SlowConsumerGuard, type SlowConsumerOptions } from './slow-consumer-guard.js';
 import { type EngineEvents, TransportInternals } from './transport-internals.js';
 
@@ -56,10 +57,12 @@ export class RoomDelivery {
   readonly #conflator: OverloadConflator;
   readonly #slowConsumers: SlowConsumerGuard | undefined;
   readonly #transport: TransportInternals;
+  readonly #recipients: RoomRecipients;
 
   constructor(options: RoomDeliveryOptions, deps: RoomDeliveryDeps) {
     this.#deps = deps;
     this.#transport = deps.transport ?? TransportInternals.probe(deps.io.engine, deps.logger);
+    this.#recipients = new RoomRecipients(this.#transport);
     this.#conflator = new OverloadConflator(
       {
         turnBudgetMs: options.conflation.turnBudgetMs,
@@ -119,6 +122,7 @@ export class RoomDelivery {
   close(): void {
     this.#conflator.flush();
     this.#slowConsumers?.close();
+    this.#recipients.close();
     this.#transport.close();
   }
 
@@ -165,7 +169,7 @@ export class RoomDelivery {
       const recipients = fanOutPublicly(target, message);
       return { recipients, bytes: recipients > 0 ? estimateBytes(message.payload) : 0, done: recipients };
     }
-    const result = fanOutToRoom(target, frame, this.#transport, onQueued);
+    const result = fanOutToRoom(target, frame, this.#recipients, onQueued);
     return {
       recipients: result.direct + result.queued + result.emitted,
       bytes: frame.bytes,

@@ -1,7 +1,7 @@
 import type { Namespace, Socket } from 'socket.io';
 import { PacketType } from 'socket.io-parser';
 import type { NamespaceMessage } from './room-message.js';
-import type { TransportInternals } from './transport-internals.js';
+import type { RoomRecipients } from './room-recipients.js';
 
 /** The server's packet encoder (`io.encoder`, built from its `parser` option). */
 export interface PacketEncoder {
@@ -53,8 +53,8 @@ export function encodeBroadcastFrame(encoder: PacketEncoder, message: NamespaceM
   });
   const packet = encoded[0];
   if (encoded.length !== 1 || typeof packet !== 'string') return undefined;
-  const body = Buffer.from(`4${packet}`);
-  const len = body.length;
+  // The text goes straight into the frame after its header: no intermediate body buffer to copy.
+  const len = 1 + Buffer.byteLength(packet);
   const headerLength = len < 126 ? 2 : len < 65536 ? 4 : 10;
   const frame = Buffer.allocUnsafe(headerLength + len);
   frame[0] = 0x81; // FIN + text
@@ -68,7 +68,8 @@ export function encodeBroadcastFrame(encoder: PacketEncoder, message: NamespaceM
     frame.writeUInt32BE(Math.floor(len / 2 ** 32), 2);
     frame.writeUInt32BE(len >>> 0, 6);
   }
-  body.copy(frame, headerLength);
+  frame[headerLength] = 0x34; // Engine.IO message: "4"
+  frame.write(packet, headerLength + 1);
   return { message, packet, frames: [frame], bytes: len };
 }
 
@@ -81,8 +82,9 @@ export function encodeBroadcastFrame(encoder: PacketEncoder, message: NamespaceM
  * shared frame written straight to its WebSocket: same bytes, same order, a fraction of the work. Anyone
  * else (long-polling, mid-upgrade, compression on, packets still buffered) goes through Engine.IO's queue
  * with the same pre-built frame, so ordering with acks, snapshots and pings is always Engine.IO's. A socket
- * with `onAnyOutgoing` listeners gets `socket.emit`, so they hear room messages too. Only when
- * `transport.framesAvailable`; otherwise see `fanOutPublicly`.
+ * with `onAnyOutgoing` listeners gets `socket.emit`, so they hear room messages too. The members come from
+ * `recipients` (an array per room, rebuilt on join and leave), each with its WebSocket looked up once. Only
+ * when `transport.framesAvailable`; otherwise see `fanOutPublicly`.
  *
  * `onQueuedWritten`, if given, runs once per queued recipient when Engine.IO has written its frame to the
  * transport (the direct writes are done when this returns), so the caller can time both.
@@ -90,27 +92,36 @@ export function encodeBroadcastFrame(encoder: PacketEncoder, message: NamespaceM
 export function fanOutToRoom(
   target: FanoutTarget,
   frame: BroadcastFrame,
-  transport: TransportInternals,
+  recipients: RoomRecipients,
   onQueuedWritten?: () => void,
 ): FanoutResult {
   const result: FanoutResult = { direct: 0, queued: 0, emitted: 0 };
-  const { nsp, except } = target;
-  const members = nsp.adapter.rooms.get(target.room);
+  const { nsp, room, except } = target;
+  const members = recipients.members(nsp, room);
   if (members === undefined) return result;
-  for (const id of members) {
-    if (except?.has(id)) continue;
-    const socket: Socket | undefined = nsp.sockets.get(id);
-    if (socket === undefined || socket.conn.readyState !== 'open') continue;
-    if (socket.listenersAnyOutgoing().length > 0) {
+  const transport = recipients.transport;
+  const frames = frame.frames;
+  const changes = recipients.changes;
+  // Set once a listener joined or left someone mid-loop: from then on membership is checked live.
+  let live: ReadonlySet<string> | undefined;
+  for (let i = 0; i < members.length; i++) {
+    const recipient = members[i] as (typeof members)[number];
+    const socket = recipient.socket;
+    if (except?.has(socket.id) || !transport.isOpen(recipient)) continue;
+    if (live !== undefined && !live.has(socket.id)) continue;
+    if (transport.hasOutgoingListeners(socket)) {
       socket.emit(frame.message.event, frame.message.payload);
       result.emitted++;
-    } else if (transport.writeFrame(socket, frame.frames)) {
+    } else if (transport.writeFrame(recipient, frames)) {
       // Anything Engine.IO handed to this WebSocket earlier is already in the socket's queue: order holds.
       result.direct++;
+      continue;
     } else {
-      transport.queueFrame(socket, frame.packet, frame.frames, onQueuedWritten);
+      transport.queueFrame(socket, frame.packet, frames, onQueuedWritten);
       result.queued++;
     }
+    // Listeners ran (outgoing-any, Engine.IO's packet events): a member may have left or been removed.
+    if (live === undefined && recipients.changes !== changes) live = nsp.adapter.rooms.get(room) ?? new Set();
   }
   return result;
 }

@@ -1,5 +1,5 @@
 import * as engineIo from 'engine.io';
-import type { Socket } from 'socket.io';
+import { Socket as SocketIoSocket, type Socket } from 'socket.io';
 import * as ws from 'ws';
 import type { Logger } from '../logger.js';
 
@@ -16,6 +16,9 @@ import type { Logger } from '../logger.js';
  * - ws `WebSocket#bufferedAmount` and `#readyState` (public, but reached through the private `socket`).
  * - Engine.IO transport `#writable` (private) and `Socket#flush()` (undocumented), and ws `WebSocket#_socket`
  *   (its net.Socket, private): `holdWrites` queues a burst of packets and writes them corked.
+ * - Socket.IO `Socket#_anyOutgoingListeners`: where `onAnyOutgoing` keeps its listeners (private), read
+ *   instead of `listenersAnyOutgoing()`, which allocates an empty array per call. Checked once at start-up
+ *   on a probe object; when it is not where expected the public method is used.
  *
  * The classes are checked once at start-up, and the instance fields on the first connection that has
  * them (Engine.IO's `connection` event, or `upgrade` to WebSocket), before anything is delivered to it. If
@@ -54,6 +57,38 @@ export interface EngineEvents {
 }
 
 const WS_OPEN = 1;
+
+/**
+ * One member of a room as the fan-out writes to it (see `RoomRecipients`): its socket, its Engine.IO
+ * connection and, while the connection's transport is still `transport`, the WebSocket a frame may be
+ * written to (undefined: long-polling, or compression on; everything is queued through Engine.IO).
+ * Re-read from the connection when its transport changes (an upgrade from polling).
+ */
+export interface Recipient {
+  readonly socket: Socket;
+}
+
+/** What a `Recipient` holds behind its one public field (only this file reads it). */
+interface TrackedRecipient extends Recipient {
+  readonly conn: EngineSocket;
+  transport: EngineTransport;
+  ws: WsSocket | undefined;
+}
+
+/** Whether `onAnyOutgoing` keeps its listeners in `_anyOutgoingListeners`, where the fan-out reads them. */
+function anyOutgoingFieldWorks(): boolean {
+  const proto = (SocketIoSocket as unknown as { prototype?: Record<string, unknown> } | undefined)?.prototype;
+  const add = proto?.onAnyOutgoing;
+  if (proto === undefined || typeof add !== 'function') return false;
+  const probe = Object.create(proto) as { _anyOutgoingListeners?: unknown[] };
+  const listener = () => {};
+  try {
+    add.call(probe, listener);
+  } catch {
+    return false;
+  }
+  return Array.isArray(probe._anyOutgoingListeners) && probe._anyOutgoingListeners[0] === listener;
+}
 
 /** What the installed classes lack (empty: all there). Exported for the contract test. */
 export function missingClassMembers(): string[] {
@@ -100,6 +135,11 @@ export function missingConnectionMembers(conn: unknown): string[] {
   return missing;
 }
 
+/** The WebSocket a pre-built frame can be written to on this transport: none for polling or with compression. */
+function directSocketOf(transport: EngineTransport): WsSocket | undefined {
+  return transport.name === 'websocket' && !transport.perMessageDeflate ? transport.socket : undefined;
+}
+
 type Verdict = 'unchecked' | 'ok' | 'missing';
 
 /** The one door to Engine.IO's and ws's internals; see the comment at the top of this file. */
@@ -108,6 +148,7 @@ export class TransportInternals {
   #websocket: Verdict;
   #logger: Logger;
   #detach: (() => void) | undefined;
+  readonly #anyOutgoingField = anyOutgoingFieldWorks();
 
   private constructor(logger: Logger, missing: readonly string[]) {
     this.#logger = logger;
@@ -138,17 +179,41 @@ export class TransportInternals {
     return this.#engine === 'ok' && this.#websocket !== 'missing';
   }
 
+  /** `socket` as the fan-out keeps it, with its WebSocket looked up once (see `Recipient`). */
+  recipient(socket: Socket): Recipient {
+    const conn = socket.conn as unknown as EngineSocket;
+    const transport = conn.transport;
+    const recipient: TrackedRecipient = { socket, conn, transport, ws: directSocketOf(transport) };
+    return recipient;
+  }
+
+  /** The connection is open (not closing or closed). */
+  isOpen(recipient: Recipient): boolean {
+    return (recipient as TrackedRecipient).conn.readyState === 'open';
+  }
+
+  /** The socket has `onAnyOutgoing` listeners (which only `socket.emit` calls). */
+  hasOutgoingListeners(socket: Socket): boolean {
+    if (!this.#anyOutgoingField) return socket.listenersAnyOutgoing().length > 0;
+    const listeners = (socket as unknown as { _anyOutgoingListeners?: readonly unknown[] })._anyOutgoingListeners;
+    return listeners !== undefined && listeners.length > 0;
+  }
+
   /**
    * Writes `frames` (one complete WebSocket frame) straight to the connection's WebSocket when it is open
    * and Engine.IO holds nothing for it, so order with everything Engine.IO sent earlier holds; false when
    * the frame has to be queued instead. Only when `framesAvailable`.
    */
-  writeFrame(socket: Socket, frames: readonly Buffer[]): boolean {
-    const conn = socket.conn as unknown as EngineSocket;
-    const transport = conn.transport;
-    if (conn.writeBuffer.length !== 0 || transport.name !== 'websocket' || transport.perMessageDeflate) return false;
-    const wsSocket = transport.socket as WsSocket;
-    if (wsSocket.readyState !== WS_OPEN) return false;
+  writeFrame(target: Recipient, frames: readonly Buffer[]): boolean {
+    const recipient = target as TrackedRecipient;
+    const conn = recipient.conn;
+    if (conn.transport !== recipient.transport) {
+      // Upgraded since the recipient was made: its WebSocket now, or still none.
+      recipient.transport = conn.transport;
+      recipient.ws = directSocketOf(conn.transport);
+    }
+    const wsSocket = recipient.ws;
+    if (wsSocket === undefined || conn.writeBuffer.length !== 0 || wsSocket.readyState !== WS_OPEN) return false;
     wsSocket._sender.sendFrame(frames);
     return true;
   }

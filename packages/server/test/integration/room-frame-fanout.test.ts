@@ -10,6 +10,7 @@ import {
   type FanoutResult,
   fanOutToRoom,
 } from '../../src/delivery/room-frame-fanout.js';
+import { RoomRecipients } from '../../src/delivery/room-recipients.js';
 import { TransportInternals } from '../../src/delivery/transport-internals.js';
 import { silentLogger } from '../../src/logger.js';
 
@@ -19,12 +20,14 @@ let io: Server;
 let nsp: Namespace;
 let url: string;
 let transport: TransportInternals;
+let recipients: RoomRecipients;
 const clients: ClientSocket[] = [];
 
 beforeEach(async () => {
   http = createServer();
   io = new Server(http, { serveClient: false });
   transport = TransportInternals.probe(io.engine, silentLogger);
+  recipients = new RoomRecipients(transport);
   nsp = io.of('/feed');
   nsp.on('connection', (socket) => {
     void socket.join('room');
@@ -36,6 +39,7 @@ beforeEach(async () => {
 
 afterEach(async () => {
   for (const c of clients.splice(0)) c.close();
+  recipients.close();
   transport.close();
   await new Promise<void>((resolve) => io.close(() => resolve()));
 });
@@ -48,7 +52,7 @@ function frameOf(event: string, payload: object, namespace = '/feed'): Broadcast
 }
 
 const fanOut = (frame: BroadcastFrame, except?: ReadonlySet<string>, room = 'room') =>
-  fanOutToRoom({ nsp, room, except }, frame, transport);
+  fanOutToRoom({ nsp, room, except }, frame, recipients);
 
 async function connect(transports: ('websocket' | 'polling')[] = ['websocket']): Promise<ClientSocket> {
   const client = connectClient(url, { transports, forceNew: true, reconnection: false });
@@ -164,6 +168,63 @@ describe('fanOutToRoom', () => {
     await Promise.all([a.emitWithAck('roundtrip'), outsider.emitWithAck('roundtrip')]);
     expect(seenByA).toEqual([]);
     expect(seenByOutsider).toEqual([]);
+  });
+
+  it('follows joins and leaves between fan-outs (the members array is rebuilt, not reused)', async () => {
+    const a = await connect();
+    const b = await connect();
+    await serverSocketOf(b).leave('room');
+    const seenByB: unknown[] = [];
+    b.on('e', (p: unknown) => seenByB.push(p));
+    expect(fanOut(frameOf('e', { n: 1 }))).toEqual({ direct: 1, queued: 0, emitted: 0 });
+    const cached = recipients.members(nsp, 'room');
+    expect(recipients.members(nsp, 'room')).toBe(cached);
+    await serverSocketOf(b).join('room');
+    expect(recipients.members(nsp, 'room')).not.toBe(cached);
+    const gotB = collect(b, 'e', 1);
+    expect(fanOut(frameOf('e', { n: 2 }))).toEqual({ direct: 2, queued: 0, emitted: 0 });
+    expect(await gotB).toEqual([{ n: 2 }]);
+    await serverSocketOf(a).leave('room');
+    expect(fanOut(frameOf('e', { n: 3 }))).toEqual({ direct: 1, queued: 0, emitted: 0 });
+    a.close();
+    await expect.poll(() => nsp.sockets.size).toBe(1);
+    expect(recipients.members(nsp, 'room')?.map((r) => r.socket.id)).toEqual([b.id]);
+  });
+
+  it('a member that upgrades from long-polling gets frames written straight to its WebSocket after the upgrade', async () => {
+    const client = await connect(['polling', 'websocket']);
+    const socket = serverSocketOf(client);
+    const received = collect(client, 'e', 2);
+    // Still on polling (the upgrade waits for the first poll to end): the members array holds no WebSocket.
+    expect(socket.conn.transport.name).toBe('polling');
+    expect(fanOut(frameOf('e', { n: 1 }))).toEqual({ direct: 0, queued: 1, emitted: 0 });
+    await expect.poll(() => socket.conn.transport.name).toBe('websocket');
+    // Engine.IO may still hold packets right after the switch; once idle, the frame goes straight out.
+    await client.emitWithAck('roundtrip');
+    expect(fanOut(frameOf('e', { n: 2 }))).toEqual({ direct: 1, queued: 0, emitted: 0 });
+    expect(await received).toEqual([{ n: 1 }, { n: 2 }]);
+  });
+
+  it('skips a member that an outgoing listener earlier in the same fan-out removed from the room', async () => {
+    const first = await connect();
+    const left = await connect();
+    const disconnected = await connect();
+    const kept = await connect();
+    const leaving = serverSocketOf(left);
+    const closing = serverSocketOf(disconnected);
+    // The listener runs inside the fan-out, before the other members' turn (members go in join order).
+    serverSocketOf(first).onAnyOutgoing(() => {
+      void leaving.leave('room');
+      closing.disconnect(); // the namespace only: the Engine.IO connection stays open
+    });
+    const seen: unknown[] = [];
+    left.on('e', (p: unknown) => seen.push(p));
+    disconnected.on('e', (p: unknown) => seen.push(p));
+    const gotKept = collect(kept, 'e', 1);
+    expect(fanOut(frameOf('e', { n: 1 }))).toEqual({ direct: 1, queued: 0, emitted: 1 });
+    expect(await gotKept).toEqual([{ n: 1 }]);
+    await left.emitWithAck('roundtrip');
+    expect(seen).toEqual([]);
   });
 
   it('skips a connection that is closing', async () => {
