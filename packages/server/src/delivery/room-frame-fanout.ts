@@ -1,4 +1,4 @@
-import type { Namespace, Socket } from 'socket.io';
+import type { Namespace } from 'socket.io';
 import { PacketType } from 'socket.io-parser';
 import type { NamespaceMessage } from './room-message.js';
 import type { RoomRecipients } from './room-recipients.js';

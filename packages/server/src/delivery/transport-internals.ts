@@ -1,5 +1,5 @@
 import * as engineIo from 'engine.io';
-import { Socket as SocketIoSocket, type Socket } from 'socket.io';
+import { type Socket, Socket as SocketIoSocket } from 'socket.io';
 import * as ws from 'ws';
 import type { Logger } from '../logger.js';
 
