@@ -11,14 +11,17 @@ export function redisVersionOf(info: string): string | undefined {
 /**
  * Why a Redis node cannot carry the cluster bus, or undefined when it can: `commandInfo` is the answer to
  * `COMMAND INFO spublish ssubscribe` (one entry per command, null for one the server does not know or has
- * renamed), `version` its `redis_version`.
+ * renamed; undefined when COMMAND was refused, e.g. by an ACL, and only the version can tell), `version` its
+ * `redis_version`. With neither, nothing is refused.
  */
 export function shardedPubSubProblem(
   where: string,
-  commandInfo: readonly unknown[],
+  commandInfo: readonly unknown[] | undefined,
   version: string | undefined,
 ): string | undefined {
-  const missing = NEEDED.filter((_, i) => !Array.isArray(commandInfo[i]));
+  const major = Number.parseInt(version ?? '', 10);
+  if (commandInfo === undefined && !(major < 7)) return undefined;
+  const missing = NEEDED.filter((_, i) => !Array.isArray(commandInfo?.[i]));
   if (missing.length === 0) return undefined;
   const runs = version === undefined ? 'an unknown version' : `Redis ${version}`;
   return (
@@ -27,9 +30,12 @@ export function shardedPubSubProblem(
   );
 }
 
-/** Asks one node; a node that refuses INFO (some managed services) is judged by COMMAND INFO alone. */
+/** Asks one node; one that refuses INFO or COMMAND (an ACL, a managed service) is judged by what it answers. */
 async function problemOf(node: Redis): Promise<string | undefined> {
-  const commandInfo = (await node.call('COMMAND', 'INFO', ...NEEDED)) as unknown[];
+  const commandInfo = await node.call('COMMAND', 'INFO', ...NEEDED).then(
+    (answer) => answer as unknown[],
+    () => undefined,
+  );
   const info = await node.info('server').catch(() => '');
   return shardedPubSubProblem(`${node.options.host}:${node.options.port}`, commandInfo, redisVersionOf(info));
 }

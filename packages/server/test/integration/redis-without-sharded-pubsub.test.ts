@@ -47,5 +47,9 @@ describe('a Redis without SPUBLISH/SSUBSCRIBE (older than 7.0)', () => {
     expect(shardedPubSubProblem('r:6379', [null, ['ssubscribe']], undefined)).toContain(
       'r:6379 runs an unknown version',
     );
+    // COMMAND refused by an ACL: the version decides; with neither answer the node is not refused.
+    expect(shardedPubSubProblem('r:6379', undefined, '6.2.14')).toContain('(SPUBLISH, SSUBSCRIBE not available)');
+    expect(shardedPubSubProblem('r:6379', undefined, '7.2.4')).toBeUndefined();
+    expect(shardedPubSubProblem('r:6379', undefined, undefined)).toBeUndefined();
   });
 });
