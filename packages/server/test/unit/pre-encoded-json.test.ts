@@ -34,3 +34,22 @@ describe('PreEncodedJsonEncoder', () => {
     expect(JSON.parse((text as string).slice(1))).toEqual(['x', '\u0000pre-encoded:0', { a: 1 }]);
   });
 });
+
+describe('estimateBytes', () => {
+  it('measures plain JSON (the fast path without a replacer) and mixed values (with one) alike', () => {
+    const plain = { ok: true, symbols: ['BTC', 'ETH'], nested: { a: [1, { b: 'é €' }] }, nothing: null };
+    expect(estimateBytes(plain)).toBe(Buffer.byteLength(JSON.stringify(plain)));
+    expect(estimateBytes([plain])).toBe(Buffer.byteLength(JSON.stringify([plain])));
+    // Binary one level down counts as '' (its bytes are attachments); a pre-encoded one by its length.
+    expect(estimateBytes({ data: new Uint8Array(3) })).toBe(Buffer.byteLength('{"data":""}'));
+    const pre = new PreEncodedJson({ bids: [['1', '2']] });
+    expect(estimateBytes({ depth: pre })).toBe(Buffer.byteLength('{"depth":0}') + pre.bytes);
+    // Deeper than the fast path looks: the replacer still finds it.
+    const deep = { a: { b: { c: { d: { e: pre } } } } };
+    expect(estimateBytes(deep)).toBe(Buffer.byteLength('{"a":{"b":{"c":{"d":{"e":0}}}}}') + pre.bytes);
+    // toJSON (a Date) is honoured on both paths.
+    const at = new Date(0);
+    expect(estimateBytes({ at })).toBe(Buffer.byteLength(JSON.stringify({ at })));
+    expect(estimateBytes(undefined)).toBe(0);
+  });
+});
