@@ -28,7 +28,7 @@ export interface ConnectionLifecycleOptions {
 
 /** The part of an Engine.IO socket the heartbeat timing listens to. */
 interface EngineConnection {
-  on(event: 'packetCreate' | 'packet', listener: (packet: { type: string }) => void): unknown;
+  on(event: 'packetCreate' | 'packet', listener: (this: EngineConnection, packet: { type: string }) => void): unknown;
 }
 
 /**
@@ -193,20 +193,25 @@ export function recoveryDeps(rt: ServerRuntime): UserRecoveryDeps {
 
 /**
  * Times Engine.IO's heartbeat on every connection: from the server queuing its `ping` to the client's
- * `pong` arriving (`ws_ping_rtt_seconds`). Two listeners per connection, run once per ping interval.
+ * `pong` arriving (`ws_ping_rtt_seconds`). Two listener functions shared by every connection (called with
+ * the connection as `this`), run once per ping interval; the pending ping's time sits in a WeakMap.
  */
 function observeHeartbeats(io: TypedServer, metrics: MetricsComponent): void {
   if (!metrics.observePingRtt) return;
+  const pingAt = new WeakMap<EngineConnection, number>();
+  const onPacketCreate = function (this: EngineConnection, packet: { type: string }): void {
+    if (packet.type === 'ping') pingAt.set(this, performance.now());
+  };
+  const onPacket = function (this: EngineConnection, packet: { type: string }): void {
+    if (packet.type !== 'pong') return;
+    const at = pingAt.get(this);
+    if (at === undefined) return;
+    metrics.observePingRtt?.((performance.now() - at) / 1000);
+    pingAt.delete(this);
+  };
   io.engine.on('connection', (conn: EngineConnection) => {
-    let pingAt: number | undefined;
-    conn.on('packetCreate', (packet) => {
-      if (packet.type === 'ping') pingAt = performance.now();
-    });
-    conn.on('packet', (packet) => {
-      if (packet.type !== 'pong' || pingAt === undefined) return;
-      metrics.observePingRtt?.((performance.now() - pingAt) / 1000);
-      pingAt = undefined;
-    });
+    conn.on('packetCreate', onPacketCreate);
+    conn.on('packet', onPacket);
   });
 }
 

@@ -148,7 +148,15 @@ export class AuthMiddleware {
   /** Socket.IO namespace middleware; refuses with `connect_error` message = code, data = `{ code, message }`. */
   middleware(namespace: NamespaceName): (socket: AuthSocket, next: (err?: Error) => void) => void {
     return (socket, next) => {
-      this.#authenticate(namespace, socket)
+      let pending: Promise<void> | undefined;
+      try {
+        pending = this.#authenticate(namespace, socket);
+      } catch (err) {
+        return next(toWsError(err).toConnectError());
+      }
+      // Decided synchronously (no token, or the HS256 fast path): no extra turn per connect.
+      if (pending === undefined) return next();
+      pending
         .then(
           () => next(),
           (err: unknown) => next(toWsError(err).toConnectError()),
@@ -198,16 +206,28 @@ export class AuthMiddleware {
 
   /** Verifies signature, algorithm, `exp`/`nbf`, `iss`/`aud` and the claims; throws `WsError` UNAUTHORIZED. */
   async verify(token: string): Promise<AuthContext> {
+    const now = this.#clock.now();
+    return this.#verifyFast(token, now) ?? this.#verifyWithJose(token, now);
+  }
+
+  /**
+   * The synchronous part of `verify`: the token's shape, and the HS256 fast path's answer when it has one
+   * (throws `WsError` for a refusal); undefined when jose must decide.
+   */
+  #verifyFast(token: string, now: number): AuthContext | undefined {
     if (typeof token !== 'string' || token.length === 0 || token.length > MAX_TOKEN_LENGTH) {
       throw new WsError('UNAUTHORIZED', 'invalid token');
     }
-    const now = this.#clock.now();
     const fast = this.#hs256?.verify(token, now);
     if (fast?.kind === 'valid') return contextOf(fast.payload);
     if (fast?.kind === 'bad-signature') {
       const cause = new joseErrors.JWSSignatureVerificationFailed();
       throw new WsError('UNAUTHORIZED', verifyFailureMessage(cause), { cause });
     }
+    return undefined;
+  }
+
+  async #verifyWithJose(token: string, now: number): Promise<AuthContext> {
     let payload: JWTPayload;
     try {
       ({ payload } = await jwtVerify(token, this.#getKey, {
@@ -232,16 +252,31 @@ export class AuthMiddleware {
     this.#watched.clear();
   }
 
-  async #authenticate(namespace: NamespaceName, socket: AuthSocket): Promise<void> {
+  /**
+   * Authenticates the socket: synchronously when it can be decided at once (no token; an HS256 token the
+   * fast path verifies; any refusal of those throws), else the returned promise settles once jose has.
+   */
+  #authenticate(namespace: NamespaceName, socket: AuthSocket): Promise<void> | undefined {
     const extracted = extractToken(socket.handshake);
     const isPublic = namespace === '/prices' || namespace === '/market';
     if (extracted.kind === 'invalid') throw new WsError('UNAUTHORIZED', 'invalid token');
     if (extracted.kind === 'none') {
       if (!isPublic) throw new WsError('UNAUTHORIZED', 'token required');
       Object.assign(socket.data, { userId: null, role: null, tokenExpiresAt: null });
-      return;
+      return undefined;
     }
-    const context = await this.verify(extracted.token);
+    const now = this.#clock.now();
+    const fast = this.#verifyFast(extracted.token, now);
+    if (fast !== undefined) {
+      this.#admit(namespace, socket, fast);
+      return undefined;
+    }
+    return this.#verifyWithJose(extracted.token, now).then((context) => this.#admit(namespace, socket, context));
+  }
+
+  /** The verified context's checks for the namespace, then the session data; the raw token leaves. */
+  #admit(namespace: NamespaceName, socket: AuthSocket, context: AuthContext): void {
+    const isPublic = namespace === '/prices' || namespace === '/market';
     if (!isPublic && context.userId === null) throw new WsError('UNAUTHORIZED', 'token has no user id');
     if (namespace === '/admin' && context.role !== 'admin') throw new WsError('FORBIDDEN', 'admin role required');
     Object.assign(socket.data, { userId: context.userId, role: context.role, tokenExpiresAt: context.expiresAt });

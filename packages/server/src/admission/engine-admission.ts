@@ -131,8 +131,11 @@ export class EngineAdmission {
   gate(): NamespaceMiddleware {
     return (socket, next) => {
       const conn = socket.conn as unknown as EngineConnection;
-      this.#stateOf(conn)
-        .verdict.then((refusal) => {
+      const verdict = this.#stateOf(conn).verdict;
+      // Admitted at the request with no cap to wait for (the usual case): no extra turn per connect.
+      if (verdict === ADMITTED) return next();
+      verdict
+        .then((refusal) => {
           if (refusal === undefined) return next();
           const err = refusal.toConnectError();
           decidedAtRequest.add(err);
