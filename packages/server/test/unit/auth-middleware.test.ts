@@ -332,3 +332,58 @@ describe('AuthMiddleware.verify with a JWKS URL', () => {
     });
   });
 });
+
+describe('AuthMiddleware.middleware: when it answers', () => {
+  const socketWith = (token: string | undefined) => ({
+    id: 's-1',
+    connected: true,
+    nsp: { name: '/prices' },
+    handshake: { auth: token === undefined ? {} : { token }, headers: {} },
+    data: {} as { userId?: string | null; role?: string | null; tokenExpiresAt?: number | null },
+    emit: () => true,
+    disconnect: () => undefined,
+    on: () => undefined,
+  });
+  type Next = (err?: Error) => void;
+  const run = (auth: AuthMiddleware, token: string | undefined) => {
+    const socket = socketWith(token);
+    const calls: (Error | undefined)[] = [];
+    const done = new Promise<void>((resolve) => {
+      const next: Next = (err) => {
+        calls.push(err);
+        resolve();
+      };
+      auth.middleware('/prices')(socket as never, next);
+    });
+    // What was decided before the middleware returned: no turn taken.
+    return { socket, sync: [...calls], done, calls };
+  };
+
+  it('decides at once, with no extra turn, for no token and for HS256 tokens the fast path verifies or refuses', async () => {
+    const auth = new AuthMiddleware({ secret: SECRET });
+    const valid = run(auth, await hs256({ userId: 'u-1' }));
+    expect(valid.sync).toEqual([undefined]);
+    expect(valid.socket.data).toMatchObject({ userId: 'u-1', role: 'user' });
+    expect(valid.socket.handshake.auth).toEqual({}); // the raw token left the handshake
+    expect(run(auth, undefined).sync).toEqual([undefined]);
+    const forged = run(auth, await hs256({ userId: 'u-1' }, 'another-secret-that-is-at-least-32-bytes'));
+    expect(forged.sync).toHaveLength(1);
+    expect((forged.sync[0] as { data?: { code?: string } }).data?.code).toBe('UNAUTHORIZED');
+  });
+
+  it('leaves what only jose can decide to jose, asynchronously, with the same checks', async () => {
+    const auth = new AuthMiddleware({ secret: SECRET, algorithms: ['HS256', 'HS512'] });
+    const hs512 = run(auth, await hs256({ userId: 'u-2' }, SECRET, 'HS512'));
+    expect(hs512.sync).toEqual([]);
+    await hs512.done;
+    expect(hs512.calls).toEqual([undefined]);
+    expect(hs512.socket.data).toMatchObject({ userId: 'u-2' });
+    const expired = run(auth, await hs256({ userId: 'u-2', exp: now() - 3600 }));
+    await expired.done;
+    expect((expired.calls[0] as { data?: { message?: string } }).data?.message).toBe('token expired');
+    const junk = run(auth, 'not-a-jwt');
+    expect(junk.sync).toEqual([]);
+    await junk.done;
+    expect((junk.calls[0] as { data?: { code?: string } }).data?.code).toBe('UNAUTHORIZED');
+  });
+});
