@@ -1,24 +1,4 @@
-import { PreEncodedJson } from './pre-encoded-json.js';
-
-/** How deep `estimateBytes` looks for values the replacer must see before it takes the plain path. */
-const PLAIN_DEPTH = 4;
-
-/**
- * True when `value` is JSON that `JSON.stringify` encodes as is: no pre-encoded payload, no binary, no
- * `toJSON`, within `depth` levels. A replacer function takes V8 off its fast serializer for every key, so
- * the small objects of every ack and event (most of them) are measured without one.
- */
-function isPlainJson(value: unknown, depth: number): boolean {
-  if (value === null || typeof value !== 'object') return true;
-  if (depth === 0 || value instanceof PreEncodedJson || isBinary(value)) return false;
-  if (typeof (value as { toJSON?: unknown }).toJSON === 'function') return false;
-  if (Array.isArray(value)) {
-    for (const v of value) if (!isPlainJson(v, depth - 1)) return false;
-    return true;
-  }
-  for (const key in value) if (!isPlainJson((value as Record<string, unknown>)[key], depth - 1)) return false;
-  return true;
-}
+import { isPlainJson, PLAIN_DEPTH, PreEncodedJson } from './pre-encoded-json.js';
 
 /** Approximate wire size of event arguments in bytes (JSON text; binary by its length). */
 export function estimateBytes(value: unknown): number {

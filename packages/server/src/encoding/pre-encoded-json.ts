@@ -31,6 +31,28 @@ export function isPreEncodedJson(value: unknown): value is PreEncodedJson {
   return value instanceof PreEncodedJson;
 }
 
+/** How deep `isPlainJson` looks for values a replacer must see before a caller takes the plain path. */
+export const PLAIN_DEPTH = 4;
+
+/**
+ * True when `value` is JSON that `JSON.stringify` encodes as is: no pre-encoded payload, no binary, no
+ * `toJSON`, within `depth` levels. A replacer function takes V8 off its fast serializer for every key, so
+ * the small objects of every ack, event and broadcast (most of them) are encoded and measured without one.
+ */
+export function isPlainJson(value: unknown, depth: number): boolean {
+  if (value === null || typeof value !== 'object') return true;
+  if (depth === 0 || value instanceof PreEncodedJson || value instanceof ArrayBuffer || ArrayBuffer.isView(value)) {
+    return false;
+  }
+  if (typeof (value as { toJSON?: unknown }).toJSON === 'function') return false;
+  if (Array.isArray(value)) {
+    for (const v of value) if (!isPlainJson(v, depth - 1)) return false;
+    return true;
+  }
+  for (const key in value) if (!isPlainJson((value as Record<string, unknown>)[key], depth - 1)) return false;
+  return true;
+}
+
 // A per-process secret in the placeholder, so no string a client or publisher sends can be mistaken for one.
 const MARK = `\u0000${randomBytes(12).toString('hex')}:`;
 const MARK_IN_JSON = new RegExp(`"\\\\u0000${MARK.slice(1)}(\\d+)"`, 'g');
@@ -50,7 +72,11 @@ export class PreEncodedJsonEncoder {
     return value;
   });
 
+  readonly #plain = new Encoder();
+
   encode(packet: Parameters<Encoder['encode']>[0]): ReturnType<Encoder['encode']> {
+    // Most packets hold no pre-encoded payload: the same text from V8's fast serializer, no replacer per key.
+    if (isPlainJson(packet.data, PLAIN_DEPTH)) return this.#plain.encode(packet);
     this.#found = [];
     const out = this.#inner.encode(packet);
     const found = this.#found;

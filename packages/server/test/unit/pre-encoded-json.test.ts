@@ -12,6 +12,18 @@ describe('PreEncodedJsonEncoder', () => {
     expect(ours).toEqual(new Encoder().encode(packet(book) as never));
   });
 
+  it('encodes a packet without pre-encoded parts (the path without a replacer) as the default encoder does', () => {
+    const plain = { symbol: 'BTC/USDT', price: '1.5', nested: { list: [1, 'é €', null] }, seq: 3 };
+    for (const data of [
+      ['price.update', plain],
+      ['at', { when: new Date(0) }],
+      ['deep', { a: { b: { c: { d: 1 } } } }],
+    ]) {
+      const packet = { type: 2, nsp: '/prices', data };
+      expect(new PreEncodedJsonEncoder().encode(packet as never)).toEqual(new Encoder().encode(packet as never));
+    }
+  });
+
   it('splices the cached text, never re-encoding the value (a mutation after encoding does not show)', () => {
     const value = { n: 1 };
     const pre = new PreEncodedJson(value);
