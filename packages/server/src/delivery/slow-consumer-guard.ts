@@ -81,7 +81,8 @@ export class SlowConsumerGuard {
     if (!transport.queuesMeasurable) return;
     const now = this.deps.now?.() ?? performance.now();
     for (const socket of this.deps.sockets()) {
-      const entry = this.paused.get(socket.id);
+      // Nobody paused (the usual case): no lookup per socket.
+      const entry = this.paused.size === 0 ? undefined : this.paused.get(socket.id);
       if (!entry && transport.isIdle(socket)) continue;
       const bytes = transport.queuedBytes(socket);
       if (bytes > this.options.hardBytes) {
