@@ -16,6 +16,8 @@ import { shardedPubSubSupport } from './sharded-pubsub-support.js';
 /** Where bus messages go: this node's members of the room, minus the sockets in `except`. */
 export interface LocalDelivery {
   toRoom(message: RoomMessage, except?: readonly string[]): void;
+  /** Starts a delivery batch that ends with the current synchronous run (one Redis read); optional. */
+  batchTurn?(): void;
 }
 
 export interface ClusterFanoutDeps {
@@ -367,6 +369,8 @@ export class ClusterFanout {
       return;
     }
     this.deps.onBusMessage?.(msg.namespace, raw.length);
+    // The messages of one read arrive as separate calls in one synchronous run: one batch of writes.
+    this.deps.delivery.batchTurn?.();
     try {
       this.deliver(msg, false);
     } catch (err) {

@@ -219,6 +219,11 @@ export class OverloadConflator {
     }
   }
 
+  /** Work of this turn's deliveries done after they returned (a batch's writes): counts toward the budget. */
+  charge(ms: number): void {
+    if (this.spentMs !== undefined) this.spentMs += ms;
+  }
+
   /** Sends everything held (end of turn, or shutdown). */
   flush(): void {
     for (const [room, events] of this.held) this.flushRoom(room, events);

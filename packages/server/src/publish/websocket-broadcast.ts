@@ -68,6 +68,8 @@ export interface PublishOptions {
 export interface BroadcastDelivery {
   toRoom(message: RoomMessage): void;
   toNamespace(message: NamespaceMessage): void;
+  /** Runs `fn` as one delivery batch (frames per connection written together at its end); optional. */
+  batch?<T>(fn: () => T): T;
 }
 
 export interface WebSocketBroadcastDeps {
@@ -196,7 +198,10 @@ export class WebSocketBroadcast {
     const prepared = items.map((item, i) => this.prepare(item.event, item.data, item.userId, `/${i}`, enteredAt));
     // A private item that cannot be published now fails the whole batch before any item is sent.
     this.deps.cluster?.assertAvailable?.(prepared.map((p) => kindOf(p)));
-    return Promise.all(prepared.map((p) => this.dispatch(p)));
+    // One batch: a connection due several of these items gets their frames in one write.
+    const dispatchAll = () => prepared.map((p) => this.dispatch(p));
+    const dispatched = this.deps.delivery.batch ? this.deps.delivery.batch(dispatchAll) : dispatchAll();
+    return Promise.all(dispatched);
   }
 
   private prepare(event: string, data: unknown, userId: string | undefined, path: string, enteredAt: number): Prepared {

@@ -1,0 +1,149 @@
+import type { Socket as NetSocket } from 'node:net';
+import type { PublishItem } from '@ws/protocol';
+import { connected, request } from '@ws/test-support';
+import { startServer, type TestServer } from '@ws/test-support/server';
+import { afterEach, describe, expect, it } from 'vitest';
+
+let ts: TestServer;
+afterEach(async () => {
+  await ts?.close();
+});
+
+const SYMBOL = 'BTC/USDT';
+const depth = (type: 'snapshot' | 'delta', qty: number): PublishItem => ({
+  event: 'market.depth',
+  data: { symbol: SYMBOL, type, bids: [[50000, qty]], asks: [[50001 + qty, 1]] },
+});
+const trade = (id: string): PublishItem => ({
+  event: 'market.trades',
+  data: { symbol: SYMBOL, trades: [{ tradeId: id, price: 50000, quantity: 0.5, side: 'buy' }] },
+});
+const ticker = (last: number): PublishItem => ({
+  event: 'market.ticker',
+  data: { symbol: SYMBOL, bid: 49999, ask: 50001, last },
+});
+const notice: PublishItem = { event: 'system.message', data: { type: 'info', message: 'maintenance at noon' } };
+
+/** What the server writes to each TCP connection: the bytes of each write (`_write`, or `_writev` of chunks). */
+function spyOnWrites(server: TestServer): number[] {
+  const calls: number[] = [];
+  const size = (chunk: unknown) => (chunk instanceof Uint8Array ? chunk.byteLength : Buffer.byteLength(String(chunk)));
+  server.httpServer.on('connection', (socket: NetSocket) => {
+    const s = socket as NetSocket & {
+      _write(chunk: unknown, encoding: string, cb: () => void): void;
+      _writev(chunks: unknown[], cb: () => void): void;
+    };
+    const write = s._write;
+    const writev = s._writev;
+    s._write = function (chunk, encoding, cb) {
+      calls.push(size(chunk));
+      write.call(this, chunk, encoding, cb);
+    };
+    s._writev = function (chunks, cb) {
+      calls.push(chunks.reduce((sum: number, c) => sum + size((c as { chunk: unknown }).chunk), 0));
+      writev.call(this, chunks, cb);
+    };
+  });
+  return calls;
+}
+
+/** A subscribed `/market` client and every Socket.IO packet it receives, raw, in arrival order. */
+async function subscribedClient(
+  server: TestServer,
+): Promise<{ packets: string[]; client: ReturnType<TestServer['connect']> }> {
+  const client = server.connect('/market');
+  const packets: string[] = [];
+  client.io.engine.on('packet', (packet: { type: string; data?: unknown }) => {
+    if (packet.type === 'message' && typeof packet.data === 'string') packets.push(packet.data);
+  });
+  await connected(client);
+  const ack = await request(client, 'subscribe', { channels: ['depth', 'trades', 'ticker'], symbols: [SYMBOL] });
+  expect(ack.ok).toBe(true);
+  return { packets, client };
+}
+
+/** Resolves once `packets` holds `count` entries that satisfy `match` (waits on arrivals, bounded). */
+async function arrived(packets: string[], count: number, match: (p: string) => boolean): Promise<string[]> {
+  for (let i = 0; i < 500; i++) {
+    const got = packets.filter(match);
+    if (got.length >= count) return got;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error(`got ${packets.filter(match).length} of ${count} packets`);
+}
+
+const wireOf = (event: string, payload: unknown, nsp = '/market') => `2${nsp},${JSON.stringify([event, payload])}`;
+/** Bytes of the WebSocket text frame carrying Engine.IO message `4` + this Socket.IO packet. */
+const frameBytes = (packet: string) => {
+  const len = Buffer.byteLength(`4${packet}`);
+  return (len < 126 ? 2 : len < 65536 ? 4 : 10) + len;
+};
+
+describe('frames of one delivery batch', () => {
+  it('arrive complete, in order and byte-identical, with an Engine.IO write in the middle and the ack after', async () => {
+    ts = await startServer();
+    const { packets, client } = await subscribedClient(ts);
+    packets.length = 0;
+    const items = [depth('snapshot', 1), depth('delta', 2), trade('t1'), ticker(50000), notice, depth('delta', 3)];
+    items.push(trade('t2'), ticker(50001), depth('delta', 4));
+    const wires = await ts.server.broadcast.publishBatch(items);
+    // The system message goes to every namespace through Engine.IO (nsp.emit): it must not overtake the
+    // frames of the batch written before it, nor be overtaken by the ones after.
+    const expected = items.map((item, i) => wireOf(item.event, wires[i]));
+    const got = await arrived(packets, items.length, (p) => p.startsWith('2/market,'));
+    expect(got).toEqual(expected);
+    // A request after the batch: its ack comes after every frame of it.
+    const snap = await request<{ ok: boolean; depth: { seq: number } }>(client, 'market.snapshot', { symbol: SYMBOL });
+    expect(snap.depth.seq).toBe((wires[8] as { seq: number }).seq);
+    expect(packets.findIndex((p) => p.startsWith('3/market,'))).toBe(items.length);
+  });
+
+  it('are written with one system call per connection (one write of N frames), a single publish with one write', async () => {
+    ts = await startServer();
+    const calls = spyOnWrites(ts);
+    const { packets } = await subscribedClient(ts);
+    await ts.server.broadcast.publish('market.depth', depth('snapshot', 1).data);
+    await arrived(packets, 1, (p) => p.startsWith('2/market,["market.depth"'));
+    calls.length = 0;
+    packets.length = 0;
+    const one = await ts.server.broadcast.publish('market.ticker', ticker(50000).data);
+    await arrived(packets, 1, (p) => p.startsWith('2/market,'));
+    expect(packets).toEqual([wireOf('market.ticker', one)]);
+    expect(calls).toEqual([frameBytes(packets[0] ?? '')]);
+
+    calls.length = 0;
+    packets.length = 0;
+    const items = Array.from({ length: 10 }, (_, i) => (i % 2 ? trade(`t${i}`) : depth('delta', i + 2)));
+    const wires = await ts.server.broadcast.publishBatch(items);
+    const got = await arrived(packets, 10, (p) => p.startsWith('2/market,'));
+    expect(got).toEqual(items.map((item, i) => wireOf(item.event, wires[i])));
+    // Ten frames, one write of all their bytes (without the batch: ten writes).
+    expect(calls).toEqual([got.reduce((sum, p) => sum + frameBytes(p), 0)]);
+  });
+
+  it('keep a client whose Engine.IO queue is busy on the queued path, in order, next to one on the batch path', async () => {
+    ts = await startServer();
+    const a = await subscribedClient(ts);
+    const b = await subscribedClient(ts);
+    a.packets.length = 0;
+    b.packets.length = 0;
+    const sb = ts.server.io.of('/market').sockets.get(b.client.id ?? '');
+    if (!sb) throw new Error('no server socket for b');
+    // Two emits in this turn: the first goes to b's WebSocket, the second waits in Engine.IO's write buffer
+    // (the transport is not writable until the first is written), so the batch must queue behind it for b.
+    sb.emit('system.message', { type: 'info', message: 'first', timestamp: 1 });
+    sb.emit('system.message', { type: 'info', message: 'second', timestamp: 2 });
+    expect((sb.conn as unknown as { writeBuffer: unknown[] }).writeBuffer.length).toBeGreaterThan(0);
+    const items = [depth('snapshot', 1), trade('t1'), notice, ticker(50000), depth('delta', 2), trade('t2')];
+    const published = ts.server.broadcast.publishBatch(items);
+    const wires = await published;
+    const expected = items.map((item, i) => wireOf(item.event, wires[i]));
+    expect(await arrived(a.packets, items.length, (p) => p.startsWith('2/market,'))).toEqual(expected);
+    const gotB = await arrived(b.packets, items.length + 2, (p) => p.startsWith('2/market,'));
+    expect(gotB.slice(0, 2).map((p) => JSON.parse(p.slice('2/market,'.length))[1].message)).toEqual([
+      'first',
+      'second',
+    ]);
+    expect(gotB.slice(2)).toEqual(expected);
+  });
+});
