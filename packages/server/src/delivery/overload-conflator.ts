@@ -21,6 +21,8 @@ export interface OverloadConflatorOptions {
   minLoopUtilization?: number;
   /** A held broadcast was replaced by a newer one of the same room and event. */
   onConflated?: (namespace: NamespaceName, event: string) => void;
+  /** Runs the end-of-turn delivery of what was held as one write batch (see `RoomDelivery.batch`). */
+  batch?: (deliverHeld: () => void) => void;
   /** Where time is read; the process's real clocks by default. Tests drive a fake one. */
   clock?: OverloadClock;
 }
@@ -252,6 +254,7 @@ export class OverloadConflator {
 
   private readonly endTurn = (): void => {
     this.spentMs = undefined;
-    this.flush();
+    if (this.options.batch && this.held.size > 0) this.options.batch(() => this.flush());
+    else this.flush();
   };
 }

@@ -68,6 +68,8 @@ export class RoomDelivery {
         turnBudgetMs: options.conflation.turnBudgetMs,
         minLoopUtilization: options.conflation.minLoopUtilization,
         onConflated: (ns, event) => deps.metrics.messageConflated?.(ns, event),
+        // The held latest states of many rooms go out together: a member of several gets one write.
+        batch: (deliverHeld) => this.#transport.batch.run(deliverHeld),
       },
       (message, except) => this.#deliverNow(message, except),
     );

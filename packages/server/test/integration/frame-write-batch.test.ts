@@ -1,12 +1,18 @@
 import type { Socket as NetSocket } from 'node:net';
 import type { PublishItem } from '@ws/protocol';
-import { connected, request } from '@ws/test-support';
+import { connected, type RedisServer, request, startRedis } from '@ws/test-support';
 import { startServer, type TestServer } from '@ws/test-support/server';
 import { afterEach, describe, expect, it } from 'vitest';
 
 let ts: TestServer;
+let other: TestServer | undefined;
+let redis: RedisServer | undefined;
 afterEach(async () => {
   await ts?.close();
+  await other?.close();
+  await redis?.stop();
+  other = undefined;
+  redis = undefined;
 });
 
 const SYMBOL = 'BTC/USDT';
@@ -145,5 +151,33 @@ describe('frames of one delivery batch', () => {
       'second',
     ]);
     expect(gotB.slice(2)).toEqual(expected);
+  });
+
+  it('off the cluster bus: the messages of Redis reads arrive complete, byte-identical and in order per room', async () => {
+    redis = await startRedis();
+    const node = (nodeId: string) => {
+      const r = redis as RedisServer;
+      return startServer({ nodeId, redis: { pub: r.client(), sub: r.client(), prefix: 'batch' } });
+    };
+    ts = await node('a');
+    other = await node('b');
+    const calls = spyOnWrites(other);
+    const { packets } = await subscribedClient(other);
+    packets.length = 0;
+    calls.length = 0;
+    const items = [depth('snapshot', 1), trade('t1'), ticker(50000), depth('delta', 2), trade('t2'), ticker(50001)];
+    items.push(depth('delta', 3), trade('t3'));
+    const wires = await ts.server.broadcast.publishBatch(items);
+    const got = await arrived(packets, items.length, (p) => p.startsWith('2/market,'));
+    const expected = items.map((item, i) => wireOf(item.event, wires[i]));
+    // The bus orders each room's messages (a channel per room), not messages of different rooms.
+    for (const event of ['market.depth', 'market.trades', 'market.ticker']) {
+      const ofRoom = (list: string[]) => list.filter((p) => p.startsWith(`2/market,["${event}"`));
+      expect(ofRoom(got)).toEqual(ofRoom(expected));
+    }
+    // However Redis split them over reads, every byte went out, in at most one write per frame.
+    const bytes = got.reduce((sum, p) => sum + frameBytes(p), 0);
+    await expect.poll(() => calls.reduce((a, b) => a + b, 0)).toBe(bytes);
+    expect(calls.length).toBeLessThanOrEqual(items.length);
   });
 });
