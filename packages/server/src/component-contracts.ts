@@ -13,13 +13,18 @@ export interface AuthComponent {
   close(): void;
 }
 
+/** A rate limiter's answer to one charge. */
+export type RateLimitVerdict = { ok: true } | { ok: false; retryAfterMs: number; disconnect: boolean };
+
 /** What the server needs from the rate limiter (implemented by `RateLimitMiddleware`). */
 export interface RateLimitComponent {
   /** Charges `points` (default 1) to the connection's inbound budget. */
-  consume(
-    socket: Socket,
-    points?: number,
-  ): Promise<{ ok: true } | { ok: false; retryAfterMs: number; disconnect: boolean }>;
+  consume(socket: Socket, points?: number): Promise<RateLimitVerdict>;
+  /**
+   * `consume` answered synchronously when the limiter can (its store is in memory); undefined, with nothing
+   * charged, when only `consume` can answer. Optional.
+   */
+  consumeNow?(socket: Socket, points?: number): RateLimitVerdict | undefined;
   handshakeMiddleware(): NamespaceMiddleware;
   /**
    * Charges the per-IP handshake limit for a new Engine.IO connection (its `request`), before any namespace;

@@ -35,11 +35,30 @@ export class MemoryRateLimiter implements PointLimiter {
   }
 
   consume(key: string, points = 1): Promise<RateLimiterRes> {
-    const { points: limit, blockDuration } = this.#options;
     const now = this.#clock.now();
+    const before = this.#keys.get(key);
+    const first = before === undefined || before.expiresAt <= now;
+    const entry = this.#add(key, points, now);
+    const limit = this.#options.points;
+    const res = new RateLimiterRes(Math.max(limit - entry.consumed, 0), entry.expiresAt - now, entry.consumed, first);
+    return entry.consumed > limit ? Promise.reject(res) : Promise.resolve(res);
+  }
+
+  /**
+   * `consume` without a promise or a result object, for callers on a hot path: -1 when the points were
+   * accepted, else the milliseconds until the key may consume again (> 0).
+   */
+  chargeNow(key: string, points = 1): number {
+    const now = this.#clock.now();
+    const entry = this.#add(key, points, now);
+    return entry.consumed > this.#options.points ? entry.expiresAt - now : -1;
+  }
+
+  /** Adds the points to the key's window (a new one when it has none or it ended) and starts a block. */
+  #add(key: string, points: number, now: number): { consumed: number; expiresAt: number } {
+    const { points: limit, blockDuration } = this.#options;
     let entry = this.#keys.get(key);
-    const first = entry === undefined || entry.expiresAt <= now;
-    if (entry === undefined || first) {
+    if (entry === undefined || entry.expiresAt <= now) {
       entry = { consumed: 0, expiresAt: now + this.#options.duration * 1000 };
       this.#keys.set(key, entry);
       this.#armSweep();
@@ -49,8 +68,7 @@ export class MemoryRateLimiter implements PointLimiter {
     if (entry.consumed > limit && blockDuration > 0 && entry.consumed <= limit + points) {
       entry.expiresAt = now + blockDuration * 1000;
     }
-    const res = new RateLimiterRes(Math.max(limit - entry.consumed, 0), entry.expiresAt - now, entry.consumed, first);
-    return entry.consumed > limit ? Promise.reject(res) : Promise.resolve(res);
+    return entry;
   }
 
   delete(key: string): Promise<boolean> {

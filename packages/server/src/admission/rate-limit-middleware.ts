@@ -68,6 +68,9 @@ export interface RateLimitSocket {
 
 export type RateLimitResult = { ok: true } | { ok: false; retryAfterMs: number; disconnect: boolean };
 
+/** The one accepted answer (read only), not an object per request. */
+const ACCEPTED: RateLimitResult = Object.freeze({ ok: true });
+
 /**
  * Per-connection, per-namespace limits on inbound events plus a per-IP handshake limit (rate-limiter-flexible).
  * With Redis the limits live in Redis; while Redis is not ready a memory insurance limiter answers, so a
@@ -122,21 +125,47 @@ export class RateLimitMiddleware {
    */
   async consume(socket: RateLimitSocket, points = 1): Promise<RateLimitResult> {
     const limiter = this.#limiters.get(socket.nsp.name);
-    if (limiter === undefined) return { ok: true };
+    if (limiter === undefined) return ACCEPTED;
     const key = connectionKey(socket);
     try {
       await this.#consume(limiter, key, points);
-      this.#refused.delete(key);
-      return { ok: true };
+      this.#accepted(key);
+      return ACCEPTED;
     } catch (res) {
-      if (!(res instanceof RateLimiterRes)) return { ok: true };
-      this.#rejections += 1;
-      const refused = (this.#refused.get(key) ?? 0) + 1;
-      this.#refused.set(key, refused);
-      // The first refusal starts the block; only refusals after it count as flooding.
-      const disconnect = refused - 1 >= this.#options.floodDisconnectAfter;
-      return { ok: false, retryAfterMs: Math.max(1, Math.ceil(res.msBeforeNext)), disconnect };
+      if (!(res instanceof RateLimiterRes)) return ACCEPTED;
+      return this.#refusal(key, res.msBeforeNext);
     }
+  }
+
+  /**
+   * `consume` answered synchronously when the namespace's limiter is the memory one (no Redis); undefined,
+   * with nothing charged, when the answer needs Redis (then call `consume`).
+   */
+  consumeNow(socket: RateLimitSocket, points = 1): RateLimitResult | undefined {
+    const limiter = this.#limiters.get(socket.nsp.name);
+    if (limiter === undefined) return ACCEPTED;
+    const { store } = limiter;
+    if (limiter.insurance !== undefined || !(store instanceof MemoryRateLimiter)) return undefined;
+    const key = connectionKey(socket);
+    const msBeforeNext = store.chargeNow(key, points);
+    if (msBeforeNext < 0) {
+      this.#accepted(key);
+      return ACCEPTED;
+    }
+    return this.#refusal(key, msBeforeNext);
+  }
+
+  #accepted(key: string): void {
+    if (this.#refused.size > 0) this.#refused.delete(key);
+  }
+
+  #refusal(key: string, msBeforeNext: number): RateLimitResult {
+    this.#rejections += 1;
+    const refused = (this.#refused.get(key) ?? 0) + 1;
+    this.#refused.set(key, refused);
+    // The first refusal starts the block; only refusals after it count as flooding.
+    const disconnect = refused - 1 >= this.#options.floodDisconnectAfter;
+    return { ok: false, retryAfterMs: Math.max(1, Math.ceil(msBeforeNext)), disconnect };
   }
 
   /**

@@ -1,6 +1,6 @@
 import { describeIssues, type NamespaceName, type ValidationResult } from '@ws/protocol';
 import type { Socket } from 'socket.io';
-import type { MetricsComponent, RateLimitComponent } from '../component-contracts.js';
+import type { MetricsComponent, RateLimitComponent, RateLimitVerdict } from '../component-contracts.js';
 import type { ConnectionManager } from '../connection-manager.js';
 import { estimateBytes, hasBinary } from '../encoding/payload-size.js';
 import type { Logger } from '../logger.js';
@@ -29,8 +29,11 @@ export interface InboundRoute {
   handler: InboundHandlerFn<never, never>;
   /** The request may come with no payload (`emit(event, ack)`); it is validated as `{}`. */
   payloadOptional?: boolean;
-  /** Async work before the handler (e.g. a cluster-wide reservation), so the handler itself can stay synchronous. */
-  before?: (payload: never, ctx: InboundContext) => Promise<unknown>;
+  /**
+   * Work before the handler (e.g. a cluster-wide reservation), so the handler itself can stay synchronous; a
+   * value instead of a promise when it has nothing to wait for (the request then stays synchronous).
+   */
+  before?: (payload: never, ctx: InboundContext) => unknown;
   /** Rate-limit points of a valid request (default 1), e.g. growing with the levels a snapshot sends. */
   cost?: (payload: never) => number;
 }
@@ -44,7 +47,7 @@ export function route<V extends { validate(value: unknown): ValidationResult<unk
   handler: InboundHandlerFn<ValidatedPayload<V>, B>,
   options: {
     payloadOptional?: boolean;
-    before?: (payload: ValidatedPayload<V>, ctx: InboundContext) => Promise<B>;
+    before?: (payload: ValidatedPayload<V>, ctx: InboundContext) => B | Promise<B>;
     cost?: (payload: ValidatedPayload<V>) => number;
   } = {},
 ): InboundRoute {
@@ -69,9 +72,52 @@ const MAX_EVENT_NAME_ECHO = 64;
 type Dispatcher = (this: Socket, event: unknown, ...args: unknown[]) => void;
 
 /**
+ * One request in flight, and the handler's `InboundContext`: the follow-up queues live on it (allocated only
+ * when used) and its methods are on the prototype, so a request costs one object, not a context and closures.
+ */
+class InboundRequest implements InboundContext {
+  after: (() => void)[] | undefined;
+  done: (() => void)[] | undefined;
+
+  constructor(
+    readonly socket: Socket,
+    readonly namespace: NamespaceName,
+    readonly event: string,
+    readonly route: InboundRoute | undefined,
+    readonly ack: Ack | undefined,
+    readonly params: unknown[],
+  ) {}
+
+  afterAck(fn: () => void): void {
+    if (this.after === undefined) this.after = [fn];
+    else this.after.push(fn);
+  }
+
+  finally(fn: () => void): void {
+    if (this.done === undefined) this.done = [fn];
+    else this.done.push(fn);
+  }
+}
+
+/** How far a request got synchronously before it had to wait (where `continue` picks it up). */
+const Stage = {
+  /** Nothing charged yet: the rate limiter answers asynchronously. */
+  Start: 0,
+  /** One point charged and the payload validated; the rest of its cost is charged asynchronously. */
+  Cost: 1,
+  /** Charged in full; `before` is pending. */
+  Before: 2,
+  /** The handler is pending. */
+  Handler: 3,
+} as const;
+type Stage = (typeof Stage)[keyof typeof Stage];
+
+/**
  * The one path every client→server event takes: argument shape, binary refusal, rate limit, schema
  * validation, the handler, and a `{ ok: true, ...result }` or typed-error answer. Nothing a client sends
- * can throw out of here.
+ * can throw out of here. A request whose rate limit, `before` and handler all answer at once (the memory
+ * limiter, a local subscribe) runs in one synchronous call, without a promise; the first step that returns a
+ * promise hands the rest to the same steps, awaited.
  */
 export class InboundHandler {
   /** Per routes table and namespace, the one listener its sockets share (see `attach`). */
@@ -97,91 +143,176 @@ export class InboundHandler {
         this.handle(s, namespace, event, route, args);
       dispatch = function (this: Socket, event: unknown, ...args: unknown[]): void {
         const route = typeof event === 'string' ? table.get(event) : undefined;
-        void handle(this, route ? (event as string) : String(event).slice(0, MAX_EVENT_NAME_ECHO), route, args);
+        handle(this, route ? (event as string) : String(event).slice(0, MAX_EVENT_NAME_ECHO), route, args);
       };
       byNamespace.set(namespace, dispatch);
     }
     socket.onAny(dispatch);
   }
 
-  private async handle(
+  private handle(
     socket: Socket,
     namespace: NamespaceName,
     event: string,
     route: InboundRoute | undefined,
     args: unknown[],
-  ): Promise<void> {
-    const last = args.at(-1);
+  ): void {
+    const last = args[args.length - 1];
     const ack: Ack | undefined = typeof last === 'function' ? (last as Ack) : undefined;
     const params = ack ? args.slice(0, -1) : args;
-    const after: (() => void)[] = [];
-    const done: (() => void)[] = [];
     const bytes = estimateBytes(params);
     this.deps.connections.recordIn(socket.id, bytes);
     this.deps.metrics?.messageIn(namespace, route ? event : 'unknown', bytes);
-    /** Charges the rate limit; false when the socket was disconnected for flooding. */
-    const charge = async (points: number): Promise<boolean> => {
-      if (!this.deps.rateLimit) return true;
-      const verdict = await this.deps.rateLimit.consume(socket, points);
-      if (verdict.ok) return true;
-      this.deps.metrics?.rateLimited(namespace);
-      this.deps.onRateLimited?.(socket, namespace, route ? event : 'unknown');
-      if (verdict.disconnect) {
-        socket.disconnect(true);
-        return false;
-      }
-      throw new WsError('RATE_LIMITED', 'too many requests', { retryAfterMs: verdict.retryAfterMs });
-    };
+    const req = new InboundRequest(socket, namespace, event, route, ack, params);
+    let waiting = false;
     try {
       // One point before anything is parsed, so junk is charged too; a costly valid request pays the rest below.
-      if (!(await charge(1))) return;
+      const charged = this.chargeNow(req, 1);
+      if (charged === undefined) {
+        waiting = true;
+        void this.continue(req, Stage.Start, undefined, undefined);
+        return;
+      }
+      if (!charged || !socket.connected) return;
+      const value = this.validate(req);
+      const cost = req.route?.cost ? req.route.cost(value as never) : 1;
+      if (cost > 1) {
+        const rest = this.chargeNow(req, cost - 1);
+        if (rest === undefined) {
+          waiting = true;
+          void this.continue(req, Stage.Cost, value, undefined);
+          return;
+        }
+        if (!rest) return;
+      }
       if (!socket.connected) return;
-      if (!route) throw new WsError('NOT_FOUND', `unknown event ${JSON.stringify(event)}`);
-      if (hasBinary(params)) throw new WsError('INVALID_PAYLOAD', 'binary attachments are not accepted');
-      if (params.length > 1) {
-        throw new WsError('INVALID_PAYLOAD', 'expected (payload, ack): the acknowledgement must be a function');
+      const prepared = req.route?.before ? req.route.before(value as never, req) : undefined;
+      if (prepared instanceof Promise) {
+        waiting = true;
+        void this.continue(req, Stage.Before, value, prepared);
+        return;
       }
-      const payload = params.length === 0 && route.payloadOptional ? {} : params[0];
-      const result = route.validator.validate(payload);
-      if (!result.ok) {
-        throw new WsError('INVALID_PAYLOAD', `invalid ${event} payload: ${describeIssues(result.errors)}`, {
-          details: result.errors,
-        });
+      const out = (req.route as InboundRoute).handler(value as never, req, prepared as never);
+      if (out instanceof Promise) {
+        waiting = true;
+        void this.continue(req, Stage.Handler, value, out);
+        return;
       }
-      const cost = route.cost ? route.cost(result.value as never) : 1;
-      if (cost > 1 && !(await charge(cost - 1))) return;
-      if (!socket.connected) return;
-      const ctx: InboundContext = {
-        socket,
-        namespace,
-        afterAck: (fn) => after.push(fn),
-        finally: (fn) => done.push(fn),
-      };
-      const prepared = route.before ? await route.before(result.value as never, ctx) : undefined;
-      const out = route.handler(result.value as never, ctx, prepared as never);
-      const value = out instanceof Promise ? await out : out;
-      // The ack and its follow-ups (confirmation, snapshots) leave in one write.
-      const release = after.length > 0 ? this.deps.holdWrites?.(socket) : undefined;
-      try {
-        if (ack) this.reply(socket, ack, { ok: true, ...value });
-        for (const fn of after) fn();
-      } finally {
-        release?.();
-      }
+      this.answer(req, out);
     } catch (err) {
-      const wsError = this.toWsError(err, socket, namespace, event);
-      this.deps.metrics?.error(wsError.code, namespace);
-      if (!socket.connected) return;
-      if (ack) this.reply(socket, ack, wsError.toAck());
-      else {
-        const payload = { ...wsError.toPayload(), event };
-        delete payload.details;
-        this.deps.connections.recordOut(socket.id, estimateBytes(payload));
-        socket.emit('error', payload);
-      }
+      this.fail(req, err);
     } finally {
-      for (const fn of done) fn();
+      if (!waiting) this.end(req);
     }
+  }
+
+  /** The rest of a request from `stage` on, awaiting what `handle` could not answer at once. */
+  private async continue(req: InboundRequest, stage: Stage, validated: unknown, pending: unknown): Promise<void> {
+    const { socket } = req;
+    try {
+      let value = validated;
+      let step = pending;
+      if (stage === Stage.Start) {
+        if (!(await this.charge(req, 1))) return;
+        if (!socket.connected) return;
+        value = this.validate(req);
+      }
+      if (stage <= Stage.Cost) {
+        const cost = req.route?.cost ? req.route.cost(value as never) : 1;
+        if (cost > 1 && !(await this.charge(req, cost - 1))) return;
+        if (!socket.connected) return;
+        step = req.route?.before ? req.route.before(value as never, req) : undefined;
+      }
+      if (stage <= Stage.Before) {
+        const prepared = step instanceof Promise ? await step : step;
+        step = (req.route as InboundRoute).handler(value as never, req, prepared as never);
+      }
+      this.answer(req, step instanceof Promise ? await step : (step as object));
+    } catch (err) {
+      this.fail(req, err);
+    } finally {
+      this.end(req);
+    }
+  }
+
+  /**
+   * Charges the rate limit at once when the limiter can answer synchronously: true when charged, false when
+   * the socket was disconnected for flooding, undefined when only the asynchronous `charge` can tell. Throws
+   * RATE_LIMITED when refused.
+   */
+  private chargeNow(req: InboundRequest, points: number): boolean | undefined {
+    const rateLimit = this.deps.rateLimit;
+    if (!rateLimit) return true;
+    if (!rateLimit.consumeNow) return undefined;
+    const verdict = rateLimit.consumeNow(req.socket, points);
+    return verdict === undefined ? undefined : this.judge(req, verdict);
+  }
+
+  /** Charges the rate limit; false when the socket was disconnected for flooding. */
+  private async charge(req: InboundRequest, points: number): Promise<boolean> {
+    if (!this.deps.rateLimit) return true;
+    return this.judge(req, await this.deps.rateLimit.consume(req.socket, points));
+  }
+
+  private judge(req: InboundRequest, verdict: RateLimitVerdict): boolean {
+    if (verdict.ok) return true;
+    const { socket, namespace } = req;
+    this.deps.metrics?.rateLimited(namespace);
+    this.deps.onRateLimited?.(socket, namespace, req.route ? req.event : 'unknown');
+    if (verdict.disconnect) {
+      socket.disconnect(true);
+      return false;
+    }
+    throw new WsError('RATE_LIMITED', 'too many requests', { retryAfterMs: verdict.retryAfterMs });
+  }
+
+  /** The route, the argument shape and the payload against its schema; the validated payload or a typed error. */
+  private validate(req: InboundRequest): unknown {
+    const { route, params, event } = req;
+    if (!route) throw new WsError('NOT_FOUND', `unknown event ${JSON.stringify(event)}`);
+    if (hasBinary(params)) throw new WsError('INVALID_PAYLOAD', 'binary attachments are not accepted');
+    if (params.length > 1) {
+      throw new WsError('INVALID_PAYLOAD', 'expected (payload, ack): the acknowledgement must be a function');
+    }
+    const payload = params.length === 0 && route.payloadOptional ? {} : params[0];
+    const result = route.validator.validate(payload);
+    if (!result.ok) {
+      throw new WsError('INVALID_PAYLOAD', `invalid ${event} payload: ${describeIssues(result.errors)}`, {
+        details: result.errors,
+      });
+    }
+    return result.value;
+  }
+
+  /** The ack and its follow-ups (confirmation, snapshots), in one write. */
+  private answer(req: InboundRequest, value: object): void {
+    const { socket, ack, after } = req;
+    const release = after !== undefined ? this.deps.holdWrites?.(socket) : undefined;
+    try {
+      if (ack) this.reply(socket, ack, { ok: true, ...value });
+      if (after !== undefined) for (const fn of after) fn();
+    } finally {
+      release?.();
+    }
+  }
+
+  private fail(req: InboundRequest, err: unknown): void {
+    const { socket, namespace, event, ack } = req;
+    const wsError = this.toWsError(err, socket, namespace, event);
+    this.deps.metrics?.error(wsError.code, namespace);
+    if (!socket.connected) return;
+    if (ack) this.reply(socket, ack, wsError.toAck());
+    else {
+      const payload = { ...wsError.toPayload(), event };
+      delete payload.details;
+      this.deps.connections.recordOut(socket.id, estimateBytes(payload));
+      socket.emit('error', payload);
+    }
+  }
+
+  /** Runs what the request's `finally` queued, answered or failed. */
+  private end(req: InboundRequest): void {
+    if (req.done !== undefined) for (const fn of req.done) fn();
   }
 
   private reply(socket: Socket, ack: Ack, response: object): void {

@@ -15,8 +15,8 @@ import { type InboundRoute, route } from '../inbound/inbound-handler.js';
 import type { OrderBooks } from '../state/order-books.js';
 import type { SnapshotStore } from '../state/snapshot-store.js';
 import type { RoomRequest, SubscriptionManager } from '../subscriptions/subscription-manager.js';
-import type { ChannelReservation, UserChannelGuard } from '../subscriptions/user-channel-guard.js';
-import { applySubscribe, type Prepare, prepared, reserveRooms } from './subscribe-flow.js';
+import type { UserChannelGuard } from '../subscriptions/user-channel-guard.js';
+import { applySubscribe, type Prepare, planSubscribe, prepared, type SubscribePlan } from './subscribe-flow.js';
 
 export interface MarketNamespaceDeps {
   subscriptions: SubscriptionManager;
@@ -38,10 +38,10 @@ export function marketRoutes(deps: MarketNamespaceDeps): Record<string, InboundR
   return {
     subscribe: route(
       inboundValidators['/market'].subscribe,
-      (payload, ctx, reservation: ChannelReservation | undefined) => {
-        const requested = expand([...new Set(payload.channels)], [...new Set(payload.symbols)]);
+      (_payload, ctx, plan: SubscribePlan<MarketRoomRequest>) => {
+        const { requested } = plan;
         // Join and read the snapshots in this same tick: no update can fall between the snapshot and the stream.
-        const addedRooms = new Set(applySubscribe(subscriptions, ctx, requested, reservation));
+        const addedRooms = new Set(applySubscribe(subscriptions, ctx, requested, plan.reservation));
         const added = requested.filter((r) => addedRooms.has(r.room));
         const initial = added.map((r) => initialMessage(deps, r)).filter((m) => m !== undefined);
         ctx.afterAck(() => {
@@ -54,12 +54,11 @@ export function marketRoutes(deps: MarketNamespaceDeps): Record<string, InboundR
         return { channels: requested.map((r) => r.room) };
       },
       {
-        before: async (payload, ctx) => {
+        // Synchronous on a single node without a user guard: no promise per subscribe.
+        before: (payload, ctx) => {
           const symbols = [...new Set(payload.symbols)];
           subscriptions.assertKnownSymbols(symbols);
-          const requested = expand([...new Set(payload.channels)], symbols);
-          await prepared(deps, requested, ctx);
-          return reserveRooms(subscriptions, guard, ctx, requested);
+          return planSubscribe(deps, ctx, expand([...new Set(payload.channels)], symbols));
         },
       },
     ),
@@ -79,9 +78,9 @@ export function marketRoutes(deps: MarketNamespaceDeps): Record<string, InboundR
       {
         // Charged by the levels it sends, like an exchange's depth endpoint: a deep snapshot is not a ping.
         cost: (payload) => SNAPSHOT_DEPTH_COST[payload.depth ?? DEFAULT_SNAPSHOT_DEPTH],
-        before: async (payload, ctx) => {
+        before: (payload, ctx) => {
           subscriptions.assertKnownSymbols([payload.symbol]);
-          await prepared(deps, [{ room: rooms.market('depth', payload.symbol) }], ctx);
+          return prepared(deps, [{ room: rooms.market('depth', payload.symbol) }], ctx);
         },
       },
     ),

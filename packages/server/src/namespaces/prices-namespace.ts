@@ -4,8 +4,8 @@ import type { OutboundEvent } from '../delivery/room-message.js';
 import { type InboundRoute, route } from '../inbound/inbound-handler.js';
 import type { SnapshotStore } from '../state/snapshot-store.js';
 import type { SubscriptionManager } from '../subscriptions/subscription-manager.js';
-import type { ChannelReservation, UserChannelGuard } from '../subscriptions/user-channel-guard.js';
-import { applySubscribe, type Prepare, prepared, reserveRooms } from './subscribe-flow.js';
+import type { UserChannelGuard } from '../subscriptions/user-channel-guard.js';
+import { applySubscribe, type Prepare, planSubscribe, type SubscribePlan } from './subscribe-flow.js';
 
 export interface PricesNamespaceDeps {
   subscriptions: SubscriptionManager;
@@ -26,28 +26,24 @@ export function pricesRoutes(deps: PricesNamespaceDeps): Record<string, InboundR
   return {
     subscribe: route(
       inboundValidators['/prices'].subscribe,
-      (payload, ctx, reservation: ChannelReservation | undefined) => {
-        const symbols = [...new Set(payload.symbols)];
-        const requested = toRequests(symbols);
+      (_payload, ctx, plan: SubscribePlan) => {
+        const { requested } = plan;
         // Join and read the snapshots in this same tick: no update can fall between the snapshot and the stream.
-        const added = applySubscribe(subscriptions, ctx, requested, reservation);
+        const added = applySubscribe(subscriptions, ctx, requested, plan.reservation);
         const latest = added.map((room) => snapshots.get(room));
+        const channels = requested.map((r) => r.room);
         ctx.afterAck(() => {
-          send(ctx.socket, {
-            event: 'subscription.confirmed',
-            payload: { namespace: '/prices', channels: requested.map((r) => r.room) },
-          });
+          send(ctx.socket, { event: 'subscription.confirmed', payload: { namespace: '/prices', channels } });
           for (const snapshot of latest) if (snapshot) send(ctx.socket, snapshot);
         });
-        return { symbols };
+        return { symbols: requested.map((r) => r.symbol) };
       },
       {
-        before: async (payload, ctx) => {
+        // Synchronous on a single node without a user guard: no promise per subscribe.
+        before: (payload, ctx) => {
           const symbols = [...new Set(payload.symbols)];
           subscriptions.assertKnownSymbols(symbols);
-          const requested = toRequests(symbols);
-          await prepared(deps, requested, ctx);
-          return reserveRooms(subscriptions, guard, ctx, requested);
+          return planSubscribe(deps, ctx, toRequests(symbols));
         },
       },
     ),

@@ -119,3 +119,57 @@ describe('RateLimitMiddleware.clientIp', () => {
     expect(limiter.clientIp(connection('s', '/prices', '127.0.0.1', { 'x-forwarded-for': ' , ' }))).toBe('127.0.0.1');
   });
 });
+
+describe('RateLimitMiddleware.consumeNow', () => {
+  const options = {
+    namespaces: { ...defaultRateLimitOptions.namespaces, '/prices': { points: 2, durationSec: 10 } },
+    blockDurationSec: 30,
+    floodDisconnectAfter: 2,
+  };
+
+  it('answers synchronously exactly as consume does, on the same budget (the memory store)', async () => {
+    const clock = new ManualClock();
+    const now = new RateLimitMiddleware({ ...options, clock });
+    const later = new RateLimitMiddleware({ ...options, clock });
+    const socket = connection('s1');
+    const answers: unknown[] = [];
+    const awaited: unknown[] = [];
+    for (let i = 0; i < 5; i++) {
+      answers.push(now.consumeNow(socket));
+      awaited.push(await later.consume(socket));
+    }
+    expect(answers).toEqual(awaited);
+    expect(answers.slice(0, 3)).toEqual([
+      { ok: true },
+      { ok: true },
+      { ok: false, retryAfterMs: 30_000, disconnect: false },
+    ]);
+    expect(answers[4]).toMatchObject({ ok: false, disconnect: true });
+    expect(now.rejections).toBe(3);
+    // Mixed with consume: one budget; a costly request's points count as several.
+    clock.advance(30_000);
+    expect(now.consumeNow(socket, 2)).toEqual({ ok: true });
+    expect(await now.consume(socket)).toMatchObject({ ok: false, retryAfterMs: 30_000 });
+  });
+
+  it('is undefined, charging nothing, when the limits are kept in Redis', async () => {
+    // A Redis that is never ready: consume answers from the memory insurance limiter.
+    const { Redis } = await import('ioredis');
+    const redis = new Redis({ lazyConnect: true, enableOfflineQueue: false });
+    try {
+      const limiter = new RateLimitMiddleware({ ...options, redis });
+      const socket = connection('s1');
+      expect(limiter.consumeNow(socket)).toBeUndefined();
+      expect(await limiter.consume(socket)).toEqual({ ok: true });
+      expect(await limiter.consume(socket)).toEqual({ ok: true });
+      expect((await limiter.consume(socket)).ok).toBe(false);
+    } finally {
+      redis.disconnect();
+    }
+  });
+
+  it('accepts at once in a namespace without a limit', () => {
+    const limiter = new RateLimitMiddleware(options);
+    expect(limiter.consumeNow(connection('s1', '/elsewhere'))).toEqual({ ok: true });
+  });
+});
