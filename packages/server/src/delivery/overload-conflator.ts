@@ -78,15 +78,8 @@ export class OverloadConflator {
   private readonly held = new Map<string, Map<string, Held>>();
   /** Wall time spent delivering in the current event-loop turn (ms); undefined between turns. */
   private spentMs: number | undefined;
-  /**
-   * The process's CPU time (ms) at the turn's first broadcast; undefined when not read then (the loop was not
-   * busy: reading it is a system call, too dear for every turn at a few thousand turns per second).
-   */
-  private turnStartCpuMs: number | undefined;
-  /** When the current turn started (monotonic ms). */
-  private turnStartedAt = 0;
-  /** The last CPU time read at the start of a turn (or at construction) and when: a bound for turns that read none. */
-  private cpuMark: { cpu: number; at: number };
+  /** The process's CPU time (ms) at the turn's first broadcast. */
+  private turnStartCpuMs = 0;
   /** Delivery time after which the turn's CPU time is read (again). */
   private checkAtMs = 0;
   /** This turn is over its budget: hold latest-state broadcasts until it ends. */
@@ -104,7 +97,6 @@ export class OverloadConflator {
     this.clock = options.clock ?? PROCESS_OVERLOAD_CLOCK;
     this.loopSample = this.clock.eventLoopTime();
     this.loopSampledAt = this.clock.now();
-    this.cpuMark = { cpu: this.clock.cpuTimeMs(), at: this.loopSampledAt };
   }
 
   /** Broadcasts held right now. */
@@ -127,7 +119,8 @@ export class OverloadConflator {
       this.spentMs = 0;
       this.checkAtMs = this.options.turnBudgetMs;
       this.overBudget = false;
-      this.startTurn();
+      this.turnStartCpuMs = this.clock.cpuTimeMs();
+      this.sampleLoop();
       setImmediate(this.endTurn);
     }
     const heldForRoom = this.held.get(message.room);
@@ -144,9 +137,8 @@ export class OverloadConflator {
 
   /**
    * Reading the process's CPU time costs a system call that gets slow while the process writes to many
-   * sockets (several µs), so it is read at the start of a turn only when the loop was busy lately (see
-   * `startTurn`) and again only when the cheap wall-clock sum of the turn's deliveries says the budget may be
-   * spent.
+   * sockets (several µs), so it is read once at the start of a turn and again only when the cheap wall-clock
+   * sum of the turn's deliveries says the budget may be spent.
    */
   private isOverBudget(spentMs: number): boolean {
     if (this.overBudget) return true;
@@ -157,7 +149,7 @@ export class OverloadConflator {
       this.checkAtMs = spentMs + this.options.turnBudgetMs;
       return false;
     }
-    const cpuMs = this.cpuSinceTurnStart();
+    const cpuMs = this.clock.cpuTimeMs() - this.turnStartCpuMs;
     if (cpuMs >= this.options.turnBudgetMs) {
       this.overBudget = true;
       return true;
@@ -165,34 +157,6 @@ export class OverloadConflator {
     // Descheduled for part of the turn: look again once deliveries could have used the rest of the budget.
     this.checkAtMs = spentMs + (this.options.turnBudgetMs - cpuMs);
     return false;
-  }
-
-  /**
-   * Reads the CPU time at the turn's start only when the loop was busy lately (only then can the turn
-   * conflate) or a utilization window just closed (at most every 100 ms), which keeps `cpuMark` fresh.
-   */
-  private startTurn(): void {
-    const closedAt = this.loopSampledAt;
-    this.sampleLoop();
-    this.turnStartedAt = this.loopSampledAt !== closedAt ? this.loopSampledAt : this.clock.now();
-    if (this.loopBusy || this.loopSampledAt !== closedAt) {
-      this.cpuMark = { cpu: this.clock.cpuTimeMs(), at: this.turnStartedAt };
-      this.turnStartCpuMs = this.cpuMark.cpu;
-    } else {
-      this.turnStartCpuMs = undefined;
-    }
-  }
-
-  /**
-   * CPU time since the turn started. A turn that read none at its start (the loop turned busy during it)
-   * takes the CPU since `cpuMark` minus all the wall time from the mark to the turn's start: a lower bound
-   * while the process used at most one core in between (its one JavaScript thread), so a descheduled process
-   * still does not conflate; at worst the turn in which the loop first turns busy conflates later.
-   */
-  private cpuSinceTurnStart(): number {
-    const now = this.clock.cpuTimeMs();
-    if (this.turnStartCpuMs !== undefined) return now - this.turnStartCpuMs;
-    return now - this.cpuMark.cpu - (this.turnStartedAt - this.cpuMark.at);
   }
 
   /** Closes the utilization window once it is long enough (also mid-turn: a very long turn is itself busy). */
