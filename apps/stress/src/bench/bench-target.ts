@@ -67,6 +67,8 @@ async function startServer(
         cpu,
         nodeFlags,
         logFile,
+        // The production bundle, as deployed: tsx's source transform (its `__name` wrappers) is not measured.
+        built: true,
         env: { LOG_LEVEL: 'info', ...(symbols ? { WS_SYMBOLS: symbols.join(',') } : {}), ...redisEnv },
       }),
       protocol: 'socketio',

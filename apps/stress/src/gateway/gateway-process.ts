@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url';
+import { builtGatewayEntry } from './gateway-build.js';
 import { type ServerProcess, startServerProcess } from './server-process.js';
 
 export interface GatewayProcessOptions {
@@ -10,19 +11,24 @@ export interface GatewayProcessOptions {
   /** Extra Node.js flags and a log file (diagnostics), as in `ServerProcessOptions`. */
   nodeFlags?: string[];
   logFile?: string | undefined;
+  /**
+   * Run the production bundle (tsup, as `pnpm start:prod` does), built from the current source, instead of
+   * the TypeScript source under tsx: what a benchmark should measure.
+   */
+  built?: boolean;
 }
 
 const gatewayDir = fileURLToPath(new URL('../../../gateway/', import.meta.url));
 
 /**
- * The real gateway as its own process (`apps/gateway/src/main.ts`) with every feature on: JWT auth,
+ * The real gateway as its own process (`apps/gateway/src/main.ts`, or its production bundle with `built`) with every feature on: JWT auth,
  * validation, seq, metrics. Load-test settings: no demo feed, quiet logs, a handshake limit and no per-IP
  * connection cap, so thousands of loopback connections from one IP are neither throttled nor capped.
  */
-export function startGatewayProcess(options: GatewayProcessOptions): Promise<ServerProcess> {
+export async function startGatewayProcess(options: GatewayProcessOptions): Promise<ServerProcess> {
   return startServerProcess({
     name: 'gateway',
-    script: 'src/main.ts',
+    script: options.built ? await builtGatewayEntry() : 'src/main.ts',
     cwd: gatewayDir,
     cpu: options.cpu,
     nodeFlags: options.nodeFlags ?? [],

@@ -6,7 +6,7 @@ import { createServer } from 'node:net';
 export interface ServerProcessOptions {
   /** Label for errors. */
   name: string;
-  /** TypeScript entry, run with `node --conditions=@ws/source --import tsx`. */
+  /** TypeScript entry, run with `node --conditions=@ws/source --import tsx`; a `.js` one runs on plain `node`. */
   script: string;
   cwd: string;
   env: Record<string, string>;
@@ -63,7 +63,8 @@ async function waitHealthy(url: string, child: ChildProcess, timeoutMs: number, 
 /** Starts a server process on loopback and waits until `/healthz` answers; kills it if that fails. */
 export async function startServerProcess(options: ServerProcessOptions): Promise<ServerProcess> {
   const port = options.port ?? (await freePort());
-  const nodeArgs = [...(options.nodeFlags ?? []), '--conditions=@ws/source', '--import', 'tsx', options.script];
+  const loader = options.script.endsWith('.js') ? [] : ['--conditions=@ws/source', '--import', 'tsx'];
+  const nodeArgs = [...(options.nodeFlags ?? []), ...loader, options.script];
   const [command, args] =
     options.cpu === undefined
       ? [process.execPath, nodeArgs]
