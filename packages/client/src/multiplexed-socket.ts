@@ -11,6 +11,10 @@ type Handler = (...args: unknown[]) => void;
  * is active, `connect_error` (with the server's `data`) and `disconnect` with socket.io's reasons, acks
  * with timeouts that fail when the socket disconnects. An emit while not connected is not buffered: its
  * ack fails at once.
+ *
+ * What arrives after an ack in the same read (a subscribe's confirmation and snapshot come in one write)
+ * waits for the next macrotask, in order: the ack's awaiter runs its continuation in microtasks first, so a
+ * listener added right after `await client.subscribePrices(…)` gets the subscription's snapshot.
  */
 export class MultiplexedSocket implements ClientSocket {
   connected = false;
@@ -21,6 +25,8 @@ export class MultiplexedSocket implements ClientSocket {
   readonly #acks = new Map<number, Ack>();
   #active = false;
   #ids = 0;
+  /** Packets held after an ack until the next macrotask (see the class comment); undefined: none held. */
+  #held: Packet[] | undefined;
 
   constructor(io: WebSocketManager, nsp: string, auth: (cb: (auth: object) => void) => void) {
     this.io = io;
@@ -97,7 +103,27 @@ export class MultiplexedSocket implements ClientSocket {
     this.#auth((data) => this.#packet(PacketType.CONNECT, data));
   }
 
-  onPacket_({ type, id, data }: Packet): void {
+  onPacket_(packet: Packet): void {
+    if (this.#held !== undefined) {
+      this.#held.push(packet);
+      return;
+    }
+    this.#dispatch(packet);
+    if (packet.type === PacketType.ACK) {
+      this.#held = [];
+      setTimeout(() => this.#release(), 0);
+    }
+  }
+
+  /** Delivers the held packets in order (a later ack holds again what follows it). */
+  #release(): void {
+    const held = this.#held ?? [];
+    this.#held = undefined;
+    // onPacket_ holds again after an ack among them: the rest joins that hold, still in order.
+    for (const packet of held) this.onPacket_(packet);
+  }
+
+  #dispatch({ type, id, data }: Packet): void {
     if (type === PacketType.CONNECT) {
       this.connected = true;
       this.#fire('connect');
@@ -123,6 +149,10 @@ export class MultiplexedSocket implements ClientSocket {
 
   /** The connection closed: `disconnect`, and every pending ack fails. */
   onClose_(reason: string): void {
+    // What arrived before the close is delivered before it.
+    const held = this.#held ?? [];
+    this.#held = undefined;
+    for (const packet of held) this.#dispatch(packet);
     this.connected = false;
     this.#fire('disconnect', reason);
     const acks = [...this.#acks.values()];

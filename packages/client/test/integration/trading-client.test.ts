@@ -82,6 +82,40 @@ describe('TradingClient against a real WebSocketServer', () => {
     expect((await next).symbol).toBe(BTC);
   });
 
+  it('a listener added right after `await subscribePrices` gets the snapshot that came with the ack', async () => {
+    // The README's Quick Start: the server's ack, confirmation and snapshot leave in one write, so the SDK
+    // reads them together; the awaiter's continuation must run before the snapshot is delivered.
+    await gw.server.broadcastPriceUpdate(BTC, price(50_000));
+    await gw.server.broadcastPriceUpdate(ETH, price(3_000));
+    let btc = 50_000;
+    for (let round = 0; round < 5; round++) {
+      const client = makeClient();
+      const seen: string[] = [];
+      await client.subscribePrices([BTC, ETH]);
+      const both = waitFor<number>(
+        (l) => {
+          const offBtc = client.on('price:BTC/USDT', (p) => l(seen.push(`${p.symbol} ${p.price}`)));
+          const offEth = client.on('price:ETH/USDT', (p) => l(seen.push(`${p.symbol} ${p.price}`)));
+          return () => {
+            offBtc();
+            offEth();
+          };
+        },
+        (n) => n === 2,
+      );
+      await both;
+      client.on('price:BTC/USDT', (p) => seen.push(`${p.symbol} ${p.price}`));
+      expect(seen.sort()).toEqual([`BTC/USDT ${btc}`, 'ETH/USDT 3000']);
+      // Later messages still arrive once each, after the snapshot.
+      const next = waitFor<PriceUpdate>((l) => client.on('price:BTC/USDT', l));
+      await gw.server.broadcastPriceUpdate(BTC, price(btc + 1));
+      expect((await next).price).toBe(String(btc + 1));
+      expect(seen.filter((x) => x.startsWith(BTC))).toEqual([`BTC/USDT ${btc}`, `BTC/USDT ${btc + 1}`]);
+      btc++;
+      client.close();
+    }
+  });
+
   it('rejects failed acks with typed errors, locally invalid input before sending', async () => {
     const client = makeClient();
     const unknown = await client.subscribePrices(['DOGE/USDT']).catch((e: unknown) => e);
