@@ -5,17 +5,19 @@ import { createPublishServer } from './publish-endpoint.js';
 /**
  * Baseline 2: raw `ws` — the ceiling of Node on this machine. Clients send `{"type":"subscribe","symbols":[…]}`
  * to `/ws` (with `"channels":[…]` for the market workload: rooms `market:<channel>:<symbol>`); each published
- * item is serialised once as `{"event","data"}` and sent with `ws.send` to every socket of its room, one
- * message at a time. Run as its own process by the benchmark.
+ * item is serialised and UTF-8 encoded once as `{"event","data"}` and sent with `ws.send` to every socket of
+ * its room, one message at a time, as a text frame from that one Buffer (a string would be encoded again
+ * for every recipient). Run as its own process by the benchmark.
  */
 const port = Number(process.env.PORT);
 const rooms = new Map<string, Set<WebSocket>>();
+const TEXT = { binary: false } as const;
 const http = createPublishServer((item) => {
   const symbol = item.data?.symbol;
   const room = typeof symbol === 'string' ? rooms.get(marketRoomOf(item.event, symbol) ?? symbol) : undefined;
   if (!room) return;
-  const frame = JSON.stringify({ event: item.event, data: item.data });
-  for (const ws of room) if (ws.readyState === WebSocket.OPEN) ws.send(frame);
+  const frame = Buffer.from(JSON.stringify({ event: item.event, data: item.data }));
+  for (const ws of room) if (ws.readyState === WebSocket.OPEN) ws.send(frame, TEXT);
 });
 const wss = new WebSocketServer({ server: http, path: '/ws', perMessageDeflate: false });
 wss.on('connection', (ws) => {
