@@ -28,10 +28,13 @@ export type Limit = 'server-cpu' | 'load-generator-cpu' | 'latency' | 'delivery'
 /** Above this share of a core (%), the load generator may be what limits a trial: its figure is a floor. */
 export const LOADGEN_FLOOR_PERCENT = 70;
 
+/** Server CPU (%) from which a failing trial is the server's limit. */
+const SATURATED_CPU_PERCENT = 90;
+
 export function limitOf(failed: TrialResult | undefined, maxP99Ms: number): Limit {
   if (failed === undefined) return 'none';
   // A load generator that keeps up reads often and looks busy too: a saturated server is the limit first.
-  if ((failed.serverCpuPercent ?? 0) >= 90) return 'server-cpu';
+  if ((failed.serverCpuPercent ?? 0) >= SATURATED_CPU_PERCENT) return 'server-cpu';
   if ((failed.loadgenCpuPercent ?? 0) >= LOADGEN_FLOOR_PERCENT) return 'load-generator-cpu';
   if (failed.p99Ms > maxP99Ms) return 'latency';
   return 'delivery';
@@ -98,9 +101,12 @@ export interface SearchResult {
 /**
  * Raises the offered rate ×1.5 until a trial is not sustained, then bisects between the last sustained and
  * the first failing rate (or stops at `maxRate`, or when past `deadline`); the first failure while raising
- * is confirmed by one more trial at the same rate. Bounded: at most 13 raising trials, `bisections` more,
- * 5 lowering ones.
+ * is confirmed by one more trial at the same rate. While lowering and bisecting, a failure with the server
+ * below saturation is run once more (at most twice a search). Bounded: at most 13 raising trials, 5
+ * lowering ones, `bisections` more, and those 2 repeats.
  */
+const MAX_PAUSE_RETRIES = 2;
+
 export async function searchMaxRate(
   ctx: TrialContext,
   startRate: number,
@@ -114,21 +120,29 @@ export async function searchMaxRate(
   let best: TrialResult | null = null;
   let low = 0;
   let high: number | null = null;
-  const attempt = async (rate: number) => {
-    const t = await runTrial(ctx, rate);
-    trials.push(t);
-    log(t);
-    if (t.sustained && (best === null || t.deliveredPerSec > best.deliveredPerSec)) best = t;
-    return t.sustained;
+  let retries = 0;
+  const attempt = async (rate: number, retryPause: boolean) => {
+    for (let repeat = 0; ; repeat++) {
+      const t = await runTrial(ctx, rate);
+      trials.push(t);
+      log(t);
+      if (t.sustained && (best === null || t.deliveredPerSec > best.deliveredPerSec)) best = t;
+      // Failing with the server below saturation is a pause (the server settling after an overloaded trial,
+      // a neighbour), not its limit: believed only the second time. Below the first failure that pause
+      // would halve the result.
+      const paused = !t.sustained && (t.serverCpuPercent ?? SATURATED_CPU_PERCENT) < SATURATED_CPU_PERCENT;
+      if (!retryPause || !paused || repeat > 0 || retries >= MAX_PAUSE_RETRIES || late()) return t.sustained;
+      retries++;
+    }
   };
   let rate = Math.min(startRate, maxRate);
   let confirmed = false;
   for (let i = 0; i < 12 && high === null && !late(); i++) {
     // A first failure while raising is run once more: one pause (GC, a neighbour) must not end the search.
-    let ok = await attempt(rate);
+    let ok = await attempt(rate, false);
     if (!ok && !confirmed && !late()) {
       confirmed = true;
-      ok = await attempt(rate);
+      ok = await attempt(rate, false);
     }
     if (ok) {
       low = rate;
@@ -138,12 +152,12 @@ export async function searchMaxRate(
   }
   for (let i = 0; i < 5 && low === 0 && high !== null && !late(); i++) {
     rate = high / 2;
-    if (await attempt(rate)) low = rate;
+    if (await attempt(rate, true)) low = rate;
     else high = rate;
   }
   for (let i = 0; i < bisections && low > 0 && high !== null && !late(); i++) {
     const mid = (low + high) / 2;
-    if (await attempt(mid)) low = mid;
+    if (await attempt(mid, true)) low = mid;
     else high = mid;
   }
   const found = best as TrialResult | null;
