@@ -1,3 +1,4 @@
+import { AckHold } from './ack-hold.js';
 import { type Packet, PacketType } from './socket-io-packet.js';
 import type { ClientSocket, SocketListener } from './socket-manager.js';
 import type { WebSocketManager } from './websocket-manager.js';
@@ -12,9 +13,8 @@ type Handler = (...args: unknown[]) => void;
  * with timeouts that fail when the socket disconnects. An emit while not connected is not buffered: its
  * ack fails at once.
  *
- * What arrives after an ack in the same read (a subscribe's confirmation and snapshot come in one write)
- * waits for the next macrotask, in order: the ack's awaiter runs its continuation in microtasks first, so a
- * listener added right after `await client.subscribePrices(…)` gets the subscription's snapshot.
+ * What arrives after an ack waits for the next macrotask, in order (`AckHold`): a listener added right after
+ * `await client.subscribePrices(…)` gets the snapshot that came in the same read as the ack.
  */
 export class MultiplexedSocket implements ClientSocket {
   connected = false;
@@ -25,8 +25,10 @@ export class MultiplexedSocket implements ClientSocket {
   readonly #acks = new Map<number, Ack>();
   #active = false;
   #ids = 0;
-  /** Packets held after an ack until the next macrotask (see the class comment); undefined: none held. */
-  #held: Packet[] | undefined;
+  readonly #hold = new AckHold<Packet>(
+    (packet) => this.#dispatch(packet),
+    (packet) => packet.type === PacketType.ACK,
+  );
 
   constructor(io: WebSocketManager, nsp: string, auth: (cb: (auth: object) => void) => void) {
     this.io = io;
@@ -104,23 +106,7 @@ export class MultiplexedSocket implements ClientSocket {
   }
 
   onPacket_(packet: Packet): void {
-    if (this.#held !== undefined) {
-      this.#held.push(packet);
-      return;
-    }
-    this.#dispatch(packet);
-    if (packet.type === PacketType.ACK) {
-      this.#held = [];
-      setTimeout(() => this.#release(), 0);
-    }
-  }
-
-  /** Delivers the held packets in order (a later ack holds again what follows it). */
-  #release(): void {
-    const held = this.#held ?? [];
-    this.#held = undefined;
-    // onPacket_ holds again after an ack among them: the rest joins that hold, still in order.
-    for (const packet of held) this.onPacket_(packet);
+    this.#hold.push(packet);
   }
 
   #dispatch({ type, id, data }: Packet): void {
@@ -150,9 +136,7 @@ export class MultiplexedSocket implements ClientSocket {
   /** The connection closed: `disconnect`, and every pending ack fails. */
   onClose_(reason: string): void {
     // What arrived before the close is delivered before it.
-    const held = this.#held ?? [];
-    this.#held = undefined;
-    for (const packet of held) this.#dispatch(packet);
+    this.#hold.flush();
     this.connected = false;
     this.#fire('disconnect', reason);
     const acks = [...this.#acks.values()];
