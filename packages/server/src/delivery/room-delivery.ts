@@ -76,7 +76,7 @@ export class RoomDelivery {
     this.#transport.batch.onWriteTime = (ms) => this.#conflator.charge(ms);
     this.#slowConsumers = options.slowConsumer
       ? new SlowConsumerGuard(options.slowConsumer, {
-          sockets: () => this.#allSockets(),
+          forEachSocket: (visit) => this.#forEachSocket(visit),
           subscribedRooms: (id) => deps.subscriptions.rooms(id),
           latest: (room) => this.#latest(room),
           send: (socket, message) => this.send(socket, message),
@@ -218,8 +218,8 @@ export class RoomDelivery {
     socket.emit('error', { code: 'SLOW_CONSUMER', message: 'client reads slower than the stream' });
   }
 
-  *#allSockets(): Iterable<Socket> {
-    for (const name of NAMESPACE_NAMES) yield* this.#namespace(name).sockets.values();
+  #forEachSocket(visit: (socket: Socket) => void): void {
+    for (const name of NAMESPACE_NAMES) for (const socket of this.#namespace(name).sockets.values()) visit(socket);
   }
 
   #namespace(name: NamespaceName): Namespace {

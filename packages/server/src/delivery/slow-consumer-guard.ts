@@ -19,8 +19,8 @@ export interface SlowConsumerOptions {
 }
 
 export interface SlowConsumerDeps {
-  /** The sockets to watch, every namespace. */
-  sockets(): Iterable<Socket>;
+  /** Calls `visit` with every socket to watch, every namespace (a visitor: no iterator per check). */
+  forEachSocket(visit: (socket: Socket) => void): void;
   /** Rooms the socket is still subscribed to (the subscription manager's view). */
   subscribedRooms(socketId: string): readonly string[];
   /** The latest state of a room as one message, sent when the client catches up. */
@@ -76,32 +76,38 @@ export class SlowConsumerGuard {
 
   /** Measures every connection once; runs every `checkIntervalMs` over every socket, so it allocates nothing per idle one. */
   check(): void {
-    const { transport } = this.deps;
     // Not measurable (internals missing, warned at start): off rather than a queue that always reads 0.
-    if (!transport.queuesMeasurable) return;
-    const now = this.deps.now?.() ?? performance.now();
-    for (const socket of this.deps.sockets()) {
-      // Nobody paused (the usual case): no lookup per socket.
-      const entry = this.paused.size === 0 ? undefined : this.paused.get(socket.id);
-      if (!entry && transport.isIdle(socket)) continue;
-      const bytes = transport.queuedBytes(socket);
-      if (bytes > this.options.hardBytes) {
-        this.disconnect(socket, bytes, 'hard');
-      } else if (bytes > this.options.softBytes) {
-        if (!entry) this.pause(socket, now);
-        else {
-          entry.overSince ??= now;
-          // Conflation stopped new work for it, but a reader that never drains would pin its queue forever.
-          if (now - entry.overSince >= this.options.maxOverSoftMs) this.disconnect(socket, bytes, 'stalled');
-        }
-      } else if (entry) {
-        if (bytes <= this.options.softBytes / 2) this.resume(socket);
-        // Under the soft mark it is reading again: the clock restarts if it goes back over.
-        else entry.overSince = undefined;
-      }
-    }
+    if (!this.deps.transport.queuesMeasurable) return;
+    this.now = this.deps.now?.() ?? performance.now();
+    this.deps.forEachSocket(this.visit);
     for (const [id, { socket }] of this.paused) if (!socket.connected) this.paused.delete(id);
   }
+
+  /** `check`'s time, for `visit`. */
+  private now = 0;
+
+  /** One socket of `check`: one function for all of them, no closure per check. */
+  private readonly visit = (socket: Socket): void => {
+    const { transport } = this.deps;
+    // Nobody paused (the usual case): no lookup per socket.
+    const entry = this.paused.size === 0 ? undefined : this.paused.get(socket.id);
+    if (!entry && transport.isIdle(socket)) return;
+    const bytes = transport.queuedBytes(socket);
+    if (bytes > this.options.hardBytes) {
+      this.disconnect(socket, bytes, 'hard');
+    } else if (bytes > this.options.softBytes) {
+      if (!entry) this.pause(socket, this.now);
+      else {
+        entry.overSince ??= this.now;
+        // Conflation stopped new work for it, but a reader that never drains would pin its queue forever.
+        if (this.now - entry.overSince >= this.options.maxOverSoftMs) this.disconnect(socket, bytes, 'stalled');
+      }
+    } else if (entry) {
+      if (bytes <= this.options.softBytes / 2) this.resume(socket);
+      // Under the soft mark it is reading again: the clock restarts if it goes back over.
+      else entry.overSince = undefined;
+    }
+  };
 
   private disconnect(socket: Socket, bytes: number, reason: 'hard' | 'stalled'): void {
     this.paused.delete(socket.id);
