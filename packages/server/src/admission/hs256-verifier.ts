@@ -21,6 +21,8 @@ const B64URL = /^[A-Za-z0-9_-]*$/;
 const HEADER_MEMBERS = new Set(['alg', 'typ', 'kid']);
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 const SHA256_BYTES = 32;
+/** Header texts remembered; more (a forger varying it) start the memory afresh, so it stays this small. */
+const MAX_REMEMBERED_HEADERS = 16;
 
 const isB64url = (s: string) => s.length % 4 !== 1 && B64URL.test(s);
 
@@ -48,6 +50,8 @@ const isNumberOrAbsent = (v: unknown) => v === undefined || typeof v === 'number
 export class Hs256Verifier {
   readonly #key: KeyObject;
   readonly #checks: Hs256Checks;
+  /** Header segment → whether it passes (`#headerPasses`). */
+  readonly #headers = new Map<string, boolean>();
 
   constructor(secret: Uint8Array, checks: Hs256Checks) {
     this.#key = createSecretKey(secret);
@@ -63,15 +67,31 @@ export class Hs256Verifier {
     const sig = token.slice(dot2 + 1);
     // jose checks the ASCII and base64url form of every part before the signature: so must this.
     if (!isB64url(head) || !isB64url(body) || !isB64url(sig)) return { kind: 'defer' };
-    const header = decodeObject(head);
-    if (header === null || header.alg !== 'HS256') return { kind: 'defer' };
-    for (const member of Object.keys(header)) if (!HEADER_MEMBERS.has(member)) return { kind: 'defer' };
+    if (!this.#headerPasses(head)) return { kind: 'defer' };
     const signature = Buffer.from(sig, 'base64url');
     const expected = createHmac('sha256', this.#key).update(token.slice(0, dot2)).digest();
     if (signature.length !== SHA256_BYTES || !timingSafeEqual(signature, expected)) return { kind: 'bad-signature' };
     const payload = decodeObject(body);
     if (payload === null || !this.#claimsPass(payload, nowMs)) return { kind: 'defer' };
     return { kind: 'valid', payload: payload as JWTPayload };
+  }
+
+  /**
+   * Whether the header segment is an HS256 header this path understands. Every token of one issuer carries
+   * the same few header texts: the answer is remembered per text (a bounded handful), one decode fewer per
+   * connect.
+   */
+  #headerPasses(head: string): boolean {
+    const known = this.#headers.get(head);
+    if (known !== undefined) return known;
+    const header = decodeObject(head);
+    const passes =
+      header !== null &&
+      header.alg === 'HS256' &&
+      Object.keys(header).every((member) => HEADER_MEMBERS.has(member));
+    if (this.#headers.size >= MAX_REMEMBERED_HEADERS) this.#headers.clear();
+    this.#headers.set(head, passes);
+    return passes;
   }
 
   /** `requiredClaims: ['exp']`, `issuer`, `audience`, `clockTolerance`, `currentDate`, as jose checks them. */

@@ -175,6 +175,19 @@ describe('Hs256Verifier decides like jose', () => {
     for (const name of ['crit b64 false', 'jku in the header', 'signature padded', 'payload not UTF-8'])
       expect(kind(name), name).toBe('defer');
   });
+
+  it('decides the same the second time a header text comes, and after many other headers', () => {
+    const verifier = verifierFor({});
+    const outcomes = () => Object.values(corpus).map((token) => verifier.verify(token, NOW_MS).kind);
+    const first = outcomes();
+    expect(outcomes()).toEqual(first);
+    // A forger varying the header (40 distinct texts) neither grows the memory nor changes a decision.
+    for (let i = 0; i < 40; i++)
+      expect(verifier.verify(signed({ alg: 'HS256', kid: `k${i}` }, valid), NOW_MS).kind).toBe('valid');
+    for (let i = 0; i < 40; i++)
+      expect(verifier.verify(signed({ alg: 'HS256', crit: [`x${i}`] }, valid), NOW_MS).kind).toBe('defer');
+    expect(outcomes()).toEqual(first);
+  });
 });
 
 describe('AuthMiddleware.verify with the HS256 fast path', () => {
