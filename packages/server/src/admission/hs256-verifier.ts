@@ -86,9 +86,7 @@ export class Hs256Verifier {
     if (known !== undefined) return known;
     const header = decodeObject(head);
     const passes =
-      header !== null &&
-      header.alg === 'HS256' &&
-      Object.keys(header).every((member) => HEADER_MEMBERS.has(member));
+      header !== null && header.alg === 'HS256' && Object.keys(header).every((member) => HEADER_MEMBERS.has(member));
     if (this.#headers.size >= MAX_REMEMBERED_HEADERS) this.#headers.clear();
     this.#headers.set(head, passes);
     return passes;
