@@ -31,6 +31,12 @@ export interface RateLimitComponent {
    * resolves with the refusal, if any. Optional: without it the first namespace connect is charged.
    */
   chargeHandshake?(ip: string, request: object): Promise<WsError | undefined>;
+  /**
+   * `chargeHandshake` answered synchronously when the limiter can (its store is in memory): `null` when
+   * admitted, the refusal otherwise; undefined, with nothing charged, when only `chargeHandshake` can answer.
+   * Optional.
+   */
+  chargeHandshakeNow?(ip: string, request: object): WsError | null | undefined;
   release(socket: Socket): void;
   /** The client IP as the limiter sees it (honours its proxy setting); optional. */
   clientIp?(socket: Socket): string;

@@ -100,14 +100,18 @@ export class EngineAdmission {
       });
       return callback('origin not allowed', false);
     }
+    const decide = (refusal: WsError | undefined) => {
+      if (refusal) this.#refused({ code: refusal.code, namespace: null, ip, userId: null, reason: refusal.message });
+      this.#requests.set(req, { ip, refusal });
+      callback(null, true);
+    };
+    // A limiter in memory answers at once: no promise chain and no extra turn per handshake of a storm.
+    const now = deps.rateLimit?.chargeHandshakeNow?.(ip, req);
+    if (now !== undefined) return decide(now ?? undefined);
     const charge = deps.rateLimit?.chargeHandshake?.(ip, req) ?? Promise.resolve(undefined);
     charge
       .catch(() => undefined)
-      .then((refusal) => {
-        if (refusal) this.#refused({ code: refusal.code, namespace: null, ip, userId: null, reason: refusal.message });
-        this.#requests.set(req, { ip, refusal });
-        callback(null, true);
-      })
+      .then(decide)
       .catch(() => undefined);
   };
 

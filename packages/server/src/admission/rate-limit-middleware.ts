@@ -204,13 +204,30 @@ export class RateLimitMiddleware {
     } catch (res) {
       // A store failure without an answer fails open, like an event.
       if (!(res instanceof RateLimiterRes)) return undefined;
-      this.#rejections += 1;
-      this.#handshakeRejections += 1;
-      const retryAfterMs = Math.max(1, Math.ceil(res.msBeforeNext));
-      return new WsError('RATE_LIMITED', 'too many connections from this address', { retryAfterMs });
+      return this.#handshakeRefusal(res.msBeforeNext);
     }
     this.#paid.set(request, 0);
     return undefined;
+  }
+
+  /**
+   * `chargeHandshake` answered synchronously when the handshake limiter is the memory one (no Redis): `null`
+   * when admitted, the refusal otherwise; undefined, with nothing charged, when the answer needs Redis.
+   */
+  chargeHandshakeNow(ip: string, request: object): WsError | null | undefined {
+    const { store } = this.#handshake;
+    if (this.#handshake.insurance !== undefined || !(store instanceof MemoryRateLimiter)) return undefined;
+    const msBeforeNext = store.chargeNow(ip, 1);
+    if (msBeforeNext >= 0) return this.#handshakeRefusal(msBeforeNext);
+    this.#paid.set(request, 0);
+    return null;
+  }
+
+  #handshakeRefusal(msBeforeNext: number): WsError {
+    this.#rejections += 1;
+    this.#handshakeRejections += 1;
+    const retryAfterMs = Math.max(1, Math.ceil(msBeforeNext));
+    return new WsError('RATE_LIMITED', 'too many connections from this address', { retryAfterMs });
   }
 
   #chargeHandshake(socket: RateLimitSocket, next: (err?: Error) => void): void {

@@ -173,3 +173,45 @@ describe('RateLimitMiddleware.consumeNow', () => {
     expect(limiter.consumeNow(connection('s1', '/elsewhere'))).toEqual({ ok: true });
   });
 });
+
+describe('RateLimitMiddleware.chargeHandshakeNow', () => {
+  const options = { handshake: { points: 2, durationSec: 10 } };
+  const refusal = (err: unknown) => (err instanceof Error ? { ...err, message: err.message } : err);
+
+  it('answers synchronously exactly as chargeHandshake does, on the same per-IP budget', async () => {
+    const clock = new ManualClock();
+    const now = new RateLimitMiddleware({ ...options, clock });
+    const later = new RateLimitMiddleware({ ...options, clock });
+    const answers: unknown[] = [];
+    const awaited: unknown[] = [];
+    for (let i = 0; i < 4; i++) {
+      answers.push(refusal(now.chargeHandshakeNow('203.0.113.9', {}) ?? undefined));
+      awaited.push(refusal(await later.chargeHandshake('203.0.113.9', {})));
+    }
+    expect(answers).toEqual(awaited);
+    expect(answers.slice(0, 2)).toEqual([undefined, undefined]);
+    expect(answers[2]).toMatchObject({ code: 'RATE_LIMITED', retryAfterMs: 10_000 });
+    expect(now.handshakeRejections).toBe(2);
+    // Another address has its own budget; a paid connection's first namespace connects are free.
+    expect(now.chargeHandshakeNow('198.51.100.7', {})).toBeNull();
+    // Refused until the address's window ends (the handshake limit has no block), then a fresh one.
+    clock.advance(9_999);
+    expect(now.chargeHandshakeNow('203.0.113.9', {})).toMatchObject({ retryAfterMs: 1 });
+    clock.advance(1);
+    expect(now.chargeHandshakeNow('203.0.113.9', {})).toBeNull();
+  });
+
+  it('is undefined, charging nothing, when the handshake limit is kept in Redis', async () => {
+    const { Redis } = await import('ioredis');
+    const redis = new Redis({ lazyConnect: true, enableOfflineQueue: false });
+    try {
+      const limiter = new RateLimitMiddleware({ ...options, redis });
+      expect(limiter.chargeHandshakeNow('203.0.113.9', {})).toBeUndefined();
+      expect(await limiter.chargeHandshake('203.0.113.9', {})).toBeUndefined();
+      expect(await limiter.chargeHandshake('203.0.113.9', {})).toBeUndefined();
+      expect(await limiter.chargeHandshake('203.0.113.9', {})).toMatchObject({ code: 'RATE_LIMITED' });
+    } finally {
+      redis.disconnect();
+    }
+  });
+});
