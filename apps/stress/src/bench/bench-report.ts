@@ -11,6 +11,11 @@ export interface StepRatios {
   clients: number;
   maxDelivered: { vsSocketio: number | null; vsWs: number | null };
   p99AtHalfLoad: { vsSocketio: number | null; vsWs: number | null };
+  /**
+   * The gateway's p99 at Socket.IO's half-load rate ÷ Socket.IO's p99 there: the same traffic for both
+   * (optional: absent in older result files).
+   */
+  p99AtSocketioHalfLoad?: number | null;
   /** p99 of each at `overloadFactor` × its own max. */
   p99AtOverload: { vsSocketio: number | null; vsWs: number | null };
   rssPerConnection: { vsSocketio: number | null; vsWs: number | null };
@@ -27,6 +32,8 @@ export interface StepRatios {
 export interface RedisRatios {
   maxDelivered: number | null;
   p99AtHalfLoad: number | null;
+  /** `gateway-redis`'s p99 at `baseline-socketio-redis`'s half-load rate ÷ that baseline's p99 there. */
+  p99AtSocketioHalfLoad?: number | null;
   connectPerSecond: number | null;
   deliveredPerServerCpuSec: number | null;
   connectsPerServerCpuSec: number | null;
@@ -110,12 +117,16 @@ function stepRatios(run: BenchRun, workload: BenchWorkload, clients: number): St
   const gr = stepOf(run, 'gateway-redis', clients, workload);
   const sr = stepOf(run, 'baseline-socketio-redis', clients, workload);
   const redisPair = (f: (x: StepResult | undefined) => number | null | undefined) => ratio(f(gr), f(sr));
+  // A trial that delivered nothing has no latency to compare (p99 0 would read as a win).
+  const p99 = (t: TrialResult | null | undefined) => (t?.deliveredPerSec ? t.p99Ms : null);
   return {
     ...(workload === 'price' ? {} : { workload }),
     clients,
     maxDelivered: pair((x) => x?.maxDeliveredPerSec || null),
-    // A trial that delivered nothing has no latency to compare (p99 0 would read as a win).
-    p99AtHalfLoad: pair((x) => (x?.halfLoad?.deliveredPerSec ? x.halfLoad.p99Ms : null)),
+    p99AtHalfLoad: pair((x) => p99(x?.halfLoad)),
+    ...(g?.atBaselineHalfLoad === undefined
+      ? {}
+      : { p99AtSocketioHalfLoad: ratio(p99(g.atBaselineHalfLoad), p99(s?.halfLoad)) }),
     p99AtOverload: pair((x) => x?.overload?.p99Ms),
     rssPerConnection: pair((x) => x?.rssPerConnectionBytes),
     connectPerSecond: pair((x) => x?.connect.perSecond),
@@ -125,7 +136,10 @@ function stepRatios(run: BenchRun, workload: BenchWorkload, clients: number): St
       ? {
           redis: {
             maxDelivered: redisPair((x) => x?.maxDeliveredPerSec || null),
-            p99AtHalfLoad: redisPair((x) => (x?.halfLoad?.deliveredPerSec ? x.halfLoad.p99Ms : null)),
+            p99AtHalfLoad: redisPair((x) => p99(x?.halfLoad)),
+            ...(gr?.atBaselineHalfLoad === undefined
+              ? {}
+              : { p99AtSocketioHalfLoad: ratio(p99(gr.atBaselineHalfLoad), p99(sr?.halfLoad)) }),
             connectPerSecond: redisPair((x) => x?.connect.perSecond),
             deliveredPerServerCpuSec: redisPair(deliveredPerCpu),
             connectsPerServerCpuSec: redisPair(connectsPerCpu),
@@ -158,6 +172,23 @@ export function checkGoals(allRatios: StepRatios[], run?: BenchRun): GoalCheck[]
       const half = stepOf(run, 'gateway', r.clients)?.halfLoad;
       const lag = half?.deliveredPerSec ? half.publisherMaxLagMs : null;
       check('publisher lag at half load (gateway, ms)', r.clients, lag, '<= 10 ms', (x) => x <= 10);
+    }
+    // The same traffic for both: the gateway at Socket.IO's half-load rate (its own half load is a higher
+    // rate wherever its max is higher). Informative next to the goal above, which is each at its own half.
+    if (r.p99AtSocketioHalfLoad !== undefined)
+      check(
+        "p99 at socket.io's half-load rate vs socket.io",
+        r.clients,
+        r.p99AtSocketioHalfLoad,
+        '<= 1.0',
+        (x) => x <= 1,
+      );
+    if (run) {
+      const same = stepOf(run, 'gateway', r.clients)?.atBaselineHalfLoad;
+      if (same !== undefined) {
+        const lag = same?.deliveredPerSec ? same.publisherMaxLagMs : null;
+        check("publisher lag at socket.io's half-load rate (gateway, ms)", r.clients, lag, '<= 10 ms', (x) => x <= 10);
+      }
     }
     check('connections/s, a JWT each, vs socket.io', r.clients, r.connectPerSecond.vsSocketio, '>= 1.0', (x) => x >= 1);
     check(
@@ -321,6 +352,7 @@ export function formatBenchDocument(doc: BenchDocument): string {
       'gw/ws',
       'p99@50% gw/sio',
       'gw/ws',
+      "p99 @sio's 50% rate gw/sio",
       'p99@overload gw/sio',
       'RSS/conn gw/sio',
       'gw/ws',
@@ -336,6 +368,7 @@ export function formatBenchDocument(doc: BenchDocument): string {
       r2(r.maxDelivered.vsWs),
       r2(r.p99AtHalfLoad.vsSocketio),
       r2(r.p99AtHalfLoad.vsWs),
+      r2(r.p99AtSocketioHalfLoad),
       r2(r.p99AtOverload.vsSocketio),
       r2(r.rssPerConnection.vsSocketio),
       r2(r.rssPerConnection.vsWs),
@@ -352,13 +385,14 @@ export function formatBenchDocument(doc: BenchDocument): string {
       n(r.clients),
       r2(r.redis?.maxDelivered),
       r2(r.redis?.p99AtHalfLoad),
+      r2(r.redis?.p99AtSocketioHalfLoad),
       r2(r.redis?.connectPerSecond),
       r2(r.redis?.deliveredPerServerCpuSec),
       r2(r.redis?.connectsPerServerCpuSec),
     ]);
   const redis = redisRows.length
     ? `\n\nRatios with Redis (gateway-redis / baseline-socketio-redis, each on its own fresh redis-server):\n${table(
-        ['clients', 'max msgs/s', 'p99@50%', 'conn/s', 'per srv CPU-s: msgs', 'conn'],
+        ['clients', 'max msgs/s', 'p99@50%', "p99 @sio's 50% rate", 'conn/s', 'per srv CPU-s: msgs', 'conn'],
         redisRows,
       )}`
     : '';

@@ -26,6 +26,13 @@ export interface StepResult {
   /** The trial with the median p99 of `halfLoadTrials`: one stall in one trial does not decide it. */
   halfLoad: TrialResult | null;
   halfLoadTrials: TrialResult[];
+  /**
+   * Gateway targets: the median-p99 trial of `halfLoadTrials` at the rate of its Socket.IO baseline's half
+   * load (same workload and step; `baseline-socketio-redis` for `gateway-redis`), so latency is also
+   * compared at the same traffic, not only at each one's own half. Absent when that baseline did not run first.
+   */
+  atBaselineHalfLoad?: TrialResult | null;
+  atBaselineHalfLoadTrials?: TrialResult[];
   /** One trial at `overloadFactor` × the max: does latency stay bounded? */
   overload: TrialResult | null;
   /** One trial at `overloadHighFactor` × the max. */
@@ -103,6 +110,27 @@ export function isFloor(step: Pick<StepResult, 'atMax' | 'trials'>): boolean {
   return busy(above) && (above?.serverCpuPercent ?? 0) < 90;
 }
 
+/** The Socket.IO baseline each gateway target is compared with at the same rate. */
+export const BASELINE_OF: Partial<Record<BenchTarget, BenchTarget>> = {
+  gateway: 'baseline-socketio',
+  'gateway-redis': 'baseline-socketio-redis',
+};
+
+/** The offered rate of the half-load trial of `result`'s baseline at `clients` (same workload), if it ran. */
+export function baselineHalfLoadRate(
+  earlier: readonly TargetResult[],
+  result: Pick<TargetResult, 'target' | 'workload'>,
+  clients: number,
+): number | undefined {
+  const baseline = BASELINE_OF[result.target];
+  if (baseline === undefined) return undefined;
+  const workload = result.workload ?? 'price';
+  const half = earlier
+    .find((r) => r.target === baseline && (r.workload ?? 'price') === workload)
+    ?.steps.find((s) => s.clients === clients)?.halfLoad;
+  return half?.deliveredPerSec ? half.offeredPerSec : undefined;
+}
+
 /** Server processes (and the Redis targets' `redis-server`s) alive right now, so an interrupt can stop them. */
 export type RunningServers = Set<{ stop(graceMs?: number): Promise<void> }>;
 
@@ -122,6 +150,8 @@ export function chooseLoadGenerator(options: BenchOptions, log: (line: string) =
 
 interface TargetRunContext {
   options: BenchOptions;
+  /** The results of the targets that ran before this one (its Socket.IO baseline's half-load rate). */
+  earlier: readonly TargetResult[];
   loadgen: LoadGenerator;
   /** CPU of the server; the load generator gets the next one. Undefined when not pinned. */
   cpu: number | undefined;
@@ -237,6 +267,16 @@ async function benchTarget(result: TargetResult, run: TargetRunContext): Promise
           log(`  half load: ${fmtTrial(trial)}`);
         }
         step.halfLoad = medianByP99(step.halfLoadTrials);
+        const baselineRate = baselineHalfLoadRate(run.earlier, result, clients);
+        if (baselineRate !== undefined) {
+          step.atBaselineHalfLoadTrials = [];
+          for (let i = 0; i < options.halfLoadTrials; i++) {
+            const trial = await runTrial(ctx, baselineRate);
+            step.atBaselineHalfLoadTrials.push(trial);
+            log(`  at ${BASELINE_OF[name]}'s half load: ${fmtTrial(trial)}`);
+          }
+          step.atBaselineHalfLoad = medianByP99(step.atBaselineHalfLoadTrials);
+        }
         if (options.overloadFactor > 0) {
           step.overload = await runTrial(ctx, search.maxDeliveredPerSec * options.overloadFactor);
           log(`  overload x${options.overloadFactor}: ${fmtTrial(step.overload)}`);
@@ -305,7 +345,8 @@ export async function runBenchmark(
     try {
       // Each target's deadline leaves what an earlier one did not use to the later ones.
       const deadline = t0 + share * (i + 1);
-      await benchTarget(result, { options, loadgen, cpu: pinned ? 0 : undefined, log, running, deadline });
+      const earlier = results.slice(0, -1);
+      await benchTarget(result, { options, earlier, loadgen, cpu: pinned ? 0 : undefined, log, running, deadline });
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       log(`${name}: failed: ${message}`);

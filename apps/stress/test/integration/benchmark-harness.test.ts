@@ -75,6 +75,20 @@ describe('pnpm test:ws:performance harness', () => {
       expect(step?.overloadHigh?.offeredPerSec).toBeGreaterThan(0);
       expect(step?.idleRssBytes).toBeGreaterThan(0);
     }
+    // The gateway targets ran trials at their Socket.IO baseline's half-load rate too; the baselines did not.
+    const stepOf = (target: string) => doc.targets.find((t) => t.target === target)?.steps[0];
+    for (const [gateway, baseline] of [
+      ['gateway', 'baseline-socketio'],
+      ['gateway-redis', 'baseline-socketio-redis'],
+    ] as const) {
+      expect(stepOf(gateway)?.atBaselineHalfLoadTrials).toHaveLength(2);
+      expect(stepOf(gateway)?.atBaselineHalfLoad?.offeredPerSec).toBe(stepOf(baseline)?.halfLoad?.offeredPerSec);
+      expect(stepOf(baseline)?.atBaselineHalfLoad).toBeUndefined();
+    }
+    expect(doc.ratios[0]?.p99AtSocketioHalfLoad).toBeGreaterThan(0);
+    expect(doc.goals.find((g) => g.goal === "p99 at socket.io's half-load rate vs socket.io")?.ratio).toBeGreaterThan(
+      0,
+    );
     expect(doc.ratios).toHaveLength(1);
     expect(doc.ratios[0]?.maxDelivered.vsSocketio).toBeGreaterThan(0);
     expect(doc.ratios[0]?.redis?.maxDelivered).toBeGreaterThan(0);

@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { readBenchOptions } from '../../src/bench/bench-options.js';
 import { checkGoals, computeRatios } from '../../src/bench/bench-report.js';
-import { type BenchRun, isFloor, medianByP99, type StepResult } from '../../src/bench/run-benchmark.js';
+import {
+  type BenchRun,
+  baselineHalfLoadRate,
+  isFloor,
+  medianByP99,
+  type StepResult,
+  type TargetResult,
+} from '../../src/bench/run-benchmark.js';
 import type { TrialResult } from '../../src/bench/trial.js';
 import { decimalField, intField, needle, stringField } from '../../src/clients/frame-fields.js';
 import { readSeries, summarizeSamples } from '../../src/measure/gateway-metrics.js';
@@ -195,6 +202,46 @@ describe('benchmark ratios', () => {
     expect(goals.find((g) => g.goal === 'max delivered vs socket.io')).toMatchObject({ ratio: 0.8, met: false });
     expect(goals.find((g) => g.goal.startsWith('RSS'))).toMatchObject({ ratio: 1.25, met: false });
     expect(goals.find((g) => g.goal.startsWith('overload'))).toBeUndefined();
+  });
+
+  it("compares the gateway's p99 at socket.io's half-load rate with socket.io's there, and its publisher lag", () => {
+    const trial = (p99Ms: number, publisherMaxLagMs: number) => ({ deliveredPerSec: 50_000, p99Ms, publisherMaxLagMs });
+    const gateway = { ...step(1000, 80_000, 4, 20_000, 1000, 150, 50), atBaselineHalfLoad: trial(1, 3) };
+    const withSameRate = {
+      ...run,
+      results: [run.results[0], run.results[1], { target: 'gateway', steps: [gateway] }],
+    } as unknown as BenchRun;
+    const [r] = computeRatios(withSameRate);
+    // Socket.IO's p99 at its half load is 2 ms; the gateway's at that rate 1 ms.
+    expect(r?.p99AtSocketioHalfLoad).toBe(0.5);
+    const goals = checkGoals(computeRatios(withSameRate), withSameRate);
+    expect(goals.find((g) => g.goal === "p99 at socket.io's half-load rate vs socket.io")).toMatchObject({
+      ratio: 0.5,
+      met: true,
+    });
+    expect(goals.find((g) => g.goal.startsWith("publisher lag at socket.io's"))).toMatchObject({ ratio: 3, met: true });
+    // Not measured (no trial at that rate): no such rows.
+    expect(checkGoals(computeRatios(run), run).some((g) => g.goal.includes("socket.io's half-load"))).toBe(false);
+  });
+
+  it('finds the half-load rate of the Socket.IO baseline of the same workload and step', () => {
+    const earlier = [
+      { target: 'baseline-socketio', workload: 'market', steps: [{ clients: 1000, halfLoad: { offeredPerSec: 9 } }] },
+      {
+        target: 'baseline-socketio',
+        steps: [{ clients: 1000, halfLoad: { offeredPerSec: 40_000, deliveredPerSec: 39_990 } }],
+      },
+      {
+        target: 'baseline-socketio-redis',
+        steps: [{ clients: 5000, halfLoad: { offeredPerSec: 30_000, deliveredPerSec: 29_990 } }],
+      },
+    ] as unknown as TargetResult[];
+    expect(baselineHalfLoadRate(earlier, { target: 'gateway' }, 1000)).toBe(40_000);
+    expect(baselineHalfLoadRate(earlier, { target: 'gateway-redis', workload: 'price' }, 5000)).toBe(30_000);
+    // No such step, a market baseline that delivered nothing, a target without a Socket.IO baseline.
+    expect(baselineHalfLoadRate(earlier, { target: 'gateway' }, 5000)).toBeUndefined();
+    expect(baselineHalfLoadRate(earlier, { target: 'gateway', workload: 'market' }, 1000)).toBeUndefined();
+    expect(baselineHalfLoadRate(earlier, { target: 'baseline-ws' }, 1000)).toBeUndefined();
   });
 
   it('checks that the gateway p99 under overload is far below socket.io and does not grow with the excess', () => {
