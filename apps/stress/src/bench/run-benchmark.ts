@@ -8,7 +8,14 @@ import { buildMarketWorkload, hottestDepthShare, type MarketWorkload, marketFanO
 import { buildNativeLoadGenerator, NativeLoadDriver } from './native-load-driver.js';
 import { NodeLoadDriver } from './node-load-driver.js';
 import { CpuMeter, procCpuSeconds, procRssBytes } from './proc-usage.js';
-import { type Limit, LOADGEN_FLOOR_PERCENT, runTrial, searchMaxRate, type TrialResult } from './trial.js';
+import {
+  type Limit,
+  LOADGEN_FLOOR_PERCENT,
+  runTrial,
+  SATURATED_CPU_PERCENT,
+  searchMaxRate,
+  type TrialResult,
+} from './trial.js';
 
 export interface StepResult {
   clients: number;
@@ -107,7 +114,7 @@ export function isFloor(step: Pick<StepResult, 'atMax' | 'trials'>): boolean {
   const above = step.trials
     .filter((t) => !t.sustained && t.offeredPerSec > (step.atMax?.offeredPerSec ?? 0))
     .sort((a, b) => a.offeredPerSec - b.offeredPerSec)[0];
-  return busy(above) && (above?.serverCpuPercent ?? 0) < 90;
+  return busy(above) && (above?.serverCpuPercent ?? 0) < SATURATED_CPU_PERCENT;
 }
 
 /** The Socket.IO baseline each gateway target is compared with at the same rate. */

@@ -29,7 +29,7 @@ export type Limit = 'server-cpu' | 'load-generator-cpu' | 'latency' | 'delivery'
 export const LOADGEN_FLOOR_PERCENT = 70;
 
 /** Server CPU (%) from which a failing trial is the server's limit. */
-const SATURATED_CPU_PERCENT = 90;
+export const SATURATED_CPU_PERCENT = 90;
 
 export function limitOf(failed: TrialResult | undefined, maxP99Ms: number): Limit {
   if (failed === undefined) return 'none';

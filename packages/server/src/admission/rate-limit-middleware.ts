@@ -71,6 +71,11 @@ export type RateLimitResult = { ok: true } | { ok: false; retryAfterMs: number; 
 /** The one accepted answer (read only), not an object per request. */
 const ACCEPTED: RateLimitResult = Object.freeze({ ok: true });
 
+/** The limiter's store when it answers synchronously (kept in memory, no Redis behind it); else undefined. */
+function memoryOnly(limiter: Limiter): MemoryRateLimiter | undefined {
+  return limiter.insurance === undefined && limiter.store instanceof MemoryRateLimiter ? limiter.store : undefined;
+}
+
 /**
  * Per-connection, per-namespace limits on inbound events plus a per-IP handshake limit (rate-limiter-flexible).
  * With Redis the limits live in Redis; while Redis is not ready a memory insurance limiter answers, so a
@@ -144,8 +149,8 @@ export class RateLimitMiddleware {
   consumeNow(socket: RateLimitSocket, points = 1): RateLimitResult | undefined {
     const limiter = this.#limiters.get(socket.nsp.name);
     if (limiter === undefined) return ACCEPTED;
-    const { store } = limiter;
-    if (limiter.insurance !== undefined || !(store instanceof MemoryRateLimiter)) return undefined;
+    const store = memoryOnly(limiter);
+    if (store === undefined) return undefined;
     const key = connectionKey(socket);
     const msBeforeNext = store.chargeNow(key, points);
     if (msBeforeNext < 0) {
@@ -215,8 +220,8 @@ export class RateLimitMiddleware {
    * when admitted, the refusal otherwise; undefined, with nothing charged, when the answer needs Redis.
    */
   chargeHandshakeNow(ip: string, request: object): WsError | null | undefined {
-    const { store } = this.#handshake;
-    if (this.#handshake.insurance !== undefined || !(store instanceof MemoryRateLimiter)) return undefined;
+    const store = memoryOnly(this.#handshake);
+    if (store === undefined) return undefined;
     const msBeforeNext = store.chargeNow(ip, 1);
     if (msBeforeNext >= 0) return this.#handshakeRefusal(msBeforeNext);
     this.#paid.set(request, 0);
