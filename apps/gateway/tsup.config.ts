@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { defineConfig } from 'tsup';
 
 /**
@@ -6,6 +7,14 @@ import { defineConfig } from 'tsup';
  * `@ws/console` stays outside: it locates its static files next to its own package.
  */
 const outside = ['@ws/console', 'bufferutil', 'utf-8-validate'];
+/**
+ * One socket.io-parser, its build without `debug()` calls (what it gives browsers), for both Socket.IO's
+ * `require` (the `cjs` build, with them) and the server's `import` (on Node, the `esm-debug` build: a second
+ * copy). Every packet the server encodes or decodes goes through it.
+ */
+const socketIoParser = createRequire(new URL('../../packages/server/package.json', import.meta.url))
+  .resolve('socket.io-parser')
+  .replace(/\/build\/cjs\/index\.js$/, '/build/esm/index.js');
 
 export default defineConfig({
   entry: { main: 'src/main.ts' },
@@ -28,6 +37,7 @@ export default defineConfig({
   external: outside,
   esbuildOptions(options) {
     options.conditions = ['@ws/source'];
+    options.alias = { 'socket.io-parser': socketIoParser };
   },
   // Bundled CommonJS dependencies call require() for Node built-ins; an ES module has none of its own.
   banner: {

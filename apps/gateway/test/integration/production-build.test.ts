@@ -37,6 +37,15 @@ describe('the production build (pnpm build, pnpm start:prod)', () => {
     expect(readFileSync(`${dir}/main.js`, 'utf8')).not.toMatch(/\btsx\b/);
   });
 
+  it('bundles one socket.io-parser, its build without debug() calls (every packet goes through it)', async () => {
+    const dir = await buildGateway();
+    const sources = readdirSync(dir)
+      .filter((f) => f.endsWith('.js.map'))
+      .flatMap((f) => (JSON.parse(readFileSync(`${dir}/${f}`, 'utf8')) as { sources: string[] }).sources);
+    const parser = sources.filter((s) => s.includes('/socket.io-parser/')).map((s) => s.replace(/^.*\/build\//, ''));
+    expect(parser.sort()).toEqual(['esm/binary.js', 'esm/index.js', 'esm/is-binary.js']);
+  });
+
   let gateway: GatewayProcess | undefined;
   afterAll(async () => {
     await gateway?.kill();

@@ -48,13 +48,26 @@ interface ConnectionState {
   /** Resolves with the refusal decided for the whole connection (rate limit, IP cap), or undefined. */
   verdict: Promise<WsError | undefined>;
   holdsIp: boolean;
-  /** Users holding a slot through this connection; created on the first authenticated namespace. */
-  users: Set<string> | undefined;
+  /**
+   * Users holding a slot through this connection: the one user (almost every connection) or, once a second
+   * one authenticates on another namespace, a set. No collection per connection for the common case.
+   */
+  users: string | Set<string> | undefined;
+  /** Slots being acquired, by user; dropped once none is pending. */
   pendingUsers: Map<string, Promise<boolean>> | undefined;
   closed: boolean;
 }
 
 const ADMITTED: Promise<WsError | undefined> = Promise.resolve(undefined);
+
+const holds = (users: ConnectionState['users'], userId: string) =>
+  users === userId || (typeof users === 'object' && users.has(userId));
+
+function withUser(users: ConnectionState['users'], userId: string): ConnectionState['users'] {
+  if (users === undefined || users === userId) return userId;
+  if (typeof users === 'string') return new Set([users, userId]);
+  return users.add(userId);
+}
 
 /** Connect errors decided for the whole connection: counted and logged once, at the request, not per namespace. */
 const decidedAtRequest = new WeakSet<Error>();
@@ -158,7 +171,7 @@ export class EngineAdmission {
       const userId = (socket.data as { userId?: string | null }).userId;
       if (limit <= 0 || typeof userId !== 'string') return next();
       const state = this.#stateOf(socket.conn as unknown as EngineConnection);
-      if (state.users?.has(userId)) return next();
+      if (holds(state.users, userId)) return next();
       state.pendingUsers ??= new Map();
       let pending = state.pendingUsers.get(userId);
       if (pending === undefined) {
@@ -167,11 +180,9 @@ export class EngineAdmission {
           .catch(() => true)
           .then((ok) => {
             state.pendingUsers?.delete(userId);
+            if (state.pendingUsers?.size === 0) state.pendingUsers = undefined;
             if (ok && state.closed) this.#deps.counter.release('user', userId);
-            else if (ok) {
-              state.users ??= new Set();
-              state.users.add(userId);
-            }
+            else if (ok) state.users = withUser(state.users, userId);
             return ok;
           });
         state.pendingUsers.set(userId, pending);
@@ -239,8 +250,10 @@ export class EngineAdmission {
       state.holdsIp = false;
       this.#deps.counter.release('ip', state.ip);
     }
-    for (const userId of state.users ?? []) this.#deps.counter.release('user', userId);
+    const users = state.users;
     state.users = undefined;
+    if (typeof users === 'string') this.#deps.counter.release('user', users);
+    else for (const userId of users ?? []) this.#deps.counter.release('user', userId);
   }
 
   #refused(refusal: Refusal): void {

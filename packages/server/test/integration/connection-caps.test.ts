@@ -63,6 +63,23 @@ describe('concurrent connection caps on one node (memory)', () => {
     await vi.waitFor(() => connected(client(server.url, '/user', alice)), { timeout: 10_000, interval: 100 });
   });
 
+  it('per user: a connection carrying two users holds a slot for each, and gives both back when it closes', async () => {
+    const server = await startServer({ connectionCaps: { maxPerUser: 1 } });
+    servers.push(server);
+    const alice = await server.token({ userId: 'alice' });
+    const bob = await server.token({ userId: 'bob' });
+    const shared = new Manager(server.url, { transports: ['websocket'], reconnection: false, forceNew: true });
+    managers.push(shared);
+    await connected(shared.socket('/user', { auth: { token: alice } }));
+    await connected(shared.socket('/prices', { auth: { token: bob } }));
+    await connected(shared.socket('/market', { auth: { token: alice } }));
+    await limitExceeded(client(server.url, '/user', alice));
+    await limitExceeded(client(server.url, '/user', bob));
+    shared.engine?.close();
+    await vi.waitFor(() => connected(client(server.url, '/user', alice)), { timeout: 10_000, interval: 100 });
+    await vi.waitFor(() => connected(client(server.url, '/prices', bob)), { timeout: 10_000, interval: 100 });
+  });
+
   it('0 turns a cap off', async () => {
     const server = await startServer({ connectionCaps: { maxPerIp: 0, maxPerUser: 0 } });
     servers.push(server);
