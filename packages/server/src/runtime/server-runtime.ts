@@ -24,6 +24,7 @@ import { ClusterFanout } from '../cluster/cluster-fanout.js';
 import { attachRedisAdapter } from '../cluster/redis-adapter.js';
 import type { AuthComponent, MetricsComponent, RateLimitComponent } from '../component-contracts.js';
 import { ConnectionManager } from '../connection-manager.js';
+import { corkHandshakes, type HandshakeEvents } from '../delivery/handshake-cork.js';
 import { RoomDelivery } from '../delivery/room-delivery.js';
 import { preEncodingParser } from '../encoding/pre-encoded-json.js';
 import { InboundHandler } from '../inbound/inbound-handler.js';
@@ -208,6 +209,7 @@ function attachSocketIo(
     allowRequest: admission.allowRequest,
   });
   admission.attach(io.engine as unknown as Parameters<EngineAdmission['attach']>[0]);
+  corkHandshakes(io.engine as unknown as HandshakeEvents);
   return io;
 }
 
