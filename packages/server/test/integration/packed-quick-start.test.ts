@@ -90,7 +90,8 @@ describe('the seed’s Quick Start from the packed packages, installed with npm'
       stdio: 'pipe',
       timeout: 400_000,
     });
-  });
+    // Packing (and, run alone, building) plus an npm install take longer than a hook's default bound.
+  }, 600_000);
 
   afterAll(() => {
     for (const child of children) child.kill('SIGKILL');
