@@ -198,9 +198,11 @@ export class WebSocketBroadcast {
     const prepared = items.map((item, i) => this.prepare(item.event, item.data, item.userId, `/${i}`, enteredAt));
     // A private item that cannot be published now fails the whole batch before any item is sent.
     this.deps.cluster?.assertAvailable?.(prepared.map((p) => kindOf(p)));
-    // One batch: a connection due several of these items gets their frames in one write.
+    // One batch: a connection due several of these items gets their frames in one write. One item goes to
+    // one room, so no connection is due two of its frames: written as it fans out, without collecting first.
     const dispatchAll = () => prepared.map((p) => this.dispatch(p));
-    const dispatched = this.deps.delivery.batch ? this.deps.delivery.batch(dispatchAll) : dispatchAll();
+    const delivery = this.deps.delivery;
+    const dispatched = delivery.batch && prepared.length > 1 ? delivery.batch(dispatchAll) : dispatchAll();
     return Promise.all(dispatched);
   }
 

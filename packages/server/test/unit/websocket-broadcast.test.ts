@@ -10,6 +10,8 @@ type Sent = { ns: NamespaceName; room: string | null; event: string; payload: Re
 
 function setup(options: { sequences?: SequenceStore; allowUnknownSymbols?: boolean } = {}) {
   const sent: Sent[] = [];
+  /** For each delivery batch: how many items were sent inside it. */
+  const batches: number[] = [];
   const snapshots = new MemorySnapshotStore();
   const books = new OrderBooks();
   const broadcast = new WebSocketBroadcast({
@@ -18,6 +20,12 @@ function setup(options: { sequences?: SequenceStore; allowUnknownSymbols?: boole
         sent.push({ ns: namespace, room, event, payload: payload as Record<string, unknown> }),
       toNamespace: ({ namespace, event, payload }) =>
         sent.push({ ns: namespace, room: null, event, payload: payload as Record<string, unknown> }),
+      batch<T>(fn: () => T): T {
+        const before = sent.length;
+        const result = fn();
+        batches.push(sent.length - before);
+        return result;
+      },
     },
     sequences: options.sequences ?? new MemorySequenceStore(),
     snapshots,
@@ -26,7 +34,7 @@ function setup(options: { sequences?: SequenceStore; allowUnknownSymbols?: boole
     allowUnknownSymbols: options.allowUnknownSymbols ?? false,
     namespaces: NAMESPACE_NAMES,
   });
-  return { sent, broadcast, snapshots, books };
+  return { sent, batches, broadcast, snapshots, books };
 }
 
 const order = {
@@ -239,6 +247,20 @@ describe('WebSocketBroadcast', () => {
     });
     expect(wire.trades.map((t) => t.timestamp)).toEqual([77, 5]);
     expect(publishValidators['market.trades'].wire.check(wire)).toBe(true);
+  });
+
+  it('publishBatch delivers several items in one delivery batch, a single item without one', async () => {
+    const { sent, batches, broadcast } = setup();
+    const price = (p: number) => ({
+      event: 'price.update' as const,
+      data: { symbol: 'BTC/USDT', price: p, bid: p, ask: p, volume: 1 },
+    });
+    await broadcast.publishBatch([price(1), price(2), price(3)]);
+    expect(batches).toEqual([3]);
+    // One item goes to one room: no connection is due two of its frames, so nothing to collect first.
+    await broadcast.publishBatch([price(4)]);
+    expect(batches).toEqual([3]);
+    expect(sent.map((s) => s.payload.price)).toEqual(['1', '2', '3', '4']);
   });
 
   it('publishBatch is all or nothing', async () => {
