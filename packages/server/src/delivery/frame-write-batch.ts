@@ -6,33 +6,13 @@
  * `K` is the connection (its Engine.IO socket); `write` gets its frames in order. A connection with frames
  * pending stays on the batch path for the rest of the batch; anything else that writes to it in between
  * (Engine.IO, `socket.emit`) must call `flushOne` first, so nothing overtakes the pending frames.
- *
- * Collecting only pays where frames bunch: it saves a system call per extra frame to a connection, but costs
- * a second pass over every connection at the end (its objects are cold again by then: at 10 000 recipients
- * that pass cost as much CPU as the fan-out loop itself). So each batch measures how many frames went to a
- * connection that already had one, and the next batch collects only when the last one bunched (more than
- * `BUNCHED` frames per connection); otherwise its frames are written as the fan-out reaches each connection
- * (`collecting` false, `passThrough` counts them). Both ways the bytes and their order are the same.
  */
-/** Frames per connection above which collecting them saves more (system calls) than it costs (a pass). */
-export const BUNCHED = 1.125;
-
-/** Where `passThrough` marks the last batch a connection got a frame in. */
-export interface BatchMark {
-  batchEpoch: number;
-}
-
 export class FrameWriteBatch<K extends object> {
   readonly #write: (key: K, frames: Buffer[]) => void;
   readonly #pending = new Map<K, Buffer[]>();
   readonly #afterFlush: (() => void)[] = [];
   #depth = 0;
   #turnOpen = false;
-  #collecting = true;
-  /** The open batch's number, and its frames and the connections they went to (for the next decision). */
-  #epoch = 0;
-  #frames = 0;
-  #connections = 0;
   /** Told how long each batch's writes took (ms): the overload budget counts them like direct writes. */
   onWriteTime: ((ms: number) => void) | undefined;
 
@@ -45,11 +25,6 @@ export class FrameWriteBatch<K extends object> {
     return this.#depth > 0;
   }
 
-  /** Whether the open batch collects frames (`add`), or they are written at once (`passThrough`). */
-  get collecting(): boolean {
-    return this.#collecting;
-  }
-
   /** Connections with frames pending. */
   get size(): number {
     return this.#pending.size;
@@ -57,7 +32,7 @@ export class FrameWriteBatch<K extends object> {
 
   /** Runs `fn` as (part of) one batch; the outermost call writes everything collected before it returns. */
   run<T>(fn: () => T): T {
-    if (this.#depth++ === 0) this.#begin();
+    this.#depth++;
     try {
       return fn();
     } finally {
@@ -72,7 +47,7 @@ export class FrameWriteBatch<K extends object> {
   openForTurn(): void {
     if (this.#turnOpen) return;
     this.#turnOpen = true;
-    if (this.#depth++ === 0) this.#begin();
+    this.#depth++;
     queueMicrotask(() => {
       this.#turnOpen = false;
       if (--this.#depth === 0) this.flush();
@@ -84,22 +59,11 @@ export class FrameWriteBatch<K extends object> {
     return this.#pending.get(key);
   }
 
-  /** Appends `frames` to the connection's pending ones. Only while `open` and `collecting`. */
+  /** Appends `frames` to the connection's pending ones. Only while `open`. */
   add(key: K, frames: readonly Buffer[]): void {
-    this.#frames++;
     const list = this.#pending.get(key);
-    if (list === undefined) {
-      this.#connections++;
-      this.#pending.set(key, [...frames]);
-    } else for (const f of frames) list.push(f);
-  }
-
-  /** Counts a frame the writer writes at once while the batch does not collect; `mark` is its connection's. */
-  passThrough(mark: BatchMark): void {
-    this.#frames++;
-    if (mark.batchEpoch === this.#epoch) return;
-    mark.batchEpoch = this.#epoch;
-    this.#connections++;
+    if (list === undefined) this.#pending.set(key, [...frames]);
+    else for (const f of frames) list.push(f);
   }
 
   /** Runs `fn` once the current batch is written (now, when none is open): latency is timed at the write. */
@@ -127,20 +91,9 @@ export class FrameWriteBatch<K extends object> {
       }
       this.onWriteTime?.(performance.now() - started);
     }
-    if (this.#depth === 0 && this.#frames > 0) {
-      this.#collecting = this.#frames > this.#connections * BUNCHED;
-      this.#frames = 0;
-      this.#connections = 0;
-    }
     if (this.#afterFlush.length > 0) {
       const callbacks = this.#afterFlush.splice(0);
       for (const fn of callbacks) fn();
     }
-  }
-
-  #begin(): void {
-    this.#epoch++;
-    this.#frames = 0;
-    this.#connections = 0;
   }
 }

@@ -2,7 +2,7 @@ import * as engineIo from 'engine.io';
 import { type Socket, Socket as SocketIoSocket } from 'socket.io';
 import * as ws from 'ws';
 import type { Logger } from '../logger.js';
-import { type BatchMark, FrameWriteBatch } from './frame-write-batch.js';
+import { FrameWriteBatch } from './frame-write-batch.js';
 
 /*
  * Every member of Engine.IO 6 and ws 8 the delivery path uses that neither package documents, in this one
@@ -71,7 +71,7 @@ export interface Recipient {
 }
 
 /** What a `Recipient` holds behind its one public field (only this file reads it). */
-interface TrackedRecipient extends Recipient, BatchMark {
+interface TrackedRecipient extends Recipient {
   readonly conn: EngineSocket;
   transport: EngineTransport;
   ws: WsSocket | undefined;
@@ -154,7 +154,6 @@ export class TransportInternals {
   #detachBatch: (() => void) | undefined;
   /** Frames of the current delivery batch per connection (see `batch`). */
   readonly #batch = new FrameWriteBatch<EngineSocket>((conn, frames) => writeNow(conn, frames));
-  readonly #recipients = new WeakMap<Socket, TrackedRecipient>();
 
   private constructor(logger: Logger, missing: readonly string[]) {
     this.#logger = logger;
@@ -186,17 +185,11 @@ export class TransportInternals {
     return this.#engine === 'ok' && this.#websocket !== 'missing';
   }
 
-  /**
-   * `socket` as the fan-out keeps it, with its WebSocket looked up once (see `Recipient`). One per socket,
-   * shared by the member lists of all its rooms, so a batch sees the frames of every room it gets.
-   */
+  /** `socket` as the fan-out keeps it, with its WebSocket looked up once (see `Recipient`). */
   recipient(socket: Socket): Recipient {
-    const known = this.#recipients.get(socket);
-    if (known !== undefined) return known;
     const conn = socket.conn as unknown as EngineSocket;
     const transport = conn.transport;
-    const recipient: TrackedRecipient = { socket, conn, transport, ws: directSocketOf(transport), batchEpoch: -1 };
-    this.#recipients.set(socket, recipient);
+    const recipient: TrackedRecipient = { socket, conn, transport, ws: directSocketOf(transport) };
     return recipient;
   }
 
@@ -221,9 +214,8 @@ export class TransportInternals {
     const recipient = target as TrackedRecipient;
     const conn = recipient.conn;
     const batch = this.#batch;
-    const collecting = batch.open && batch.collecting;
     // Frames pending in this batch: the rest of the batch goes after them (nothing reached Engine.IO since).
-    if (collecting && batch.pendingOf(conn) !== undefined) {
+    if (batch.open && batch.pendingOf(conn) !== undefined) {
       batch.add(conn, frames);
       return true;
     }
@@ -234,19 +226,15 @@ export class TransportInternals {
     }
     const wsSocket = recipient.ws;
     if (wsSocket === undefined || conn.writeBuffer.length !== 0 || wsSocket.readyState !== WS_OPEN) return false;
-    if (collecting) {
-      batch.add(conn, frames);
-      return true;
-    }
-    if (batch.open) batch.passThrough(recipient);
-    wsSocket._sender.sendFrame(frames);
+    if (batch.open) batch.add(conn, frames);
+    else wsSocket._sender.sendFrame(frames);
     return true;
   }
 
   /**
-   * The delivery batch: while one runs (`batch.run`, `batch.openForTurn`) and the batches bunch (see
-   * `FrameWriteBatch`), `writeFrame` collects each connection's frames and writes them at its end with one
-   * system call per connection (the frames concatenated into one buffer), the same frames in the same order. Engine.IO writing a packet to a
+   * The delivery batch: while one runs (`batch.run`, `batch.openForTurn`), `writeFrame` collects each
+   * connection's frames and writes them at its end with one system call per connection (the frames
+   * concatenated into one buffer), the same frames in the same order. Engine.IO writing a packet to a
    * connection with frames pending (an ack, a snapshot, `socket.emit`) writes those frames first.
    */
   get batch(): FrameWriteBatch<object> {

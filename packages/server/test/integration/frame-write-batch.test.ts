@@ -127,37 +127,6 @@ describe('frames of one delivery batch', () => {
     expect(calls).toEqual([got.reduce((sum, p) => sum + frameBytes(p), 0)]);
   });
 
-  it('are collected only while batches bunch: after one frame per connection, the next batch writes as it goes', async () => {
-    ts = await startServer();
-    const calls = spyOnWrites(ts);
-    const a = await subscribedClient(ts);
-    const b = await subscribedClient(ts);
-    await ts.server.broadcast.publish('market.depth', depth('snapshot', 1).data);
-    await arrived(a.packets, 1, (p) => p.startsWith('2/market,["market.depth"'));
-    await arrived(b.packets, 1, (p) => p.startsWith('2/market,["market.depth"'));
-    /** Publishes `items` as one request; each client gets the first `delivered` of them. Returns the writes. */
-    const batchOf = async (items: PublishItem[], delivered = items.length) => {
-      calls.length = 0;
-      a.packets.length = 0;
-      b.packets.length = 0;
-      const wires = await ts.server.broadcast.publishBatch(items);
-      const expected = items.slice(0, delivered).map((item, i) => wireOf(item.event, wires[i]));
-      expect(await arrived(a.packets, delivered, (p) => p.startsWith('2/market,'))).toEqual(expected);
-      expect(await arrived(b.packets, delivered, (p) => p.startsWith('2/market,'))).toEqual(expected);
-      return calls.length;
-    };
-    const five = () => [depth('delta', 2), trade('t1'), ticker(1), depth('delta', 3), trade('t2')];
-    // Bunched (five frames per connection): one write each.
-    expect(await batchOf(five())).toBe(2);
-    // A ticker for the clients' symbol and one for a symbol nobody here follows: one frame per connection.
-    const other: PublishItem = { event: 'market.ticker', data: { symbol: 'ETH/USDT', bid: 1, ask: 2, last: 1 } };
-    expect(await batchOf([ticker(2), other], 1)).toBe(2);
-    // Collecting saved nothing, so the next batch is written as it goes (a write per frame); it bunched, so the
-    // one after collects again.
-    expect(await batchOf(five())).toBe(10);
-    expect(await batchOf(five())).toBe(2);
-  });
-
   it('keep a client whose Engine.IO queue is busy on the queued path, in order, next to one on the batch path', async () => {
     ts = await startServer();
     const a = await subscribedClient(ts);
