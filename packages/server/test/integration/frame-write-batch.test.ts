@@ -1,8 +1,8 @@
-import type { Socket as NetSocket } from 'node:net';
 import type { PublishItem } from '@ws/protocol';
 import { connected, type RedisServer, request, startRedis } from '@ws/test-support';
 import { startServer, type TestServer } from '@ws/test-support/server';
 import { afterEach, describe, expect, it } from 'vitest';
+import { recordServerWrites } from './server-writes.js';
 
 let ts: TestServer;
 let other: TestServer | undefined;
@@ -29,29 +29,6 @@ const ticker = (last: number): PublishItem => ({
   data: { symbol: SYMBOL, bid: 49999, ask: 50001, last },
 });
 const notice: PublishItem = { event: 'system.message', data: { type: 'info', message: 'maintenance at noon' } };
-
-/** What the server writes to each TCP connection: the bytes of each write (`_write`, or `_writev` of chunks). */
-function spyOnWrites(server: TestServer): number[] {
-  const calls: number[] = [];
-  const size = (chunk: unknown) => (chunk instanceof Uint8Array ? chunk.byteLength : Buffer.byteLength(String(chunk)));
-  server.httpServer.on('connection', (socket: NetSocket) => {
-    const s = socket as NetSocket & {
-      _write(chunk: unknown, encoding: string, cb: () => void): void;
-      _writev(chunks: unknown[], cb: () => void): void;
-    };
-    const write = s._write;
-    const writev = s._writev;
-    s._write = function (chunk, encoding, cb) {
-      calls.push(size(chunk));
-      write.call(this, chunk, encoding, cb);
-    };
-    s._writev = function (chunks, cb) {
-      calls.push(chunks.reduce((sum: number, c) => sum + size((c as { chunk: unknown }).chunk), 0));
-      writev.call(this, chunks, cb);
-    };
-  });
-  return calls;
-}
 
 /** A subscribed `/market` client and every Socket.IO packet it receives, raw, in arrival order. */
 async function subscribedClient(
@@ -106,25 +83,25 @@ describe('frames of one delivery batch', () => {
 
   it('are written with one system call per connection (one write of N frames), a single publish with one write', async () => {
     ts = await startServer();
-    const calls = spyOnWrites(ts);
+    const writes = recordServerWrites(ts);
     const { packets } = await subscribedClient(ts);
     await ts.server.broadcast.publish('market.depth', depth('snapshot', 1).data);
     await arrived(packets, 1, (p) => p.startsWith('2/market,["market.depth"'));
-    calls.length = 0;
+    writes.length = 0;
     packets.length = 0;
     const one = await ts.server.broadcast.publish('market.ticker', ticker(50000).data);
     await arrived(packets, 1, (p) => p.startsWith('2/market,'));
     expect(packets).toEqual([wireOf('market.ticker', one)]);
-    expect(calls).toEqual([frameBytes(packets[0] ?? '')]);
+    expect(writes.map((w) => w.bytes)).toEqual([frameBytes(packets[0] ?? '')]);
 
-    calls.length = 0;
+    writes.length = 0;
     packets.length = 0;
     const items = Array.from({ length: 10 }, (_, i) => (i % 2 ? trade(`t${i}`) : depth('delta', i + 2)));
     const wires = await ts.server.broadcast.publishBatch(items);
     const got = await arrived(packets, 10, (p) => p.startsWith('2/market,'));
     expect(got).toEqual(items.map((item, i) => wireOf(item.event, wires[i])));
     // Ten frames, one write of all their bytes (without the batch: ten writes).
-    expect(calls).toEqual([got.reduce((sum, p) => sum + frameBytes(p), 0)]);
+    expect(writes.map((w) => w.bytes)).toEqual([got.reduce((sum, p) => sum + frameBytes(p), 0)]);
   });
 
   it('keep a client whose Engine.IO queue is busy on the queued path, in order, next to one on the batch path', async () => {
@@ -161,10 +138,10 @@ describe('frames of one delivery batch', () => {
     };
     ts = await node('a');
     other = await node('b');
-    const calls = spyOnWrites(other);
+    const writes = recordServerWrites(other);
     const { packets } = await subscribedClient(other);
     packets.length = 0;
-    calls.length = 0;
+    writes.length = 0;
     const items = [depth('snapshot', 1), trade('t1'), ticker(50000), depth('delta', 2), trade('t2'), ticker(50001)];
     items.push(depth('delta', 3), trade('t3'));
     const wires = await ts.server.broadcast.publishBatch(items);
@@ -177,7 +154,7 @@ describe('frames of one delivery batch', () => {
     }
     // However Redis split them over reads, every byte went out, in at most one write per frame.
     const bytes = got.reduce((sum, p) => sum + frameBytes(p), 0);
-    await expect.poll(() => calls.reduce((a, b) => a + b, 0)).toBe(bytes);
-    expect(calls.length).toBeLessThanOrEqual(items.length);
+    await expect.poll(() => writes.reduce((sum, w) => sum + w.bytes, 0)).toBe(bytes);
+    expect(writes.length).toBeLessThanOrEqual(items.length);
   });
 });

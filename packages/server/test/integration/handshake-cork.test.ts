@@ -1,7 +1,7 @@
-import type { Socket as NetSocket } from 'node:net';
 import { startServer, type TestServer } from '@ws/test-support/server';
 import { afterEach, describe, expect, it } from 'vitest';
 import { pollingHandshake, rawWebSocket } from './raw-engine.js';
+import { recordServerWrites, writesByConnection } from './server-writes.js';
 
 let ts: TestServer | undefined;
 afterEach(async () => {
@@ -9,37 +9,12 @@ afterEach(async () => {
   ts = undefined;
 });
 
-/** The text of every write the server makes on each TCP connection, one entry per `_write`/`_writev` call. */
-function recordWrites(server: TestServer): string[][] {
-  const connections: string[][] = [];
-  const text = (chunk: unknown) =>
-    chunk instanceof Uint8Array ? Buffer.from(chunk).toString('latin1') : String(chunk);
-  server.httpServer.on('connection', (socket: NetSocket) => {
-    const writes: string[] = [];
-    connections.push(writes);
-    const s = socket as NetSocket & {
-      _write(chunk: unknown, encoding: string, cb: () => void): void;
-      _writev(chunks: { chunk: unknown }[], cb: () => void): void;
-    };
-    const write = s._write;
-    const writev = s._writev;
-    s._write = function (chunk, encoding, cb) {
-      writes.push(text(chunk));
-      write.call(this, chunk, encoding, cb);
-    };
-    s._writev = function (chunks, cb) {
-      writes.push(chunks.map((c) => text(c.chunk)).join(''));
-      writev.call(this, chunks, cb);
-    };
-  });
-  return connections;
-}
-
 describe('the WebSocket handshake', () => {
   it('writes the 101 and the Engine.IO open packet with one system call, then the connection works', async () => {
     ts = await startServer();
-    const writes = recordWrites(ts);
+    const recorded = recordServerWrites(ts);
     const raw = await rawWebSocket(ts.url);
+    const writes = writesByConnection(recorded);
     expect(writes).toHaveLength(1);
     const first = writes[0]?.[0] ?? '';
     expect(first).toMatch(/^HTTP\/1\.1 101 Switching Protocols\r\n/);
@@ -52,18 +27,19 @@ describe('the WebSocket handshake', () => {
 
   it('holds nothing of a refused upgrade or a polling handshake: each gets its answer', async () => {
     ts = await startServer({ corsOrigins: ['https://app.example.com'] });
-    const writes = recordWrites(ts);
+    const recorded = recordServerWrites(ts);
     await expect(rawWebSocket(ts.url, { origin: 'https://evil.example' })).rejects.toMatchObject({ status: 400 });
     const polling = await pollingHandshake(ts.url, { origin: 'https://app.example.com' });
     expect(polling.status).toBe(200);
     expect(polling.body).toMatch(/^0\{"sid":"/);
-    expect(writes.flat().some((w) => w.startsWith('HTTP/1.1 400'))).toBe(true);
+    expect(recorded.some((w) => w.text.startsWith('HTTP/1.1 400'))).toBe(true);
   });
 
   it('keeps every connection of a burst whole: 50 handshakes in one turn each get their 101 and open packet', async () => {
     ts = await startServer();
-    const writes = recordWrites(ts);
+    const recorded = recordServerWrites(ts);
     const sockets = await Promise.all(Array.from({ length: 50 }, () => rawWebSocket(ts?.url ?? '')));
+    const writes = writesByConnection(recorded);
     expect(writes).toHaveLength(50);
     for (const w of writes) expect(w[0]).toMatch(/^HTTP\/1\.1 101[\s\S]*\r\n\r\n[\s\S]*0\{"sid":"/);
     for (const s of sockets) s.ws.close();
