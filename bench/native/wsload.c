@@ -9,6 +9,7 @@
 //   connect FROM TO                 -> {"ok","failed","elapsedMs","p99Ms","firstError"}
 //   offer RATE DURATION_MS GRACE_MS -> publish RATE items/s, then the trial's counters (see reply_offer)
 //   drain BOUND_MS                  -> {"drainMs"}: until 250 ms pass without a delivery
+//   close FROM TO                   -> {"closed"}: closes those clients' sockets at once (a reconnect storm's start)
 //   quit                            -> exits 0 (so does end of stdin: the runner is gone)
 //
 // `--workload market --subs FILE --plan FILE --batch-ms N`: clients on `/market`, client i subscribed to
@@ -294,8 +295,8 @@ static void connect_finished(conn_t *c, int ok, const char *error) {
   }
 }
 
-static void conn_kill(conn_t *c, const char *why) {
-  if (c->state == C_DEAD) return;
+/** Closes a client's socket; returns whether it was ready (subscribed and counted as a receiver). */
+static int conn_teardown(conn_t *c) {
   int was_ready = c->state == C_READY;
   ep_ctl(EPOLL_CTL_DEL, c->fd, 0, 0);
   close(c->fd);
@@ -304,10 +305,15 @@ static void conn_kill(conn_t *c, const char *why) {
   free(c->rest);
   c->rest = NULL;
   c->rest_len = c->rest_cap = 0;
-  if (was_ready) {
-    drops++;
+  if (was_ready)
     for (int k = 0; k < c->n_subs; k++) sym_ready[c->subs[k]]--;
-  } else connect_finished(c, 0, why);
+  return was_ready;
+}
+
+static void conn_kill(conn_t *c, const char *why) {
+  if (c->state == C_DEAD) return;
+  if (conn_teardown(c)) drops++;
+  else connect_finished(c, 0, why);
 }
 
 static void conn_ready(conn_t *c) {
@@ -972,6 +978,19 @@ static void run_command(char *line) {
     d_bound_us = (int64_t)a * 1000;
     received_since_poll = 0;
     d_next_poll_us = d_started_us + 250000;
+  } else if (sscanf(line, "close %d %d", &a, &b) == 2) {
+    if (a < 0 || b > n_conns_max || a > b) {
+      reply("{\"error\":\"close range out of bounds (max %d)\"}", n_conns_max);
+      return;
+    }
+    // The clients' side of a lost node: every socket closed at once, not counted as a drop.
+    int closed = 0;
+    for (int i = a; i < b; i++)
+      if (conns[i].state != C_DEAD) {
+        conn_teardown(&conns[i]);
+        closed++;
+      }
+    reply("{\"closed\":%d}", closed);
   } else if (strncmp(line, "quit", 4) == 0) {
     exit(0);
   } else {

@@ -65,7 +65,7 @@ export interface BenchOptions {
 export const BENCH_SYMBOLS = DEFAULT_SYMBOLS;
 const SYMBOL_COUNT = BENCH_SYMBOLS.length;
 
-function numberEnv(
+export function numberEnv(
   env: Record<string, string | undefined>,
   name: string,
   fallback: number,

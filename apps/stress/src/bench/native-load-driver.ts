@@ -148,6 +148,12 @@ export class NativeLoadDriver implements LoadDriver {
     };
   }
 
+  /** Closes clients `from`..`to - 1` at once, as a lost node's clients go; resolves with how many were open. */
+  async closeClients(from: number, to: number): Promise<number> {
+    const r = await this.ask(`close ${from} ${to}`, 30_000);
+    return Number(r.closed);
+  }
+
   async offer(publishRate: number, durationSec: number, graceMs: number): Promise<OfferResult> {
     const durationMs = Math.round(durationSec * 1000);
     const r = await this.ask(`offer ${publishRate.toFixed(3)} ${durationMs} ${graceMs}`, durationMs + graceMs + 30_000);

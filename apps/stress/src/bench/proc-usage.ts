@@ -5,8 +5,12 @@ const TICKS_PER_SEC = 100;
 
 /** CPU seconds (user + system) a process used so far, from `/proc/<pid>/stat`; null if unreadable. */
 export function procCpuSeconds(pid: number): number | null {
+  return procCpuSecondsOf(`/proc/${pid}/stat`);
+}
+
+function procCpuSecondsOf(statFile: string): number | null {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const stat = readFileSync(statFile, 'utf8');
     // Fields after the parenthesised command name, which may itself contain spaces.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     const utime = Number(fields[11]);
@@ -15,6 +19,11 @@ export function procCpuSeconds(pid: number): number | null {
   } catch {
     return null;
   }
+}
+
+/** CPU seconds of a process's main thread only (its JavaScript; GC helpers and compilers run on others). */
+export function procMainThreadCpuSeconds(pid: number): number | null {
+  return procCpuSecondsOf(`/proc/${pid}/task/${pid}/stat`);
 }
 
 /** Resident set size in bytes, from `/proc/<pid>/status`; null if unreadable. */

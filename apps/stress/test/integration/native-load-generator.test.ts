@@ -74,6 +74,46 @@ describe('native load generator', () => {
     }
   }, 60_000);
 
+  it('closes clients at once on `close` (a reconnect storm’s start) and connects the same clients again', async () => {
+    const tokens: string[] = [];
+    for (let i = 0; i < CLIENTS; i++)
+      tokens.push(await mintToken(BENCH_JWT_SECRET, { userId: `storm-${i}`, role: 'user', ttlSec: 600 }));
+    const driver = await driverFor('gateway', tokens);
+    const url = targets.at(-1)?.process.url;
+    const openOnPrices = async () => {
+      const text = await (await fetch(`${url}/metrics`)).text();
+      return Number(/^ws_connections\{namespace="\/prices"\} (\d+)$/m.exec(text)?.[1] ?? Number.NaN);
+    };
+    try {
+      expect(await driver.connect(0, CLIENTS, 20_000)).toMatchObject({ ok: CLIENTS, failed: 0 });
+      expect(await openOnPrices()).toBe(CLIENTS);
+      expect(await driver.closeClients(5, CLIENTS)).toBe(CLIENTS - 5);
+      // The server sees the sockets go (no message is needed: the TCP connections end).
+      while ((await openOnPrices()) !== 5) await new Promise((r) => setTimeout(r, 50));
+      expect(await driver.closeClients(0, CLIENTS)).toBe(5);
+      expect(await driver.closeClients(0, CLIENTS)).toBe(0);
+      while ((await openOnPrices()) !== 0) await new Promise((r) => setTimeout(r, 50));
+      expect(await driver.connect(0, CLIENTS, 20_000)).toMatchObject({ ok: CLIENTS, failed: 0 });
+      expect(await openOnPrices()).toBe(CLIENTS);
+      // Closed clients count neither as drops nor as receivers twice: every item reaches its 2 subscribers.
+      const o = await driver.offer(100, 1, 500);
+      expect(o).toMatchObject({ failed: 0, drops: 0, gaps: 0 });
+      expect(o.received).toBe(o.offered * (CLIENTS / BENCH_SYMBOLS.length));
+    } finally {
+      await driver.close();
+    }
+  }, 60_000);
+
+  it('refuses a close range outside its clients', async () => {
+    const driver = await driverFor('baseline-ws');
+    try {
+      await expect(driver.closeClients(0, CLIENTS + 1)).rejects.toThrow(/close range out of bounds/);
+      await expect(driver.closeClients(5, 2)).rejects.toThrow(/close range out of bounds/);
+    } finally {
+      await driver.close();
+    }
+  });
+
   it('speaks the raw-ws baseline’s plain JSON frames', async () => {
     const driver = await driverFor('baseline-ws');
     try {
