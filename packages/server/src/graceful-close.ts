@@ -68,3 +68,19 @@ async function flushed(socket: Socket, deadline: number): Promise<void> {
     });
   }
 }
+
+/**
+ * Releases an attached runtime that never served (its bus failed to start): the clients Engine.IO accepted
+ * while it waited (none can have reached a namespace) are closed and the components let go, without closing
+ * the HTTP server, which belongs to the caller.
+ */
+export function abandon(rt: ServerRuntime): void {
+  rt.delivery.close();
+  rt.fanout?.close();
+  rt.io.engine.close();
+  rt.auth?.close();
+  rt.counter.close();
+  rt.refusals.close();
+  rt.detach();
+  if (rt.ownsMetrics) rt.metrics.close();
+}

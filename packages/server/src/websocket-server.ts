@@ -16,7 +16,7 @@ import type { RefusalLog } from './admission/refusal-log.js';
 import { recoveryDeps, wireConnections } from './connection-lifecycle.js';
 import type { ConnectionManager } from './connection-manager.js';
 import type { SlowConsumerGuard } from './delivery/slow-consumer-guard.js';
-import { closeGracefully } from './graceful-close.js';
+import { abandon, closeGracefully } from './graceful-close.js';
 import type { WebSocketBroadcast } from './publish/websocket-broadcast.js';
 import { replayAfterBusOutage } from './recovery/bus-outage-replay.js';
 import { routeTables } from './runtime/route-tables.js';
@@ -73,7 +73,8 @@ export class WebSocketServer {
   /**
    * Attaches Socket.IO to the HTTP server; `options` override those given to the constructor. Throws an
    * `Error` when called twice or after `close()`; on a bad option nothing is attached and the server stays
-   * `created`.
+   * `created`. When the Redis cannot carry the cluster bus it rejects with `WsConfigError('redis')` and the
+   * server is `closed` (Socket.IO stays attached to `httpServer`, refusing every request).
    */
   async initialize(httpServer: HttpServer | HttpsServer, options: WebSocketServerInit = {}): Promise<this> {
     if (this.#state !== 'created') {
@@ -105,9 +106,14 @@ export class WebSocketServer {
     try {
       await rt.fanout?.start();
     } catch (err) {
-      // A Redis that cannot carry the bus (older than 7.0): refused before any connection is accepted.
+      // A Redis that cannot carry the bus (older than 7.0). Socket.IO is attached by now and has no detach:
+      // the server is closed, so Engine.IO refuses every request from here on (no namespace is wired to
+      // serve one) and the HTTP server, the caller's, stays open.
       clearInterval(this.#timer);
-      rt.fanout?.close();
+      this.#state = 'closed';
+      this.#closed = Promise.resolve();
+      if (WebSocketServer.#instance === this) WebSocketServer.#instance = undefined;
+      abandon(rt);
       throw err;
     }
     wireConnections(rt, {

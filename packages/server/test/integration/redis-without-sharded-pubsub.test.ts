@@ -1,5 +1,7 @@
 import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { type RedisServer, startRedis, TEST_SECRET } from '@ws/test-support';
+import { type Socket as ClientSocket, io as connectClient } from 'socket.io-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { redisVersionOf, shardedPubSubProblem } from '../../src/cluster/sharded-pubsub-support.js';
 import { WebSocketServer, WsConfigError } from '../../src/index.js';
@@ -34,6 +36,45 @@ describe('a Redis without SPUBLISH/SSUBSCRIBE (older than 7.0)', () => {
     } finally {
       await server.close().catch(() => undefined);
       http.close();
+    }
+  });
+
+  it('a failed start leaves the server closed: every later client refused at the Engine.IO request, the HTTP server still serving', async () => {
+    redis = await startRedis({ args: ['--rename-command', 'SPUBLISH', ''] });
+    const server = new WebSocketServer({
+      auth: { secret: TEST_SECRET },
+      redis: { pub: redis.client(), sub: redis.client(), prefix: 'old' },
+    });
+    // Listening already, as an application that attaches the gateway to its running HTTP server.
+    const http = createServer((_req, res) => res.writeHead(404).end('not here'));
+    await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+    const clients: ClientSocket[] = [];
+    try {
+      await expect(server.initialize(http)).rejects.toBeInstanceOf(WsConfigError);
+      expect(server.state).toBe('closed');
+      await expect(server.initialize(http)).rejects.toThrow(/already called \(the server is closed\)/);
+      // Socket.IO stays attached (it has no detach), but serves nothing: the default namespace, which has no
+      // admission wired, refuses like the others.
+      for (const nsp of ['/', '/prices']) {
+        const client = connectClient(`${url}${nsp}`, {
+          transports: ['websocket'],
+          reconnection: false,
+          forceNew: true,
+        });
+        clients.push(client);
+        const outcome = await new Promise<string>((resolve) => {
+          client.once('connect', () => resolve('connected'));
+          client.once('connect_error', (err) => resolve(`refused: ${err.message}`));
+        });
+        expect(outcome).toBe('refused: websocket error');
+      }
+      await server.close();
+      expect((await fetch(`${url}/healthz`)).status).toBe(404);
+    } finally {
+      for (const c of clients) c.close();
+      await server.close().catch(() => undefined);
+      await new Promise((resolve) => http.close(resolve));
     }
   });
 
