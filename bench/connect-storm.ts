@@ -1,5 +1,6 @@
 // `pnpm bench:connect`: connections per second and reconnect storms, gateway vs plain Socket.IO (see bench/README.md).
-// Env: CONNECT_TARGETS (baseline-socketio,gateway; the first is the baseline), CONNECT_ROUNDS (5),
+// Env: CONNECT_TARGETS (baseline-socketio,gateway; the first is the baseline; gateway-bundle runs the bundle
+// CONNECT_GATEWAY_BUNDLE, another revision's apps/gateway/dist/main.js), CONNECT_ROUNDS (5),
 // CONNECT_STEPS (1000,5000,10000), CONNECT_STORMS (2), CONNECT_CONCURRENCY (200), BENCH_PIN (1), BENCH_OUT.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -1,8 +1,10 @@
 import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg } from 'node:os';
+import { startGatewayProcess } from '../gateway/gateway-process.js';
 import { mintToken } from '../gateway/token.js';
 import { BENCH_SYMBOLS, BENCH_TARGETS, type BenchTarget, numberEnv } from './bench-options.js';
-import { BENCH_JWT_SECRET, startTarget } from './bench-target.js';
+import { BENCH_JWT_SECRET, type RunningTarget, startTarget } from './bench-target.js';
 import { median } from './median-report.js';
 import { buildNativeLoadGenerator, NativeLoadDriver } from './native-load-driver.js';
 import { procCpuSeconds, procMainThreadCpuSeconds } from './proc-usage.js';
@@ -15,9 +17,14 @@ import { procCpuSeconds, procMainThreadCpuSeconds } from './proc-usage.js';
  * of them connecting again, as the clients of a lost node arrive at a surviving one.
  */
 
+/** A benchmark target, or `gateway-bundle`: the gateway bundle `CONNECT_GATEWAY_BUNDLE` (another revision's). */
+export type ConnectTarget = BenchTarget | 'gateway-bundle';
+
 export interface ConnectStormOptions {
   /** The first is the baseline the ratios divide by. */
-  targets: BenchTarget[];
+  targets: ConnectTarget[];
+  /** The production bundle `gateway-bundle` runs (`apps/gateway/dist/main.js` of another checkout). */
+  gatewayBundle?: string;
   rounds: number;
   /** Cumulative client counts of the cold connect steps; the last is the storm's size. */
   steps: number[];
@@ -32,7 +39,13 @@ export interface ConnectStormOptions {
 export function readConnectStormOptions(env: Record<string, string | undefined>): ConnectStormOptions {
   const targets = (env.CONNECT_TARGETS ?? 'baseline-socketio,gateway').split(',').map((s) => s.trim());
   for (const t of targets)
-    if (!(BENCH_TARGETS as readonly string[]).includes(t)) throw new Error(`CONNECT_TARGETS: unknown target ${t}`);
+    if (t !== 'gateway-bundle' && !(BENCH_TARGETS as readonly string[]).includes(t))
+      throw new Error(`CONNECT_TARGETS: unknown target ${t}`);
+  const bundle = env.CONNECT_GATEWAY_BUNDLE || undefined;
+  if (targets.includes('gateway-bundle') && (bundle === undefined || !existsSync(bundle)))
+    throw new Error(
+      `CONNECT_GATEWAY_BUNDLE must name a built gateway (apps/gateway/dist/main.js) for the target gateway-bundle, got ${bundle ?? 'nothing'}`,
+    );
   const steps = (env.CONNECT_STEPS ?? '1000,5000,10000').split(',').map((s) => Number(s.trim()));
   if (
     steps.length === 0 ||
@@ -40,7 +53,8 @@ export function readConnectStormOptions(env: Record<string, string | undefined>)
   )
     throw new Error('CONNECT_STEPS must be increasing client counts up to 60000, comma-separated');
   return {
-    targets: targets as BenchTarget[],
+    targets: targets as ConnectTarget[],
+    ...(bundle === undefined ? {} : { gatewayBundle: bundle }),
     rounds: numberEnv(env, 'CONNECT_ROUNDS', 5, 1, 50),
     steps,
     storms: numberEnv(env, 'CONNECT_STORMS', 2, 0, 20),
@@ -65,7 +79,7 @@ export interface PhaseSample {
 
 export interface ConnectStormRound {
   round: number;
-  target: BenchTarget;
+  target: ConnectTarget;
   phases: PhaseSample[];
 }
 
@@ -79,21 +93,21 @@ export interface PhaseSummary {
 }
 
 export interface ConnectStormSummary {
-  baseline: BenchTarget;
-  targets: { target: BenchTarget; phases: PhaseSummary[] }[];
+  baseline: ConnectTarget;
+  targets: { target: ConnectTarget; phases: PhaseSummary[] }[];
   /** Median connections/s of each other target ÷ the baseline's, per phase. */
-  ratios: { target: BenchTarget; phase: string; ratio: number | null }[];
+  ratios: { target: ConnectTarget; phase: string; ratio: number | null }[];
 }
 
 const round1 = (x: number | null) => (x === null ? null : Math.round(x));
 
 /** Medians over the rounds per target and phase, and each target's ratio to the first. */
-export function summarizeConnectStorm(targets: readonly BenchTarget[], rounds: readonly ConnectStormRound[]) {
+export function summarizeConnectStorm(targets: readonly ConnectTarget[], rounds: readonly ConnectStormRound[]) {
   const phases = [...new Set(rounds.flatMap((r) => r.phases.map((p) => p.phase)))];
-  const of = (target: BenchTarget, phase: string) =>
+  const of = (target: ConnectTarget, phase: string) =>
     rounds.filter((r) => r.target === target).flatMap((r) => r.phases.filter((p) => p.phase === phase));
   const summary: ConnectStormSummary = {
-    baseline: targets[0] as BenchTarget,
+    baseline: targets[0] as ConnectTarget,
     targets: targets.map((target) => ({
       target,
       phases: phases.map((phase) => {
@@ -194,16 +208,33 @@ function pinSelf(): boolean {
   }
 }
 
+async function startConnectTarget(
+  target: ConnectTarget,
+  options: ConnectStormOptions,
+  cpu: number | undefined,
+): Promise<RunningTarget> {
+  if (target !== 'gateway-bundle')
+    return startTarget(target, cpu, undefined, undefined, cpu === undefined ? undefined : cpu + 1);
+  // As the benchmark's `gateway` target runs, but from the given bundle.
+  const gateway = await startGatewayProcess({
+    jwtSecret: BENCH_JWT_SECRET,
+    cpu,
+    entry: options.gatewayBundle,
+    env: { LOG_LEVEL: 'info' },
+  });
+  return { name: 'gateway', process: gateway, protocol: 'socketio', auth: true, redis: undefined };
+}
+
 /** One round of one target: a fresh server, the cold steps, then the storms. */
 async function runRound(
-  target: BenchTarget,
+  target: ConnectTarget,
   options: ConnectStormOptions,
   binary: string,
   tokens: readonly string[],
   cpu: number | undefined,
 ): Promise<PhaseSample[]> {
   const max = options.steps.at(-1) ?? 0;
-  const server = await startTarget(target, cpu, undefined, undefined, cpu === undefined ? undefined : cpu + 1);
+  const server = await startConnectTarget(target, options, cpu);
   const phases: PhaseSample[] = [];
   let driver: NativeLoadDriver | undefined;
   try {

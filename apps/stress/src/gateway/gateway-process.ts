@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { builtGatewayEntry } from './gateway-build.js';
 import { type ServerProcess, startServerProcess } from './server-process.js';
@@ -16,6 +18,18 @@ export interface GatewayProcessOptions {
    * the TypeScript source under tsx: what a benchmark should measure.
    */
   built?: boolean;
+  /**
+   * A production bundle to run instead (another checkout's `apps/gateway/dist/main.js`, for an A/B of two
+   * revisions); it runs in the folder of the nearest `package.json` above it.
+   */
+  entry?: string;
+}
+
+function packageDirOf(file: string): string {
+  for (let dir = dirname(file); dir !== dirname(dir); dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json'))) return dir;
+  }
+  return dirname(file);
 }
 
 const gatewayDir = fileURLToPath(new URL('../../../gateway/', import.meta.url));
@@ -28,8 +42,8 @@ const gatewayDir = fileURLToPath(new URL('../../../gateway/', import.meta.url));
 export async function startGatewayProcess(options: GatewayProcessOptions): Promise<ServerProcess> {
   return startServerProcess({
     name: 'gateway',
-    script: options.built ? await builtGatewayEntry() : 'src/main.ts',
-    cwd: gatewayDir,
+    script: options.entry ?? (options.built ? await builtGatewayEntry() : 'src/main.ts'),
+    cwd: options.entry === undefined ? gatewayDir : packageDirOf(options.entry),
     cpu: options.cpu,
     nodeFlags: options.nodeFlags ?? [],
     logFile: options.logFile,

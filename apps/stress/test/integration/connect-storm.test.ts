@@ -7,6 +7,7 @@ import {
   runConnectStorm,
   summarizeConnectStorm,
 } from '../../src/bench/connect-storm.js';
+import { builtGatewayEntry } from '../../src/gateway/gateway-build.js';
 
 const sample = (phase: string, perSecond: number, cpu: number | null, failed = 0): PhaseSample => ({
   phase,
@@ -34,6 +35,12 @@ describe('readConnectStormOptions', () => {
     expect(() => readConnectStormOptions({ CONNECT_STEPS: '5000,1000' })).toThrow(/CONNECT_STEPS/);
     expect(() => readConnectStormOptions({ CONNECT_STEPS: '100,abc' })).toThrow(/CONNECT_STEPS/);
     expect(() => readConnectStormOptions({ CONNECT_ROUNDS: '0' })).toThrow(/CONNECT_ROUNDS/);
+    expect(() => readConnectStormOptions({ CONNECT_TARGETS: 'gateway-bundle,gateway' })).toThrow(
+      /CONNECT_GATEWAY_BUNDLE must name a built gateway .* got nothing/,
+    );
+    expect(() =>
+      readConnectStormOptions({ CONNECT_TARGETS: 'gateway-bundle', CONNECT_GATEWAY_BUNDLE: '/nonexistent/main.js' }),
+    ).toThrow(/got \/nonexistent\/main\.js/);
   });
 });
 
@@ -114,4 +121,36 @@ describe('runConnectStorm (real servers, native load generator)', () => {
     expect(run.summary.ratios).toHaveLength(4);
     expect(lines).toHaveLength(2);
   }, 120_000);
+
+  it('runs a given gateway bundle as the target gateway-bundle, for an A/B of two revisions', async () => {
+    const entry = await builtGatewayEntry();
+    const options = readConnectStormOptions({
+      CONNECT_TARGETS: 'gateway-bundle,gateway',
+      CONNECT_GATEWAY_BUNDLE: entry,
+      CONNECT_ROUNDS: '1',
+      CONNECT_STEPS: '20',
+      CONNECT_STORMS: '1',
+      CONNECT_CONCURRENCY: '10',
+      BENCH_PIN: '0',
+    });
+    expect(options.gatewayBundle).toBe(entry);
+    const run = await runConnectStorm(options, () => undefined);
+    expect(run.rounds.map((r) => [r.target, r.phases.map((p) => [p.added, p.failed])])).toEqual([
+      [
+        'gateway-bundle',
+        [
+          [20, 0],
+          [20, 0],
+        ],
+      ],
+      [
+        'gateway',
+        [
+          [20, 0],
+          [20, 0],
+        ],
+      ],
+    ]);
+    expect(run.summary.baseline).toBe('gateway-bundle');
+  }, 180_000);
 });
