@@ -1,13 +1,17 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type RedisServer, startRedis, TEST_SECRET } from '@ws/test-support';
+import { connected, nextEvent, type RedisServer, request, startRedis, TEST_SECRET } from '@ws/test-support';
+import { startServer, type TestServer } from '@ws/test-support/server';
 import { type Socket as ClientSocket, io as connectClient } from 'socket.io-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { redisVersionOf, shardedPubSubProblem } from '../../src/cluster/sharded-pubsub-support.js';
 import { WebSocketServer, WsConfigError } from '../../src/index.js';
 
 let redis: RedisServer | undefined;
+let node: TestServer | undefined;
 afterEach(async () => {
+  await node?.close();
+  node = undefined;
   await redis?.stop();
   redis = undefined;
 });
@@ -92,5 +96,28 @@ describe('a Redis without SPUBLISH/SSUBSCRIBE (older than 7.0)', () => {
     expect(shardedPubSubProblem('r:6379', undefined, '6.2.14')).toContain('(SPUBLISH, SSUBSCRIBE not available)');
     expect(shardedPubSubProblem('r:6379', undefined, '7.2.4')).toBeUndefined();
     expect(shardedPubSubProblem('r:6379', undefined, undefined)).toBeUndefined();
+  });
+});
+
+describe('a Redis whose ACL refuses COMMAND (as managed services often set it)', () => {
+  it('the version decides: a Redis 7 is accepted and carries the bus, for a user that may not run COMMAND', async () => {
+    // A real redis-server with a user that may run everything but COMMAND: the check cannot ask COMMAND INFO.
+    redis = await startRedis({ args: ['--user', 'gateway', 'on', '>bus-secret', '~*', '&*', '+@all', '-command'] });
+    const as = { username: 'gateway', password: 'bus-secret' };
+    expect(
+      await redis
+        .client(as)
+        .call('COMMAND', 'INFO', 'spublish')
+        .catch((e: Error) => e.message),
+    ).toMatch(/NOPERM/);
+    node = await startServer({ nodeId: 'acl', redis: { pub: redis.client(as), sub: redis.client(as), prefix: 'acl' } });
+    expect(node.server.state).toBe('running');
+    // The bus works for that user: a subscriber gets a price published through the cluster path.
+    const client = node.connect('/prices');
+    await connected(client);
+    expect(await request(client, 'subscribe', { symbols: ['BTC/USDT'] })).toMatchObject({ ok: true });
+    const update = nextEvent<{ price: string; seq: number }>(client, 'price.update');
+    await node.server.broadcastPriceUpdate('BTC/USDT', { price: 42, bid: 41, ask: 43, volume: 1 });
+    expect(await update).toMatchObject({ price: '42', seq: 1 });
   });
 });
