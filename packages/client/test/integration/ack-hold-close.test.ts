@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { Server, type Socket } from 'socket.io';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TradingClient } from '../../src/index.js';
+import { pollingManager } from '../../src/polling.js';
 
 const BTC = 'BTC/USDT';
 
@@ -12,9 +13,9 @@ const BTC = 'BTC/USDT';
  * connection at once (`end`): the client reads the end with them, while the snapshot is still held behind
  * the ack (until the next macrotask). Without the flush on close a TCP cut drops it.
  */
-async function closingPricesServer(end: (socket: Socket) => void) {
+async function closingPricesServer(end: (socket: Socket) => void, transport: 'websocket' | 'polling' = 'websocket') {
   const http = createServer();
-  const io = new Server(http, { transports: ['websocket'] });
+  const io = new Server(http, { transports: [transport] });
   io.of('/prices').on('connection', (socket) => {
     socket.on('subscribe', ({ symbols }: { symbols: string[] }, ack: (response: unknown) => void) => {
       ack({ ok: true, symbols });
@@ -62,4 +63,25 @@ describe('what follows an ack when the connection ends in the same read', () => 
       await expect.poll(() => seen, { timeout: 2_000 }).toEqual(['price 100', 'left connected: reconnecting']);
     });
   }
+
+  it('over long-polling (pollingManager), the server disconnects the socket: the ack, the snapshot and the DISCONNECT come in one poll; the DISCONNECT waits behind the held snapshot', async () => {
+    const server = await closingPricesServer((s) => s.disconnect(true), 'polling');
+    open.push(server);
+    const client = new TradingClient({
+      url: server.url,
+      manager: pollingManager,
+      socketOptions: { transports: ['polling'] },
+      timeout: 5_000,
+      reconnectDelayMin: 5_000,
+      pingInterval: 0,
+    });
+    open.push(client);
+    const seen: string[] = [];
+    client.on(`price:${BTC}`, (p) => seen.push(`price ${p.price}`));
+    client.on('state', (s) => {
+      if (s.previous === 'connected') seen.push(`left connected: ${s.state}`);
+    });
+    await client.subscribePrices([BTC]);
+    await expect.poll(() => seen, { timeout: 10_000 }).toEqual(['price 100', 'left connected: reconnecting']);
+  });
 });
