@@ -30,10 +30,7 @@ export async function closeGracefully(rt: ServerRuntime): Promise<void> {
   }
   await Promise.all(sockets.map((s) => flushed(s, deadline)));
   for (const name of NAMESPACE_NAMES) rt.io.of(name).local.disconnectSockets(true);
-  rt.auth?.close();
-  rt.counter.close();
-  rt.refusals.close();
-  rt.detach();
+  releaseComponents(rt);
   await new Promise<void>((resolve) => {
     const timer = setTimeout(resolve, Math.max(0, deadline - Date.now()));
     timer.unref();
@@ -78,9 +75,14 @@ export function abandon(rt: ServerRuntime): void {
   rt.delivery.close();
   rt.fanout?.close();
   rt.io.engine.close();
+  releaseComponents(rt);
+  if (rt.ownsMetrics) rt.metrics.close();
+}
+
+/** What both ends let go once no client is served: expiry timers, slot heartbeats, the refusal log, the adapter's listeners. */
+function releaseComponents(rt: ServerRuntime): void {
   rt.auth?.close();
   rt.counter.close();
   rt.refusals.close();
   rt.detach();
-  if (rt.ownsMetrics) rt.metrics.close();
 }
