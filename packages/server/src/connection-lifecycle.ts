@@ -34,12 +34,11 @@ interface EngineConnection {
 /**
  * Every connection from admission to disconnect: the namespaces' admission chains, set-up on connect
  * (session data, registries, rooms, inbound routes, auth expiry, `/user` recovery, `connection.authenticated`),
- * release on disconnect, room bookkeeping, heartbeat timing, and the refusal of namespaces the protocol
- * does not declare.
+ * release on disconnect, room bookkeeping and heartbeat timing. The refusal of namespaces the protocol does
+ * not declare is wired earlier, when Socket.IO is attached (`refuseUndeclaredNamespaces`).
  */
 export function wireConnections(rt: ServerRuntime, options: ConnectionLifecycleOptions): void {
   observeHeartbeats(rt.io, rt.metrics);
-  refuseUndeclaredNamespaces(rt);
   for (const name of NAMESPACE_NAMES) {
     const nsp = rt.io.of(name);
     nsp.use(options.admission(name) as Parameters<typeof nsp.use>[0]);
@@ -218,9 +217,11 @@ function observeHeartbeats(io: TypedServer, metrics: MetricsComponent): void {
 /**
  * Socket.IO always serves the root namespace `/`: refuse it (NOT_FOUND), so no client holds a connection that
  * skipped the namespaces' admission. Undeclared namespaces are refused by Socket.IO itself ("Invalid namespace");
- * they are counted and logged here (Socket.IO does not tell who asked).
+ * they are counted and logged here (Socket.IO does not tell who asked). Wired as soon as Socket.IO is attached,
+ * before the bus is started: while `initialize()` waits for Redis, `/` already refuses (a declared namespace
+ * created later takes precedence over this catch-all).
  */
-function refuseUndeclaredNamespaces(rt: ServerRuntime): void {
+export function refuseUndeclaredNamespaces(rt: ServerRuntime): void {
   rt.io.of('/').use((socket, next) => {
     const message = `namespace "/" is not served; connect to ${NAMESPACE_NAMES.join(', ')}`;
     rt.metrics.connectionRefused('/', 'NOT_FOUND');

@@ -13,7 +13,7 @@ import type { Namespace } from 'socket.io';
 import { AdminService } from './admin/admin-service.js';
 import { namespaceAdmission } from './admission/namespace-admission.js';
 import type { RefusalLog } from './admission/refusal-log.js';
-import { recoveryDeps, wireConnections } from './connection-lifecycle.js';
+import { recoveryDeps, refuseUndeclaredNamespaces, wireConnections } from './connection-lifecycle.js';
 import type { ConnectionManager } from './connection-manager.js';
 import type { SlowConsumerGuard } from './delivery/slow-consumer-guard.js';
 import { abandon, closeGracefully } from './graceful-close.js';
@@ -95,6 +95,7 @@ export class WebSocketServer {
       this.#state = 'created';
       throw err;
     }
+    refuseUndeclaredNamespaces(rt);
     const admin = new AdminService(rt, () => this.#closing);
     this.#runtime = rt;
     this.#admin = admin;

@@ -1,7 +1,12 @@
-import { connected, refused } from '@ws/test-support';
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+import { type AddressInfo, createServer as createTcpServer } from 'node:net';
+import { connected, refused, TEST_SECRET } from '@ws/test-support';
 import { startServer, type TestServer } from '@ws/test-support/server';
+import { Redis } from 'ioredis';
 import { io as connectClient, Manager } from 'socket.io-client';
 import { afterEach, describe, expect, it } from 'vitest';
+import { WebSocketServer } from '../../src/index.js';
 import { connectErrorOf, pollingHandshake, rawWebSocket, sidOf } from './raw-engine.js';
 
 const servers: TestServer[] = [];
@@ -28,6 +33,42 @@ describe('the root namespace and undeclared namespaces', () => {
       expect(err.message).toBe('NOT_FOUND');
       expect(err.data).toMatchObject({ code: 'NOT_FOUND', message: expect.stringContaining('/prices') });
     }
+  });
+
+  it('refuses "/" while initialize() still waits for Redis, before any namespace is wired', async () => {
+    // A "Redis" that accepts connections and never answers: the bus waits for it (up to its own bound) before
+    // the namespaces get their admission, and Socket.IO is attached all that time.
+    const silent = createTcpServer((s) => cleanups.push(() => s.destroy()));
+    silent.listen(0, '127.0.0.1');
+    await once(silent, 'listening');
+    cleanups.push(() => silent.close());
+    const port = (silent.address() as AddressInfo).port;
+    const redis = () => {
+      const client = new Redis({ host: '127.0.0.1', port, retryStrategy: () => null });
+      client.on('error', () => undefined);
+      cleanups.push(() => client.disconnect());
+      return client;
+    };
+    const server = new WebSocketServer({
+      auth: { secret: TEST_SECRET },
+      redis: { pub: redis(), sub: redis(), prefix: 'wait' },
+    });
+    const http = createServer();
+    http.listen(0, '127.0.0.1');
+    await once(http, 'listening');
+    const initializing = server.initialize(http);
+    expect(server.state).toBe('initializing');
+    const socket = connectClient(`http://127.0.0.1:${(http.address() as AddressInfo).port}`, {
+      transports: ['websocket'],
+      forceNew: true,
+      reconnection: false,
+    });
+    cleanups.push(() => socket.disconnect());
+    const err = await refused(socket);
+    expect(err.message).toBe('NOT_FOUND');
+    // The bus gives up waiting and the server runs degraded; it closes as usual.
+    await initializing;
+    await server.close();
   });
 
   it('refuses "/" over raw WebSocket frames too, and an undeclared namespace', async () => {
