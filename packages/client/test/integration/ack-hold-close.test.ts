@@ -41,6 +41,31 @@ afterEach(async () => {
   for (const o of open.splice(0).reverse()) await o.close();
 });
 
+/**
+ * Subscribes a client of `server` and resolves with its first connection's story: the snapshot, then leaving
+ * connected. Only the first: full-jitter backoff may reconnect at once, and the server ends that one too.
+ */
+async function firstConnectionStory(
+  server: Awaited<ReturnType<typeof closingPricesServer>>,
+  extra: Partial<ConstructorParameters<typeof TradingClient>[0]> = {},
+): Promise<void> {
+  const client = new TradingClient({
+    url: server.url,
+    timeout: 5_000,
+    reconnectDelayMin: 5_000,
+    pingInterval: 0,
+    ...extra,
+  });
+  open.push(client);
+  const seen: string[] = [];
+  client.on(`price:${BTC}`, (p) => seen.push(`price ${p.price}`));
+  client.on('state', (s) => {
+    if (s.previous === 'connected') seen.push(`left connected: ${s.state}`);
+  });
+  await client.subscribePrices([BTC]);
+  await expect.poll(() => seen.slice(0, 2), { timeout: 10_000 }).toEqual(['price 100', 'left connected: reconnecting']);
+}
+
 describe('what follows an ack when the connection ends in the same read', () => {
   for (const [name, end] of [
     ['the server disconnects the socket (its DISCONNECT packet)', (s: Socket) => s.disconnect(true)],
@@ -52,41 +77,13 @@ describe('what follows an ack when the connection ends in the same read', () => 
     it(`${name}: the held snapshot is delivered before the client reports the disconnect`, async () => {
       const server = await closingPricesServer(end);
       open.push(server);
-      const client = new TradingClient({ url: server.url, timeout: 5_000, reconnectDelayMin: 5_000, pingInterval: 0 });
-      open.push(client);
-      const seen: string[] = [];
-      client.on(`price:${BTC}`, (p) => seen.push(`price ${p.price}`));
-      client.on('state', (s) => {
-        if (s.previous === 'connected') seen.push(`left connected: ${s.state}`);
-      });
-      await client.subscribePrices([BTC]);
-      // The first connection's story only: full-jitter backoff may reconnect at once, and the server cuts again.
-      await expect
-        .poll(() => seen.slice(0, 2), { timeout: 10_000 })
-        .toEqual(['price 100', 'left connected: reconnecting']);
+      await firstConnectionStory(server);
     });
   }
 
   it('over long-polling (pollingManager), the server disconnects the socket: the ack, the snapshot and the DISCONNECT come in one poll; the DISCONNECT waits behind the held snapshot', async () => {
     const server = await closingPricesServer((s) => s.disconnect(true), 'polling');
     open.push(server);
-    const client = new TradingClient({
-      url: server.url,
-      manager: pollingManager,
-      socketOptions: { transports: ['polling'] },
-      timeout: 5_000,
-      reconnectDelayMin: 5_000,
-      pingInterval: 0,
-    });
-    open.push(client);
-    const seen: string[] = [];
-    client.on(`price:${BTC}`, (p) => seen.push(`price ${p.price}`));
-    client.on('state', (s) => {
-      if (s.previous === 'connected') seen.push(`left connected: ${s.state}`);
-    });
-    await client.subscribePrices([BTC]);
-    await expect
-      .poll(() => seen.slice(0, 2), { timeout: 10_000 })
-      .toEqual(['price 100', 'left connected: reconnecting']);
+    await firstConnectionStory(server, { manager: pollingManager, socketOptions: { transports: ['polling'] } });
   });
 });
