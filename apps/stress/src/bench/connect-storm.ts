@@ -1,10 +1,10 @@
-import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { availableParallelism, cpus, loadavg } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { startGatewayProcess } from '../gateway/gateway-process.js';
 import { mintToken } from '../gateway/token.js';
 import { BENCH_SYMBOLS, BENCH_TARGETS, type BenchTarget, numberEnv } from './bench-options.js';
 import { BENCH_JWT_SECRET, type RunningTarget, startTarget } from './bench-target.js';
+import { pinSelfToCpu1 } from './cpu-pinning.js';
 import { median } from './median-report.js';
 import { buildNativeLoadGenerator, NativeLoadDriver } from './native-load-driver.js';
 import { procCpuSeconds, procMainThreadCpuSeconds } from './proc-usage.js';
@@ -198,16 +198,6 @@ async function measure(
   };
 }
 
-function pinSelf(): boolean {
-  if (availableParallelism() < 2 || process.platform !== 'linux') return false;
-  try {
-    execFileSync('taskset', ['-a', '-p', '-c', '1', String(process.pid)], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 async function startConnectTarget(
   target: ConnectTarget,
   options: ConnectStormOptions,
@@ -292,7 +282,7 @@ export async function runConnectStorm(
 ): Promise<ConnectStormRun> {
   const built = buildNativeLoadGenerator();
   if ('error' in built) throw new Error(`the connect benchmark needs bench/native's load generator: ${built.error}`);
-  const pinned = options.pin && pinSelf();
+  const pinned = options.pin && pinSelfToCpu1();
   const loadStart = loadavg()[0] ?? 0;
   const max = options.steps.at(-1) ?? 0;
   // One distinct JWT per client, as in the main benchmark: no verified-token cache can help.

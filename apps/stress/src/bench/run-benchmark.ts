@@ -1,8 +1,8 @@
-import { execFileSync } from 'node:child_process';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { mintToken } from '../gateway/token.js';
 import { BENCH_SYMBOLS, type BenchOptions, type BenchTarget, type BenchWorkload } from './bench-options.js';
 import { BENCH_JWT_SECRET, type RunningTarget, startTarget } from './bench-target.js';
+import { pinSelfToCpu1 } from './cpu-pinning.js';
 import type { LoadDriver, LoadDriverOptions } from './load-driver.js';
 import { buildMarketWorkload, hottestDepthShare, type MarketWorkload, marketFanOut } from './market-workload.js';
 import { buildNativeLoadGenerator, NativeLoadDriver } from './native-load-driver.js';
@@ -73,16 +73,12 @@ export interface BenchRun {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Pins this process (all threads, present and future) to CPU 1, leaving CPU 0 to the server. */
+/** Pins this process to CPU 1 (see `pinSelfToCpu1`) when the options ask for it; says so when it cannot. */
 function pinSelf(options: BenchOptions, log: (line: string) => void): boolean {
   if (!options.pin || availableParallelism() < 2 || process.platform !== 'linux') return false;
-  try {
-    execFileSync('taskset', ['-a', '-p', '-c', '1', String(process.pid)], { stdio: 'ignore' });
-    return true;
-  } catch {
-    log('taskset unavailable: running unpinned');
-    return false;
-  }
+  if (pinSelfToCpu1()) return true;
+  log('taskset unavailable: running unpinned');
+  return false;
 }
 
 async function tokensFor(target: RunningTarget, clients: number): Promise<string[] | undefined> {
